@@ -1,0 +1,48 @@
+/**
+ * podrx drives Podman's images API as RxJS streams, over Deno's native Unix-socket HTTP
+ * client. Every operation returns a cold Observable: nothing is sent until subscribe, each
+ * subscription is one request, and unsubscribing aborts it.
+ *
+ * ```ts ignore
+ * import { PodmanClient } from "@podrx/podrx";
+ * import { lastValueFrom } from "rxjs";
+ *
+ * await using podman = new PodmanClient({ baseUrl: "unix:///run/podman/podman.sock" });
+ * const images = await lastValueFrom(podman.images.list({ filters: { dangling: false } }));
+ * for (const image of images) console.log(image.shortId, image.tags);
+ * ```
+ *
+ * @module
+ */
+
+export { PodmanClient } from "./src/client/podman_client.ts";
+export type { PodmanClientOptions, VersionReport } from "./src/client/podman_client.ts";
+export type { ApiRequest } from "./src/client/api_request.ts";
+export type { Query, QueryValue } from "./src/client/query.ts";
+export type { OperationOptions } from "./src/client/operation.ts";
+export type { Transport } from "./src/client/transport.ts";
+export { tcpTransport, unixSocketTransport } from "./src/client/deno_transport.ts";
+export { APIError, BuildError, ImageNotFound, NotFound, PodmanError } from "./src/errors.ts";
+export type { APIErrorDetails } from "./src/errors.ts";
+export { ImagesManager } from "./src/images/images_manager.ts";
+export type {
+  ListOptions,
+  PruneOptions,
+  RegistryDataOptions,
+  RemoveOptions,
+  SearchOptions,
+} from "./src/images/images_manager.ts";
+export { Image } from "./src/images/image.ts";
+export type { TagOptions } from "./src/images/image.ts";
+export { RegistryData } from "./src/images/registry_data.ts";
+export type { Platform, RegistryDataSource } from "./src/images/registry_data.ts";
+export type { Filters, FilterValue } from "./src/images/filters.ts";
+export type { AuthConfig } from "./src/images/registry_auth.ts";
+export type {
+  HistoryEntry,
+  ImageAttrs,
+  PruneBuildsReport,
+  PruneReport,
+  RemoveReport,
+  SearchResult,
+} from "./src/images/types.ts";

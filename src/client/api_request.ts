@@ -1,0 +1,129 @@
+import { APIError, ImageNotFound, NotFound, PodmanError } from "../errors.ts";
+import type { Query } from "./query.ts";
+
+/** A request to the libpod API, as {@linkcode PodmanClient.request} takes it. */
+export interface ApiRequest {
+  /**
+   * HTTP method.
+   * @default {"GET"}
+   */
+  method?: "GET" | "POST" | "DELETE" | "HEAD";
+  /** Path below the versioned libpod prefix, e.g. `/images/json`. */
+  path: string;
+  /** Query parameters; `undefined` values are left out. */
+  query?: Query;
+  /** Extra request headers. */
+  headers?: Record<string, string>;
+  /** Request body; a stream is sent as it is read. */
+  body?: BodyInit | null;
+  /**
+   * What the request does, for error messages: `Cannot remove image "x"`.
+   * The server's message and the status follow it.
+   */
+  action: string;
+  /**
+   * Which error class a 404 becomes.
+   * @default {"resource"}
+   */
+  notFound?: "image" | "resource";
+  /** Strings (passwords, auth headers) to redact from any error message. */
+  secrets?: readonly string[];
+}
+
+const REDACTED = "[redacted]";
+
+/** Replaces every secret in a text with a fixed marker. */
+export function redact(text: string, secrets: readonly string[] | undefined): string {
+  if (!secrets) return text;
+  let result = text;
+  for (const secret of secrets) {
+    if (secret.length > 0) result = result.split(secret).join(REDACTED);
+  }
+  return result;
+}
+
+// Error bodies are small; a proxy's HTML page or a runaway body must not fill memory.
+const ERROR_BODY_LIMIT = 64 * 1024;
+
+async function readBounded(response: Response): Promise<string> {
+  if (!response.body) return "";
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  try {
+    while (text.length < ERROR_BODY_LIMIT) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += value;
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+  return text.slice(0, ERROR_BODY_LIMIT);
+}
+
+/** What a libpod error body says, or the body's text when it is not libpod JSON. */
+export function explainBody(text: string): { explanation: string; serverCause?: string } {
+  try {
+    const body: unknown = JSON.parse(text);
+    if (body && typeof body === "object") {
+      const { message, cause } = body as Record<string, unknown>;
+      if (typeof message === "string" && message !== "") {
+        return typeof cause === "string" && cause !== ""
+          ? { explanation: message, serverCause: cause }
+          : { explanation: message };
+      }
+    }
+  } catch {
+    // Not JSON: a plain-text or HTML error page; its text is the explanation.
+  }
+  return { explanation: text.trim().replace(/\s+/g, " ").slice(0, 500) };
+}
+
+/** Turns a non-2xx response into the matching {@linkcode APIError} subclass. */
+export async function errorFromResponse(
+  request: ApiRequest,
+  response: Response,
+  path: string,
+): Promise<APIError> {
+  const { explanation, serverCause } = explainBody(await readBounded(response));
+  const details = {
+    status: response.status,
+    method: request.method ?? "GET",
+    path,
+    explanation: redact(explanation || response.statusText || "no message", request.secrets),
+    serverCause: serverCause === undefined ? undefined : redact(serverCause, request.secrets),
+  };
+  if (response.status === 404) {
+    return request.notFound === "image"
+      ? new ImageNotFound(request.action, details)
+      : new NotFound(request.action, details);
+  }
+  return new APIError(request.action, details);
+}
+
+/** Wraps a failure to reach the service (refused, reset, missing socket) with the action. */
+export function connectionError(
+  action: string,
+  where: string,
+  cause: unknown,
+  secrets?: readonly string[],
+): PodmanError {
+  if (cause instanceof PodmanError) return cause;
+  const reason = networkReason(cause);
+  return new PodmanError(
+    `${action}: cannot reach Podman at ${where}: ${redact(reason, secrets)}`,
+    { cause },
+  );
+}
+
+/**
+ * The useful part of a fetch failure: Deno wraps the OS error ("No such file or directory",
+ * "Connection refused", "Connection reset by peer") in a generic "fetch failed" TypeError.
+ */
+export function networkReason(error: unknown): string {
+  let innermost: unknown = error;
+  while (innermost instanceof Error && innermost.cause !== undefined) innermost = innermost.cause;
+  const message = innermost instanceof Error ? innermost.message : String(innermost);
+  const tail = message.slice(message.lastIndexOf("): ") + 1).replace(/^[):\s]+/, "");
+  return tail.replace(/^client error \(\w+\):\s*/, "") || message;
+}

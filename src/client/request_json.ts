@@ -1,0 +1,26 @@
+import type { Observable } from "rxjs";
+import type { ApiRequest } from "./api_request.ts";
+import { operation, type OperationOptions } from "./operation.ts";
+import type { PodmanClient } from "./podman_client.ts";
+
+/**
+ * A cold Observable of one request whose answer is read whole: it emits `map(body)` once and
+ * completes. `body` is the parsed JSON, or `undefined` for an empty body (201, 204).
+ */
+export function requestJson<T>(
+  client: PodmanClient,
+  request: ApiRequest,
+  options: OperationOptions | undefined,
+  map: (body: unknown, response: Response) => T,
+): Observable<T> {
+  return operation<T>(request.action, options, async ({ emit, signal }) => {
+    const response = await client.request(request, signal);
+    const text = await response.text();
+    emit(map(text === "" ? undefined : JSON.parse(text), response));
+  });
+}
+
+/** Encodes an image name or id for a path segment (`/` and `:` included). */
+export function segment(name: string): string {
+  return encodeURIComponent(name);
+}

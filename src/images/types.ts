@@ -1,0 +1,88 @@
+/**
+ * An image's attributes as the server reports them: the inspect document (`get`) or a list
+ * entry (`list`). Only the common fields are typed; everything else is kept as sent.
+ */
+export interface ImageAttrs {
+  /** Full image id: 64 hex digits, without `sha256:`. */
+  Id: string;
+  /** Tags, `registry/name:tag`. */
+  RepoTags?: string[] | null;
+  /** Digests, `registry/name@sha256:...`. */
+  RepoDigests?: string[] | null;
+  /** Labels of the image's config. */
+  Labels?: Record<string, string> | null;
+  /** Digest of the image's manifest. */
+  Digest?: string;
+  /** Creation time (inspect: RFC 3339 text; list: Unix seconds). */
+  Created?: string | number;
+  /** Size in bytes. */
+  Size?: number;
+  /** Operating system (inspect only). */
+  Os?: string;
+  /** CPU architecture (inspect only). */
+  Architecture?: string;
+  /** Further fields the server sends. */
+  [field: string]: unknown;
+}
+
+/** One layer of an image's history (`Image.history()`). */
+export interface HistoryEntry {
+  /** Id of the layer's image, or `<missing>`. */
+  Id: string;
+  /** Creation time, Unix seconds. */
+  Created: number;
+  /** The instruction that made the layer. */
+  CreatedBy: string;
+  /** Tags of that image. */
+  Tags: string[] | null;
+  /** Size of the layer in bytes. */
+  Size: number;
+  /** Comment of the layer. */
+  Comment: string;
+}
+
+/** What `remove()` did. */
+export interface RemoveReport {
+  /** Ids of the images deleted. */
+  deleted: string[];
+  /** Names untagged. */
+  untagged: string[];
+  /** The exit code `podman rmi` would have returned. */
+  exitCode: number;
+}
+
+/** What `prune()` removed. */
+export interface PruneReport {
+  /** Ids of the images removed. */
+  imagesDeleted: string[];
+  /** Bytes freed. */
+  spaceReclaimed: number;
+}
+
+/** What `pruneBuilds()` removed. */
+export interface PruneBuildsReport {
+  /** Build caches removed. */
+  cachesDeleted: string[];
+  /** Bytes freed. */
+  spaceReclaimed: number;
+  /** False when the server has no build-cache pruning (Podman before 5.3): nothing was done. */
+  supported: boolean;
+}
+
+/** One search hit (`search()`), as the libpod search endpoint reports it. */
+export interface SearchResult {
+  /** Registry that answered. */
+  Index: string;
+  /** Full name, `registry/name`. */
+  Name: string;
+  /** Description. */
+  Description: string;
+  /** Stars, where the registry counts them. */
+  Stars: number;
+  /** Official image, where the registry says so. */
+  Official: string;
+  /** Automated build, where the registry says so. */
+  Automated: string;
+  /** The tag, with `listTags`. */
+  Tag: string;
+}
