@@ -1,0 +1,163 @@
+// deno-lint-ignore-file no-console -- the runner reports to the terminal
+/**
+ * Test runner: starts the test bed (two registries and a private Podman service with
+ * seeded images), runs `deno test` against it, and always tears it down again.
+ *
+ * ```sh
+ * deno run -A tests/run.ts [deno test args...]   # default: tests/
+ * ```
+ *
+ * A bed that does not start fails the run with exit code 1; tests never skip for lack of
+ * services.
+ *
+ * @module
+ */
+
+import { type TestBed, testBedEnv } from "./bed/env.ts";
+import { startPodmanService } from "./bed/podman_service.ts";
+import { startRegistry } from "./bed/registry.ts";
+import { seedImages } from "./bed/seed.ts";
+
+const AUTH_USER = "podrx";
+const SIGNALS: readonly Deno.Signal[] = ["SIGINT", "SIGTERM"];
+const SIGNAL_EXIT_CODES: Readonly<Record<string, number>> = { SIGINT: 130, SIGTERM: 143 };
+
+async function main(testArgs: readonly string[]): Promise<number> {
+  const cleanups: (() => Promise<void>)[] = [];
+  const interrupt = new AbortController();
+  let testChild: Deno.ChildProcess | undefined;
+  let caught: Deno.Signal | undefined;
+
+  function onSignal(signal: Deno.Signal): void {
+    if (caught !== undefined) {
+      console.error(`podrx test bed: ${signal} again; still stopping services, please wait`);
+      return;
+    }
+    caught = signal;
+    console.error(`podrx test bed: ${signal}, stopping`);
+    interrupt.abort(new Error(`Interrupted by ${signal}`));
+    // A terminal's Ctrl-C reaches the child too, but a SIGTERM sent to the runner alone
+    // does not.
+    try {
+      testChild?.kill(signal);
+    } catch {
+      // Already gone.
+    }
+  }
+  const listeners = SIGNALS.map((signal) => {
+    const listener = (): void => onSignal(signal);
+    Deno.addSignalListener(signal, listener);
+    return [signal, listener] as const;
+  });
+
+  try {
+    const started = performance.now();
+    let bed: TestBed;
+    try {
+      bed = await startBed(cleanups, interrupt.signal);
+    } catch (error) {
+      if (caught !== undefined) return SIGNAL_EXIT_CODES[caught] ?? 1;
+      console.error("podrx test bed: FAILED to start; no tests were run");
+      console.error(error instanceof Error ? error.message : error);
+      return 1;
+    }
+    console.log(`podrx test bed: ready in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+
+    testChild = new Deno.Command(Deno.execPath(), {
+      args: ["test", "-A", ...(testArgs.length > 0 ? testArgs : ["tests/"])],
+      env: testBedEnv(bed),
+      stdin: "inherit",
+      stdout: "inherit",
+      stderr: "inherit",
+    }).spawn();
+    const status = await testChild.status;
+    if (caught !== undefined) return SIGNAL_EXIT_CODES[caught] ?? 1;
+    // A child killed by a signal reports no useful code of its own.
+    return status.signal === null ? status.code : 1;
+  } finally {
+    // Newest first: Podman may still be talking to the registries.
+    for (const cleanup of cleanups.reverse()) {
+      try {
+        await cleanup();
+      } catch (error) {
+        console.error(
+          `podrx test bed: cleanup failed: ${error instanceof Error ? error.message : error}`,
+        );
+      }
+    }
+    for (const [signal, listener] of listeners) Deno.removeSignalListener(signal, listener);
+  }
+}
+
+async function startBed(
+  cleanups: (() => Promise<void>)[],
+  signal: AbortSignal,
+): Promise<TestBed> {
+  const password = randomPassword();
+  // Both at once; each one that starts is registered for cleanup even if the other fails.
+  const [authResult, openResult] = await Promise.allSettled([
+    startRegistry({ auth: { username: AUTH_USER, password }, signal }),
+    startRegistry({ signal }),
+  ]);
+  for (const result of [authResult, openResult]) {
+    if (result.status === "fulfilled") cleanups.push(result.value.stop);
+  }
+  if (authResult.status === "rejected") throw authResult.reason;
+  if (openResult.status === "rejected") throw openResult.reason;
+  const authRegistry = authResult.value;
+  const openRegistry = openResult.value;
+  console.log(
+    `podrx test bed: registry (basic auth, user ${AUTH_USER}) at ${authRegistry.address}`,
+  );
+  console.log(`podrx test bed: registry (open) at ${openRegistry.address}`);
+
+  const service = await startPodmanService({
+    insecureRegistries: [authRegistry.address, openRegistry.address],
+    signal,
+  });
+  cleanups.push(service.stop);
+  console.log(`podrx test bed: podman service at ${service.socketPath}`);
+
+  signal.throwIfAborted();
+  const images = await seedImages(service);
+  for (const image of [images.busybox, images.labeled]) {
+    console.log(`podrx test bed: seeded ${image.name} (${image.id.slice(0, 12)})`);
+  }
+  signal.throwIfAborted();
+
+  return {
+    socketPath: service.socketPath,
+    root: service.root,
+    runroot: service.runroot,
+    registriesConf: service.registriesConf,
+    registry: openRegistry.address,
+    authRegistry: authRegistry.address,
+    authUser: AUTH_USER,
+    authPassword: password,
+    busyboxImage: images.busybox.name,
+    labeledImage: images.labeled.name,
+  };
+}
+
+function randomPassword(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(18));
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+function keepLoopbackOffProxies(): void {
+  // A proxy from the environment must not swallow the bed's loopback traffic, in this
+  // process, in Podman, or in the tests.
+  for (const name of ["NO_PROXY", "no_proxy"]) {
+    const current = Deno.env.get(name);
+    const hosts = current ? current.split(",").map((host) => host.trim()) : [];
+    for (const host of ["127.0.0.1", "localhost"]) {
+      if (!hosts.includes(host)) hosts.push(host);
+    }
+    Deno.env.set(name, hosts.filter((host) => host !== "").join(","));
+  }
+}
+
+if (import.meta.main) {
+  keepLoopbackOffProxies();
+  Deno.exit(await main(Deno.args));
+}
