@@ -33,7 +33,7 @@ export interface VersionReport {
   Components?: { Name: string; Version: string; Details?: Record<string, string> }[];
   /** Podman version, e.g. `4.3.1`. */
   Version: string;
-  /** Libpod API version. */
+  /** Docker-compatible API version (e.g. `1.41`); the libpod one is under `Components`. */
   ApiVersion: string;
   /** Lowest API version the service accepts. */
   MinAPIVersion?: string;

@@ -1,5 +1,6 @@
 import type { Observable } from "rxjs";
 import type { ApiRequest } from "./api_request.ts";
+import { PodmanError } from "../errors.ts";
 import { operation, type OperationOptions } from "./operation.ts";
 import type { PodmanClient } from "./podman_client.ts";
 
@@ -15,12 +16,24 @@ export function requestJson<T>(
 ): Observable<T> {
   return operation<T>(request.action, options, async ({ emit, signal }) => {
     const response = await client.request(request, signal);
-    const text = await response.text();
-    emit(map(text === "" ? undefined : JSON.parse(text), response));
+    emit(map(parseBody(await response.text(), request.action), response));
   });
 }
 
 /** Encodes an image name or id for a path segment (`/` and `:` included). */
 export function segment(name: string): string {
   return encodeURIComponent(name);
+}
+
+function parseBody(text: string, action: string): unknown {
+  // 201 and 204 answers carry no body, or a lone newline.
+  if (text.trim() === "") return undefined;
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const excerpt = text.length > 200 ? `${text.slice(0, 200)}...` : text;
+    throw new PodmanError(`${action}: the server's answer is not JSON: ${excerpt}`, {
+      cause: error,
+    });
+  }
 }

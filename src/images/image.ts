@@ -4,6 +4,7 @@ import type { OperationOptions } from "../client/operation.ts";
 import { requestJson, segment } from "../client/request_json.ts";
 import type { ImagesManager, RemoveOptions } from "./images_manager.ts";
 import { parseReference, validateTag } from "./reference.ts";
+import { saveImage, saveImageToFile, type SaveOptions } from "./save.ts";
 import type { HistoryEntry, ImageAttrs, RemoveReport } from "./types.ts";
 
 /** Options for {@linkcode Image.tag}. */
@@ -196,6 +197,36 @@ export class Image {
       options,
       () => true,
     );
+  }
+
+  /**
+   * Exports the image as an archive, streamed.
+   *
+   * @returns A cold Observable of the archive's bytes, chunk by chunk as they arrive
+   * (`docker-archive` by default, which `load()` accepts).
+   *
+   * @example
+   * ```ts ignore
+   * image.save({ named: true }).subscribe((chunk) => console.log(chunk.byteLength));
+   * ```
+   */
+  save(options?: SaveOptions): Observable<Uint8Array> {
+    return saveImage(this, options);
+  }
+
+  /**
+   * Exports the image straight into a file.
+   *
+   * @returns A cold Observable of the bytes written so far; it completes once the file is
+   * whole. Unsubscribing stops the download (the partial file stays).
+   *
+   * @example
+   * ```ts ignore
+   * await lastValueFrom(image.saveToFile("./app.tar"));
+   * ```
+   */
+  saveToFile(path: string | URL, options?: SaveOptions): Observable<number> {
+    return saveImageToFile(this, path, options);
   }
 
   /** A short text for logs: `<Image: 'a:1', 'b:2'>` as podman-py prints it. */

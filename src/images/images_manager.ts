@@ -6,7 +6,12 @@ import { APIError, NotFound } from "../errors.ts";
 import { encodeFilters, type Filters } from "./filters.ts";
 import { Image } from "./image.ts";
 import { type AuthConfig, encodeRegistryAuth } from "./registry_auth.ts";
+import { type BuildEvent, buildImage, type BuildOptions } from "./build/build.ts";
+import { loadImages, type LoadSource } from "./load.ts";
+import { type PullEvent, pullImage, type PullOptions } from "./pull.ts";
+import { type PushEvent, pushImage, type PushOptions } from "./push.ts";
 import { getRegistryData, type RegistryData } from "./registry_data.ts";
+import { scpImage, type ScpOptions, type ScpReport } from "./scp.ts";
 import type {
   ImageAttrs,
   PruneBuildsReport,
@@ -392,6 +397,90 @@ export class ImagesManager {
   getRegistryData(name: string, options: RegistryDataOptions = {}): Observable<RegistryData> {
     requireName(name, `Cannot read registry data of "${name}"`);
     return getRegistryData(this, name, options);
+  }
+
+  /**
+   * Pulls an image from a registry.
+   *
+   * @param repository `registry[:port]/name[:tag]` or `name@sha256:...`; `tag` may give the tag.
+   * @returns A cold Observable of status lines and layer progress as the server sends them,
+   * ending with a `pulled` event that holds the {@linkcode Image} (all of them with `allTags`).
+   * An error reported inside the stream errors it with {@linkcode APIError}; a failed pull
+   * never ends with an empty image.
+   * @throws {TypeError} When the reference is malformed, or names a tag twice.
+   *
+   * @example
+   * ```ts ignore
+   * const events = podman.images.pull("127.0.0.1:5000/app", { tag: "1", tlsVerify: false });
+   * events.subscribe((event) => console.log(event.type));
+   * ```
+   */
+  pull(repository: string, options?: PullOptions): Observable<PullEvent> {
+    return pullImage(this, repository, options);
+  }
+
+  /**
+   * Pushes an image to a registry.
+   *
+   * @returns A cold Observable of the server's progress (Podman 5 streams it; Podman 4 pushes
+   * in one blocking request), ending with a `pushed` event (with the manifest digest when the
+   * server reports it). Never invents status lines.
+   *
+   * @example
+   * ```ts ignore
+   * await lastValueFrom(podman.images.push("127.0.0.1:5000/app:1", { tlsVerify: false }));
+   * ```
+   */
+  push(repository: string, options?: PushOptions): Observable<PushEvent> {
+    return pushImage(this, repository, options);
+  }
+
+  /**
+   * Builds an image from a context directory, a Dockerfile, or a ready tar stream.
+   *
+   * @returns A cold Observable of log lines as the server writes them, ending with a `built`
+   * event that holds the {@linkcode Image}. A failed build errors with {@linkcode BuildError}
+   * carrying the server's message and the log so far.
+   *
+   * @example
+   * ```ts ignore
+   * podman.images.build({ path: "./app", tag: "localhost/app:dev" }).subscribe((event) => {
+   *   if (event.type === "log") console.log(event.line.trimEnd());
+   * });
+   * ```
+   */
+  build(options: BuildOptions): Observable<BuildEvent> {
+    return buildImage(this, options);
+  }
+
+  /**
+   * Loads images from an archive (`docker-archive` or `oci-archive`), streamed.
+   *
+   * @param source A file path, bytes, a Blob or a byte stream.
+   * @returns A cold Observable of each loaded {@linkcode Image}.
+   *
+   * @example
+   * ```ts ignore
+   * const images = await lastValueFrom(podman.images.load("./app.tar").pipe(toArray()));
+   * ```
+   */
+  load(source: LoadSource, options?: OperationOptions): Observable<Image> {
+    return loadImages(this, source, options);
+  }
+
+  /**
+   * Copies an image to another host or user with `podman image scp` on the server.
+   *
+   * @param source `[user@host[:port]::]image`.
+   * @returns A cold Observable of what was loaded at the destination.
+   *
+   * @example
+   * ```ts ignore
+   * await lastValueFrom(podman.images.scp("busybox", { destination: "other::" }));
+   * ```
+   */
+  scp(source: string, options?: ScpOptions): Observable<ScpReport> {
+    return scpImage(this, source, options);
   }
 }
 
