@@ -28,8 +28,10 @@ export function encodeFilters(filters: Filters | undefined): string | undefined 
   if (!isPlainObject(filters)) {
     throw new TypeError(`Cannot encode filters: expected an object, got ${typeof filters}`);
   }
-  const encoded: Record<string, string[]> = {};
+  // A null-prototype object: a filter named "constructor" or "__proto__" is just a name.
+  const encoded: Record<string, string[]> = Object.create(null);
   for (const name of Object.keys(filters).sort()) {
+    if (!Object.hasOwn(filters, name)) continue;
     const value = filters[name];
     if (value === undefined) continue;
     const values = (encoded[name] ??= []);
