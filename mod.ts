@@ -25,6 +25,9 @@ export { tcpTransport, unixSocketTransport } from "./src/client/deno_transport.t
 export { APIError, BuildError, ImageNotFound, NotFound, PodmanError } from "./src/errors.ts";
 export type { APIErrorDetails } from "./src/errors.ts";
 export { ImagesManager } from "./src/images/images_manager.ts";
+export { AwaitableImages } from "./src/facade/awaitable_images.ts";
+export type { BuildResult } from "./src/facade/awaitable_images.ts";
+export type { AwaitOptions } from "./src/facade/settle.ts";
 export type {
   ListOptions,
   PruneOptions,
@@ -33,6 +36,28 @@ export type {
   SearchOptions,
 } from "./src/images/images_manager.ts";
 export { Image } from "./src/images/image.ts";
+export type {
+  LayerProgressEvent,
+  PulledEvent,
+  PullEvent,
+  PullOptions,
+  PullStatusEvent,
+} from "./src/images/pull.ts";
+export type { PushedEvent, PushEvent, PushOptions } from "./src/images/push.ts";
+export type {
+  BuildEvent,
+  BuildLogEvent,
+  BuildOptions,
+  BuiltEvent,
+  ContainerLimits,
+} from "./src/images/build/build.ts";
+export { LAYER_DONE_STATUSES, progress } from "./src/progress/progress.ts";
+export type { LayerState, ProgressSnapshot } from "./src/progress/progress.ts";
+export { renderProgress } from "./src/progress/progress_renderer.ts";
+export type { ProgressOutput, RenderProgressOptions } from "./src/progress/progress_renderer.ts";
+export type { LoadSource } from "./src/images/load.ts";
+export type { SaveOptions } from "./src/images/save.ts";
+export type { ScpOptions, ScpReport } from "./src/images/scp.ts";
 export type { TagOptions } from "./src/images/image.ts";
 export { RegistryData } from "./src/images/registry_data.ts";
 export type { Platform, RegistryDataSource } from "./src/images/registry_data.ts";

@@ -1,7 +1,7 @@
 import type { Observable } from "rxjs";
 import { APIError } from "../errors.ts";
 import { forEachJsonLine } from "../streams/json_lines.ts";
-import type { ApiRequest } from "./api_request.ts";
+import { type ApiRequest, redact } from "./api_request.ts";
 import { operation, type OperationContext, type OperationOptions } from "./operation.ts";
 import type { PodmanClient } from "./podman_client.ts";
 
@@ -26,7 +26,7 @@ export function streamError(request: ApiRequest, path: string, message: string):
     status: 200,
     method: request.method ?? "GET",
     path,
-    explanation: message,
+    explanation: redact(message, request.secrets),
     inStream: true,
   });
 }
@@ -43,16 +43,19 @@ export interface JsonStreamHandler<T> {
  * A cold Observable over one request whose body is a stream of JSON lines (pull, push, build,
  * load): each object is handed to `handler` as soon as it arrives; an `error` or `errorDetail`
  * inside the stream errors the Observable with an {@linkcode APIError} carrying the server's
- * message. `makeRequest` runs at subscribe time, once per subscription.
+ * message. `makeRequest` runs at subscribe time, once per subscription, and so does the handler
+ * factory when one is given.
  */
 export function jsonStream<T>(
   client: PodmanClient,
   action: string,
   options: OperationOptions | undefined,
   makeRequest: (signal: AbortSignal) => ApiRequest | Promise<ApiRequest>,
-  handler: JsonStreamHandler<T>,
+  handlerOrFactory: JsonStreamHandler<T> | (() => JsonStreamHandler<T>),
 ): Observable<T> {
   return operation<T>(action, options, async (context) => {
+    // A factory gives each subscription its own state (the Observable is cold).
+    const handler = typeof handlerOrFactory === "function" ? handlerOrFactory() : handlerOrFactory;
     const request = await makeRequest(context.signal);
     const response = await client.request(request, context.signal);
     context.alive();

@@ -1,8 +1,9 @@
-import { catchError, map, type Observable } from "rxjs";
+import { catchError, map, type Observable, of, switchMap } from "rxjs";
 import { requestJson, segment } from "../client/request_json.ts";
 import { APIError } from "../errors.ts";
 import type { Image } from "./image.ts";
 import type { ImagesManager, RegistryDataOptions } from "./images_manager.ts";
+import type { PullEvent, PullOptions } from "./pull.ts";
 import { encodeRegistryAuth } from "./registry_auth.ts";
 import type { ImageAttrs } from "./types.ts";
 
@@ -25,9 +26,11 @@ interface ManifestEntry {
 }
 
 /**
- * What a registry knows of an image: its manifest (list) when the registry was asked
- * (`source: "registry"`), or the local image's attributes when it could not be asked
- * (`source: "local"`, as podman-py always does).
+ * What a registry knows of an image: its manifest list when the registry was asked and named
+ * the platforms (`source: "registry"`), or the local image's attributes otherwise
+ * (`source: "local"`, as podman-py always does). Podman describes only manifest lists this
+ * way; for a single image it fails (OCI manifests) or answers without platforms (Docker v2
+ * manifests), so single images come from the local store.
  *
  * @example Checking a platform before pulling
  * ```ts ignore
@@ -58,9 +61,12 @@ export class RegistryData {
     this.manager = manager;
   }
 
-  /** The image id (local) or the manifest digest (registry), when known. */
+  /**
+   * The local image's id (`source: "local"`). A registry answer has none: Podman re-encodes
+   * the list it read and does not report the registry's digest of it, so `undefined`.
+   */
   get id(): string | undefined {
-    const id = this.attrs.Id ?? this.attrs.digest ?? this.attrs.Digest;
+    const id = this.source === "local" ? this.attrs.Id : this.attrs.digest;
     return typeof id === "string" ? id : undefined;
   }
 
@@ -106,6 +112,22 @@ export class RegistryData {
       (wanted.variant === undefined || candidate.variant === wanted.variant)
     );
   }
+
+  /**
+   * Pulls the image this data describes, by its name (with its tag or digest).
+   *
+   * @returns The same cold Observable as `manager.pull(imageName, options)`.
+   * @throws {TypeError} When `options.tag` is given and the name already carries a tag.
+   *
+   * @example
+   * ```ts ignore
+   * const data = await lastValueFrom(podman.images.getRegistryData("127.0.0.1:5000/app:1"));
+   * await lastValueFrom(data.pull({ tlsVerify: false }));
+   * ```
+   */
+  pull(options?: PullOptions): Observable<PullEvent> {
+    return this.manager.pull(this.imageName, options);
+  }
 }
 
 /**
@@ -131,13 +153,33 @@ export function parsePlatform(platform: string | Platform): Platform {
   return platform;
 }
 
-/** `getRegistryData`: the registry first, the local image when the registry cannot answer. */
+function isManifestList(body: unknown): body is Record<string, unknown> {
+  if (typeof body !== "object" || body === null) return false;
+  const manifests = (body as { manifests?: unknown }).manifests;
+  return Array.isArray(manifests) && manifests.length > 0;
+}
+
+/**
+ * `getRegistryData`: the registry first (`GET /libpod/manifests/{name}/json`), the local image
+ * when the registry cannot answer or answers without platforms.
+ */
 export function getRegistryData(
   manager: ImagesManager,
   name: string,
   options: RegistryDataOptions,
 ): Observable<RegistryData> {
   const auth = encodeRegistryAuth(options.authConfig);
+  const fromLocal = (): Observable<RegistryData> =>
+    manager.get(name, options).pipe(
+      map((image: Image) =>
+        new RegistryData(
+          name,
+          "local",
+          image.attrs as ImageAttrs as Record<string, unknown>,
+          manager,
+        )
+      ),
+    );
   const fromRegistry = requestJson(
     manager.client,
     {
@@ -148,21 +190,15 @@ export function getRegistryData(
       action: `Cannot read registry data of "${name}"`,
     },
     options,
-    (body) => new RegistryData(name, "registry", (body ?? {}) as Record<string, unknown>, manager),
+    (body) => body,
   );
   return fromRegistry.pipe(
+    // A single Docker v2 image comes back as `{"manifests": null}`: no platforms to tell.
+    map((body) => (isManifestList(body) ? body : undefined)),
     catchError((error: unknown) => {
       if (!(error instanceof APIError)) throw error;
-      return manager.get(name, options).pipe(
-        map((image: Image) =>
-          new RegistryData(
-            name,
-            "local",
-            image.attrs as ImageAttrs as Record<string, unknown>,
-            manager,
-          )
-        ),
-      );
+      return of(undefined);
     }),
+    switchMap((list) => list ? of(new RegistryData(name, "registry", list, manager)) : fromLocal()),
   );
 }

@@ -59,6 +59,15 @@ export async function forEachJsonLine(
 ): Promise<void> {
   if (!body) return;
   const reader = body
+    // Every chunk counts as life for the idle timeout, even in the middle of a long line.
+    .pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          alive();
+          controller.enqueue(chunk);
+        },
+      }),
+    )
     .pipeThrough(new TextDecoderStream())
     .pipeThrough(new JsonLinesStream(what))
     .getReader();
@@ -66,7 +75,6 @@ export async function forEachJsonLine(
     while (true) {
       const { done, value } = await reader.read();
       if (done) return;
-      alive();
       onValue(value);
     }
   } finally {

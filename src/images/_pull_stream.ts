@@ -1,0 +1,107 @@
+import type { LayerProgressEvent, PullStatusEvent } from "./pull.ts";
+
+/**
+ * What the end of a pull stream names as the stored image(s): full ids from the libpod report
+ * (`{"id","images"}`), the 12-digit image id prefix of a Docker-style final line, or nothing.
+ */
+export type PulledIds =
+  | { kind: "ids"; ids: string[] }
+  | { kind: "prefix"; prefix: string }
+  | { kind: "none" };
+
+const IMAGE_ID = /^[0-9a-f]{64}$/;
+const IMAGE_ID_PREFIX = /^[0-9a-f]{12,64}$/;
+
+function withoutTrailingNewlines(text: string): string {
+  return text.replace(/[\r\n]+$/, "");
+}
+
+function byteCount(value: unknown): number | undefined {
+  return typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : undefined;
+}
+
+function layerEvent(id: string, status: string, detail: unknown): LayerProgressEvent {
+  const event: LayerProgressEvent = { type: "progress", id, status };
+  if (typeof detail === "object" && detail !== null) {
+    const { current, total } = detail as { current?: unknown; total?: unknown };
+    const currentBytes = byteCount(current);
+    const totalBytes = byteCount(total);
+    if (currentBytes !== undefined) event.current = currentBytes;
+    if (totalBytes !== undefined && totalBytes > 0) event.total = totalBytes;
+  }
+  return event;
+}
+
+/**
+ * Turns the JSON objects of a pull body into events, for every shape Podman sends:
+ *
+ * - libpod lines (Podman before 4.8, or `compatMode=false`): `{"stream": "Copying blob ...\n"}`,
+ *   ending with the report `{"id": "<64 hex>", "images": [...]}`;
+ * - Docker-style lines (`compatMode=true` on Podman 4.8 and later):
+ *   `{"status": "Downloading", "progressDetail": {"current", "total"}, "id": "<12 hex layer>"}`,
+ *   ending with `{"status": "Download complete", "progressDetail": {}, "id": "<12 hex IMAGE>"}`.
+ *
+ * That last line looks exactly like a layer finishing, so every `Download complete` is held
+ * back until the next line proves it was a layer's; the one still held when the body ends
+ * names the image. One reader serves one stream.
+ */
+export class PullStreamReader {
+  #held: LayerProgressEvent | undefined;
+  #ids: string[] | undefined;
+
+  /** Maps one object of the body to the events to emit now (maybe none). */
+  read(value: unknown): (PullStatusEvent | LayerProgressEvent)[] {
+    const events: (PullStatusEvent | LayerProgressEvent)[] = [];
+    if (this.#held) {
+      events.push(this.#held);
+      this.#held = undefined;
+    }
+    if (typeof value !== "object" || value === null) return events;
+    const line = value as Record<string, unknown>;
+    // Podman 6 adds `status: "pulling"` to libpod lines, so `stream` and the report's
+    // `images` are recognised before any `status`.
+    if (typeof line.stream === "string") {
+      const message = withoutTrailingNewlines(line.stream);
+      if (message !== "") events.push({ type: "status", message });
+      return events;
+    }
+    if (Array.isArray(line.images)) {
+      this.#ids = line.images.filter((id): id is string => typeof id === "string");
+      if (this.#ids.length === 0 && typeof line.id === "string") this.#ids = [line.id];
+      return events;
+    }
+    const isDockerStyle = typeof line.status === "string" &&
+      ("progressDetail" in line || "id" in line);
+    if (isDockerStyle) {
+      const status = line.status as string;
+      if (typeof line.id === "string" && line.id !== "") {
+        const event = layerEvent(line.id, status, line.progressDetail);
+        if (status === "Download complete") this.#held = event;
+        else events.push(event);
+      } else if (status !== "") {
+        events.push({ type: "status", message: withoutTrailingNewlines(status) });
+      }
+      return events;
+    }
+    if (typeof line.id === "string" && IMAGE_ID.test(line.id) && line.status === undefined) {
+      this.#ids = [line.id];
+    }
+    return events;
+  }
+
+  /**
+   * What the body named once it ended: the report's ids (preferred), else the image id prefix
+   * of a held Docker-style final line, else nothing. Ids are deduplicated (two tags of one
+   * image are one image).
+   */
+  end(): PulledIds {
+    if (this.#ids && this.#ids.length > 0) {
+      const ids = [...new Set(this.#ids)].filter((id) => IMAGE_ID_PREFIX.test(id));
+      if (ids.length > 0) return { kind: "ids", ids };
+    }
+    const held = this.#held;
+    this.#held = undefined;
+    if (held && IMAGE_ID_PREFIX.test(held.id)) return { kind: "prefix", prefix: held.id };
+    return { kind: "none" };
+  }
+}

@@ -1,0 +1,153 @@
+import type { Observable } from "rxjs";
+import { jsonStream } from "../client/json_stream.ts";
+import type { OperationOptions } from "../client/operation.ts";
+import { segment } from "../client/request_json.ts";
+import type { ImagesManager } from "./images_manager.ts";
+import type { LayerProgressEvent, PullStatusEvent } from "./pull.ts";
+import { PushStreamReader } from "./_push_stream.ts";
+import { formatReference, parseReference, validateTag } from "./reference.ts";
+import { type AuthConfig, encodeRegistryAuth } from "./registry_auth.ts";
+
+/** Options for {@linkcode ImagesManager.push}. */
+export interface PushOptions extends OperationOptions {
+  /** Tag to push; the repository may carry it instead. */
+  tag?: string;
+  /** Where to push, when not to the image's own name, e.g. `127.0.0.1:5000/team/app:1`. */
+  destination?: string;
+  /** Manifest type: `oci`, `v2s1` or `v2s2`. */
+  format?: "oci" | "v2s1" | "v2s2";
+  /**
+   * Require HTTPS and verify certificates.
+   * @default {true}
+   */
+  tlsVerify?: boolean;
+  /** Credentials for the registry. */
+  authConfig?: AuthConfig;
+  /** Layer compression: `gzip`, `zstd` or `zstd:chunked`. */
+  compressionFormat?: string;
+  /** Compression level (Podman 5 and later; older servers ignore it). */
+  compressionLevel?: number;
+  /**
+   * Push every tag of the repository.
+   * @default {false}
+   */
+  all?: boolean;
+  /**
+   * Drop signatures when pushing.
+   * @default {false}
+   */
+  removeSignatures?: boolean;
+}
+
+/** The last event of a successful push. */
+export interface PushedEvent {
+  /** Discriminant. */
+  type: "pushed";
+  /** Where the image went. */
+  destination: string;
+  /** Digest of the pushed manifest, where the server reports it (Podman 5 streams it). */
+  digest?: string;
+}
+
+/** What `push()` emits: status lines and progress as the server reports them, then `pushed`. */
+export type PushEvent = PullStatusEvent | LayerProgressEvent | PushedEvent;
+
+const FORMATS: readonly string[] = ["oci", "v2s1", "v2s2"];
+
+/** The local image to push: `repository`, with `tag` appended when given. */
+function pushName(repository: string, options: PushOptions): string {
+  const parsed = parseReference(repository);
+  if (options.tag === undefined) return repository;
+  const action = `Cannot push image "${repository}"`;
+  validateTag(options.tag, action);
+  if (parsed.tag !== undefined || parsed.digest !== undefined) {
+    throw new TypeError(
+      `${action}: the reference already names a ${parsed.digest ? "digest" : "tag"}; ` +
+        `do not pass tag "${options.tag}" too`,
+    );
+  }
+  return formatReference({ ...parsed, tag: options.tag });
+}
+
+function validatePushOptions(options: PushOptions, action: string): void {
+  if (options.destination !== undefined) parseReference(options.destination);
+  if (options.format !== undefined && !FORMATS.includes(options.format)) {
+    throw new RangeError(
+      `${action}: format must be one of ${FORMATS.join(", ")}, got "${options.format}"`,
+    );
+  }
+  const level = options.compressionLevel;
+  if (level !== undefined && (!Number.isInteger(level) || level < 0)) {
+    throw new RangeError(`${action}: compressionLevel must be a whole number, got ${level}`);
+  }
+  if (options.compressionFormat !== undefined && options.compressionFormat.trim() === "") {
+    throw new TypeError(`${action}: compressionFormat is empty`);
+  }
+}
+
+/**
+ * `ImagesManager.push`: `POST /libpod/images/{name}/push`. Arguments are checked here, at call
+ * time; on subscribe the server's API version picks the mode: Podman 5 and later stream
+ * progress (`quiet=false`), Podman 4 answers once the push is done (`quiet=true`): its streaming
+ * mode writes no final line on success (fixed in Podman 5.0), so it never reports the digest.
+ * The blocking answer is silent until the push is done, so there `timeout` bounds the whole
+ * push.
+ *
+ * @example
+ * ```ts ignore
+ * pushImage(podman.images, "127.0.0.1:5000/app:1", { tlsVerify: false }).subscribe(console.log);
+ * ```
+ */
+export function pushImage(
+  manager: ImagesManager,
+  repository: string,
+  options: PushOptions = {},
+): Observable<PushEvent> {
+  const name = pushName(repository, options);
+  const action = `Cannot push image "${name}"`;
+  validatePushOptions(options, action);
+  const destination = options.destination ?? name;
+  const auth = encodeRegistryAuth(options.authConfig);
+  return jsonStream<PushEvent>(
+    manager.client,
+    action,
+    options,
+    async (signal) => {
+      const streams = (await manager.client.apiMajorVersion(signal)) >= 5;
+      return {
+        method: "POST",
+        path: `/images/${segment(name)}/push`,
+        query: {
+          destination: options.destination,
+          format: options.format,
+          tlsVerify: options.tlsVerify,
+          compressionFormat: options.compressionFormat,
+          compressionLevel: options.compressionLevel,
+          all: options.all,
+          removeSignatures: options.removeSignatures,
+          quiet: !streams,
+        },
+        headers: auth.headers,
+        secrets: auth.secrets,
+        action,
+      };
+    },
+    () => {
+      // Each subscription reads its own stream.
+      const reader = new PushStreamReader();
+      return {
+        onValue(value, { emit }) {
+          for (const event of reader.read(value)) emit(event);
+        },
+        onEnd({ emit }) {
+          const digest = reader.digest;
+          emit(
+            digest === undefined
+              ? { type: "pushed", destination }
+              : { type: "pushed", destination, digest },
+          );
+        },
+      };
+    },
+  );
+}

@@ -1,0 +1,790 @@
+// pull() and push() against the real Podman 4.3.1 service and the bed's two registries, plus
+// the event mapping for the shapes only newer servers send (Podman 5 compat lines).
+import assert from "node:assert/strict";
+import { lastValueFrom, type Observable, toArray } from "rxjs";
+import {
+  APIError,
+  type Image,
+  PodmanClient,
+  PodmanError,
+  type PullEvent,
+  type PushEvent,
+  unixSocketTransport,
+} from "../../mod.ts";
+import { PullStreamReader } from "../../src/images/_pull_stream.ts";
+import { PushStreamReader } from "../../src/images/_push_stream.ts";
+import { encodeRegistryAuth } from "../../src/images/registry_auth.ts";
+import { testBed } from "../bed/env.ts";
+import { podmanOk, uniqueName } from "./_fixtures.ts";
+
+const bed = testBed();
+const credentials = { username: bed.authUser, password: bed.authPassword };
+
+function connect(apiVersion?: string): PodmanClient {
+  return new PodmanClient({
+    baseUrl: `unix://${bed.socketPath}`,
+    ...(apiVersion === undefined ? {} : { apiVersion }),
+  });
+}
+
+function basicAuth(): Record<string, string> {
+  return { authorization: `Basic ${btoa(`${bed.authUser}:${bed.authPassword}`)}` };
+}
+
+async function registryJson(url: string, headers: Record<string, string> = {}): Promise<unknown> {
+  const response = await fetch(url, { headers });
+  const text = await response.text();
+  assert.equal(response.status, 200, `GET ${url}: ${text}`);
+  return JSON.parse(text);
+}
+
+/** The config digest of `repository:tag` in a registry: the id of the image it holds. */
+async function registryImageId(
+  registry: string,
+  path: string,
+  tag: string,
+  headers: Record<string, string> = {},
+): Promise<string> {
+  const manifest = await registryJson(`http://${registry}/v2/${path}/manifests/${tag}`, {
+    ...headers,
+    accept: "application/vnd.oci.image.manifest.v1+json, " +
+      "application/vnd.docker.distribution.manifest.v2+json",
+  }) as { config: { digest: string } };
+  return manifest.config.digest.replace(/^sha256:/, "");
+}
+
+async function busybox(podman: PodmanClient): Promise<Image> {
+  return await lastValueFrom(podman.images.get(bed.busyboxImage));
+}
+
+/** Tags `image` as `repository:tag` and pushes it to the open registry. */
+async function pushToOpenRegistry(
+  podman: PodmanClient,
+  image: Image,
+  repository: string,
+  tag: string,
+): Promise<void> {
+  await lastValueFrom(image.tag(repository, tag));
+  await lastValueFrom(podman.images.push(repository, { tag, tlsVerify: false }));
+}
+
+/** A client on the bed's socket that records what it sends: URL, headers and abort signal. */
+function recordingClient(): { podman: PodmanClient; sent: { url: string; init: RequestInit }[] } {
+  const sent: { url: string; init: RequestInit }[] = [];
+  const real = unixSocketTransport(bed.socketPath);
+  const podman = new PodmanClient({
+    transport: {
+      origin: real.origin,
+      description: real.description,
+      fetch: (url, init) => {
+        sent.push({ url, init });
+        return real.fetch(url, init);
+      },
+      close: () => real.close(),
+    },
+  });
+  return { podman, sent };
+}
+
+/** Subscribes once and records every event, and the error, without throwing. */
+function collect<T>(events: Observable<T>): Promise<{ events: T[]; error: unknown }> {
+  const seen: T[] = [];
+  return new Promise((resolve) =>
+    events.subscribe({
+      next: (event) => seen.push(event),
+      error: (error: unknown) => resolve({ events: seen, error }),
+      complete: () => resolve({ events: seen, error: undefined }),
+    })
+  );
+}
+
+function leakedAnywhere(error: unknown, secrets: string[]): string[] {
+  const own = error && typeof error === "object"
+    ? JSON.stringify(Object.fromEntries(Object.entries(error)))
+    : "";
+  const texts = [
+    error instanceof Error ? error.message : "",
+    String(error),
+    error instanceof Error ? String(error.cause ?? "") : "",
+    error instanceof Error ? JSON.stringify(error.cause ?? null) : "",
+    error instanceof Error ? error.stack ?? "" : "",
+    own,
+  ];
+  return secrets.filter((secret) => texts.some((text) => text.includes(secret)));
+}
+
+// --- push ---------------------------------------------------------------------------------
+
+Deno.test("push() with credentials puts the image in the auth registry and ends with pushed", async () => {
+  await using podman = connect();
+  const image = await busybox(podman);
+  const repository = `${bed.authRegistry}/podrx/busybox`;
+  await lastValueFrom(image.tag(repository, "t1"));
+
+  const events = await lastValueFrom(
+    podman.images.push(repository, { tag: "t1", authConfig: credentials, tlsVerify: false })
+      .pipe(toArray()),
+  );
+
+  // Podman 4 pushes in blocking mode: no status lines, and none invented.
+  assert.deepEqual(events, [{ type: "pushed", destination: `${repository}:t1` }]);
+  const tags = await registryJson(
+    `http://${bed.authRegistry}/v2/podrx/busybox/tags/list`,
+    basicAuth(),
+  ) as { tags: string[] };
+  assert.ok(tags.tags.includes("t1"), `registry tags: ${tags.tags}`);
+  assert.equal(
+    await registryImageId(bed.authRegistry, "podrx/busybox", "t1", basicAuth()),
+    image.id,
+  );
+});
+
+Deno.test("push() without credentials fails with the server's auth message", async () => {
+  await using podman = connect();
+  const image = await busybox(podman);
+  const repository = `${bed.authRegistry}/podrx/noauth`;
+  await lastValueFrom(image.tag(repository, "1"));
+
+  const { events, error } = await collect(
+    podman.images.push(`${repository}:1`, { tlsVerify: false }),
+  );
+
+  assert.deepEqual(events, []);
+  assert.ok(error instanceof APIError, String(error));
+  assert.equal(error.status, 400);
+  assert.equal(error.inStream, false);
+  assert.match(error.message, /^Cannot push image ".*\/podrx\/noauth:1": .*unauthorized/);
+  assert.match(error.explanation, /authentication required/);
+  assert.deepEqual(leakedAnywhere(error, [bed.authPassword]), []);
+});
+
+Deno.test("push() with a wrong password leaks neither the password nor the auth header", async () => {
+  await using podman = connect();
+  const image = await busybox(podman);
+  const repository = `${bed.authRegistry}/podrx/wrongauth`;
+  await lastValueFrom(image.tag(repository, "1"));
+  const wrong = { username: bed.authUser, password: `wrong-${crypto.randomUUID()}` };
+  const { secrets } = encodeRegistryAuth(wrong);
+
+  const { error } = await collect(
+    podman.images.push(repository, { tag: "1", authConfig: wrong, tlsVerify: false }),
+  );
+
+  assert.ok(error instanceof APIError, String(error));
+  assert.match(error.message, /unauthorized/);
+  assert.ok(secrets.length >= 2 && secrets.includes(wrong.password));
+  assert.deepEqual(leakedAnywhere(error, [...secrets, bed.authPassword]), []);
+});
+
+Deno.test("push() in streaming mode (API 5) emits the server's status lines, then pushed", async () => {
+  // Podman 4.3.1 answers any /vX/libpod prefix, so an API-5 client drives the quiet=false path
+  // on the real server; 4.x sends no final manifestdigest line, hence no digest.
+  await using podman = connect("5.0.0");
+  const image = await lastValueFrom(podman.images.get(bed.busyboxImage));
+  const repository = `${bed.registry}/podrx/streamed`;
+  await lastValueFrom(image.tag(repository, "1"));
+
+  const events = await lastValueFrom(
+    podman.images.push(repository, { tag: "1", tlsVerify: false }).pipe(toArray()),
+  );
+
+  const statuses = events.filter((event) => event.type === "status").map((e) => e.message);
+  assert.equal(statuses[0], "Getting image source signatures");
+  assert.ok(statuses.some((message) => message.startsWith("Copying config sha256:")));
+  assert.ok(statuses.every((message) => !message.endsWith("\n")));
+  assert.deepEqual(events.at(-1), { type: "pushed", destination: `${repository}:1` });
+  assert.equal(await registryImageId(bed.registry, "podrx/streamed", "1"), image.id);
+});
+
+Deno.test("push() in streaming mode (API 5) raises the in-band auth error as APIError", async () => {
+  await using podman = connect("5.0.0");
+  const image = await busybox(podman);
+  const repository = `${bed.authRegistry}/podrx/streamed-noauth`;
+  await lastValueFrom(image.tag(repository, "1"));
+  const wrong = { username: bed.authUser, password: `wrong-${crypto.randomUUID()}` };
+
+  const { events, error } = await collect(
+    podman.images.push(repository, { tag: "1", authConfig: wrong, tlsVerify: false }),
+  );
+
+  assert.ok(error instanceof APIError, String(error));
+  assert.equal(error.status, 200);
+  assert.equal(error.inStream, true);
+  assert.match(error.message, /^Cannot push image ".*streamed-noauth:1": .*unauthorized/);
+  assert.ok(events.every((event) => event.type === "status"), "no pushed event");
+  assert.deepEqual(
+    leakedAnywhere(error, [...encodeRegistryAuth(wrong).secrets, bed.authPassword]),
+    [],
+  );
+});
+
+Deno.test("push() of an image that does not exist fails with the server's message", async () => {
+  await using podman = connect();
+  const { error } = await collect(
+    podman.images.push(`${bed.registry}/podrx/absent:1`, { tlsVerify: false }),
+  );
+  assert.ok(error instanceof APIError, String(error));
+  assert.equal(error.status, 400);
+  assert.match(error.message, /image not known/);
+});
+
+Deno.test("push() rejects bad arguments synchronously", async () => {
+  await using podman = connect();
+  assert.throws(() => podman.images.push("localhost/x:1", { tag: "2" }), TypeError);
+  assert.throws(() => podman.images.push("Not/Valid"), TypeError);
+  assert.throws(() => podman.images.push("localhost/x", { tag: "bad tag" }), TypeError);
+  assert.throws(() => podman.images.push("localhost/x", { destination: "a//b" }), TypeError);
+  assert.throws(
+    () => podman.images.push("localhost/x", { format: "v3" as "oci" }),
+    RangeError,
+  );
+  assert.throws(() => podman.images.push("localhost/x", { compressionLevel: 1.5 }), RangeError);
+  assert.throws(() => podman.images.push("localhost/x", { timeout: 0 }), RangeError);
+});
+
+// --- pull ---------------------------------------------------------------------------------
+
+Deno.test("pull() brings back a pushed image: status lines as they come, then pulled with its id", async () => {
+  await using podman = connect();
+  const image = await busybox(podman);
+  const repository = `${bed.authRegistry}/podrx/roundtrip`;
+  await lastValueFrom(image.tag(repository, "1"));
+  await lastValueFrom(
+    podman.images.push(repository, { tag: "1", authConfig: credentials, tlsVerify: false }),
+  );
+  await lastValueFrom(image.untag(repository, "1"));
+  assert.equal(await lastValueFrom(podman.images.exists(`${repository}:1`)), false);
+
+  const received: { event: PullEvent; completed: boolean }[] = [];
+  let completed = false;
+  await new Promise<void>((resolve, reject) =>
+    podman.images.pull(repository, { tag: "1", authConfig: credentials, tlsVerify: false })
+      .subscribe({
+        next: (event) => received.push({ event, completed }),
+        error: reject,
+        complete: () => {
+          completed = true;
+          resolve();
+        },
+      })
+  );
+
+  const events = received.map((entry) => entry.event);
+  assert.ok(received.every((entry) => !entry.completed));
+  const statuses = events.filter((event) => event.type === "status");
+  assert.equal(statuses[0]?.message, `Trying to pull ${repository}:1...`);
+  assert.ok(statuses.some((event) => event.message === "Writing manifest to image destination"));
+  const pulled = events.at(-1);
+  assert.equal(pulled?.type, "pulled");
+  assert.equal(events.filter((event) => event.type === "pulled").length, 1);
+  if (pulled?.type !== "pulled") throw new Error("unreachable");
+  assert.equal(pulled.image.id, image.id);
+  assert.deepEqual(pulled.images.map((each) => each.id), [image.id]);
+  assert.ok(pulled.image.tags.includes(`${repository}:1`), `tags: ${pulled.image.tags}`);
+});
+
+Deno.test("pull() of a tag that does not exist errors with the server's message, never pulled", async () => {
+  await using podman = connect();
+  const reference = `${bed.registry}/podrx/nothing-here:nope`;
+  const { events, error } = await collect(podman.images.pull(reference, { tlsVerify: false }));
+
+  assert.ok(error instanceof APIError, String(error));
+  assert.equal(error.inStream, true);
+  assert.match(error.message, new RegExp(`^Cannot pull image "${reference}": .*manifest unknown`));
+  assert.ok(events.every((event) => event.type !== "pulled"));
+  assert.ok(events.some((event) => event.type === "status"), "Trying to pull ... came first");
+});
+
+Deno.test("pull() from the auth registry without credentials errors with the auth message", async () => {
+  await using podman = connect();
+  const { error } = await collect(
+    podman.images.pull(`${bed.authRegistry}/podrx/busybox:t1`, { tlsVerify: false }),
+  );
+  assert.ok(error instanceof APIError, String(error));
+  assert.match(error.message, /unauthorized: authentication required/);
+});
+
+Deno.test("pull() with allTags pulls every tag of the repository", async () => {
+  const { podman, sent } = recordingClient();
+  await using _ = podman;
+  const repository = `${bed.registry}/podrx/${uniqueName("multi")}`;
+  const first = await busybox(podman);
+  const second = await lastValueFrom(podman.images.get(bed.labeledImage));
+  await pushToOpenRegistry(podman, first, repository, "a");
+  await pushToOpenRegistry(podman, second, repository, "b");
+  await pushToOpenRegistry(podman, first, repository, "c");
+  await lastValueFrom(first.untag(repository, "a"));
+  await lastValueFrom(first.untag(repository, "c"));
+  await lastValueFrom(second.untag(repository, "b"));
+
+  const events = await lastValueFrom(
+    podman.images.pull(repository, { allTags: true, tlsVerify: false }).pipe(toArray()),
+  );
+
+  const pulled = events.at(-1);
+  if (pulled?.type !== "pulled") throw new Error(`last event: ${JSON.stringify(pulled)}`);
+  // Three tags, two distinct images: the server's report lists the first one twice.
+  assert.equal(pulled.images.length, 2);
+  assert.deepEqual(pulled.images.map((image) => image.id).sort(), [first.id, second.id].sort());
+  assert.equal(pulled.image, pulled.images[0]);
+  const both = pulled.images.find((image) => image.id === first.id)!;
+  assert.ok(both.tags.includes(`${repository}:a`) && both.tags.includes(`${repository}:c`));
+  const trying = events.filter((event) => event.type === "status")
+    .filter((event) => event.message.startsWith("Trying to pull"));
+  assert.deepEqual(trying.map((event) => event.message).sort(), [
+    `Trying to pull ${repository}:a...`,
+    `Trying to pull ${repository}:b...`,
+    `Trying to pull ${repository}:c...`,
+  ]);
+  const query = new URL(sent.find((request) => request.url.includes("/images/pull?"))!.url)
+    .searchParams;
+  assert.equal(query.get("reference"), repository);
+  assert.equal(query.get("allTags"), "true");
+  // Docker-style output would name only one image, so allTags asks for the libpod report.
+  assert.equal(query.get("compatMode"), "false");
+});
+
+Deno.test("pull() sends the platform as OS, Arch and Variant", async () => {
+  const { podman, sent } = recordingClient();
+  await using _ = podman;
+  const image = await busybox(podman);
+  const repository = `${bed.registry}/podrx/${uniqueName("platform")}`;
+  await pushToOpenRegistry(podman, image, repository, "1");
+  const other = image.attrs.Architecture === "arm64" ? "s390x" : "arm64";
+
+  const events = await lastValueFrom(
+    podman.images.pull(`${repository}:1`, {
+      platform: `linux/${other}/v8`,
+      policy: "always",
+      tlsVerify: false,
+    }).pipe(toArray()),
+  );
+
+  const query = new URL(sent.find((request) => request.url.includes("/images/pull?"))!.url)
+    .searchParams;
+  assert.equal(query.get("OS"), "linux");
+  assert.equal(query.get("Arch"), other);
+  assert.equal(query.get("Variant"), "v8");
+  assert.equal(query.get("policy"), "always");
+  // The server took the platform: it warns that the only image it found does not match.
+  const warning = events.find((event) =>
+    event.type === "status" && event.message.startsWith("WARNING: image platform")
+  );
+  const statuses = events.map((event) => event.type === "status" ? event.message : event.type);
+  assert.ok(
+    warning?.type === "status" && warning.message.includes(other),
+    statuses.join("\n"),
+  );
+});
+
+Deno.test("pull() rejects a tag given twice and malformed references synchronously", async () => {
+  await using podman = connect();
+  assert.throws(() => podman.images.pull("x:1", { tag: "2" }), {
+    name: "TypeError",
+    message: /already names a tag/,
+  });
+  assert.throws(
+    () => podman.images.pull(`x@sha256:${"a".repeat(64)}`, { tag: "2" }),
+    { name: "TypeError", message: /already names a digest/ },
+  );
+  assert.throws(() => podman.images.pull(""), TypeError);
+  assert.throws(() => podman.images.pull("UPPER/case"), TypeError);
+  assert.throws(() => podman.images.pull("a//b"), TypeError);
+  assert.throws(() => podman.images.pull("x@sha256:short"), TypeError);
+  assert.throws(() => podman.images.pull("x", { tag: "no spaces" }), TypeError);
+  assert.throws(() => podman.images.pull("x:1", { allTags: true }), TypeError);
+  assert.throws(() => podman.images.pull("x", { platform: "linux/amd64/v2/extra" }), TypeError);
+  assert.throws(() => podman.images.pull("x", { platform: "linux//v7" }), TypeError);
+  assert.throws(
+    () => podman.images.pull("x", { policy: "sometimes" as "always" }),
+    RangeError,
+  );
+});
+
+Deno.test("pull() unsubscribed after the first event aborts, and the client keeps working", async () => {
+  const { podman, sent } = recordingClient();
+  await using _ = podman;
+  const image = await busybox(podman);
+  const repository = `${bed.registry}/podrx/${uniqueName("cancel")}`;
+  await pushToOpenRegistry(podman, image, repository, "1");
+  await lastValueFrom(image.untag(repository, "1"));
+
+  const seen: PullEvent[] = [];
+  let ended = false;
+  await new Promise<void>((resolve) => {
+    const subscription = podman.images.pull(`${repository}:1`, { tlsVerify: false }).subscribe({
+      next: (event) => {
+        seen.push(event);
+        subscription.unsubscribe();
+        resolve();
+      },
+      error: () => (ended = true),
+      complete: () => (ended = true),
+    });
+  });
+
+  assert.equal(seen.length, 1);
+  assert.equal(seen[0]?.type, "status");
+  assert.equal(ended, false, "an unsubscribed pull neither errors nor completes");
+  const pullRequest = sent.find((request) => request.url.includes("/images/pull?"));
+  assert.equal(pullRequest?.init.signal?.aborted, true, "the request was aborted");
+  // The same client (and its connection pool) serves the next request.
+  const images = await lastValueFrom(podman.images.list());
+  assert.ok(images.some((each) => each.id === image.id));
+});
+
+Deno.test("pull() with a tiny timeout fails with PodmanError, and the client keeps working", async () => {
+  await using podman = connect();
+  const { events, error } = await collect(
+    podman.images.pull(`${bed.registry}/podrx/never:1`, { tlsVerify: false, timeout: 1 }),
+  );
+  assert.deepEqual(events, []);
+  assert.ok(error instanceof PodmanError && !(error instanceof APIError), String(error));
+  assert.match(error.message, /^Cannot pull image ".*never:1": no answer from Podman within 1 ms$/);
+  assert.ok((await lastValueFrom(podman.images.list())).length > 0);
+});
+
+Deno.test("pull() sends no X-Registry-Auth header without credentials, the encoded one with", async () => {
+  const { podman, sent } = recordingClient();
+  await using _ = podman;
+  const reference = `${bed.registry}/podrx/absent-again:1`;
+  await collect(podman.images.pull(reference, { tlsVerify: false }));
+  await collect(podman.images.pull(reference, { tlsVerify: false, authConfig: credentials }));
+
+  const pulls = sent.filter((request) => request.url.includes("/images/pull?"));
+  assert.equal(pulls.length, 2);
+  const [anonymous, authenticated] = pulls.map((request) => new Headers(request.init.headers));
+  assert.equal(anonymous?.has("X-Registry-Auth"), false);
+  assert.equal(
+    authenticated?.get("X-Registry-Auth"),
+    encodeRegistryAuth(credentials).headers["X-Registry-Auth"],
+  );
+  const query = new URL(pulls[0]!.url).searchParams;
+  assert.equal(query.get("reference"), reference);
+  assert.equal(query.get("tlsVerify"), "false");
+  assert.equal(query.get("compatMode"), "true");
+  assert.equal(query.has("allTags"), false);
+});
+
+// --- event mapping for shapes Podman 4.3.1 cannot send -----------------------------------
+
+// As Podman 5.8's CompatPull encodes them (jsonmessage.JSONMessage; `compatMode=true`).
+const IMAGE_ID = "3f57d9401f8d42f986df300f0c69192fc41da28ccc8d797829467780db3dd741";
+const COMPAT_SUCCESS = [
+  { status: "Pulling fs layer", progressDetail: {}, id: "a3ed95caeb02" },
+  { status: "Pulling fs layer", progressDetail: {}, id: "3f57d9401f8d" },
+  { status: "Already exists", progressDetail: {}, id: "9fd3b2c4e1aa" },
+  {
+    status: "Downloading",
+    progressDetail: { current: 32768, total: 2826816 },
+    progress: "[>                                                  ]  32.77kB/2.827MB",
+    id: "a3ed95caeb02",
+  },
+  {
+    status: "Downloading",
+    progressDetail: { current: 2826816, total: 2826816 },
+    progress: "[==================================================>]  2.827MB/2.827MB",
+    id: "a3ed95caeb02",
+  },
+  { status: "Download complete", progressDetail: {}, id: "a3ed95caeb02" },
+  { status: "Downloading", progressDetail: { current: 581, total: 581 }, id: "3f57d9401f8d" },
+  { status: "Download complete", progressDetail: {}, id: "3f57d9401f8d" },
+  // The final line: same shape as a layer's, but the id is the IMAGE id's first 12 digits.
+  { status: "Download complete", progressDetail: {}, id: IMAGE_ID.slice(0, 12) },
+];
+
+function readAll(lines: unknown[]): { events: PullEvent[]; reader: PullStreamReader } {
+  const reader = new PullStreamReader();
+  return { events: lines.flatMap((line) => reader.read(line)), reader };
+}
+
+Deno.test("PullStreamReader maps Podman 5 compat lines to layer progress and an image id prefix", () => {
+  const { events, reader } = readAll(COMPAT_SUCCESS);
+  assert.deepEqual(events, [
+    { type: "progress", id: "a3ed95caeb02", status: "Pulling fs layer" },
+    { type: "progress", id: "3f57d9401f8d", status: "Pulling fs layer" },
+    { type: "progress", id: "9fd3b2c4e1aa", status: "Already exists" },
+    { type: "progress", id: "a3ed95caeb02", status: "Downloading", current: 32768, total: 2826816 },
+    {
+      type: "progress",
+      id: "a3ed95caeb02",
+      status: "Downloading",
+      current: 2826816,
+      total: 2826816,
+    },
+    { type: "progress", id: "a3ed95caeb02", status: "Download complete" },
+    { type: "progress", id: "3f57d9401f8d", status: "Downloading", current: 581, total: 581 },
+    { type: "progress", id: "3f57d9401f8d", status: "Download complete" },
+  ]);
+  // The image line is not a layer event; it names the image, by prefix.
+  assert.deepEqual(reader.end(), { kind: "prefix", prefix: IMAGE_ID.slice(0, 12) });
+});
+
+Deno.test("PullStreamReader maps libpod lines and prefers the images report", () => {
+  const { events, reader } = readAll([
+    { stream: "Trying to pull quay.io/podman/hello:latest...\n" },
+    { stream: "Getting image source signatures\n" },
+    {
+      stream:
+        "Copying blob sha256:81df7ff16254ed9756e27c8de9ceb02a9568228fccadbf080f41cc5eb5118a44\n",
+    },
+    { images: [IMAGE_ID], id: IMAGE_ID },
+  ]);
+  assert.deepEqual(events, [
+    { type: "status", message: "Trying to pull quay.io/podman/hello:latest..." },
+    { type: "status", message: "Getting image source signatures" },
+    {
+      type: "status",
+      message:
+        "Copying blob sha256:81df7ff16254ed9756e27c8de9ceb02a9568228fccadbf080f41cc5eb5118a44",
+    },
+  ]);
+  assert.deepEqual(reader.end(), { kind: "ids", ids: [IMAGE_ID] });
+});
+
+Deno.test("PullStreamReader reads Podman 6 reports with status fields and dedupes ids", () => {
+  const other = "b".repeat(64);
+  const { events, reader } = readAll([
+    { status: "pulling", stream: "Trying to pull x...\n" },
+    { status: "pulling" },
+    { status: "success", images: [IMAGE_ID, other, IMAGE_ID], id: other },
+  ]);
+  assert.deepEqual(events, [{ type: "status", message: "Trying to pull x..." }]);
+  assert.deepEqual(reader.end(), { kind: "ids", ids: [IMAGE_ID, other] });
+});
+
+Deno.test("PullStreamReader finds no image in a stream that names none", () => {
+  assert.deepEqual(readAll([{ stream: "Trying to pull x...\n" }]).reader.end(), { kind: "none" });
+  assert.deepEqual(readAll([]).reader.end(), { kind: "none" });
+  // A final compat line whose id is not hex is no image id.
+  const odd = readAll([{ status: "Download complete", progressDetail: {}, id: "latest" }]);
+  assert.deepEqual(odd.reader.end(), { kind: "none" });
+});
+
+Deno.test("PushStreamReader maps Podman 5 push lines: status, then the manifest digest", () => {
+  const reader = new PushStreamReader();
+  const digest = `sha256:${"c".repeat(64)}`;
+  const events: PushEvent[] = [
+    { stream: "Getting image source signatures\n" },
+    { stream: "Copying blob sha256:abc\n" },
+    { stream: "Writing manifest to image destination\n" },
+    { manifestdigest: digest },
+  ].flatMap((line) => reader.read(line));
+  assert.deepEqual(events, [
+    { type: "status", message: "Getting image source signatures" },
+    { type: "status", message: "Copying blob sha256:abc" },
+    { type: "status", message: "Writing manifest to image destination" },
+  ]);
+  assert.equal(reader.digest, digest);
+  assert.deepEqual(new PushStreamReader().read("\n"), []);
+});
+
+// --- RegistryData ---------------------------------------------------------------------------
+
+Deno.test("getRegistryData() of a pushed single image falls back to the local image on 4.3.1", async () => {
+  await using podman = connect();
+  const image = await busybox(podman);
+  const repository = `${bed.registry}/podrx/${uniqueName("regdata")}`;
+  await pushToOpenRegistry(podman, image, repository, "oci");
+  await lastValueFrom(image.tag(repository, "v2"));
+  await lastValueFrom(
+    podman.images.push(repository, { tag: "v2", format: "v2s2", tlsVerify: false }),
+  );
+  const platform = `${image.attrs.Os}/${image.attrs.Architecture}`;
+
+  // OCI manifest: Podman 4.3.1 answers 404 "Treating single images as manifest lists is not
+  // implemented"; Docker v2 manifest: 200 with `manifests: null`. Both describe no platform.
+  for (const tag of ["oci", "v2"]) {
+    const data = await lastValueFrom(
+      podman.images.getRegistryData(`${repository}:${tag}`, { tlsVerify: false }),
+    );
+    assert.equal(data.source, "local", tag);
+    assert.equal(data.id, image.id, tag);
+    assert.equal(data.hasPlatform(platform), true, tag);
+    assert.equal(data.hasPlatform("linux/amd64"), image.attrs.Architecture === "amd64");
+    assert.equal(data.hasPlatform("windows/arm64"), false);
+  }
+});
+
+Deno.test("getRegistryData() reads a manifest list from the registry, and pull() pulls it", async () => {
+  await using podman = connect();
+  const image = await busybox(podman);
+  const list = `localhost/podrx/${uniqueName("list")}`;
+  const remote = `${bed.registry}/podrx/${uniqueName("remote-list")}`;
+  await podmanOk(["manifest", "create", list]);
+  await podmanOk(["manifest", "add", list, `containers-storage:${bed.busyboxImage}`]);
+  await podmanOk(["manifest", "push", "--all", "--tls-verify=false", list, `docker://${remote}:1`]);
+
+  const data = await lastValueFrom(
+    podman.images.getRegistryData(`${remote}:1`, { tlsVerify: false }),
+  );
+
+  assert.equal(data.source, "registry");
+  assert.equal(data.id, undefined, "Podman does not report the list's registry digest");
+  assert.deepEqual(data.platforms, [
+    { os: image.attrs.Os, architecture: image.attrs.Architecture },
+  ]);
+  assert.equal(data.hasPlatform(`linux/${image.attrs.Architecture}`), true);
+  assert.equal(data.hasPlatform("linux/s390x"), image.attrs.Architecture === "s390x");
+  const index = await registryJson(
+    `http://${bed.registry}/v2/${remote.split("/").slice(1).join("/")}/manifests/1`,
+    {
+      accept: "application/vnd.oci.image.index.v1+json, " +
+        "application/vnd.docker.distribution.manifest.list.v2+json",
+    },
+  ) as { manifests: { digest: string }[] };
+  const entries = data.attrs.manifests as { digest: string }[];
+  assert.equal(entries[0]?.digest, index.manifests[0]?.digest);
+
+  assert.throws(() => data.pull({ tag: "2" }), TypeError);
+  const pulled = await lastValueFrom(data.pull({ tlsVerify: false }));
+  if (pulled.type !== "pulled") throw new Error(`last event: ${JSON.stringify(pulled)}`);
+  assert.equal(pulled.image.id, image.id);
+});
+
+Deno.test("RegistryData.pull() pulls by the image name, never by its id as a tag", async () => {
+  await using podman = connect();
+  const image = await busybox(podman);
+  const repository = `${bed.registry}/podrx/${uniqueName("rdpull")}`;
+  await pushToOpenRegistry(podman, image, repository, "1");
+  const data = await lastValueFrom(
+    podman.images.getRegistryData(`${repository}:1`, { tlsVerify: false }),
+  );
+  await lastValueFrom(image.untag(repository, "1"));
+
+  const events = await lastValueFrom(data.pull({ tlsVerify: false }).pipe(toArray()));
+
+  const trying = events.find((event) => event.type === "status");
+  assert.deepEqual(trying, { type: "status", message: `Trying to pull ${repository}:1...` });
+  const pulled = events.at(-1);
+  if (pulled?.type !== "pulled") throw new Error(`last event: ${JSON.stringify(pulled)}`);
+  assert.equal(pulled.image.id, image.id);
+});
+
+// --- whole operations over canned Podman 5 answers (no server) ---------------------------
+
+/** A client whose transport answers from `answer`, recording each request URL. */
+function cannedClient(
+  apiVersion: string,
+  answer: (url: URL) => Response,
+): { podman: PodmanClient; urls: URL[] } {
+  const urls: URL[] = [];
+  const podman = new PodmanClient({
+    apiVersion,
+    transport: {
+      origin: "http://libpod",
+      description: "canned answers",
+      fetch: (url) => {
+        urls.push(new URL(url));
+        return Promise.resolve(answer(new URL(url)));
+      },
+      close: () => {},
+    },
+  });
+  return { podman, urls };
+}
+
+function jsonLines(lines: unknown[]): Response {
+  return new Response(lines.map((line) => JSON.stringify(line) + "\n").join(""), {
+    headers: { "content-type": "application/json" },
+  });
+}
+
+Deno.test("pull() of Podman 5 compat lines ends with the image its final line names", async () => {
+  const { podman, urls } = cannedClient(
+    "5.8.0",
+    (url) =>
+      url.pathname.endsWith("/images/pull")
+        ? jsonLines(COMPAT_SUCCESS)
+        : Response.json({ Id: IMAGE_ID, RepoTags: ["quay.io/podman/hello:latest"] }),
+  );
+  await using _ = podman;
+
+  const events = await lastValueFrom(podman.images.pull("quay.io/podman/hello").pipe(toArray()));
+
+  assert.equal(events.filter((event) => event.type === "progress").length, 8);
+  const pulled = events.at(-1);
+  if (pulled?.type !== "pulled") throw new Error(`last event: ${JSON.stringify(pulled?.type)}`);
+  assert.equal(pulled.image.id, IMAGE_ID);
+  assert.equal(urls[0]?.searchParams.get("reference"), "quay.io/podman/hello:latest");
+  // The image is looked up by the final line's id, never by a layer's.
+  assert.equal(urls[1]?.pathname, `/v5.8.0/libpod/images/${IMAGE_ID.slice(0, 12)}/json`);
+});
+
+Deno.test("pull() that ends without naming an image errors with APIError, never an empty image", async () => {
+  const { podman, urls } = cannedClient(
+    "5.8.0",
+    () => jsonLines([{ stream: "Trying to pull x...\n" }]),
+  );
+  await using _ = podman;
+
+  const { events, error } = await collect(podman.images.pull("localhost/x", { tag: "1" }));
+
+  assert.deepEqual(events, [{ type: "status", message: "Trying to pull x..." }]);
+  assert.ok(error instanceof APIError, String(error));
+  assert.match(error.message, /^Cannot pull image "localhost\/x:1": .*without naming an image/);
+  assert.equal(urls.length, 1, "no inspect of an image that was never named");
+});
+
+Deno.test("pull() refuses a final id that is not the inspected image's", async () => {
+  const { podman } = cannedClient(
+    "5.8.0",
+    (url) =>
+      url.pathname.endsWith("/images/pull")
+        ? jsonLines(COMPAT_SUCCESS)
+        : Response.json({ Id: "0".repeat(64) }),
+  );
+  await using _ = podman;
+  const { events, error } = await collect(podman.images.pull("localhost/x"));
+  assert.ok(error instanceof APIError, String(error));
+  assert.ok(events.every((event) => event.type !== "pulled"));
+});
+
+Deno.test("push() on API 5 streams (quiet=false) and reports the manifest digest", async () => {
+  const digest = `sha256:${"d".repeat(64)}`;
+  const { podman, urls } = cannedClient("5.8.0", () =>
+    jsonLines([
+      { stream: "Getting image source signatures\n" },
+      { stream: "Writing manifest to image destination\n" },
+      { manifestdigest: digest },
+    ]));
+  await using _ = podman;
+
+  const events = await lastValueFrom(
+    podman.images.push("localhost/app", { tag: "1", destination: "127.0.0.1:5000/app:1" })
+      .pipe(toArray()),
+  );
+
+  assert.deepEqual(events, [
+    { type: "status", message: "Getting image source signatures" },
+    { type: "status", message: "Writing manifest to image destination" },
+    { type: "pushed", destination: "127.0.0.1:5000/app:1", digest },
+  ]);
+  assert.equal(urls[0]?.pathname, "/v5.8.0/libpod/images/localhost%2Fapp%3A1/push");
+  assert.equal(urls[0]?.searchParams.get("quiet"), "false");
+  assert.equal(urls[0]?.searchParams.get("destination"), "127.0.0.1:5000/app:1");
+});
+
+Deno.test("push() on API 5 raises an in-band error line as APIError", async () => {
+  const { podman } = cannedClient("5.8.0", () =>
+    jsonLines([
+      { stream: "Getting image source signatures\n" },
+      { error: "writing blob: unauthorized: authentication required" },
+    ]));
+  await using _ = podman;
+  const { events, error } = await collect(podman.images.push("localhost/app:1"));
+  assert.deepEqual(events, [{ type: "status", message: "Getting image source signatures" }]);
+  assert.ok(error instanceof APIError && error.inStream, String(error));
+  assert.equal(
+    error.message,
+    'Cannot push image "localhost/app:1": writing blob: unauthorized: authentication required',
+  );
+});
+
+Deno.test("push() on API 4 blocks (quiet=true)", async () => {
+  const { podman, urls } = cannedClient("4.9.4", () => new Response("\n"));
+  await using _ = podman;
+  const events = await lastValueFrom(podman.images.push("localhost/app:1").pipe(toArray()));
+  assert.deepEqual(events, [{ type: "pushed", destination: "localhost/app:1" }]);
+  assert.equal(urls[0]?.searchParams.get("quiet"), "true");
+});
