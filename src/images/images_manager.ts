@@ -3,6 +3,7 @@ import { operation, type OperationOptions } from "../client/operation.ts";
 import type { PodmanClient } from "../client/podman_client.ts";
 import { requestJson, segment } from "../client/request_json.ts";
 import { APIError, NotFound } from "../errors.ts";
+import { AwaitableImages } from "../facade/awaitable_images.ts";
 import { encodeFilters, type Filters } from "./filters.ts";
 import { Image } from "./image.ts";
 import { type AuthConfig, encodeRegistryAuth } from "./registry_auth.ts";
@@ -128,10 +129,23 @@ function isImageAttrs(value: unknown): value is ImageAttrs {
 export class ImagesManager {
   /** The client whose service this manager talks to. */
   readonly client: PodmanClient;
+  #promises: AwaitableImages | undefined;
 
   /** Creates the manager; `PodmanClient` makes one as `client.images`. */
   constructor(client: PodmanClient) {
     this.client = client;
+  }
+
+  /**
+   * The same operations as promises, for scripts that want the result, not the stream.
+   *
+   * @example
+   * ```ts ignore
+   * const image = await podman.images.promises.get("busybox");
+   * ```
+   */
+  get promises(): AwaitableImages {
+    return (this.#promises ??= new AwaitableImages(this));
   }
 
   /** The model class made by {@linkcode ImagesManager.prepareModel}. */

@@ -1,0 +1,170 @@
+import type { OperationOptions } from "../client/operation.ts";
+import type { BuildEvent, BuildOptions } from "../images/build/build.ts";
+import type { Image } from "../images/image.ts";
+import type {
+  ImagesManager,
+  ListOptions,
+  PruneOptions,
+  RegistryDataOptions,
+  RemoveOptions,
+  SearchOptions,
+} from "../images/images_manager.ts";
+import type { LoadSource } from "../images/load.ts";
+import type { PullEvent, PullOptions } from "../images/pull.ts";
+import type { PushedEvent, PushEvent, PushOptions } from "../images/push.ts";
+import type { RegistryData } from "../images/registry_data.ts";
+import type { ScpOptions, ScpReport } from "../images/scp.ts";
+import type {
+  PruneBuildsReport,
+  PruneReport,
+  RemoveReport,
+  SearchResult,
+} from "../images/types.ts";
+import { type AwaitOptions, lastOf, settle } from "./settle.ts";
+
+/** What the await-style `build()` resolves with. */
+export interface BuildResult {
+  /** The image built. */
+  image: Image;
+  /** Every log line, in order. */
+  log: string[];
+}
+
+/**
+ * The image operations as promises, for scripts that want the result and not the stream.
+ * Each method has the name and options of its {@linkcode ImagesManager} twin, plus `signal`
+ * (aborts the request) and `onProgress` (every event, live). Get it as `client.images.promises`.
+ *
+ * @example Pull, then build on top, awaiting each
+ * ```ts ignore
+ * import { PodmanClient } from "@podrx/podrx";
+ *
+ * await using podman = new PodmanClient();
+ * const images = podman.images.promises;
+ * const base = await images.pull("127.0.0.1:5000/base", { tag: "1", tlsVerify: false });
+ * const { image, log } = await images.build({
+ *   path: "./app",
+ *   tag: "localhost/app:dev",
+ *   onProgress: (event) => event.type === "log" && console.log(event.line.trimEnd()),
+ * });
+ * console.log(base.id, image.id, log.length);
+ * ```
+ */
+export class AwaitableImages {
+  readonly #images: ImagesManager;
+
+  /** Wraps a manager; use `client.images.promises`. */
+  constructor(images: ImagesManager) {
+    this.#images = images;
+  }
+
+  /** `get()` as a promise of the {@linkcode Image}. */
+  get(name: string, options: OperationOptions & AwaitOptions = {}): Promise<Image> {
+    return lastOf(this.#images.get(name, options), options.signal);
+  }
+
+  /** `exists()` as a promise of `true` or `false`. */
+  exists(name: string, options: OperationOptions & AwaitOptions = {}): Promise<boolean> {
+    return lastOf(this.#images.exists(name, options), options.signal);
+  }
+
+  /** `list()` as a promise of the images. */
+  list(options: ListOptions & AwaitOptions = {}): Promise<Image[]> {
+    return lastOf(this.#images.list(options), options.signal);
+  }
+
+  /** `remove()` as a promise of the report. */
+  remove(image: Image | string, options: RemoveOptions & AwaitOptions = {}): Promise<RemoveReport> {
+    return lastOf(this.#images.remove(image, options), options.signal);
+  }
+
+  /** `prune()` as a promise of the report. */
+  prune(options: PruneOptions & AwaitOptions = {}): Promise<PruneReport> {
+    return lastOf(this.#images.prune(options), options.signal);
+  }
+
+  /** `pruneBuilds()` as a promise of the report. */
+  pruneBuilds(options: OperationOptions & AwaitOptions = {}): Promise<PruneBuildsReport> {
+    return lastOf(this.#images.pruneBuilds(options), options.signal);
+  }
+
+  /** `search()` as a promise of the hits. */
+  search(term: string, options: SearchOptions & AwaitOptions = {}): Promise<SearchResult[]> {
+    return lastOf(this.#images.search(term, options), options.signal);
+  }
+
+  /** `getRegistryData()` as a promise. */
+  getRegistryData(
+    name: string,
+    options: RegistryDataOptions & AwaitOptions = {},
+  ): Promise<RegistryData> {
+    return lastOf(this.#images.getRegistryData(name, options), options.signal);
+  }
+
+  /**
+   * `pull()` as a promise of the pulled {@linkcode Image}, or of every image with `allTags`.
+   * `onProgress` receives the status and layer events.
+   */
+  pull(
+    repository: string,
+    options: PullOptions & { allTags: true } & AwaitOptions<PullEvent>,
+  ): Promise<Image[]>;
+  /** `pull()` as a promise of the pulled {@linkcode Image}. */
+  pull(repository: string, options?: PullOptions & AwaitOptions<PullEvent>): Promise<Image>;
+  pull(
+    repository: string,
+    options: PullOptions & AwaitOptions<PullEvent> = {},
+  ): Promise<Image | Image[]> {
+    let images: Image[] = [];
+    return settle(this.#images.pull(repository, options), options.signal, (event) => {
+      options.onProgress?.(event);
+      if (event.type === "pulled") images = event.images;
+    }, () => {
+      if (images.length === 0) throw new Error("The pull completed without an image");
+      return options.allTags ? images : images[0]!;
+    });
+  }
+
+  /** `push()` as a promise of the final event (destination and digest). */
+  push(
+    repository: string,
+    options: PushOptions & AwaitOptions<PushEvent> = {},
+  ): Promise<PushedEvent> {
+    let pushed: PushedEvent | undefined;
+    return settle(this.#images.push(repository, options), options.signal, (event) => {
+      options.onProgress?.(event);
+      if (event.type === "pushed") pushed = event;
+    }, () => {
+      if (!pushed) throw new Error("The push completed without a result");
+      return pushed;
+    });
+  }
+
+  /** `build()` as a promise of the image and the whole log. */
+  build(options: BuildOptions & AwaitOptions<BuildEvent>): Promise<BuildResult> {
+    const log: string[] = [];
+    let image: Image | undefined;
+    return settle(this.#images.build(options), options.signal, (event) => {
+      options.onProgress?.(event);
+      if (event.type === "log") log.push(event.line);
+      else image = event.image;
+    }, () => {
+      if (!image) throw new Error("The build completed without an image");
+      return { image, log };
+    });
+  }
+
+  /** `load()` as a promise of every loaded image. */
+  load(source: LoadSource, options: OperationOptions & AwaitOptions<Image> = {}): Promise<Image[]> {
+    const images: Image[] = [];
+    return settle(this.#images.load(source, options), options.signal, (image) => {
+      options.onProgress?.(image);
+      images.push(image);
+    }, () => images);
+  }
+
+  /** `scp()` as a promise of the report. */
+  scp(source: string, options: ScpOptions & AwaitOptions = {}): Promise<ScpReport> {
+    return lastOf(this.#images.scp(source, options), options.signal);
+  }
+}

@@ -1,0 +1,48 @@
+import assert from "node:assert/strict";
+import { ImageNotFound, PodmanClient } from "../../mod.ts";
+import { testBed } from "../bed/env.ts";
+import { startFakePodman } from "../fake/fake_podman.ts";
+import { importImage, uniqueName } from "../images/_fixtures.ts";
+
+const bed = testBed();
+
+Deno.test("images.promises resolves get(), exists(), list() and remove() against the real service", async () => {
+  await using podman = new PodmanClient({ baseUrl: `unix://${bed.socketPath}` });
+  const images = podman.images.promises;
+  assert.equal(images, podman.images.promises);
+  const name = `localhost/${uniqueName("podrx-await")}:1`;
+  const id = await importImage(name);
+  assert.equal((await images.get(name)).id, id);
+  assert.equal(await images.exists(name), true);
+  assert.deepEqual((await images.list({ name })).map((image) => image.id), [id]);
+  assert.deepEqual((await images.remove(name)).deleted, [id]);
+  await assert.rejects(images.get(name), ImageNotFound);
+});
+
+Deno.test("images.promises aborts the request when the signal aborts", async () => {
+  let markAborted!: () => void;
+  const serverSawAbort = new Promise<void>((resolve) => (markAborted = resolve));
+  await using fake = await startFakePodman((request) =>
+    new Promise<Response>((resolve) => {
+      request.signal.addEventListener("abort", () => {
+        markAborted();
+        resolve(new Response(null, { status: 499 }));
+      });
+    })
+  );
+  const controller = new AbortController();
+  const listing = fake.client.images.promises.list({ signal: controller.signal });
+  setTimeout(() => controller.abort(new Error("stop listing")), 50);
+  await assert.rejects(listing, { message: "stop listing" });
+  await serverSawAbort;
+});
+
+Deno.test("images.promises rejects at once with an already aborted signal and sends nothing", async () => {
+  await using fake = await startFakePodman(() => Response.json([]));
+  const reason = new Error("too late");
+  await assert.rejects(
+    fake.client.images.promises.list({ signal: AbortSignal.abort(reason) }),
+    (error) => error === reason,
+  );
+  assert.equal(fake.requests.length, 0);
+});
