@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { lastValueFrom } from "rxjs";
 import { ImageNotFound, PodmanClient } from "../../mod.ts";
 import { testBed } from "../bed/env.ts";
 import { startFakePodman } from "../fake/fake_podman.ts";
@@ -45,4 +46,21 @@ Deno.test("images.promises rejects at once with an already aborted signal and se
     (error) => error === reason,
   );
   assert.equal(fake.requests.length, 0);
+});
+
+Deno.test("images.promises.pull() resolves with the pulled image and reports progress live", async () => {
+  await using podman = new PodmanClient({ baseUrl: `unix://${bed.socketPath}` });
+  const reference = `${bed.registry}/podrx/${uniqueName("await-pull")}:1`;
+  const original = await podman.images.promises.get(bed.labeledImage);
+  assert.equal(await lastValueFrom(original.tag(reference.replace(/:1$/, ""), "1")), true);
+  await podman.images.promises.push(reference, { tlsVerify: false });
+  await podman.images.promises.remove(reference);
+  const seen: string[] = [];
+  const image = await podman.images.promises.pull(reference, {
+    tlsVerify: false,
+    onProgress: (event) => seen.push(event.type),
+  });
+  assert.equal(image.id, original.id);
+  assert.ok(seen.includes("status"), seen.join());
+  assert.equal(seen.at(-1), "pulled");
 });
