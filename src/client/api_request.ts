@@ -122,7 +122,11 @@ export function connectionError(
  */
 export function networkReason(error: unknown): string {
   let innermost: unknown = error;
-  while (innermost instanceof Error && innermost.cause !== undefined) innermost = innermost.cause;
+  // Only fetch's generic wrappers are peeled off; a specific reason (the transport's) stays.
+  while (
+    innermost instanceof Error && innermost.cause !== undefined &&
+    /^(fetch failed|error sending request|error reading a body)/.test(innermost.message)
+  ) innermost = innermost.cause;
   const message = innermost instanceof Error ? innermost.message : String(innermost);
   const tail = message.slice(message.lastIndexOf("): ") + 1).replace(/^[):\s]+/, "");
   return tail.replace(/^client error \(\w+\):\s*/, "") || message;

@@ -25,9 +25,29 @@ export function unixSocketTransport(path: string): Transport {
   return {
     origin: "http://libpod",
     description: `unix://${path}`,
-    fetch: (url, init) => fetch(url, { ...init, client }),
+    fetch: async (url, init) => {
+      try {
+        return await fetch(url, { ...init, client });
+      } catch (error) {
+        if (init.signal?.aborted) throw error;
+        throw await explainSocketFailure(path, error);
+      }
+    },
     close: () => client.close(),
   };
+}
+
+// "Connection refused" says little when the path is missing or is a plain file; look at it.
+async function explainSocketFailure(path: string, error: unknown): Promise<Error> {
+  let what: string | undefined;
+  try {
+    const info = await Deno.lstat(path);
+    if (!info.isSocket) what = "the path exists but is not a socket";
+    else what = "the socket exists but nothing accepts connections on it (is the service running?)";
+  } catch (statError) {
+    if (statError instanceof Deno.errors.NotFound) what = "no socket at this path";
+  }
+  return what ? new TypeError(what, { cause: error }) : error as Error;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { Observable } from "rxjs";
 import { PodmanError } from "../errors.ts";
+import { networkReason } from "./api_request.ts";
 
 /** Per-call options every operation takes. */
 export interface OperationOptions {
@@ -70,7 +71,7 @@ export function operation<T>(
             }),
           );
         } else if (!subscriber.closed) {
-          subscriber.error(error);
+          subscriber.error(asPodmanError(action, error));
         }
       },
     );
@@ -79,4 +80,14 @@ export function operation<T>(
       controller.abort();
     };
   });
+}
+
+/**
+ * Every failure of an operation reaches the subscriber as a {@linkcode PodmanError}: a body
+ * that breaks off mid-stream (a `TypeError` from fetch) is wrapped, with the action named and
+ * the original as `cause`.
+ */
+function asPodmanError(action: string, error: unknown): PodmanError {
+  if (error instanceof PodmanError) return error;
+  return new PodmanError(`${action}: ${networkReason(error)}`, { cause: error });
 }

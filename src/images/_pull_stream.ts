@@ -60,16 +60,17 @@ export class PullStreamReader {
     const line = value as Record<string, unknown>;
     // Podman 6 adds `status: "pulling"` to libpod lines, so `stream` and the report's
     // `images` are recognised before any `status`.
+    // The report may also carry an empty `stream` (quiet mode sends `"stream": ""`).
+    if (Array.isArray(line.images)) {
+      this.#ids = line.images.filter((id): id is string => typeof id === "string");
+      if (this.#ids.length === 0 && typeof line.id === "string") this.#ids = [line.id];
+    }
     if (typeof line.stream === "string") {
       const message = withoutTrailingNewlines(line.stream);
       if (message !== "") events.push({ type: "status", message });
       return events;
     }
-    if (Array.isArray(line.images)) {
-      this.#ids = line.images.filter((id): id is string => typeof id === "string");
-      if (this.#ids.length === 0 && typeof line.id === "string") this.#ids = [line.id];
-      return events;
-    }
+    if (Array.isArray(line.images)) return events;
     const isDockerStyle = typeof line.status === "string" &&
       ("progressDetail" in line || "id" in line);
     if (isDockerStyle) {

@@ -38,7 +38,7 @@ Deno.test("PodmanClient with a missing socket fails with a PodmanError naming th
       error.message,
       new RegExp(`^Cannot list images: cannot reach Podman at unix://${dir}/missing\\.sock: `),
     );
-    assert.match(error.message, /No such file or directory/);
+    assert.match(error.message, /: no socket at this path$/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
