@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-console -- a command-line tool reports on the terminal
 // Runs `deno doc --lint mod.ts` and fails on every diagnostic except one known false positive:
 // `private-type-ref` for RxJS types. Deno treats types from npm packages as private to this
 // package (denoland/deno#27364; the fix for jsr/https imports does not cover npm packages, whose

@@ -218,7 +218,8 @@ export class Image {
    * Exports the image straight into a file.
    *
    * @returns A cold Observable of the bytes written so far; it completes once the file is
-   * whole. Unsubscribing stops the download (the partial file stays).
+   * whole. On failure or unsubscribe the partial file is closed and removed, so no truncated
+   * archive is left looking whole (an existing file at that path is replaced).
    *
    * @example
    * ```ts ignore

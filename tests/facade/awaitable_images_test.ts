@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { lastValueFrom } from "rxjs";
 import { ImageNotFound, PodmanClient } from "../../mod.ts";
 import { testBed } from "../bed/env.ts";
 import { startFakePodman } from "../fake/fake_podman.ts";
@@ -50,17 +49,20 @@ Deno.test("images.promises rejects at once with an already aborted signal and se
 
 Deno.test("images.promises.pull() resolves with the pulled image and reports progress live", async () => {
   await using podman = new PodmanClient({ baseUrl: `unix://${bed.socketPath}` });
-  const reference = `${bed.registry}/podrx/${uniqueName("await-pull")}:1`;
-  const original = await podman.images.promises.get(bed.labeledImage);
-  assert.equal(await lastValueFrom(original.tag(reference.replace(/:1$/, ""), "1")), true);
-  await podman.images.promises.push(reference, { tlsVerify: false });
-  await podman.images.promises.remove(reference);
+  const repository = `${bed.registry}/podrx/${uniqueName("await-pull")}`;
+  const id = await importImage(`${repository}:1`);
+  await podman.images.promises.push(`${repository}:1`, { tlsVerify: false });
+  await podman.images.promises.remove(`${repository}:1`);
   const seen: string[] = [];
-  const image = await podman.images.promises.pull(reference, {
+  const image = await podman.images.promises.pull(`${repository}:1`, {
     tlsVerify: false,
     onProgress: (event) => seen.push(event.type),
   });
-  assert.equal(image.id, original.id);
-  assert.ok(seen.includes("status"), seen.join());
-  assert.equal(seen.at(-1), "pulled");
+  try {
+    assert.equal(image.id, id);
+    assert.ok(seen.includes("status"), seen.join());
+    assert.equal(seen.at(-1), "pulled");
+  } finally {
+    await podman.images.promises.remove(image, { force: true });
+  }
 });

@@ -1,0 +1,364 @@
+import { PodmanError } from "../../errors.ts";
+import { createTarWriter, type TarWriter } from "../../tar.ts";
+import { cleanComponents, ContextIgnore } from "./_ignore.ts";
+
+/** A build context ready to upload, and the parameters that go with it. */
+export interface PackedContext {
+  /** The tar stream; it reads the disk as it is read, and cancelling it closes what is open. */
+  body: ReadableStream<Uint8Array>;
+  /** The Dockerfile's path inside the context, for the `dockerfile` parameter. */
+  dockerfile: string;
+  /** Ignore patterns for the server's `COPY`, when there are any. */
+  excludes: string[] | undefined;
+  /** Why packing failed, once it did (a file that cannot be read, or changed while read). */
+  failure(): unknown;
+}
+
+/** What Podman looks for when no Dockerfile is named, in this order. */
+const DEFAULT_DOCKERFILES = ["Containerfile", "Dockerfile"] as const;
+
+/** Go's `path.Clean` for absolute `/`-separated paths. */
+function cleanAbsolute(path: string): string {
+  return `/${cleanComponents(path).join("/")}`;
+}
+
+function absolute(path: string, base: string): string {
+  return cleanAbsolute(path.startsWith("/") ? path : `${base}/${path}`);
+}
+
+/** `target` relative to `root` when it lies below it, else `undefined`. */
+function below(root: string, target: string): string | undefined {
+  const prefix = root === "/" ? "/" : `${root}/`;
+  return target.startsWith(prefix) ? target.slice(prefix.length) : undefined;
+}
+
+async function statOrUndefined(path: string): Promise<Deno.FileInfo | undefined> {
+  try {
+    return await Deno.stat(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+}
+
+async function readTextOrUndefined(path: string): Promise<string | undefined> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+}
+
+function isAbortError(error: unknown): boolean {
+  return error instanceof DOMException && error.name === "AbortError";
+}
+
+function reason(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Checks the context directory: it must exist and be a directory. */
+async function checkDirectory(directory: string, action: string): Promise<void> {
+  const info = await statOrUndefined(directory);
+  if (info === undefined) {
+    throw new PodmanError(`${action}: the context directory "${directory}" does not exist`);
+  }
+  if (!info.isDirectory) {
+    throw new PodmanError(`${action}: the context "${directory}" is not a directory`);
+  }
+}
+
+/** The Dockerfile's real path: the one named, or `Containerfile`/`Dockerfile` in the context. */
+async function findDockerfile(
+  directory: string,
+  dockerfile: string | undefined,
+  action: string,
+): Promise<string> {
+  if (dockerfile === undefined) {
+    for (const name of DEFAULT_DOCKERFILES) {
+      const info = await statOrUndefined(`${directory}/${name}`);
+      if (info?.isFile) return await Deno.realPath(`${directory}/${name}`);
+    }
+    throw new PodmanError(
+      `${action}: there is no Containerfile or Dockerfile in "${directory}"; ` +
+        "name one with the dockerfile option",
+    );
+  }
+  const path = absolute(dockerfile, directory);
+  const info = await statOrUndefined(path);
+  if (info === undefined) {
+    throw new PodmanError(`${action}: the Dockerfile "${path}" does not exist`);
+  }
+  if (!info.isFile) throw new PodmanError(`${action}: the Dockerfile "${path}" is not a file`);
+  return await Deno.realPath(path);
+}
+
+/**
+ * The ignore file, looked up as Podman does: next to the Dockerfile
+ * (`<Dockerfile>.containerignore`, `<Dockerfile>.dockerignore`), then `.containerignore`,
+ * then `.dockerignore` at the context root.
+ */
+async function findIgnoreFile(
+  directory: string,
+  dockerfile: string,
+): Promise<{ path: string; text: string } | undefined> {
+  const candidates = [
+    `${dockerfile}.containerignore`,
+    `${dockerfile}.dockerignore`,
+    `${directory}/.containerignore`,
+    `${directory}/.dockerignore`,
+  ];
+  for (const path of candidates) {
+    const text = await readTextOrUndefined(path);
+    if (text !== undefined) return { path, text };
+  }
+  return undefined;
+}
+
+/** The lines of an ignore file that are patterns, as Podman's server takes them. */
+function patternsOf(text: string): string[] {
+  return text.split(/\r?\n/).map((line) => line.trim()).filter((line) =>
+    line !== "" && !line.startsWith("#")
+  );
+}
+
+function privateDockerfileName(): string {
+  const random = crypto.getRandomValues(new Uint8Array(10));
+  return `.podrx-dockerfile-${Array.from(random, (b) => b.toString(16).padStart(2, "0")).join("")}`;
+}
+
+/** Fails the stream unless it yields exactly `size` bytes: a tar entry's size is fixed. */
+function exactly(
+  size: number,
+  onMismatch: (actual: string) => Error,
+): TransformStream<Uint8Array, Uint8Array> {
+  let seen = 0;
+  return new TransformStream({
+    transform(chunk, controller) {
+      seen += chunk.byteLength;
+      if (seen > size) throw onMismatch(`more than ${size}`);
+      controller.enqueue(chunk);
+    },
+    flush() {
+      if (seen !== size) throw onMismatch(String(seen));
+    },
+  });
+}
+
+function modeOf(info: Deno.FileInfo, fallback: number): number {
+  return info.mode === null ? fallback : info.mode & 0o7777;
+}
+
+function mtimeOf(info: Deno.FileInfo): Date {
+  // Tar headers cannot hold times before 1970.
+  const time = info.mtime?.getTime() ?? 0;
+  return new Date(Math.max(0, time));
+}
+
+/** Adds one regular file, streamed from disk; the size comes from the open file. */
+async function addFile(
+  writer: TarWriter,
+  path: string,
+  name: string,
+  info: Deno.FileInfo,
+  action: string,
+): Promise<void> {
+  const file = await Deno.open(path, { read: true });
+  let size: number;
+  try {
+    size = (await file.stat()).size;
+  } catch (error) {
+    file.close();
+    throw error;
+  }
+  const changed = (actual: string): Error =>
+    new PodmanError(
+      `${action}: "${path}" changed while it was sent (${actual} bytes instead of ${size})`,
+    );
+  // The file's readable closes the file at its end, and when the tar writer cancels it.
+  const body = file.readable.pipeThrough(exactly(size, changed));
+  await writer.add({ name, size, mode: modeOf(info, 0o644), mtime: mtimeOf(info) }, body);
+}
+
+interface Walk {
+  writer: TarWriter;
+  root: string;
+  filter: ContextIgnore;
+  action: string;
+}
+
+/** Adds the entries below `dir` (relative; `""` is the root), sorted, depth first. */
+async function walk(context: Walk, dir: string): Promise<void> {
+  const { writer, root, filter, action } = context;
+  const names: string[] = [];
+  for await (const entry of Deno.readDir(dir === "" ? root : `${root}/${dir}`)) {
+    names.push(entry.name);
+  }
+  names.sort();
+  for (const name of names) {
+    const relative = dir === "" ? name : `${dir}/${name}`;
+    const path = `${root}/${relative}`;
+    const info = await Deno.lstat(path);
+    const excluded = filter.excludes(relative);
+    if (info.isDirectory) {
+      if (!excluded) {
+        await writer.add({
+          name: `${relative}/`,
+          type: "directory",
+          mode: modeOf(info, 0o755),
+          mtime: mtimeOf(info),
+        });
+      }
+      if (!excluded || filter.mustDescend(relative)) await walk(context, relative);
+    } else if (excluded) {
+      continue;
+    } else if (info.isSymlink) {
+      // Archived as a link, never followed: a link may point anywhere on this machine.
+      await writer.add({
+        name: relative,
+        type: "symlink",
+        linkname: await Deno.readLink(path),
+        mode: modeOf(info, 0o777),
+        mtime: mtimeOf(info),
+      });
+    } else if (info.isFile) {
+      await addFile(writer, path, relative, info, action);
+    }
+    // Sockets, FIFOs and devices are left out: they have no content to send, and reading
+    // a FIFO would block.
+  }
+}
+
+/**
+ * Runs `produce` into a fresh tar writer and returns the archive as a stream. Cancelling the
+ * stream (or aborting `signal`) stops the producer; `cancel()` resolves once it has stopped
+ * and closed its files.
+ */
+function streamTar(
+  produce: (writer: TarWriter) => Promise<void>,
+  signal: AbortSignal,
+): { stream: ReadableStream<Uint8Array>; failure(): unknown } {
+  const writer = createTarWriter();
+  let failure: unknown;
+  let cancelled = false;
+  const stop = (reason: unknown): void => {
+    try {
+      writer.abort(reason);
+    } catch {
+      // Already finished.
+    }
+  };
+  const onAbort = (): void => stop(signal.reason);
+  signal.addEventListener("abort", onAbort, { once: true });
+  const done = (async () => {
+    try {
+      await produce(writer);
+      writer.finalize();
+    } catch (error) {
+      // Failing because the reader left is no failure of the packing.
+      if (!signal.aborted && !cancelled) failure ??= error;
+      stop(error);
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+    }
+  })();
+  const archive = writer.readable.getReader();
+  const stream = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      let chunk: ReadableStreamReadResult<Uint8Array>;
+      try {
+        chunk = await archive.read();
+      } catch (error) {
+        // Fail with the producer's own reason, once it has let go of its files.
+        await done;
+        throw failure ?? error;
+      }
+      if (chunk.done) controller.close();
+      else controller.enqueue(chunk.value);
+    },
+    async cancel(reason) {
+      cancelled = true;
+      await archive.cancel(reason);
+      await done;
+    },
+  }, { highWaterMark: 0 });
+  return { stream, failure: () => failure };
+}
+
+/**
+ * Packs a context directory as a tar stream, read from disk while it uploads: entries sorted,
+ * the ignore file applied with Docker's semantics, the Dockerfile and the ignore file always
+ * included, a Dockerfile from outside the context added under a private name.
+ *
+ * Checks the directory and the Dockerfile first, so a bad path fails before anything is sent.
+ */
+export async function packDirectory(
+  path: string,
+  dockerfile: string | undefined,
+  action: string,
+  signal: AbortSignal,
+): Promise<PackedContext> {
+  const directory = absolute(path, Deno.cwd());
+  let root: string, dockerfilePath: string, ignoreFile: { path: string; text: string } | undefined;
+  let ignoreReal: string | undefined;
+  try {
+    await checkDirectory(directory, action);
+    root = await Deno.realPath(directory);
+    dockerfilePath = await findDockerfile(directory, dockerfile, action);
+    ignoreFile = await findIgnoreFile(directory, dockerfilePath);
+    ignoreReal = ignoreFile && await Deno.realPath(ignoreFile.path);
+  } catch (error) {
+    if (error instanceof PodmanError) throw error;
+    throw new PodmanError(`${action}: cannot read the context "${directory}": ${reason(error)}`, {
+      cause: error,
+    });
+  }
+  const inside = below(root, dockerfilePath);
+  const dockerfileName = inside ?? privateDockerfileName();
+  const keep = [inside, ignoreReal && below(root, ignoreReal)]
+    .filter((kept): kept is string => kept !== undefined);
+  const patterns = patternsOf(ignoreFile?.text ?? "");
+  const filter = new ContextIgnore(ignoreFile?.text ?? "", keep);
+  // Sending the patterns makes the server's COPY skip exactly what the upload skipped, and
+  // keeps a Dockerfile brought in from outside out of the image.
+  const excludes = inside === undefined ? [...patterns, dockerfileName] : patterns;
+
+  const { stream, failure } = streamTar(async (writer) => {
+    try {
+      await walk({ writer, root, filter, action }, "");
+      if (inside === undefined) {
+        const info = await Deno.stat(dockerfilePath);
+        await addFile(writer, dockerfilePath, dockerfileName, info, action);
+      }
+    } catch (error) {
+      if (error instanceof PodmanError || signal.aborted || isAbortError(error)) throw error;
+      throw new PodmanError(`${action}: cannot pack the context "${directory}": ${reason(error)}`, {
+        cause: error,
+      });
+    }
+  }, signal);
+  return {
+    body: stream,
+    dockerfile: dockerfileName,
+    excludes: excludes.length > 0 ? excludes : undefined,
+    failure,
+  };
+}
+
+/** A tar holding only the Dockerfile, named `name`; a stream Dockerfile is read whole first. */
+export async function packDockerfile(
+  content: string | Uint8Array | ReadableStream<Uint8Array>,
+  name: string,
+): Promise<Uint8Array> {
+  const bytes = typeof content === "string"
+    ? new TextEncoder().encode(content)
+    : content instanceof Uint8Array
+    ? content
+    : await new Response(content).bytes();
+  const writer = createTarWriter();
+  const archive = new Response(writer.readable).bytes();
+  await writer.add({ name, size: bytes.byteLength, mode: 0o644 }, bytes);
+  writer.finalize();
+  return await archive;
+}

@@ -1,0 +1,389 @@
+import type { Observable } from "rxjs";
+import { networkReason } from "../../client/api_request.ts";
+import { inBandError } from "../../client/json_stream.ts";
+import { operation, type OperationContext, type OperationOptions } from "../../client/operation.ts";
+import { BuildError, PodmanError } from "../../errors.ts";
+import { forEachJsonLine } from "../../streams/json_lines.ts";
+import type { Image } from "../image.ts";
+import type { ImagesManager } from "../images_manager.ts";
+import type { ImageAttrs } from "../types.ts";
+import { parseReference } from "../reference.ts";
+import { plainBytes } from "../../tar.ts";
+import { packDirectory, packDockerfile } from "./_context.ts";
+import { buildQuery, tagsOf } from "./_params.ts";
+
+/** Limits for the containers a build runs (`RUN` steps). */
+export interface ContainerLimits {
+  /** Memory limit in bytes. */
+  memory?: number;
+  /** Memory plus swap in bytes; -1 for unlimited swap. */
+  memswap?: number;
+  /** CPU shares (relative weight). */
+  cpushares?: number;
+  /** CPUs to run on, e.g. `0-3` or `0,1`. */
+  cpusetcpus?: string;
+  /** CFS period in microseconds. */
+  cpuperiod?: number;
+  /** CFS quota in microseconds. */
+  cpuquota?: number;
+}
+
+/** Options for {@linkcode ImagesManager.build}. Give `path`, `fileobj` or `customContext`. */
+export interface BuildOptions extends OperationOptions {
+  /**
+   * Directory of the build context; packed as a tar and streamed from disk as it uploads.
+   * `.containerignore` (else `.dockerignore`) applies with Docker's semantics; the Dockerfile
+   * and the ignore file are always sent. Symlinks are sent as links; sockets, FIFOs and
+   * devices are left out.
+   */
+  path?: string;
+  /**
+   * The Dockerfile itself (text, bytes or stream), when there is no context directory: the
+   * context is a tar holding just this file. A stream is read whole first (the tar header
+   * needs its size); a stream can be used by one subscription only.
+   */
+  fileobj?: string | Uint8Array | ReadableStream<Uint8Array>;
+  /**
+   * A ready tar (optionally gzip) context, sent as it is; `dockerfile` must name the file
+   * inside it. A stream can be used by one subscription only.
+   */
+  customContext?: ReadableStream<Uint8Array> | Uint8Array;
+  /**
+   * Dockerfile path. With `path`: relative to the context, or absolute, even outside it (then
+   * it is sent under a private name, and kept out of `COPY`). Left out, `Containerfile` or else
+   * `Dockerfile` in the context is used. With `fileobj`: the file's name in the context.
+   * @default {"Containerfile" or "Dockerfile"}
+   */
+  dockerfile?: string;
+  /** Name(s) for the built image. */
+  tag?: string | string[];
+  /** Only the image id in the log. */
+  quiet?: boolean;
+  /** Do not use the layer cache. */
+  nocache?: boolean;
+  /**
+   * Remove intermediate containers after a successful build.
+   * @default {true}
+   */
+  rm?: boolean;
+  /** Always remove intermediate containers. */
+  forcerm?: boolean;
+  /** Pull the base image even when present (sent as `pullpolicy=always`, which libpod reads). */
+  pull?: boolean;
+  /**
+   * When to pull base images; overrides `pull`.
+   * @default {"missing"}
+   */
+  pullPolicy?: "always" | "missing" | "newer" | "never";
+  /** Build arguments. */
+  buildargs?: Record<string, string>;
+  /** Limits for the build's containers. */
+  containerLimits?: ContainerLimits;
+  /** Size of /dev/shm in bytes. */
+  shmsize?: number;
+  /** Labels to set on the image. */
+  labels?: Record<string, string>;
+  /** Images to use as cache sources (Podman before 4.4 takes only one). */
+  cacheFrom?: string[];
+  /** Target stage of a multi-stage build. */
+  target?: string;
+  /**
+   * Network of `RUN` steps: `host`, `none`, `bridge`/`private`, a network name, or a libpod
+   * policy name (`NetworkDefault`, `NetworkDisabled`, `NetworkEnabled`).
+   */
+  networkMode?: string;
+  /** Squash the new layers into one. */
+  squash?: boolean;
+  /** Extra `/etc/hosts` entries: host name to IP address, or `host:ip` strings. */
+  extraHosts?: Record<string, string> | string[];
+  /** Platform `os/arch[/variant]`. */
+  platform?: string;
+  /** Isolation: `chroot`, `oci` or `rootless`. */
+  isolation?: string;
+  /** Pass the proxy environment variables to `RUN` steps. */
+  httpProxy?: boolean;
+  /**
+   * Cache intermediate layers.
+   * @default {true}
+   */
+  layers?: boolean;
+  /** Output destination (`type=local,dest=...`). */
+  output?: string;
+  /**
+   * Image format: the OCI or Docker manifest media type.
+   * @default {"application/vnd.oci.image.manifest.v1+json"}
+   */
+  outputformat?: string;
+  /** Build secrets, `id=name,src=path` (paths relative to the context). */
+  secrets?: string[];
+  /** `gzip` compresses the context (or `customContext`) on the fly; the server detects it. */
+  encoding?: "gzip";
+}
+
+/** A line of build output, live. */
+export interface BuildLogEvent {
+  /** Discriminant. */
+  type: "log";
+  /** The line as the server wrote it (usually ending with a newline). */
+  line: string;
+}
+
+/** The last event of a successful build. */
+export interface BuiltEvent {
+  /** Discriminant. */
+  type: "built";
+  /** The image built. */
+  image: Image;
+}
+
+/** What `build()` emits: log lines as the server writes them, then `built`. */
+export type BuildEvent = BuildLogEvent | BuiltEvent;
+
+/** The final line of a libpod build: the new image's id. */
+const IMAGE_ID_LINE = /^[0-9a-f]{64}\n?$/;
+
+function isByteStream(value: unknown): value is ReadableStream<Uint8Array> {
+  return value instanceof ReadableStream;
+}
+
+/** Checks the arguments before anything is sent; throws `TypeError` for a bad one. */
+function validate(options: BuildOptions, action: string): void {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`${action}: options are required`);
+  }
+  const sources = (["path", "fileobj", "customContext"] as const).filter((key) =>
+    options[key] !== undefined
+  );
+  if (sources.length !== 1) {
+    throw new TypeError(
+      sources.length === 0
+        ? `${action}: give one of path, fileobj or customContext`
+        : `${action}: give only one of path, fileobj or customContext, got ${sources.join(", ")}`,
+    );
+  }
+  const { path, fileobj, customContext, dockerfile, encoding } = options;
+  if (path !== undefined && (typeof path !== "string" || path === "")) {
+    throw new TypeError(`${action}: path must be a non-empty string`);
+  }
+  if (
+    fileobj !== undefined && typeof fileobj !== "string" && !(fileobj instanceof Uint8Array) &&
+    !isByteStream(fileobj)
+  ) {
+    throw new TypeError(`${action}: fileobj must be a string, a Uint8Array or a ReadableStream`);
+  }
+  if (
+    customContext !== undefined && !(customContext instanceof Uint8Array) &&
+    !isByteStream(customContext)
+  ) {
+    throw new TypeError(`${action}: customContext must be a Uint8Array or a ReadableStream`);
+  }
+  if (dockerfile !== undefined && (typeof dockerfile !== "string" || dockerfile === "")) {
+    throw new TypeError(`${action}: dockerfile must be a non-empty string`);
+  }
+  if (customContext !== undefined && dockerfile === undefined) {
+    throw new TypeError(`${action}: customContext needs dockerfile, the Dockerfile's path in it`);
+  }
+  if (
+    fileobj !== undefined && dockerfile !== undefined &&
+    (dockerfile.startsWith("/") || dockerfile.split("/").includes(".."))
+  ) {
+    throw new TypeError(
+      `${action}: with fileobj, dockerfile names the file inside the context; ` +
+        `"${dockerfile}" leaves it`,
+    );
+  }
+  if (encoding !== undefined && encoding !== "gzip") {
+    throw new TypeError(`${action}: encoding must be "gzip", got "${encoding}"`);
+  }
+  for (const tag of tagsOf(options)) {
+    try {
+      parseReference(tag);
+    } catch (error) {
+      throw new TypeError(`${action}: ${(error as Error).message}`);
+    }
+  }
+}
+
+/** Streams already handed to a build: a stream can feed one request only. */
+const usedStreams = new WeakSet<ReadableStream<Uint8Array>>();
+
+/** Claims a stream option for this subscription; a second subscription fails clearly. */
+function claim<T extends ReadableStream<Uint8Array> | Uint8Array | string>(
+  value: T,
+  what: string,
+  action: string,
+): T {
+  if (!isByteStream(value)) return value;
+  if (usedStreams.has(value) || value.locked) {
+    throw new PodmanError(
+      `${action}: the ${what} stream was already used; a stream feeds one subscription only`,
+    );
+  }
+  usedStreams.add(value);
+  return value;
+}
+
+interface UploadSource {
+  body: ReadableStream<Uint8Array> | Uint8Array;
+  dockerfile: string | undefined;
+  excludes: readonly string[] | undefined;
+  failure(): unknown;
+}
+
+const NO_FAILURE = (): unknown => undefined;
+
+/** The context to upload, from whichever source the options give. */
+async function uploadSource(
+  options: BuildOptions,
+  action: string,
+  signal: AbortSignal,
+): Promise<UploadSource> {
+  const { path, fileobj, customContext, dockerfile } = options;
+  if (customContext !== undefined) {
+    return {
+      body: claim(customContext, "customContext", action),
+      dockerfile,
+      excludes: undefined,
+      failure: NO_FAILURE,
+    };
+  }
+  if (fileobj !== undefined) {
+    const name = dockerfile ?? "Dockerfile";
+    const body = await packDockerfile(claim(fileobj, "fileobj", action), name);
+    return { body, dockerfile: name, excludes: undefined, failure: NO_FAILURE };
+  }
+  return await packDirectory(path!, dockerfile, action, signal);
+}
+
+/** The request body: ticking the idle timer as it goes, gzip-compressed when asked. */
+function requestBody(
+  body: ReadableStream<Uint8Array> | Uint8Array,
+  encoding: "gzip" | undefined,
+  alive: () => void,
+): ReadableStream<Uint8Array> | Uint8Array<ArrayBuffer> {
+  if (body instanceof Uint8Array && encoding === undefined) return plainBytes(body);
+  const stream = body instanceof Uint8Array ? new Blob([plainBytes(body)]).stream() : body;
+  const ticking = stream.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        alive();
+        controller.enqueue(chunk);
+      },
+    }),
+  );
+  return encoding === "gzip"
+    ? ticking.pipeThrough(new CompressionStream("gzip") as TransformStream<Uint8Array, Uint8Array>)
+    : ticking;
+}
+
+/** Reads the build's JSON lines: emits each log line live, and returns the image id. */
+async function readBuildLog(
+  response: Response,
+  action: string,
+  context: OperationContext<BuildEvent>,
+): Promise<string> {
+  const log: string[] = [];
+  let id: string | undefined;
+  try {
+    await forEachJsonLine(response.body, action, context.alive, (value) => {
+      const message = inBandError(value);
+      if (message !== undefined) {
+        throw new BuildError(`${action}: ${message.trim()}`, [...log]);
+      }
+      const line = (value as { stream?: unknown }).stream;
+      if (typeof line !== "string") return;
+      log.push(line);
+      // A RUN step may print a bare hex line too; the server's id comes last.
+      if (IMAGE_ID_LINE.test(line)) id = line.trim();
+      context.emit({ type: "log", line });
+    });
+  } catch (error) {
+    if (error instanceof BuildError || context.signal.aborted) throw error;
+    const message = error instanceof PodmanError
+      ? error.message
+      : `${action}: the connection to Podman broke: ${networkReason(error)}`;
+    throw new BuildError(message, [...log], { cause: error });
+  }
+  if (id === undefined) {
+    const last = log.at(-1)?.trim();
+    throw new BuildError(
+      `${action}: the build ended without an image id${last ? ` (last line: ${last})` : ""}`,
+      [...log],
+    );
+  }
+  return id;
+}
+
+/**
+ * `ImagesManager.build`: packs or takes the context, uploads it to `POST /libpod/build` and
+ * follows the log.
+ *
+ * @param manager The images manager of the client to build with.
+ * @param options The context source (`path`, `fileobj` or `customContext`) and build options.
+ * @returns A cold Observable: on subscribe it checks the context, then uploads it while
+ * reading it from disk; it emits each log line as the server writes it and ends with a
+ * `built` event holding the {@linkcode Image}. A failed build errors with
+ * {@linkcode BuildError} (the server's message, and the log so far); a refused request with
+ * {@linkcode APIError}; a missing context or Dockerfile with {@linkcode PodmanError} before
+ * anything is sent. Unsubscribing aborts the upload and the build, and closes open files.
+ * @throws {TypeError} When the options are inconsistent (no source or several, `customContext`
+ * without `dockerfile`, a malformed tag, an unknown encoding).
+ *
+ * @example Building a directory and printing the log
+ * ```ts ignore
+ * import { PodmanClient } from "@podrx/podrx";
+ * import { lastValueFrom, tap } from "rxjs";
+ *
+ * await using podman = new PodmanClient();
+ * const built = await lastValueFrom(
+ *   podman.images.build({ path: "./app", tag: "localhost/app:dev" }).pipe(
+ *     tap((event) => event.type === "log" && console.log(event.line.trimEnd())),
+ *   ),
+ * );
+ * if (built.type === "built") console.log(built.image.id);
+ * ```
+ */
+export function buildImage(manager: ImagesManager, options: BuildOptions): Observable<BuildEvent> {
+  const tags = tagsOf(options ?? {});
+  const action = tags.length > 0 ? `Cannot build image "${tags[0]}"` : "Cannot build image";
+  validate(options, action);
+  const { client } = manager;
+  return operation<BuildEvent>(action, options, async (context) => {
+    const { signal } = context;
+    // Stops the packer when the request ends early, not only on unsubscribe.
+    const packing = new AbortController();
+    const packSignal = AbortSignal.any([signal, packing.signal]);
+    try {
+      // The context is checked first: a bad path fails without a word to the server.
+      const source = await uploadSource(options, action, packSignal);
+      const apiVersion = await client.apiVersion(signal);
+      const query = buildQuery(options, source, apiVersion, action);
+      let response: Response;
+      try {
+        response = await client.request({
+          method: "POST",
+          path: "/build",
+          query,
+          headers: { "Content-Type": "application/x-tar" },
+          body: requestBody(source.body, options.encoding, context.alive),
+          action,
+        }, signal);
+      } catch (error) {
+        // A file that could not be read fails the upload; say that, not "connection lost".
+        const failure = source.failure();
+        throw failure !== undefined && !signal.aborted ? failure : error;
+      }
+      context.alive();
+      const id = await readBuildLog(response, action, context);
+      const inspect = await client.request({
+        path: `/images/${id}/json`,
+        action,
+        notFound: "image",
+      }, signal);
+      const image = manager.prepareModel((await inspect.json()) as ImageAttrs);
+      context.emit({ type: "built", image });
+    } finally {
+      packing.abort();
+    }
+  });
+}

@@ -1,0 +1,228 @@
+import { firstValueFrom, fromEvent, type Observable, takeUntil } from "rxjs";
+import { operation, type OperationOptions } from "../client/operation.ts";
+import { PodmanError } from "../errors.ts";
+import type { Image } from "./image.ts";
+import type { ImagesManager } from "./images_manager.ts";
+
+/** An image archive to load: a file path, bytes, a Blob or a byte stream. */
+export type LoadSource = string | URL | Uint8Array | Blob | ReadableStream<Uint8Array>;
+
+/** A request body made for one subscription, and how to let go of what feeds it. */
+interface PreparedBody {
+  body: BodyInit;
+  /** Closes the file or cancels the stream behind `body`; safe on every exit path. */
+  release(): Promise<void>;
+}
+
+type BodyMaker = (alive: () => void) => Promise<PreparedBody>;
+
+const SOURCE_KINDS = "a file path, a file: URL, a Uint8Array, a Blob or a ReadableStream";
+
+function describeSource(source: LoadSource): string {
+  if (typeof source === "string") return `"${source}"`;
+  if (source instanceof URL) return `"${source.href}"`;
+  return "";
+}
+
+function loadAction(source: LoadSource): string {
+  const where = describeSource(source);
+  return where ? `Cannot load images from ${where}` : "Cannot load images";
+}
+
+/**
+ * Checks the source before anything is sent and returns how to make the body at subscribe
+ * time, so each subscription reads the archive afresh (a ReadableStream can only be read once).
+ */
+function bodyMaker(source: LoadSource, action: string): BodyMaker {
+  if (typeof source === "string") {
+    if (source.trim() === "") throw new TypeError(`${action}: the path is empty`);
+    return (alive) => openArchive(source, action, alive);
+  }
+  if (source instanceof URL) {
+    if (source.protocol !== "file:") {
+      throw new TypeError(`${action}: only file: URLs can be loaded, got "${source.protocol}"`);
+    }
+    return (alive) => openArchive(source, action, alive);
+  }
+  if (source instanceof Uint8Array) {
+    if (source.byteLength === 0) throw new TypeError(`${action}: the archive is empty`);
+    // Bytes are already in memory: sent as they are, with a Content-Length. fetch takes
+    // only ArrayBuffer-backed views, so a shared one is copied.
+    const body = source.buffer instanceof ArrayBuffer
+      ? source as Uint8Array<ArrayBuffer>
+      : new Uint8Array(source);
+    return () => Promise.resolve({ body, release: () => Promise.resolve() });
+  }
+  if (source instanceof Blob) {
+    if (source.size === 0) throw new TypeError(`${action}: the archive is empty`);
+    return (alive) => Promise.resolve(forwarded(source.stream(), alive));
+  }
+  if (source instanceof ReadableStream) return streamOnce(source, action);
+  throw new TypeError(`${action}: the source must be ${SOURCE_KINDS}`);
+}
+
+function streamOnce(source: ReadableStream<Uint8Array>, action: string): BodyMaker {
+  if (source.locked) {
+    throw new TypeError(`${action}: the stream is locked; it is being read elsewhere`);
+  }
+  let consumed = false;
+  return (alive) => {
+    if (consumed || source.locked) {
+      return Promise.reject(
+        new PodmanError(
+          `${action}: the stream was already consumed by an earlier subscription; a ReadableStream ` +
+            "can be read once, so load from a path, bytes or a Blob to subscribe again",
+        ),
+      );
+    }
+    consumed = true;
+    return Promise.resolve(forwarded(source, alive));
+  };
+}
+
+/**
+ * Opens the archive at subscribe time, so a missing file fails before the request is sent.
+ * The file is read chunk by chunk as the request is sent: memory stays flat whatever its size.
+ */
+async function openArchive(
+  path: string | URL,
+  action: string,
+  alive: () => void,
+): Promise<PreparedBody> {
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path, { read: true });
+  } catch (error) {
+    throw new PodmanError(`${action}: ${(error as Error).message}`, { cause: error });
+  }
+  try {
+    // Not isFile: a named pipe is a fine source.
+    if ((await file.stat()).isDirectory) throw new PodmanError(`${action}: it is a directory`);
+  } catch (error) {
+    file.close();
+    if (error instanceof PodmanError) throw error;
+    throw new PodmanError(`${action}: ${(error as Error).message}`, { cause: error });
+  }
+  const prepared = forwarded(file.readable, alive);
+  return {
+    body: prepared.body,
+    release: async () => {
+      await prepared.release();
+      try {
+        file.close();
+      } catch {
+        // Its stream closed it already (end of file or cancel).
+      }
+    },
+  };
+}
+
+/**
+ * A body that reads `source` with our own reader: each chunk tells the idle timeout the
+ * upload is moving, and `release` cancels the source whether or not fetch got to read it all.
+ */
+function forwarded(source: ReadableStream<Uint8Array>, alive: () => void): PreparedBody {
+  const reader = source.getReader();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { done, value } = await reader.read();
+      if (done) {
+        controller.close();
+        return;
+      }
+      alive();
+      controller.enqueue(value);
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  }, { highWaterMark: 0 });
+  return { body, release: () => reader.cancel().catch(() => {}) };
+}
+
+function loadedNames(report: unknown, action: string): string[] {
+  const names = (report as { Names?: unknown } | null)?.Names;
+  if (names === undefined || names === null) return [];
+  if (!Array.isArray(names) || !names.every((name) => typeof name === "string")) {
+    throw new PodmanError(`${action}: the server's report has no list of names`);
+  }
+  return names;
+}
+
+function getImage(
+  manager: ImagesManager,
+  name: string,
+  options: OperationOptions | undefined,
+  signal: AbortSignal,
+): Promise<Image> {
+  signal.throwIfAborted();
+  // Stops the inspect when the load's subscriber leaves.
+  return firstValueFrom(manager.get(name, options).pipe(takeUntil(fromEvent(signal, "abort"))));
+}
+
+/**
+ * Loads the images of an archive: `POST /images/load` with the archive as the body, then
+ * one inspect per loaded name.
+ *
+ * The archive is streamed: a file is opened at subscribe time and read as the request is
+ * sent (no `Content-Length`; Podman takes a chunked upload), a Blob through `blob.stream()`,
+ * bytes as they are. The file is closed, and a stream source cancelled, on every exit path,
+ * unsubscribing included. A ReadableStream source can be read once: a second subscription
+ * errors with {@linkcode PodmanError} instead of waiting on a spent stream.
+ *
+ * @param manager The manager whose service loads the archive.
+ * @param source A file path or `file:` URL, a `Uint8Array`, a `Blob` or a
+ * `ReadableStream<Uint8Array>` holding a `docker-archive` or `oci-archive`.
+ * @returns A cold Observable that, on subscribe, uploads the archive and emits each loaded
+ * {@linkcode Image} in the order the server names them, then completes. A file that cannot
+ * be opened errors with {@linkcode PodmanError} naming the path before anything is sent; an
+ * archive the server cannot read errors with {@linkcode APIError} carrying its message
+ * (`payload does not match any of the supported image formats ...`).
+ * @throws {TypeError} When the source is of another kind, an empty path or archive, a URL
+ * other than `file:`, or a stream that is locked.
+ *
+ * @example Loading an archive saved earlier
+ * ```ts ignore
+ * import { PodmanClient } from "@podrx/podrx";
+ * import { lastValueFrom, toArray } from "rxjs";
+ *
+ * await using podman = new PodmanClient();
+ * const images = await lastValueFrom(podman.images.load("./app.tar").pipe(toArray()));
+ * console.log(images.map((image) => image.tags));
+ * ```
+ */
+export function loadImages(
+  manager: ImagesManager,
+  source: LoadSource,
+  options?: OperationOptions,
+): Observable<Image> {
+  const action = loadAction(source);
+  const makeBody = bodyMaker(source, action);
+  return operation<Image>(action, options, async ({ emit, signal, alive }) => {
+    const prepared = await makeBody(alive);
+    let names: string[];
+    try {
+      const response = await manager.client.request({
+        method: "POST",
+        path: "/images/load",
+        headers: { "Content-Type": "application/x-tar" },
+        body: prepared.body,
+        action,
+      }, signal);
+      alive();
+      const text = await response.text();
+      let report: unknown;
+      try {
+        report = JSON.parse(text);
+      } catch (error) {
+        throw new PodmanError(`${action}: the server's report is not JSON: ${text.slice(0, 200)}`, {
+          cause: error,
+        });
+      }
+      names = loadedNames(report, action);
+    } finally {
+      await prepared.release();
+    }
+    for (const name of names) emit(await getImage(manager, name, options, signal));
+  });
+}

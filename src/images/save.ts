@@ -1,0 +1,259 @@
+import type { Observable } from "rxjs";
+import type { ApiRequest } from "../client/api_request.ts";
+import { networkReason } from "../client/api_request.ts";
+import { operation, type OperationOptions } from "../client/operation.ts";
+import { segment } from "../client/request_json.ts";
+import { PodmanError } from "../errors.ts";
+import type { Image } from "./image.ts";
+
+/** Options for {@linkcode Image.save}. */
+export interface SaveOptions extends OperationOptions {
+  /**
+   * Name the image in the archive: `true` for its first tag (its id when it has none), or one
+   * of its tags. Without it the archive holds the image by id only, and `load()` brings it
+   * back untagged. The name is what the request asks the server for: Podman writes the name
+   * it was asked for into the archive.
+   * @default {false}
+   */
+  named?: boolean | string;
+  /**
+   * Archive format. `docker-archive` is what `load()` and `docker load` accept; the two
+   * directory formats come as a tar of the directory.
+   * @default {"docker-archive"}
+   */
+  format?: "docker-archive" | "oci-archive" | "oci-dir" | "docker-dir";
+}
+
+const FORMATS: readonly string[] = ["docker-archive", "oci-archive", "oci-dir", "docker-dir"];
+
+function archiveName(image: Image, named: unknown, action: string): string {
+  if (named === undefined || named === false) return image.id;
+  if (named === true) return image.tags[0] ?? image.id;
+  if (typeof named === "string") {
+    if (!image.tags.includes(named)) {
+      const tags = image.tags.length ? image.tags.map((tag) => `"${tag}"`).join(", ") : "none";
+      throw new TypeError(`${action}: "${named}" is not one of its tags (${tags})`);
+    }
+    return named;
+  }
+  throw new TypeError(`${action}: named must be a boolean or one of the image's tags`);
+}
+
+/** Checks the options and builds the request, before anything is sent. */
+function saveRequest(image: Image, options: SaveOptions): ApiRequest {
+  const format = options.format ?? "docker-archive";
+  const name = archiveName(image, options.named, `Cannot save image "${image.shortId}"`);
+  const action = `Cannot save image "${name === image.id ? image.shortId : name}"`;
+  if (!FORMATS.includes(format)) {
+    throw new TypeError(
+      `${action}: unknown format "${format}"; use one of ${FORMATS.join(", ")}`,
+    );
+  }
+  // By id, the archive has no name; by name, the server writes that name into it.
+  return { path: `/images/${segment(name)}/get`, query: { format }, action, notFound: "image" };
+}
+
+/** How {@linkcode forEachChunk} reads: fresh chunks, or one buffer used over and over. */
+type ChunkReader =
+  | { byob: false; reader: ReadableStreamDefaultReader<Uint8Array> }
+  | { byob: true; reader: ReadableStreamBYOBReader; buffer: ArrayBuffer };
+
+function chunkReader(body: ReadableStream<Uint8Array>, reuse: number | undefined): ChunkReader {
+  if (reuse !== undefined) {
+    try {
+      return {
+        byob: true,
+        reader: body.getReader({ mode: "byob" }),
+        buffer: new ArrayBuffer(reuse),
+      };
+    } catch {
+      // Not a byte stream (a custom transport's body): read fresh chunks instead.
+    }
+  }
+  return { byob: false, reader: body.getReader() };
+}
+
+/**
+ * Reads a body chunk by chunk with our own reader and awaits `onChunk` for each. An abort
+ * fails the pending read at once; the reader is cancelled on every exit path, so the
+ * connection is released.
+ *
+ * With `reuse`, chunks are read into one buffer of that size, over and over: nothing is
+ * allocated per chunk, so a long download makes no garbage, but each chunk is valid only
+ * until `onChunk` settles.
+ */
+async function forEachChunk(
+  body: ReadableStream<Uint8Array> | null,
+  action: string,
+  signal: AbortSignal,
+  onChunk: (chunk: Uint8Array) => void | Promise<void>,
+  reuse?: number,
+): Promise<void> {
+  if (!body) return;
+  const source = chunkReader(body, reuse);
+  try {
+    while (true) {
+      let result: ReadableStreamReadResult<Uint8Array>;
+      try {
+        result = source.byob
+          ? await source.reader.read(new Uint8Array(source.buffer))
+          : await source.reader.read();
+      } catch (error) {
+        if (signal.aborted) throw error;
+        throw new PodmanError(`${action}: the download broke off: ${networkReason(error)}`, {
+          cause: error,
+        });
+      }
+      if (result.done) return;
+      await onChunk(result.value);
+      // A BYOB read hands the buffer back inside the chunk; read into it again.
+      if (source.byob) source.buffer = result.value.buffer as ArrayBuffer;
+    }
+  } finally {
+    await source.reader.cancel().catch(() => {});
+  }
+}
+
+/**
+ * Exports an image as an archive: `GET /images/{name}/get?format=...`.
+ *
+ * @param image The image to export.
+ * @returns A cold Observable that, on subscribe, asks the server for the archive and emits
+ * its bytes as `Uint8Array` chunks as they arrive, then completes. Podman 4 writes the whole
+ * archive to a temporary file before sending the first byte, so the first chunk can take a
+ * while (the `timeout` option counts from the request). Unsubscribing aborts the download and
+ * releases the connection. A missing image errors with {@linkcode ImageNotFound}.
+ * @throws {TypeError} When `named` is not one of the image's tags, or `format` is unknown.
+ *
+ * @example Collecting an archive in memory
+ * ```ts ignore
+ * import { PodmanClient } from "@podrx/podrx";
+ * import { lastValueFrom, toArray } from "rxjs";
+ *
+ * await using podman = new PodmanClient();
+ * const image = await lastValueFrom(podman.images.get("busybox"));
+ * const chunks = await lastValueFrom(image.save({ named: true }).pipe(toArray()));
+ * const archive = new Blob(chunks);
+ * console.log(archive.size);
+ * ```
+ */
+export function saveImage(image: Image, options: SaveOptions = {}): Observable<Uint8Array> {
+  const request = saveRequest(image, options);
+  return operation<Uint8Array>(request.action, options, async ({ emit, signal, alive }) => {
+    const response = await image.manager.client.request(request, signal);
+    alive();
+    await forEachChunk(response.body, request.action, signal, (chunk) => {
+      alive();
+      emit(chunk);
+    });
+  });
+}
+
+function pathText(path: string | URL): string {
+  return path instanceof URL ? path.href : path;
+}
+
+function validatePath(path: string | URL, action: string): void {
+  if (path instanceof URL) {
+    if (path.protocol !== "file:") {
+      throw new TypeError(`${action}: only file: URLs can be written, got "${path.protocol}"`);
+    }
+    return;
+  }
+  if (typeof path !== "string" || path.trim() === "") {
+    throw new TypeError(`${action}: the file path is empty`);
+  }
+}
+
+// One buffer for the whole download: the file writer is done with a chunk when its write
+// resolves, so the next read can go into the same memory.
+const WRITE_BUFFER_SIZE = 256 * 1024;
+
+async function removePartial(path: string | URL): Promise<void> {
+  try {
+    await Deno.remove(path);
+  } catch {
+    // Already gone, or never created.
+  }
+}
+
+/**
+ * Exports an image straight into a file, chunk by chunk: memory stays flat whatever the
+ * archive's size, and each chunk is written before the next one is read.
+ *
+ * The file is opened (created or truncated) at subscribe time, before the request is sent,
+ * so a path that cannot be written fails at once. On any failure, and on unsubscribe, the
+ * file is closed and removed, so no cut-off archive is left looking whole (an existing file
+ * at that path is gone too: it was truncated when the save began). Removal after an
+ * unsubscribe happens just after the teardown, not during it.
+ *
+ * @param image The image to export.
+ * @param path Where to write the archive.
+ * @returns A cold Observable of the bytes written so far, after each chunk is written; it
+ * completes once the file is whole and closed. Errors with {@linkcode PodmanError} when the
+ * file cannot be opened or written, {@linkcode ImageNotFound} when the image is gone.
+ * @throws {TypeError} On an empty path, a URL other than `file:`, or bad `named`/`format`.
+ *
+ * @example Saving with progress
+ * ```ts ignore
+ * import { PodmanClient } from "@podrx/podrx";
+ * import { lastValueFrom, tap } from "rxjs";
+ *
+ * await using podman = new PodmanClient();
+ * const image = await lastValueFrom(podman.images.get("busybox"));
+ * const size = await lastValueFrom(
+ *   image.saveToFile("./busybox.tar", { named: true }).pipe(tap((bytes) => console.log(bytes))),
+ * );
+ * console.log(`wrote ${size} bytes`);
+ * ```
+ */
+export function saveImageToFile(
+  image: Image,
+  path: string | URL,
+  options: SaveOptions = {},
+): Observable<number> {
+  const request = saveRequest(image, options);
+  validatePath(path, request.action);
+  const action = `${request.action} to "${pathText(path)}"`;
+  return operation<number>(action, options, async ({ emit, signal, alive }) => {
+    let file: Deno.FsFile;
+    try {
+      file = await Deno.open(path, { write: true, create: true, truncate: true });
+    } catch (error) {
+      throw new PodmanError(`${action}: ${(error as Error).message}`, { cause: error });
+    }
+    const writer = file.writable.getWriter();
+    let written = 0;
+    try {
+      const response = await image.manager.client.request({ ...request, action }, signal);
+      alive();
+      await forEachChunk(response.body, action, signal, async (chunk) => {
+        alive();
+        try {
+          await writer.write(chunk);
+        } catch (error) {
+          throw new PodmanError(`${action}: cannot write the file: ${(error as Error).message}`, {
+            cause: error,
+          });
+        }
+        written += chunk.byteLength;
+        emit(written);
+      }, WRITE_BUFFER_SIZE);
+      await writer.close();
+    } catch (error) {
+      await writer.abort(error).catch(() => {});
+      closeQuietly(file);
+      await removePartial(path);
+      throw error;
+    }
+    closeQuietly(file);
+  });
+}
+
+function closeQuietly(file: Deno.FsFile): void {
+  try {
+    file.close();
+  } catch {
+    // Its writable closed it already.
+  }
+}

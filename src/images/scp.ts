@@ -1,0 +1,88 @@
+import type { Observable } from "rxjs";
+import type { OperationOptions } from "../client/operation.ts";
+import { requestJson, segment } from "../client/request_json.ts";
+import { PodmanError } from "../errors.ts";
+import type { ImagesManager } from "./images_manager.ts";
+
+/** Options for {@linkcode ImagesManager.scp}. */
+export interface ScpOptions extends OperationOptions {
+  /**
+   * Where to copy the image: `[user@]host[:port]::[image]` or a connection name known to the
+   * server (`name::`). Needed unless `source` itself is remote.
+   */
+  destination?: string;
+  /**
+   * Do not print save/load output on the server.
+   * @default {false}
+   */
+  quiet?: boolean;
+}
+
+/** What `scp()` reports. */
+export interface ScpReport {
+  /** Id (or name) of the image loaded at the destination. */
+  id: string;
+}
+
+/**
+ * Copies an image between hosts over SSH, run by the server as `podman image scp`:
+ * `POST /images/scp/{source}?destination=...&quiet=...`.
+ *
+ * The server does the work: it saves the image, connects to the other host with SSH (keys
+ * from its own `podman system connection` settings) and loads it there. Podman refuses a
+ * copy between users of the same host over the API (`user@localhost::`, 400: "cannot use the
+ * user transfer function on the remote client"). The request blocks until the copy is done.
+ *
+ * @param manager The manager whose service runs the copy.
+ * @param source `image` on the server, or `[user@]host[:port]::image` to copy from a remote.
+ * @returns A cold Observable that emits `{ id }` of the image loaded at the destination, then
+ * completes. A copy that fails errors with {@linkcode APIError} carrying the server's message,
+ * e.g. `failed to connect: dial tcp 10.0.0.9:22: connect: connection refused` (500).
+ * @throws {TypeError} When `source` or `destination` is empty.
+ *
+ * @example Copying an image to another machine
+ * ```ts ignore
+ * import { PodmanClient } from "@podrx/podrx";
+ * import { lastValueFrom } from "rxjs";
+ *
+ * await using podman = new PodmanClient();
+ * const { id } = await lastValueFrom(
+ *   podman.images.scp("localhost/app:1", { destination: "deploy@build-2::" }),
+ * );
+ * console.log(id);
+ * ```
+ */
+export function scpImage(
+  manager: ImagesManager,
+  source: string,
+  options: ScpOptions = {},
+): Observable<ScpReport> {
+  const { destination } = options;
+  const action = destination === undefined
+    ? `Cannot copy image "${source}"`
+    : `Cannot copy image "${source}" to "${destination}"`;
+  if (typeof source !== "string" || source.trim() === "") {
+    throw new TypeError(`${action}: the source is empty`);
+  }
+  if (destination !== undefined && (typeof destination !== "string" || destination.trim() === "")) {
+    throw new TypeError(`${action}: the destination is empty`);
+  }
+  return requestJson(
+    manager.client,
+    {
+      method: "POST",
+      path: `/images/scp/${segment(source)}`,
+      query: { destination, quiet: options.quiet ?? false },
+      action,
+      notFound: "image",
+    },
+    options,
+    (body) => {
+      const id = (body as { Id?: unknown } | undefined)?.Id;
+      if (typeof id !== "string" || id === "") {
+        throw new PodmanError(`${action}: the server's report has no Id`);
+      }
+      return { id };
+    },
+  );
+}
