@@ -17,6 +17,9 @@
 
 export { PodmanClient } from "./src/client/podman_client.ts";
 export type { PodmanClientOptions, VersionReport } from "./src/client/podman_client.ts";
+export type { ServiceInfo, SpawnServiceOptions } from "./src/service/spawn_service.ts";
+export { findPodmanConnection, readPodmanConnections } from "./src/config/podman_connections.ts";
+export type { PodmanConnection, PodmanConnections } from "./src/config/podman_connections.ts";
 export type { ApiRequest } from "./src/client/api_request.ts";
 export type { Query, QueryValue } from "./src/client/query.ts";
 export type { OperationOptions } from "./src/client/operation.ts";

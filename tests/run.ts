@@ -5,6 +5,7 @@
  *
  * ```sh
  * deno run -A tests/run.ts [deno test args...]   # default: tests/
+ * PODRX_PODMAN=5 deno run -A tests/run.ts ...   # against Podman 5 (.ci/podman5/build-chroot)
  * ```
  *
  * A bed that does not start fails the run with exit code 1; tests never skip for lack of
@@ -15,6 +16,7 @@
 
 import { type TestBed, testBedEnv } from "./bed/env.ts";
 import { startPodmanService } from "./bed/podman_service.ts";
+import { selectPodman } from "./bed/podman5.ts";
 import { startRegistry } from "./bed/registry.ts";
 import { seedImages } from "./bed/seed.ts";
 
@@ -93,6 +95,9 @@ async function startBed(
   cleanups: (() => Promise<void>)[],
   signal: AbortSignal,
 ): Promise<TestBed> {
+  // PODRX_PODMAN=5 runs Podman 5 from a Debian trixie chroot (.ci/podman5/) instead.
+  const podman = await selectPodman();
+  console.log(`podrx test bed: ${podman.version} (${podman.program})`);
   const password = randomPassword();
   // Both at once; each one that starts is registered for cleanup even if the other fails.
   const [authResult, openResult] = await Promise.allSettled([

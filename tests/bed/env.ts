@@ -117,6 +117,21 @@ export function podmanEnv(registriesConf: string): Record<string, string> {
 }
 
 /**
+ * Names the variable that holds the Podman program the bed runs, for the service and the CLI
+ * alike; `tests/bed/podman5.ts` sets it to the Podman 5 chroot's launcher.
+ */
+export const PODMAN_PROGRAM_ENV = "PODRX_TEST_PODMAN";
+
+/**
+ * The Podman program the bed runs: `$PODRX_TEST_PODMAN`, else `podman` from `PATH`.
+ *
+ * @returns A program name or path.
+ */
+export function podmanProgram(): string {
+  return Deno.env.get(PODMAN_PROGRAM_ENV) || "podman";
+}
+
+/**
  * Global flags that point the Podman CLI at a storage.
  *
  * @param storage Where the state lives.
@@ -138,7 +153,7 @@ export async function runPodman(
   storage: PodmanStorage,
   args: readonly string[],
 ): Promise<PodmanResult> {
-  const output = await new Deno.Command("podman", {
+  const output = await new Deno.Command(podmanProgram(), {
     args: [...podmanStorageFlags(storage), ...args],
     env: podmanEnv(storage.registriesConf),
     stdin: "null",

@@ -1,0 +1,110 @@
+/**
+ * Keeps the processes podrx starts from outliving the script: while one lives, an `unload`
+ * listener stops it when the script ends without closing it, and SIGINT/SIGTERM listeners
+ * stop it when the script is interrupted. The listeners exist only while something is
+ * guarded, so a script that never starts a process is left exactly as it was.
+ *
+ * @module
+ */
+
+/** A process podrx started, with the two ways of stopping it. */
+export interface GuardedProcess {
+  /** Stops the process and cleans up after it. Safe to call more than once. */
+  stop(): Promise<void>;
+  /** Stops it with synchronous work only; `unload` listeners cannot wait for promises. */
+  stopSync(): void;
+}
+
+/** Options for {@linkcode guardProcess}. */
+export interface GuardOptions {
+  /**
+   * Stop the process on SIGINT and SIGTERM, then raise the signal again. Turn off in an
+   * application that handles these signals itself and closes its clients there.
+   * @default {true}
+   */
+  handleSignals?: boolean;
+}
+
+const SIGNALS: readonly Deno.Signal[] = ["SIGINT", "SIGTERM"];
+
+const guarded = new Set<GuardedProcess>();
+const stoppedOnSignal = new Set<GuardedProcess>();
+let signalListeners: [Deno.Signal, () => void][] = [];
+let unloadListening = false;
+let handlingSignal = false;
+
+/**
+ * Guards a process until the returned function is called (which the process's own `stop`
+ * should do once it has stopped).
+ *
+ * @param process The process and its stop functions.
+ * @param options Whether signals are handled too.
+ * @returns A function that ends the guard; calling it again does nothing.
+ */
+export function guardProcess(process: GuardedProcess, options: GuardOptions = {}): () => void {
+  guarded.add(process);
+  if (options.handleSignals ?? true) stoppedOnSignal.add(process);
+  updateListeners();
+  return () => {
+    guarded.delete(process);
+    stoppedOnSignal.delete(process);
+    // A release from inside the signal handler must not pull the listeners out from under it.
+    if (!handlingSignal) updateListeners();
+  };
+}
+
+function updateListeners(): void {
+  if (guarded.size > 0 && !unloadListening) {
+    globalThis.addEventListener("unload", onUnload);
+    unloadListening = true;
+  } else if (guarded.size === 0 && unloadListening) {
+    globalThis.removeEventListener("unload", onUnload);
+    unloadListening = false;
+  }
+  if (stoppedOnSignal.size > 0 && signalListeners.length === 0) {
+    for (const signal of SIGNALS) {
+      const listener = (): void => void onSignal(signal);
+      try {
+        Deno.addSignalListener(signal, listener);
+        signalListeners.push([signal, listener]);
+      } catch {
+        // A platform without this signal (Windows has no SIGTERM listener).
+      }
+    }
+  } else if (stoppedOnSignal.size === 0) {
+    removeSignalListeners();
+  }
+}
+
+function removeSignalListeners(): void {
+  for (const [signal, listener] of signalListeners) Deno.removeSignalListener(signal, listener);
+  signalListeners = [];
+}
+
+function onUnload(): void {
+  for (const process of guarded) {
+    try {
+      process.stopSync();
+    } catch {
+      // The script is ending; the next process still deserves its chance.
+    }
+  }
+  guarded.clear();
+  stoppedOnSignal.clear();
+}
+
+async function onSignal(signal: Deno.Signal): Promise<void> {
+  if (handlingSignal) return;
+  handlingSignal = true;
+  try {
+    await Promise.allSettled([...stoppedOnSignal].map((process) => process.stop()));
+  } finally {
+    stoppedOnSignal.clear();
+    removeSignalListeners();
+    handlingSignal = false;
+    updateListeners();
+  }
+  // With our listeners gone the signal does what it would have done without us: by default
+  // it ends the script, and a listener of the application's own sees it again.
+  Deno.kill(Deno.pid, signal);
+}

@@ -1,0 +1,366 @@
+/**
+ * Starting a private `podman system service` for the length of a script: on a socket in a
+ * fresh temp directory, optionally with its own image storage, stopped and cleaned up again
+ * on close, on SIGINT/SIGTERM and at exit.
+ *
+ * @module
+ */
+
+import { unixSocketTransport } from "../client/deno_transport.ts";
+import { PodmanError } from "../errors.ts";
+import { guardProcess } from "./_exit_guard.ts";
+import {
+  errorMessage,
+  type LoggedProcess,
+  removeDir,
+  removeDirSync,
+  spawnLogged,
+  waitUntilReady,
+} from "./_process.ts";
+
+/** Options for {@linkcode spawnService} and `PodmanClient.spawn()`. */
+export interface SpawnServiceOptions {
+  /**
+   * The Podman program: a name looked up on `PATH`, or a path.
+   * @default {"podman"}
+   */
+  podmanPath?: string;
+  /**
+   * Which image storage the service uses. `"default"` is the storage every `podman`
+   * command of this user sees; `"private"` is a new, empty `--root` and `--runroot` inside
+   * the service's temp directory, removed with it on close.
+   * @default {"default"}
+   */
+  storage?: "default" | "private";
+  /** Podman's `--root`: where images live. Cannot be combined with `storage: "private"`. */
+  root?: string;
+  /** Podman's `--runroot`: runtime state. Cannot be combined with `storage: "private"`. */
+  runroot?: string;
+  /**
+   * Podman's `--storage-driver`, e.g. `"vfs"`, which works without kernel overlay support
+   * (in containers, in CI). Podman's configured driver when left out.
+   */
+  storageDriver?: string;
+  /** A `registries.conf` for the service, passed as `CONTAINERS_REGISTRIES_CONF`. */
+  registriesConf?: string;
+  /**
+   * Variables added to the service's environment, e.g. `{ BUILDAH_ISOLATION: "chroot" }` to
+   * run build steps without an OCI runtime.
+   * @default {{}}
+   */
+  env?: Record<string, string>;
+  /**
+   * Podman's `--log-level` for the service's log, which failures quote.
+   * @default {"warn"}
+   */
+  logLevel?: "debug" | "info" | "warn" | "error";
+  /**
+   * How long to wait, in milliseconds, for the new service to answer `/_ping`.
+   * @default {20000}
+   */
+  startTimeout?: number;
+  /**
+   * How long, in milliseconds, the service may take to exit after SIGTERM before it is
+   * killed with SIGKILL.
+   * @default {5000}
+   */
+  stopTimeout?: number;
+  /**
+   * Stop the service when the script receives SIGINT or SIGTERM, then raise the signal
+   * again. Turn off in an application that handles these signals itself and closes the
+   * client there. The service is stopped at a normal exit without `close()` either way.
+   * @default {true}
+   */
+  handleSignals?: boolean;
+  /** Aborts the start; a half-started service is stopped and its directory removed. */
+  signal?: AbortSignal;
+}
+
+/** Where a spawned service lives; see `PodmanClient.service`. */
+export interface ServiceInfo {
+  /** Process id of `podman system service`. */
+  readonly pid: number;
+  /** The private temp directory holding the socket, the log and any private storage. */
+  readonly dir: string;
+  /** Path of the service's unix socket. */
+  readonly socketPath: string;
+  /** The base URL of the service, `unix://` + {@linkcode ServiceInfo.socketPath}. */
+  readonly baseUrl: string;
+  /** The service's log (its stdout and stderr). */
+  readonly logPath: string;
+  /** Podman's `--root`, when one was set (always, with private storage). */
+  readonly root: string | undefined;
+  /** Podman's `--runroot`, when one was set (always, with private storage). */
+  readonly runroot: string | undefined;
+  /** Podman's `--storage-driver`, when one was set. */
+  readonly storageDriver: string | undefined;
+  /** The `registries.conf` passed to the service, when one was. */
+  readonly registriesConf: string | undefined;
+}
+
+/** A service started by {@linkcode spawnService}. */
+export interface SpawnedService extends ServiceInfo {
+  /** Whether the process has exited (stopped, or died on its own). */
+  exited(): boolean;
+  /**
+   * Stops the service (SIGTERM, then SIGKILL after `stopTimeout`) and removes its
+   * directory. Safe to call more than once.
+   */
+  stop(): Promise<void>;
+}
+
+// sockaddr_un.sun_path is 108 bytes on Linux, including the final NUL.
+const MAX_SOCKET_PATH = 107;
+// Podman refuses a longer --runroot ("the specified runroot is longer than 50 characters").
+const MAX_RUNROOT = 50;
+const ACTION = "Cannot spawn a Podman service";
+
+/**
+ * Checks spawn options before anything is started.
+ *
+ * @param options The options to check.
+ * @throws {TypeError} For a value of the wrong type or a contradiction.
+ * @throws {RangeError} For a timeout that is not a positive number.
+ *
+ * @example
+ * ```ts
+ * import { validateSpawnOptions } from "./spawn_service.ts";
+ *
+ * validateSpawnOptions({ storage: "private", storageDriver: "vfs" });
+ * ```
+ */
+export function validateSpawnOptions(options: SpawnServiceOptions): void {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`${ACTION}: options must be an object`);
+  }
+  for (const key of ["podmanPath", "root", "runroot", "storageDriver", "registriesConf"] as const) {
+    const value = options[key];
+    if (value !== undefined && (typeof value !== "string" || value === "")) {
+      throw new TypeError(`${ACTION}: ${key} must be a non-empty string`);
+    }
+  }
+  if (
+    options.storage !== undefined && options.storage !== "default" && options.storage !== "private"
+  ) {
+    throw new TypeError(`${ACTION}: storage must be "default" or "private"`);
+  }
+  if (
+    options.storage === "private" && (options.root !== undefined || options.runroot !== undefined)
+  ) {
+    throw new TypeError(
+      `${ACTION}: storage "private" makes its own root and runroot; leave out root and runroot`,
+    );
+  }
+  if (
+    options.logLevel !== undefined &&
+    !["debug", "info", "warn", "error"].includes(options.logLevel)
+  ) {
+    throw new TypeError(`${ACTION}: logLevel must be "debug", "info", "warn" or "error"`);
+  }
+  if (options.env !== undefined) {
+    if (typeof options.env !== "object" || options.env === null) {
+      throw new TypeError(`${ACTION}: env must be an object of strings`);
+    }
+    for (const [name, value] of Object.entries(options.env)) {
+      if (typeof value !== "string") {
+        throw new TypeError(`${ACTION}: env.${name} must be a string`);
+      }
+    }
+  }
+  for (const key of ["startTimeout", "stopTimeout"] as const) {
+    const value = options[key];
+    if (
+      value !== undefined && !(typeof value === "number" && value > 0 && Number.isFinite(value))
+    ) {
+      throw new RangeError(`${ACTION}: ${key} must be a positive number of milliseconds`);
+    }
+  }
+}
+
+/**
+ * Starts `podman system service --time 0` on a unix socket in a new private temp
+ * directory and waits until it answers `/_ping`.
+ *
+ * Most code wants `PodmanClient.spawn()`, which connects a client to the service and stops
+ * it on `close()`. This is the part without the client.
+ *
+ * @param options Storage, environment and timing; see {@linkcode SpawnServiceOptions}.
+ * @returns The running service.
+ * @throws {PodmanError} (as a rejection) When there is no `podman` program, or the service
+ * exits or does not answer in time; the message ends with the service's log.
+ *
+ * @example A throwaway service with its own, empty storage
+ * ```ts ignore
+ * import { spawnService } from "./spawn_service.ts";
+ *
+ * const service = await spawnService({ storage: "private", storageDriver: "vfs" });
+ * try {
+ *   console.log(service.socketPath);
+ * } finally {
+ *   await service.stop();
+ * }
+ * ```
+ */
+export async function spawnService(options: SpawnServiceOptions = {}): Promise<SpawnedService> {
+  validateSpawnOptions(options);
+  const podmanPath = options.podmanPath ?? "podman";
+  let dir: string;
+  try {
+    // A short name leaves room under Podman's runroot limit.
+    dir = await Deno.makeTempDir({ prefix: "podrx-svc-" });
+  } catch (error) {
+    throw new PodmanError(`${ACTION}: cannot create its directory: ${errorMessage(error)}`, {
+      cause: error,
+    });
+  }
+  const socketPath = `${dir}/podman.sock`;
+  const logPath = `${dir}/service.log`;
+  const isPrivate = options.storage === "private";
+  const root = isPrivate ? `${dir}/root` : options.root;
+  const runroot = isPrivate ? `${dir}/runroot` : options.runroot;
+
+  let daemon: LoggedProcess | undefined;
+  let release = (): void => {};
+  try {
+    if (new TextEncoder().encode(socketPath).length > MAX_SOCKET_PATH) {
+      throw new PodmanError(
+        `${ACTION}: the socket path ${socketPath} is longer than a unix socket allows ` +
+          "(set TMPDIR to a shorter directory)",
+      );
+    }
+    if (isPrivate && runroot!.length > MAX_RUNROOT) {
+      throw new PodmanError(
+        `${ACTION}: the private runroot ${runroot} is longer than the ${MAX_RUNROOT} ` +
+          "characters Podman allows (set TMPDIR to a shorter directory)",
+      );
+    }
+    const args = [
+      ...(root === undefined ? [] : ["--root", root]),
+      ...(runroot === undefined ? [] : ["--runroot", runroot]),
+      ...(options.storageDriver === undefined ? [] : ["--storage-driver", options.storageDriver]),
+      "--log-level",
+      options.logLevel ?? "warn",
+      "system",
+      "service",
+      "--time",
+      "0",
+      `unix://${socketPath}`,
+    ];
+    const env = { ...options.env };
+    if (options.registriesConf !== undefined) {
+      env.CONTAINERS_REGISTRIES_CONF = options.registriesConf;
+    }
+    daemon = await startPodman(podmanPath, args, logPath, env);
+    const started = daemon;
+    const stopTimeout = options.stopTimeout ?? 5_000;
+    // Guarded from the first moment: an interrupt during the start cleans up too.
+    release = guardProcess({
+      stop: () => started.stop(stopTimeout).then(() => removeDir(dir)),
+      stopSync() {
+        started.stopSync(Math.min(stopTimeout, 3_000));
+        removeDirSync(dir);
+      },
+    }, { handleSignals: options.handleSignals ?? true });
+
+    const startTimeout = options.startTimeout ?? 20_000;
+    const readiness = await waitUntilReady(daemon, () => pingOk(socketPath), {
+      timeoutMs: startTimeout,
+      signal: options.signal,
+    });
+    if (readiness !== "ready") {
+      const why = readiness === "exited"
+        ? `it exited with code ${(await daemon.status).code}`
+        : `it did not answer /_ping within ${startTimeout / 1000} s`;
+      // Stopped (or, when it exited, just drained) so that its last words are in the log.
+      await daemon.stop(options.stopTimeout ?? 5_000);
+      throw new PodmanError(`${ACTION}: ${why}\n--- service log ---\n${await daemon.tail()}`);
+    }
+  } catch (error) {
+    await daemon?.stop(options.stopTimeout ?? 5_000);
+    await removeDir(dir).catch(() => undefined);
+    release();
+    throw error;
+  }
+
+  const running = daemon;
+  const stopTimeout = options.stopTimeout ?? 5_000;
+  let stopping: Promise<void> | undefined;
+  function stop(): Promise<void> {
+    stopping ??= (async () => {
+      try {
+        await running.stop(stopTimeout);
+        await removeDir(dir);
+      } catch (error) {
+        throw new PodmanError(`Cannot stop the Podman service: ${errorMessage(error)}`, {
+          cause: error,
+        });
+      } finally {
+        release();
+      }
+    })();
+    return stopping;
+  }
+  // The guard must go through the same stop, so that close() after a signal waits for it.
+  release();
+  release = guardProcess({
+    stop,
+    stopSync() {
+      running.stopSync(Math.min(stopTimeout, 3_000));
+      removeDirSync(dir);
+    },
+  }, { handleSignals: options.handleSignals ?? true });
+
+  return {
+    pid: running.pid,
+    dir,
+    socketPath,
+    baseUrl: `unix://${socketPath}`,
+    logPath,
+    root,
+    runroot,
+    storageDriver: options.storageDriver,
+    registriesConf: options.registriesConf,
+    exited: () => running.exited(),
+    stop,
+  };
+}
+
+async function startPodman(
+  podmanPath: string,
+  args: string[],
+  logPath: string,
+  env: Record<string, string>,
+): Promise<LoggedProcess> {
+  try {
+    return await spawnLogged(podmanPath, args, { logPath, env });
+  } catch (error) {
+    const cause = error instanceof Error ? error.cause : undefined;
+    if (cause instanceof Deno.errors.NotFound) {
+      const where = podmanPath.includes("/")
+        ? `no executable at ${podmanPath}`
+        : `no \`${podmanPath}\` executable found on PATH (install podman)`;
+      throw new PodmanError(`${ACTION}: ${where}`, { cause });
+    }
+    throw new PodmanError(`${ACTION}: ${errorMessage(cause ?? error)}`, { cause: cause ?? error });
+  }
+}
+
+async function pingOk(socketPath: string): Promise<boolean> {
+  const transport = unixSocketTransport(socketPath);
+  // A timer of our own rather than AbortSignal.timeout(), whose timer outlives the probe.
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), 2_000);
+  try {
+    const response = await transport.fetch(`${transport.origin}/_ping`, {
+      signal: controller.signal,
+    });
+    await response.body?.cancel();
+    return response.status === 200;
+  } catch {
+    // Until the service has created the socket the connection fails; that means "not yet".
+    return false;
+  } finally {
+    clearTimeout(timer);
+    transport.close();
+  }
+}

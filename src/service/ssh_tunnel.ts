@@ -1,0 +1,372 @@
+/**
+ * Reaching a remote Podman over SSH: the system's OpenSSH client forwards the remote
+ * service's unix socket to a local one in a private temp directory, and HTTP goes over that
+ * local socket as it would to a local service.
+ *
+ * @module
+ */
+
+import { unixSocketTransport } from "../client/deno_transport.ts";
+import { PodmanError } from "../errors.ts";
+import { guardProcess } from "./_exit_guard.ts";
+import {
+  delay,
+  errorMessage,
+  type LoggedProcess,
+  removeDir,
+  removeDirSync,
+  spawnLogged,
+} from "./_process.ts";
+
+/** Where an `ssh://` base URL points; see {@linkcode parseSshUrl}. */
+export interface SshDestination {
+  /** The remote user; ssh's own default (the local user, or `User` in ssh_config) when unset. */
+  user: string | undefined;
+  /** Host name or address, without IPv6 brackets. */
+  host: string;
+  /** The SSH port; ssh's own default (22, or `Port` in ssh_config) when unset. */
+  port: number | undefined;
+  /** Path of the Podman socket on the remote host. */
+  socketPath: string;
+  /** The URL as it may appear in messages. */
+  url: string;
+}
+
+/**
+ * Reads an `ssh://[user@]host[:port]/path/to/podman.sock` base URL, as `podman system
+ * connection` writes them.
+ *
+ * @param baseUrl The URL.
+ * @returns Its parts.
+ * @throws {TypeError} When it is not such a URL, has no socket path, or carries a password
+ * (which the message does not repeat).
+ *
+ * @example
+ * ```ts
+ * import { parseSshUrl } from "./ssh_tunnel.ts";
+ *
+ * const destination = parseSshUrl("ssh://core@10.0.0.5:2222/run/user/1000/podman/podman.sock");
+ * console.assert(destination.port === 2222 && destination.user === "core");
+ * ```
+ */
+export function parseSshUrl(baseUrl: string): SshDestination {
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    throw new TypeError(`Cannot connect to Podman: "${baseUrl}" is not a URL`);
+  }
+  if (url.protocol !== "ssh:") {
+    throw new TypeError(`Cannot connect to Podman over SSH: "${baseUrl}" is not an ssh:// URL`);
+  }
+  const display = `ssh://${url.username ? `${url.username}@` : ""}${url.host}${url.pathname}`;
+  if (url.password) {
+    throw new TypeError(
+      `Cannot connect to Podman over SSH at ${display}: passwords in the URL are not supported; ` +
+        "use an identity (private key) or an SSH agent",
+    );
+  }
+  if (!url.hostname) {
+    throw new TypeError(`Cannot connect to Podman over SSH: "${display}" has no host`);
+  }
+  const socketPath = decodeURIComponent(url.pathname);
+  if (socketPath === "" || socketPath === "/") {
+    throw new TypeError(
+      `Cannot connect to Podman over SSH at ${display}: the URL needs the remote socket's path, ` +
+        "e.g. ssh://user@host/run/podman/podman.sock",
+    );
+  }
+  if (socketPath.includes(":")) {
+    // ssh's -L takes LOCAL:REMOTE, with no way to escape a colon.
+    throw new TypeError(
+      `Cannot connect to Podman over SSH at ${display}: the socket path contains ":"`,
+    );
+  }
+  return {
+    user: url.username ? decodeURIComponent(url.username) : undefined,
+    host: url.hostname.replace(/^\[(.*)\]$/, "$1"),
+    port: url.port ? Number(url.port) : undefined,
+    socketPath,
+    url: display,
+  };
+}
+
+/** Options for {@linkcode openSshTunnel}. */
+export interface SshTunnelOptions {
+  /** Private key to log in with (ssh's `-i`); only this key is offered when set. */
+  identity?: string | undefined;
+  /**
+   * Check the host key against the known hosts, refusing unknown and changed keys. `false`
+   * accepts any key and records none: only for throwaway hosts on a trusted network.
+   * @default {true}
+   */
+  hostKeyChecking?: boolean | undefined;
+  /** A known_hosts file to check the host key against, instead of the user's own. */
+  knownHostsFile?: string | undefined;
+  /**
+   * The OpenSSH client program.
+   * @default {"ssh"}
+   */
+  sshPath?: string | undefined;
+  /**
+   * How long, in milliseconds, to wait for the tunnel to answer `/_ping`.
+   * @default {20000}
+   */
+  timeout?: number | undefined;
+  /**
+   * Names the failed action in error messages.
+   * @default {"Cannot open an SSH tunnel"}
+   */
+  action?: string | undefined;
+  /**
+   * Stop ssh on SIGINT and SIGTERM (it is stopped at a normal exit either way).
+   * @default {true}
+   */
+  handleSignals?: boolean | undefined;
+  /** Aborts the opening; a half-open tunnel is torn down. */
+  signal?: AbortSignal | undefined;
+}
+
+/** An open tunnel; see {@linkcode openSshTunnel}. */
+export interface SshTunnel {
+  /** The local socket that leads to the remote Podman socket. */
+  readonly localSocketPath: string;
+  /** Process id of ssh. */
+  readonly pid: number;
+  /** Whether ssh has exited. */
+  exited(): boolean;
+  /** Stops ssh and removes the local socket's directory. Safe to call more than once. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts `ssh -N -L LOCAL.sock:REMOTE.sock` to a remote Podman socket and waits until
+ * Podman answers `/_ping` through it.
+ *
+ * @param destination Where to connect, from {@linkcode parseSshUrl}.
+ * @param options Key, host-key checking and timing.
+ * @returns The open tunnel.
+ * @throws {PodmanError} (as a rejection) When ssh is missing or fails (the message carries
+ * ssh's error output), or the remote socket does not answer.
+ *
+ * @example
+ * ```ts ignore
+ * import { openSshTunnel, parseSshUrl } from "./ssh_tunnel.ts";
+ *
+ * const tunnel = await openSshTunnel(
+ *   parseSshUrl("ssh://core@10.0.0.5/run/podman/podman.sock"),
+ *   { identity: `${Deno.env.get("HOME")}/.ssh/id_ed25519` },
+ * );
+ * console.log(tunnel.localSocketPath);
+ * await tunnel.close();
+ * ```
+ */
+export async function openSshTunnel(
+  destination: SshDestination,
+  options: SshTunnelOptions = {},
+): Promise<SshTunnel> {
+  const action = options.action ?? "Cannot open an SSH tunnel";
+  const where = `cannot reach Podman at ${destination.url}`;
+  const fail = (why: string, cause?: unknown): PodmanError =>
+    new PodmanError(`${action}: ${where}: ${why}`, cause === undefined ? {} : { cause });
+
+  if (options.identity !== undefined) {
+    try {
+      await Deno.stat(options.identity);
+    } catch (error) {
+      throw fail(`cannot read the identity ${options.identity}: ${errorMessage(error)}`, error);
+    }
+  }
+  let dir: string;
+  try {
+    dir = await Deno.makeTempDir({ prefix: "podrx-ssh-" });
+  } catch (error) {
+    throw fail(`cannot create a directory for the tunnel: ${errorMessage(error)}`, error);
+  }
+  const localSocketPath = `${dir}/podman.sock`;
+  const sshPath = options.sshPath ?? "ssh";
+  let ssh: LoggedProcess | undefined;
+  let release = (): void => {};
+  try {
+    try {
+      ssh = await spawnLogged(sshPath, sshArgs(destination, localSocketPath, options), {
+        logPath: `${dir}/ssh.log`,
+      });
+    } catch (error) {
+      const cause = error instanceof Error ? error.cause : undefined;
+      throw fail(
+        cause instanceof Deno.errors.NotFound
+          ? `no \`${sshPath}\` executable found (install the OpenSSH client)`
+          : errorMessage(cause ?? error),
+        cause ?? error,
+      );
+    }
+    const started = ssh;
+    release = guardProcess({
+      stop: () => started.stop(2_000).then(() => removeDir(dir)),
+      stopSync() {
+        started.stopSync(1_000);
+        removeDirSync(dir);
+      },
+    }, { handleSignals: options.handleSignals ?? true });
+    await waitForTunnel(
+      ssh,
+      localSocketPath,
+      destination.socketPath,
+      options.timeout ?? 20_000,
+      options.signal,
+      fail,
+    );
+  } catch (error) {
+    await ssh?.stop(2_000);
+    await removeDir(dir).catch(() => undefined);
+    release();
+    throw error;
+  }
+
+  const running = ssh;
+  let closing: Promise<void> | undefined;
+  function close(): Promise<void> {
+    closing ??= (async () => {
+      try {
+        await running.stop(2_000);
+        await removeDir(dir);
+      } finally {
+        release();
+      }
+    })();
+    return closing;
+  }
+  release();
+  release = guardProcess({
+    stop: close,
+    stopSync() {
+      running.stopSync(1_000);
+      removeDirSync(dir);
+    },
+  }, { handleSignals: options.handleSignals ?? true });
+  return { localSocketPath, pid: running.pid, exited: () => running.exited(), close };
+}
+
+function sshArgs(
+  destination: SshDestination,
+  localSocketPath: string,
+  options: SshTunnelOptions,
+): string[] {
+  const timeoutSeconds = Math.max(1, Math.ceil((options.timeout ?? 20_000) / 1000));
+  const args = [
+    "-N",
+    "-T",
+    // Fail instead of asking for a password or a passphrase: there is nobody to answer.
+    "-o",
+    "BatchMode=yes",
+    "-o",
+    "ExitOnForwardFailure=yes",
+    "-o",
+    `ConnectTimeout=${timeoutSeconds}`,
+    "-o",
+    "ServerAliveInterval=15",
+    "-o",
+    "ServerAliveCountMax=3",
+    // A shared master connection would carry the forward and leave no process of ours to stop.
+    "-o",
+    "ControlMaster=no",
+    "-o",
+    "ControlPath=none",
+    // INFO, ssh's default, is the level that reports a remote socket that cannot be opened.
+    "-o",
+    "LogLevel=INFO",
+  ];
+  if (options.hostKeyChecking ?? true) {
+    args.push("-o", "StrictHostKeyChecking=yes");
+    if (options.knownHostsFile !== undefined) {
+      args.push("-o", `UserKnownHostsFile=${sshQuote(options.knownHostsFile)}`);
+    }
+  } else {
+    args.push("-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null");
+  }
+  if (options.identity !== undefined) {
+    args.push("-i", options.identity, "-o", "IdentitiesOnly=yes");
+  }
+  args.push("-L", `${localSocketPath}:${destination.socketPath}`);
+  if (destination.port !== undefined) args.push("-p", String(destination.port));
+  if (destination.user !== undefined) args.push("-l", destination.user);
+  // "--" so that a host can never be read as an option.
+  args.push("--", destination.host);
+  return args;
+}
+
+/** ssh reads `-o` values like config lines, so a path with spaces needs quotes. */
+function sshQuote(value: string): string {
+  return /\s/.test(value) ? `"${value}"` : value;
+}
+
+async function waitForTunnel(
+  ssh: LoggedProcess,
+  localSocketPath: string,
+  remoteSocketPath: string,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+  fail: (why: string) => PodmanError,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (true) {
+    signal?.throwIfAborted();
+    if (ssh.exited()) {
+      const { code } = await ssh.status;
+      await ssh.stop(); // it has exited; this waits until its output is in the log
+      throw fail(`ssh exited with code ${code}: ${await sshOutput(ssh)}`);
+    }
+    if (await exists(localSocketPath)) {
+      if (await pingOk(localSocketPath, signal)) return;
+      // ssh accepted the local connection but could not open the remote socket.
+      const output = await sshOutput(ssh);
+      if (/open failed|connect failed/.test(output)) {
+        throw fail(
+          `the remote socket ${remoteSocketPath} cannot be opened (is the Podman service ` +
+            `running there, and may this user open it?): ${output}`,
+        );
+      }
+    }
+    if (Date.now() >= deadline) {
+      throw fail(`no answer to /_ping within ${timeoutMs / 1000} s: ${await sshOutput(ssh)}`);
+    }
+    await delay(100, signal);
+  }
+}
+
+async function sshOutput(ssh: LoggedProcess): Promise<string> {
+  const lines = (await ssh.tail(20))
+    .replaceAll("\r", "")
+    .split("\n")
+    // Only with host-key checking off; it is noise next to the error.
+    .filter((line) => !line.startsWith("Warning: Permanently added") && line !== "(log is empty)");
+  return lines.length === 0 ? "(ssh printed nothing)" : lines.join("\n").trim();
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function pingOk(socketPath: string, signal: AbortSignal | undefined): Promise<boolean> {
+  const transport = unixSocketTransport(socketPath);
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), 5_000);
+  try {
+    const response = await transport.fetch(`${transport.origin}/_ping`, {
+      signal: signal ? AbortSignal.any([signal, controller.signal]) : controller.signal,
+    });
+    const body = await response.text();
+    return response.status === 200 && body.trim() === "OK";
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+    transport.close();
+  }
+}

@@ -1,0 +1,210 @@
+import assert from "node:assert/strict";
+import { firstValueFrom, lastValueFrom } from "rxjs";
+import { PodmanClient, PodmanError } from "../../mod.ts";
+import { testBed } from "../bed/env.ts";
+import { sshClientsFor, startSshd } from "./_sshd.ts";
+
+const bed = testBed();
+
+async function errorOf(promise: Promise<unknown>): Promise<unknown> {
+  return await promise.then(() => assert.fail("expected a failure"), (error: unknown) => error);
+}
+
+Deno.test("PodmanClient over ssh:// lists and gets images through an SSH tunnel", async () => {
+  await using sshd = await startSshd();
+  await using direct = new PodmanClient({ baseUrl: `unix://${bed.socketPath}` });
+  const expected = await lastValueFrom(direct.images.get(bed.busyboxImage));
+
+  const podman = new PodmanClient({
+    baseUrl: sshd.url(bed.socketPath),
+    identity: sshd.identity,
+    sshKnownHostsFile: sshd.knownHosts,
+  });
+  try {
+    const images = await lastValueFrom(podman.images.list());
+    assert.ok(
+      images.some((image) => image.tags.includes(bed.busyboxImage)),
+      `${bed.busyboxImage} missing from ${images.map((image) => image.tags).join(" ")}`,
+    );
+    const image = await lastValueFrom(podman.images.get(bed.busyboxImage));
+    assert.equal(image.id, expected.id);
+    // Both requests went through one tunnel: one ssh client, to this server.
+    assert.equal(sshClientsFor(sshd.port).length, 1);
+  } finally {
+    await podman.close();
+  }
+  assert.deepEqual(sshClientsFor(sshd.port), [], "an ssh process outlived close()");
+});
+
+Deno.test("PodmanClient over ssh:// refuses an unknown host key by default", async () => {
+  await using sshd = await startSshd();
+  await using podman = new PodmanClient({
+    baseUrl: sshd.url(bed.socketPath),
+    identity: sshd.identity,
+    sshKnownHostsFile: sshd.emptyKnownHosts,
+  });
+  const error = await errorOf(lastValueFrom(podman.images.list()));
+  assert.ok(error instanceof PodmanError, String(error));
+  assert.ok(
+    error.message.startsWith(
+      `Cannot list images: cannot reach Podman at ${sshd.url(bed.socketPath)}: ` +
+        "ssh exited with code 255: ",
+    ),
+    error.message,
+  );
+  assert.match(error.message, /No ED25519 host key is known for \[127\.0\.0\.1\]:\d+/);
+  assert.match(error.message, /Host key verification failed\.$/);
+  assert.deepEqual(sshClientsFor(sshd.port), [], "a failed ssh process was left running");
+});
+
+Deno.test("PodmanClient over ssh:// refuses a host key that differs from known_hosts", async () => {
+  await using sshd = await startSshd();
+  // Another server's key recorded for this address: what a man in the middle looks like.
+  await using impostor = await startSshd();
+  const knownHosts = await Deno.makeTempFile({ prefix: "podrx-known-hosts-" });
+  try {
+    const impostorKey = (await Deno.readTextFile(impostor.knownHosts)).split(" ").slice(1);
+    await Deno.writeTextFile(knownHosts, [`[127.0.0.1]:${sshd.port}`, ...impostorKey].join(" "));
+    await using podman = new PodmanClient({
+      baseUrl: sshd.url(bed.socketPath),
+      identity: sshd.identity,
+      sshKnownHostsFile: knownHosts,
+    });
+    const error = await errorOf(firstValueFrom(podman.ping()));
+    assert.ok(error instanceof PodmanError, String(error));
+    assert.match(error.message, /REMOTE HOST IDENTIFICATION HAS CHANGED/);
+    assert.match(error.message, /Host key verification failed\.$/);
+  } finally {
+    await Deno.remove(knownHosts);
+  }
+});
+
+Deno.test("PodmanClient over ssh:// with sshHostKeyChecking: false connects to an unknown host", async () => {
+  await using sshd = await startSshd();
+  const podman = new PodmanClient({
+    baseUrl: sshd.url(bed.socketPath),
+    identity: sshd.identity,
+    sshHostKeyChecking: false,
+  });
+  try {
+    assert.equal(await firstValueFrom(podman.ping()), true);
+    assert.equal(sshClientsFor(sshd.port).length, 1);
+  } finally {
+    await podman.close();
+  }
+  assert.deepEqual(sshClientsFor(sshd.port), []);
+});
+
+Deno.test("PodmanClient over ssh:// with a key the server does not accept fails with ssh's message", async () => {
+  await using sshd = await startSshd();
+  const dir = await Deno.makeTempDir({ prefix: "podrx-ssh-key-" });
+  try {
+    const { code } = await new Deno.Command("ssh-keygen", {
+      args: ["-q", "-t", "ed25519", "-N", "", "-f", `${dir}/stranger`],
+    }).output();
+    assert.equal(code, 0);
+    await using podman = new PodmanClient({
+      baseUrl: sshd.url(bed.socketPath),
+      identity: `${dir}/stranger`,
+      sshKnownHostsFile: sshd.knownHosts,
+    });
+    const error = await errorOf(firstValueFrom(podman.ping()));
+    assert.ok(error instanceof PodmanError, String(error));
+    assert.match(
+      error.message,
+      /^Cannot ping Podman: cannot reach Podman at ssh:\/\/\S+: ssh exited with code 255: root@127\.0\.0\.1: Permission denied \(publickey\)\.$/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("PodmanClient over ssh:// to a remote socket that does not exist names the socket", async () => {
+  await using sshd = await startSshd();
+  await using podman = new PodmanClient({
+    baseUrl: sshd.url("/nonexistent/podman.sock"),
+    identity: sshd.identity,
+    sshKnownHostsFile: sshd.knownHosts,
+  });
+  const error = await errorOf(firstValueFrom(podman.ping()));
+  assert.ok(error instanceof PodmanError, String(error));
+  assert.match(
+    error.message,
+    /the remote socket \/nonexistent\/podman\.sock cannot be opened .*: channel \d+: open failed/,
+  );
+  assert.deepEqual(sshClientsFor(sshd.port), []);
+});
+
+Deno.test("PodmanClient over ssh:// to a port where nothing listens fails with ssh's message", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  await using podman = new PodmanClient({
+    baseUrl: `ssh://root@127.0.0.1:${port}/run/podman/podman.sock`,
+    sshHostKeyChecking: false,
+  });
+  const error = await errorOf(firstValueFrom(podman.ping()));
+  assert.ok(error instanceof PodmanError, String(error));
+  assert.match(error.message, /ssh exited with code 255: .*Connection refused/);
+});
+
+Deno.test("PodmanClient close() while an SSH tunnel is opening stops ssh", async () => {
+  // Accepts connections (the kernel does) but never speaks SSH, so ssh waits for a banner.
+  const silent = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = silent.addr as Deno.NetAddr;
+  try {
+    const podman = new PodmanClient({
+      baseUrl: `ssh://root@127.0.0.1:${port}/run/podman/podman.sock`,
+      sshHostKeyChecking: false,
+    });
+    const pinged = firstValueFrom(podman.ping()).catch((error: unknown) => error);
+    const deadline = Date.now() + 5_000;
+    while (sshClientsFor(port).length === 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.equal(sshClientsFor(port).length, 1, "ssh did not start");
+    await podman.close();
+    assert.deepEqual(sshClientsFor(port), [], "ssh outlived close()");
+    const error = await pinged;
+    assert.ok(error instanceof PodmanError, String(error));
+    assert.match(error.message, /^Cannot ping Podman: the client was closed while connecting$/);
+  } finally {
+    silent.close();
+  }
+});
+
+Deno.test("PodmanClient rejects a password in an ssh:// URL without repeating it", () => {
+  assert.throws(
+    () => new PodmanClient({ baseUrl: "ssh://root:hunter2@example.com/run/podman/podman.sock" }),
+    (error) =>
+      error instanceof TypeError && /passwords in the URL are not supported/.test(error.message) &&
+      !error.message.includes("hunter2"),
+  );
+  assert.throws(
+    () => new PodmanClient({ baseUrl: "ssh://root@example.com" }),
+    (error) => error instanceof TypeError && /needs the remote socket's path/.test(error.message),
+  );
+});
+
+Deno.test("PodmanClient over ssh:// opens a new tunnel when ssh died", async () => {
+  await using sshd = await startSshd();
+  await using podman = new PodmanClient({
+    baseUrl: sshd.url(bed.socketPath),
+    identity: sshd.identity,
+    sshKnownHostsFile: sshd.knownHosts,
+  });
+  assert.equal(await firstValueFrom(podman.ping()), true);
+  const [first] = sshClientsFor(sshd.port);
+  assert.ok(first !== undefined);
+  Deno.kill(first, "SIGKILL");
+  const deadline = Date.now() + 5_000;
+  while (sshClientsFor(sshd.port).includes(first) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  // Let the client see the exit, as any later operation would.
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(await firstValueFrom(podman.ping()), true);
+  const now = sshClientsFor(sshd.port);
+  assert.equal(now.length, 1);
+  assert.notEqual(now[0], first);
+});
