@@ -11,6 +11,7 @@ export type PulledIds =
 
 const IMAGE_ID = /^[0-9a-f]{64}$/;
 const IMAGE_ID_PREFIX = /^[0-9a-f]{12,64}$/;
+const LAYER_ID = /^(sha256:)?[0-9a-f]{12,64}$/;
 
 function withoutTrailingNewlines(text: string): string {
   return text.replace(/[\r\n]+$/, "");
@@ -75,12 +76,15 @@ export class PullStreamReader {
       ("progressDetail" in line || "id" in line);
     if (isDockerStyle) {
       const status = line.status as string;
-      if (typeof line.id === "string" && line.id !== "") {
+      // Docker-style lines also use `id` for the tag ("Pulling from x", id "latest"); only a
+      // hex id names a layer.
+      if (typeof line.id === "string" && LAYER_ID.test(line.id)) {
         const event = layerEvent(line.id, status, line.progressDetail);
         if (status === "Download complete") this.#held = event;
         else events.push(event);
       } else if (status !== "") {
-        events.push({ type: "status", message: withoutTrailingNewlines(status) });
+        const subject = typeof line.id === "string" && line.id !== "" ? `${line.id}: ` : "";
+        events.push({ type: "status", message: subject + withoutTrailingNewlines(status) });
       }
       return events;
     }
