@@ -1,5 +1,6 @@
 import { firstValueFrom, fromEvent, type Observable, takeUntil } from "rxjs";
 import { operation, type OperationOptions } from "../client/operation.ts";
+import { inBandError, streamError } from "../client/json_stream.ts";
 import { PodmanError } from "../errors.ts";
 import type { Image } from "./image.ts";
 import type { ImagesManager } from "./images_manager.ts";
@@ -219,7 +220,23 @@ export function loadImages(
           cause: error,
         });
       }
+      const message = inBandError(report);
+      if (message !== undefined) {
+        throw streamError(
+          { method: "POST", path: "/images/load", action },
+          "/images/load",
+          message,
+        );
+      }
       names = loadedNames(report, action);
+      // A 200 that names nothing loaded nothing: a failure, never an empty success.
+      if (names.length === 0) {
+        throw streamError(
+          { method: "POST", path: "/images/load", action },
+          "/images/load",
+          "the server answered without naming a loaded image",
+        );
+      }
     } finally {
       await prepared.release();
     }

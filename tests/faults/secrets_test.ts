@@ -1,0 +1,117 @@
+// Every operation that takes authConfig, driven into failure: the password and the encoded
+// X-Registry-Auth header must appear in no error message, cause, stack or log line.
+import assert from "node:assert/strict";
+import { lastValueFrom, type Observable, toArray } from "rxjs";
+import { type AuthConfig, PodmanClient, PodmanError } from "../../mod.ts";
+import { encodeRegistryAuth } from "../../src/images/registry_auth.ts";
+import { testBed } from "../bed/env.ts";
+import { importImage, uniqueName } from "../images/_fixtures.ts";
+
+const bed = testBed();
+
+/** Everything an error exposes: message, string form, stack, own fields, the whole cause chain. */
+function exposedText(error: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; current !== undefined && depth < 10; depth++) {
+    if (current instanceof Error) {
+      parts.push(current.message, String(current), current.stack ?? "");
+      parts.push(JSON.stringify(Object.fromEntries(Object.entries(current))));
+      current = current.cause;
+    } else {
+      parts.push(String(current), JSON.stringify(current) ?? "");
+      break;
+    }
+  }
+  return parts.join("\n");
+}
+
+/** Runs an operation to failure while capturing everything written to the console. */
+async function failureWithLogs(
+  run: () => Promise<unknown>,
+): Promise<{ error: unknown; logs: string }> {
+  const logs: string[] = [];
+  const methods = ["log", "error", "warn", "info", "debug"] as const;
+  const saved = methods.map((name) => console[name]);
+  for (const name of methods) {
+    console[name] = (...args: unknown[]) => logs.push(args.map(String).join(" "));
+  }
+  try {
+    const error = await run().then(
+      () => assert.fail("the operation succeeded with wrong credentials"),
+      (error: unknown) => error,
+    );
+    return { error, logs: logs.join("\n") };
+  } finally {
+    methods.forEach((name, i) => (console[name] = saved[i]!));
+  }
+}
+
+Deno.test("no operation taking authConfig leaks the password or the auth header", async () => {
+  await using podman = new PodmanClient({ baseUrl: `unix://${bed.socketPath}` });
+  const password = `s3cret-${crypto.randomUUID()}`;
+  const authConfig: AuthConfig = { username: bed.authUser, password };
+  const header = encodeRegistryAuth(authConfig).headers["X-Registry-Auth"]!;
+  const repository = `${bed.authRegistry}/podrx/${uniqueName("secret")}`;
+  await importImage(`${repository}:1`);
+  const all = (operation: Observable<unknown>) => () => lastValueFrom(operation.pipe(toArray()));
+  const operations: [string, () => Promise<unknown>][] = [
+    ["pull", all(podman.images.pull(`${repository}:1`, { tlsVerify: false, authConfig }))],
+    ["push", all(podman.images.push(`${repository}:1`, { tlsVerify: false, authConfig }))],
+    [
+      "search",
+      all(podman.images.search(repository, { tlsVerify: false, listTags: true, authConfig })),
+    ],
+    [
+      "getRegistryData",
+      all(podman.images.getRegistryData(`${repository}:missing`, { tlsVerify: false, authConfig })),
+    ],
+    [
+      "promises.pull",
+      () => podman.images.promises.pull(`${repository}:1`, { tlsVerify: false, authConfig }),
+    ],
+    [
+      "promises.push",
+      () => podman.images.promises.push(`${repository}:1`, { tlsVerify: false, authConfig }),
+    ],
+  ];
+  let checked = 0;
+  for (const [name, run] of operations) {
+    const { error, logs } = await failureWithLogs(run);
+    assert.ok(error instanceof PodmanError, `${name}: ${error}`);
+    const text = exposedText(error) + "\n" + logs;
+    for (const secret of [password, header, btoa(`${bed.authUser}:${password}`)]) {
+      assert.ok(!text.includes(secret), `${name} exposed a secret in: ${text.slice(0, 500)}`);
+    }
+    checked++;
+  }
+  assert.equal(checked, operations.length);
+});
+
+Deno.test("a server that echoes the credentials back has them redacted from the error", async () => {
+  const password = `echo-${crypto.randomUUID()}`;
+  const { startFakePodman } = await import("../fake/fake_podman.ts");
+  await using fake = await startFakePodman((request, url) => {
+    const header = request.headers.get("X-Registry-Auth") ?? "";
+    const echoed = `bad credentials ${password} in ${header}`;
+    if (url.pathname.endsWith("/images/pull")) {
+      return new Response(JSON.stringify({ error: echoed }) + "\n");
+    }
+    return Response.json({ message: echoed, cause: echoed, response: 401 }, { status: 401 });
+  });
+  const authConfig = { username: "u", password };
+  const header = encodeRegistryAuth(authConfig).headers["X-Registry-Auth"]!;
+  for (
+    const run of [
+      () => lastValueFrom(fake.client.images.pull("127.0.0.1:1/x", { authConfig })),
+      () => lastValueFrom(fake.client.images.push("127.0.0.1:1/x", { authConfig })),
+      () => lastValueFrom(fake.client.images.search("127.0.0.1:1/x", { authConfig })),
+    ]
+  ) {
+    const { error } = await failureWithLogs(run);
+    assert.ok(error instanceof PodmanError, String(error));
+    const text = exposedText(error);
+    assert.ok(text.includes("bad credentials [redacted] in [redacted]"), text.slice(0, 300));
+    assert.ok(!text.includes(password) && !text.includes(header));
+  }
+});
