@@ -1,15 +1,40 @@
 /**
- * podrx drives Podman's images API as RxJS streams, over Deno's native Unix-socket HTTP
- * client. Every operation returns a cold Observable: nothing is sent until subscribe, each
- * subscription is one request, and unsubscribing aborts it.
+ * podrx drives Podman's images API as RxJS streams, over Deno's native HTTP client (Unix
+ * socket, TCP or SSH). Every operation of podman-py's `ImagesManager` is here, named in
+ * camelCase, and returns a cold Observable: nothing is sent until subscribe, each subscription
+ * is one request, and unsubscribing aborts it. Build logs, pull and push progress and load
+ * results arrive live. Every operation also has an awaitable twin under `images.promises`.
+ *
+ * Observable style:
+ *
+ * ```ts ignore
+ * import { PodmanClient, progress, renderProgress } from "@podrx/podrx";
+ * import { concatMap, filter, last } from "rxjs";
+ *
+ * await using podman = new PodmanClient({ baseUrl: "unix:///run/podman/podman.sock" });
+ * podman.images.pull("127.0.0.1:5000/base:1", { tlsVerify: false }).pipe(
+ *   progress(),
+ *   renderProgress({ label: "pull" }),
+ *   last(),
+ *   concatMap(() => podman.images.build({ path: "./app", tag: "127.0.0.1:5000/app:2" })),
+ *   filter((event) => event.type === "built"),
+ *   concatMap(() => podman.images.push("127.0.0.1:5000/app:2", { tlsVerify: false })),
+ * ).subscribe((event) => console.log(event.type));
+ * ```
+ *
+ * Await style, with the same names and options plus `signal` and `onProgress`:
  *
  * ```ts ignore
  * import { PodmanClient } from "@podrx/podrx";
- * import { lastValueFrom } from "rxjs";
  *
- * await using podman = new PodmanClient({ baseUrl: "unix:///run/podman/podman.sock" });
- * const images = await lastValueFrom(podman.images.list({ filters: { dangling: false } }));
- * for (const image of images) console.log(image.shortId, image.tags);
+ * await using podman = new PodmanClient();
+ * const image = await podman.images.promises.pull("127.0.0.1:5000/base:1", {
+ *   tlsVerify: false,
+ *   signal: AbortSignal.timeout(60_000),
+ *   onProgress: (event) => event.type === "status" && console.log(event.message),
+ * });
+ * const { image: built, log } = await podman.images.promises.build({ path: "./app" });
+ * console.log(image.id, built.id, log.length);
  * ```
  *
  * @module
