@@ -82,6 +82,7 @@ export type {
 export { LAYER_DONE_STATUSES, progress } from "./src/progress/progress.ts";
 export type { LayerState, ProgressSnapshot } from "./src/progress/progress.ts";
 export { renderProgress } from "./src/progress/progress_renderer.ts";
+export { formatBytes } from "./src/progress/format_bytes.ts";
 export type { ProgressOutput, RenderProgressOptions } from "./src/progress/progress_renderer.ts";
 export type { LoadSource } from "./src/images/load.ts";
 export type { SaveOptions } from "./src/images/save.ts";

@@ -11,7 +11,13 @@
 import { createLogUpdate } from "log-update";
 import process from "node:process";
 import { defer, type MonoTypeOperatorFunction, type Observable, tap } from "rxjs";
-import type { BuildEvent, ProgressSnapshot, PulledEvent, PushedEvent } from "../mod.ts";
+import {
+  type BuildEvent,
+  formatBytes,
+  type ProgressSnapshot,
+  type PulledEvent,
+  type PushedEvent,
+} from "../mod.ts";
 
 const SPINNER = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 const REDRAW_MS = 80;
@@ -82,25 +88,6 @@ export class Screen {
     this.#frame = undefined;
     this.#update?.clear();
   }
-}
-
-/**
- * Formats a byte count in SI units, as Podman does: `2.0 MB`.
- *
- * @example
- * ```ts
- * console.assert(formatBytes(1_994_673) === "2.0 MB");
- * ```
- */
-export function formatBytes(bytes: number): string {
-  const units = ["B", "kB", "MB", "GB", "TB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
 function seconds(since: number): string {

@@ -18,7 +18,8 @@ import { parseArgs } from "node:util";
 import { last, tap } from "rxjs";
 import type { PruneReport } from "../mod.ts";
 import { connect, CONNECTION_OPTIONS, finish, runUntilDone, usage } from "./_cli.ts";
-import { formatBytes, Screen, showStep } from "./_display.ts";
+import { formatBytes } from "../mod.ts";
+import { Screen, showStep } from "./_display.ts";
 
 const USAGE = `Usage: deno run -A examples/cleanup.ts [--url URL | --spawn] [--all] [DURATION]
   DURATION  how old a dangling image must be to go, e.g. 24h, 90m, 1h30m (default 24h)`;

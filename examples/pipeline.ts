@@ -40,7 +40,8 @@ import {
   tlsVerify,
   usage,
 } from "./_cli.ts";
-import { formatBytes, Screen, showBuild, showStep, showTransfer } from "./_display.ts";
+import { formatBytes } from "../mod.ts";
+import { Screen, showBuild, showStep, showTransfer } from "./_display.ts";
 
 const USAGE = `Usage: deno run -A examples/pipeline.ts [--url URL | --spawn]
   --registry HOST:PORT [--tls-verify=false] [--repository PATH] [--tag TAG] [--busybox PATH]`;

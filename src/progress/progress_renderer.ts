@@ -1,5 +1,6 @@
 import { defer, type MonoTypeOperatorFunction, type Observable, tap } from "rxjs";
 import type { ProgressSnapshot } from "./progress.ts";
+import { formatBytes } from "./format_bytes.ts";
 
 /** Where {@linkcode renderProgress} draws: a terminal-like byte sink. `Deno.stderr` fits. */
 export interface ProgressOutput {
@@ -49,17 +50,6 @@ function terminalColumns(): number {
   } catch {
     return 80; // Not a terminal after all, or no permission to ask.
   }
-}
-
-function formatBytes(bytes: number): string {
-  const units = ["B", "kB", "MB", "GB", "TB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
 /** One line for a snapshot: `label [=====>    ]  42%  12.6 MB/30.0 MB  2/5 layers`. */
