@@ -240,6 +240,8 @@ export class ImagesManager {
    * ```
    */
   list(options: ListOptions = {}): Observable<Image[]> {
+    // Encoding first rejects filters that are not an object, before the spread hides it.
+    encodeFilters(options.filters);
     const filters: Record<string, Filters[string]> = { ...options.filters };
     if (options.name) filters.reference = options.name;
     return requestJson(
