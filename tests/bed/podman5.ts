@@ -14,7 +14,10 @@ import { PODMAN_PROGRAM_ENV, podmanProgram } from "./env.ts";
 /** Names the variable that picks the Podman of the bed: unset, `"4"` or `"5"`. */
 export const PODMAN_VERSION_ENV = "PODRX_PODMAN";
 
-const CHROOT_LAUNCHER = new URL("../../.ci/podman5/podman", import.meta.url).pathname;
+// Decoded: a checkout path with a space in it is `%20` in the URL.
+const CHROOT_LAUNCHER = decodeURIComponent(
+  new URL("../../.ci/podman5/podman", import.meta.url).pathname,
+);
 
 /** The Podman program the bed will run. */
 export interface SelectedPodman {

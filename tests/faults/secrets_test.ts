@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-console -- the test replaces console methods to capture what the library logs
 // Every operation that takes authConfig, driven into failure: the password and the encoded
 // X-Registry-Auth header must appear in no error message, cause, stack or log line.
 import assert from "node:assert/strict";
