@@ -48,6 +48,9 @@ export function operation<T>(
     const controller = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
     let timedOut = false;
+    // Once the body has settled there is nothing left to abort; skipping the abort saves the
+    // event dispatch on every short call.
+    let settled = false;
     const alive = (): void => {
       if (timeout === undefined || controller.signal.aborted) return;
       clearTimeout(timer);
@@ -59,10 +62,12 @@ export function operation<T>(
     alive();
     body({ emit: (value) => subscriber.next(value), signal: controller.signal, alive }).then(
       () => {
+        settled = true;
         clearTimeout(timer);
         subscriber.complete();
       },
       (error: unknown) => {
+        settled = true;
         clearTimeout(timer);
         if (timedOut) {
           subscriber.error(
@@ -77,7 +82,7 @@ export function operation<T>(
     );
     return () => {
       clearTimeout(timer);
-      controller.abort();
+      if (!settled) controller.abort();
     };
   });
 }

@@ -61,6 +61,11 @@ export const LAYER_DONE_STATUSES: ReadonlySet<string> = new Set([
 interface Tally {
   layers: Map<string, LayerState>;
   lastStatus: string | undefined;
+  // Running sums, so an event costs the same however many layers came before.
+  layersDone: number;
+  bytesDone: number;
+  bytesTotal: number;
+  knownDone: number;
 }
 
 function nextLayer(previous: LayerState | undefined, event: {
@@ -76,23 +81,22 @@ function nextLayer(previous: LayerState | undefined, event: {
   };
 }
 
+/** Adds (sign 1) or takes away (sign -1) one layer's share of the running sums. */
+function count(tally: Tally, layer: LayerState, sign: 1 | -1): void {
+  if (layer.done) tally.layersDone += sign;
+  if (layer.total === undefined) {
+    tally.bytesDone += sign * layer.current;
+    return;
+  }
+  const layerDone = layer.done ? layer.total : Math.min(layer.current, layer.total);
+  tally.bytesDone += sign * layerDone;
+  tally.knownDone += sign * layerDone;
+  tally.bytesTotal += sign * layer.total;
+}
+
 function snapshotOf(tally: Tally, event: PullEvent | PushEvent): ProgressSnapshot {
   const done = event.type === "pulled" || event.type === "pushed";
-  let layersDone = 0;
-  let bytesDone = 0;
-  let bytesTotal = 0;
-  let knownDone = 0;
-  for (const layer of tally.layers.values()) {
-    if (layer.done) layersDone++;
-    if (layer.total === undefined) {
-      bytesDone += layer.current;
-      continue;
-    }
-    const layerDone = layer.done ? layer.total : Math.min(layer.current, layer.total);
-    bytesDone += layerDone;
-    knownDone += layerDone;
-    bytesTotal += layer.total;
-  }
+  const { layersDone, bytesDone, bytesTotal, knownDone } = tally;
   const fraction = done ? 1 : bytesTotal > 0 ? Math.min(1, knownDone / bytesTotal) : undefined;
   const snapshot = {
     layersSeen: tally.layers.size,
@@ -134,11 +138,22 @@ function snapshotOf(tally: Tally, event: PullEvent | PushEvent): ProgressSnapsho
 export function progress(): OperatorFunction<PullEvent | PushEvent, ProgressSnapshot> {
   return (source: Observable<PullEvent | PushEvent>) =>
     defer(() => {
-      const tally: Tally = { layers: new Map(), lastStatus: undefined };
+      const tally: Tally = {
+        layers: new Map(),
+        lastStatus: undefined,
+        layersDone: 0,
+        bytesDone: 0,
+        bytesTotal: 0,
+        knownDone: 0,
+      };
       return source.pipe(
         map((event) => {
           if (event.type === "progress") {
-            tally.layers.set(event.id, nextLayer(tally.layers.get(event.id), event));
+            const previous = tally.layers.get(event.id);
+            if (previous) count(tally, previous, -1);
+            const layer = nextLayer(previous, event);
+            count(tally, layer, 1);
+            tally.layers.set(event.id, layer);
           } else if (event.type === "status") {
             tally.lastStatus = event.message;
           }

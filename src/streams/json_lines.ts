@@ -1,6 +1,58 @@
 import { PodmanError } from "../errors.ts";
 
 /**
+ * Splits text, chunk by chunk, into lines and parses each as JSON. One splitter serves one
+ * stream; `JsonLinesStream` and `forEachJsonLine` share it, so both read lines alike.
+ */
+class JsonLineSplitter {
+  #pending = "";
+  #what: string;
+
+  constructor(what: string) {
+    this.#what = what;
+  }
+
+  /** Parses every line that `chunk` completes and hands each value to `onValue`. */
+  push(chunk: string, onValue: (value: unknown) => void): void {
+    let newline = chunk.indexOf("\n");
+    if (newline === -1) {
+      this.#pending += chunk;
+      return;
+    }
+    // Only the first line of this chunk joins what was pending: no quadratic re-scans.
+    this.#parse(this.#pending + chunk.slice(0, newline), onValue);
+    this.#pending = "";
+    let start = newline + 1;
+    while ((newline = chunk.indexOf("\n", start)) !== -1) {
+      this.#parse(chunk.slice(start, newline), onValue);
+      start = newline + 1;
+    }
+    this.#pending = chunk.slice(start);
+  }
+
+  /** Parses the last line, which has no newline after it. */
+  end(onValue: (value: unknown) => void): void {
+    this.#parse(this.#pending, onValue);
+    this.#pending = "";
+  }
+
+  #parse(line: string, onValue: (value: unknown) => void): void {
+    const text = line.endsWith("\r") ? line.slice(0, -1) : line;
+    if (text.trim() === "") return;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      const excerpt = text.length > 200 ? `${text.slice(0, 200)}...` : text;
+      throw new PodmanError(`${this.#what}: the server sent a line that is not JSON: ${excerpt}`, {
+        cause: error,
+      });
+    }
+    onValue(value);
+  }
+}
+
+/**
  * Splits text into lines and parses each as JSON: what Podman's progress, build and load
  * streams are. Any chunking of the same bytes gives the same values; `\r\n` endings and blank
  * lines are tolerated; a line that is not JSON fails the stream with a {@linkcode PodmanError}.
@@ -8,39 +60,13 @@ import { PodmanError } from "../errors.ts";
 export class JsonLinesStream extends TransformStream<string, unknown> {
   /** Creates the transform; `what` names the stream in parse errors. */
   constructor(what: string) {
-    let pending = "";
-    const parse = (line: string, controller: TransformStreamDefaultController<unknown>): void => {
-      const text = line.endsWith("\r") ? line.slice(0, -1) : line;
-      if (text.trim() === "") return;
-      try {
-        controller.enqueue(JSON.parse(text));
-      } catch (error) {
-        const excerpt = text.length > 200 ? `${text.slice(0, 200)}...` : text;
-        throw new PodmanError(`${what}: the server sent a line that is not JSON: ${excerpt}`, {
-          cause: error,
-        });
-      }
-    };
+    const lines = new JsonLineSplitter(what);
     super({
       transform(chunk, controller) {
-        let start = 0;
-        let newline = chunk.indexOf("\n");
-        if (newline === -1) {
-          pending += chunk;
-          return;
-        }
-        // Only the first line of this chunk joins what was pending: no quadratic re-scans.
-        parse(pending + chunk.slice(0, newline), controller);
-        pending = "";
-        start = newline + 1;
-        while ((newline = chunk.indexOf("\n", start)) !== -1) {
-          parse(chunk.slice(start, newline), controller);
-          start = newline + 1;
-        }
-        pending = chunk.slice(start);
+        lines.push(chunk, (value) => controller.enqueue(value));
       },
       flush(controller) {
-        parse(pending, controller);
+        lines.end((value) => controller.enqueue(value));
       },
     });
   }
@@ -50,6 +76,10 @@ export class JsonLinesStream extends TransformStream<string, unknown> {
  * Reads a response body as JSON lines and calls `onValue` for each, as it arrives. The reader
  * is ours: when `signal` aborts, the pending read fails at once (fetch aborts the body), and the
  * reader is cancelled on every exit path so the connection is released.
+ *
+ * The lines are parsed in the read loop itself, not through a stream of values: a stream would
+ * cost a queue entry and a promise per value, which on a progress stream of millions of short
+ * lines is most of the time spent.
  */
 export async function forEachJsonLine(
   body: ReadableStream<Uint8Array> | null,
@@ -58,25 +88,19 @@ export async function forEachJsonLine(
   onValue: (value: unknown) => void,
 ): Promise<void> {
   if (!body) return;
-  const reader = body
-    // Every chunk counts as life for the idle timeout, even in the middle of a long line.
-    .pipeThrough(
-      new TransformStream<Uint8Array, Uint8Array>({
-        transform(chunk, controller) {
-          alive();
-          controller.enqueue(chunk);
-        },
-      }),
-    )
-    .pipeThrough(new TextDecoderStream())
-    .pipeThrough(new JsonLinesStream(what))
-    .getReader();
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  const lines = new JsonLineSplitter(what);
   try {
     while (true) {
       const { done, value } = await reader.read();
-      if (done) return;
-      onValue(value);
+      if (done) break;
+      // Every chunk counts as life for the idle timeout, even in the middle of a long line.
+      alive();
+      lines.push(decoder.decode(value, { stream: true }), onValue);
     }
+    lines.push(decoder.decode(), onValue);
+    lines.end(onValue);
   } finally {
     await reader.cancel().catch(() => {});
   }

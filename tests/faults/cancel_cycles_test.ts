@@ -1,8 +1,9 @@
 // Many cancelled streams in a row: no sockets and no memory are left behind.
 //
-// Slow by nature here: with Deno 2.9's fetch, new connections stall for about 200 ms in long
-// runs of abandoned streams (raw fetch and a non-Deno server show the same), so 2,000 cycles
-// take minutes. The Podman 5 pass in .ci/run leaves this file out: it talks to no real server.
+// Slow by nature here: Deno 2.9 resolves the URL host `libpod` in DNS for every new connection,
+// even over a Unix socket, and a cancelled stream's connection cannot be reused, so each cycle
+// can wait on the resolver (raw fetch shows the same; bench/README.md has the strace). The
+// Podman 5 pass in .ci/run leaves this file out: it talks to no real server.
 import assert from "node:assert/strict";
 import { firstValueFrom } from "rxjs";
 import { silentBody, startFakePodman } from "../fake/fake_podman.ts";

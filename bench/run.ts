@@ -1,0 +1,1119 @@
+// deno-lint-ignore-file no-console -- the runner reports to the terminal
+/**
+ * The podrx benchmark: `deno task bench` (or `deno run -A bench/run.ts`).
+ *
+ * Starts a private Podman service (`PodmanClient.spawn`, its own storage) and a local
+ * registry, makes every image, archive and context offline, runs each case as separate
+ * processes for podrx and for its baseline, alternately (A B A B ...), and writes
+ * `bench/RESULTS.md` with the median, min and max of each figure, the ratio to the baseline,
+ * and whether each target is met.
+ *
+ * ```sh
+ * deno task bench                         # everything, about 15 minutes, writes bench/RESULTS.md
+ * deno task bench --only=calls,events     # some cases (written to bench/out/RESULTS.partial.md)
+ * deno task bench --quick                 # small sizes and 2 runs, to try the bench itself
+ * ```
+ *
+ * Cases: calls, concurrency, cold, events, cancel, liveness, pull, build, archives.
+ *
+ * @module
+ */
+
+import { lastValueFrom } from "rxjs";
+import { toSearchParams } from "../src/client/query.ts";
+import { buildQuery } from "../src/images/build/_params.ts";
+import { packDockerfile } from "../src/images/build/_context.ts";
+import {
+  type Bed,
+  makeBigImage,
+  makeContext,
+  removeImage,
+  seedBusybox,
+  seedListImages,
+  startBed,
+} from "./_bed.ts";
+import {
+  alternate,
+  caseCommand,
+  type Measured,
+  measureProcess,
+  repoRoot,
+  summarize,
+  type Summary,
+} from "./_measure.ts";
+import { LIVENESS_DOCKERFILE } from "./cases/_liveness.ts";
+
+const ALL_CASES = [
+  "calls",
+  "concurrency",
+  "cold",
+  "events",
+  "cancel",
+  "liveness",
+  "pull",
+  "build",
+  "archives",
+] as const;
+type CaseName = typeof ALL_CASES[number];
+
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+const BUSYBOX = "localhost/bench/busybox:latest";
+const LIST_IMAGES = 50;
+// Children skip Deno's update check, whose DNS lookups would add noise to the timings.
+const CHILD_ENV = { DENO_NO_UPDATE_CHECK: "1" };
+
+interface Settings {
+  quick: boolean;
+  cases: readonly CaseName[];
+  out: string;
+  runs: number;
+  bigRuns: number;
+  archiveSizes: { label: string; bytes: number; runs: number }[];
+  context: { files: number; bytes: number };
+  eventBytes: number;
+}
+
+/** One line of a case's table: the same figure for podrx and its baseline. */
+interface Row {
+  metric: string;
+  unit: string;
+  podrx: Summary;
+  baseline?: Summary | undefined;
+  /** podrx / baseline of the medians (for rates: baseline / podrx, i.e. time ratio). */
+  ratio?: number | undefined;
+}
+
+interface Verdict {
+  target: string;
+  figure: string;
+  met: boolean;
+}
+
+interface CaseResult {
+  id: string;
+  title: string;
+  method: string[];
+  rows: Row[];
+  verdicts: Verdict[];
+  notes: string[];
+  seconds: number;
+}
+
+interface Context {
+  bed: Bed;
+  work: string;
+  settings: Settings;
+  busyboxId: string;
+}
+
+function parseSettings(args: readonly string[]): Settings {
+  const quick = args.includes("--quick");
+  const only = args.find((arg) => arg.startsWith("--only="))?.slice("--only=".length);
+  const cases = only ? only.split(",").map((name) => name.trim()) : [...ALL_CASES];
+  for (const name of cases) {
+    if (!(ALL_CASES as readonly string[]).includes(name)) {
+      throw new TypeError(`Unknown case "${name}"; cases are ${ALL_CASES.join(", ")}`);
+    }
+  }
+  const partial = quick || only !== undefined;
+  const outArg = args.find((arg) => arg.startsWith("--out="))?.slice("--out=".length);
+  const out = outArg ??
+    (partial ? `${repoRoot()}/bench/out/RESULTS.partial.md` : `${repoRoot()}/bench/RESULTS.md`);
+  return {
+    quick,
+    cases: cases as CaseName[],
+    out,
+    runs: quick ? 2 : 5,
+    bigRuns: quick ? 2 : 3,
+    archiveSizes: quick
+      ? [{ label: "32m", bytes: 32 * MiB, runs: 2 }, { label: "128m", bytes: 128 * MiB, runs: 2 }]
+      : [{ label: "512m", bytes: 512 * MiB, runs: 5 }, { label: "2g", bytes: 2 * GiB, runs: 3 }],
+    context: quick ? { files: 2_000, bytes: 64 * MiB } : { files: 20_000, bytes: 1 * GiB },
+    eventBytes: quick ? 20 * MiB : 200 * MiB,
+  };
+}
+
+let timeFiles = 0;
+function measure(ctx: Context, command: readonly string[], env: Record<string, string> = {}) {
+  return measureProcess(command, {
+    timeFile: `${ctx.work}/time-${timeFiles++}.txt`,
+    env: { ...CHILD_ENV, ...env },
+  });
+}
+
+function ratioOf(podrx: Summary, baseline: Summary): number {
+  return podrx.median / baseline.median;
+}
+
+function field(runs: readonly Measured[], name: string): number[] {
+  return runs.map((run) => Number(run.result[name]));
+}
+
+function wall(runs: readonly Measured[]): number[] {
+  return runs.map((run) => run.wallMs);
+}
+
+function rss(runs: readonly Measured[]): number[] {
+  return runs.map((run) => run.peakRssMiB);
+}
+
+function fixed(value: number, digits = 1): string {
+  return Number.isFinite(value) ? value.toFixed(digits) : "n/a";
+}
+
+// ---------------------------------------------------------------------------------------
+// Case 1: per-call overhead
+
+async function callsCase(ctx: Context): Promise<Omit<CaseResult, "seconds">> {
+  const { bed, settings } = ctx;
+  const rows: Row[] = [];
+  const verdicts: Verdict[] = [];
+  for (const op of ["get", "exists", "list", "history"] as const) {
+    const params = (side: string) => ({
+      side,
+      op,
+      socketPath: bed.socketPath,
+      apiVersion: bed.apiVersion,
+      image: BUSYBOX,
+      calls: 300,
+      warmup: 20,
+      expectList: LIST_IMAGES,
+    });
+    // list answers in tens of ms (Podman sizes every image), so it gets fewer processes.
+    const runs = settings.quick ? 2 : op === "list" ? 3 : 8;
+    const { a, b } = await alternate(
+      runs,
+      () => measure(ctx, caseCommand("calls.ts", params("podrx"))),
+      () => measure(ctx, caseCommand("calls.ts", params("raw"))),
+    );
+    const podrx = summarize(field(a, "perCallUs"));
+    const raw = summarize(field(b, "perCallUs"));
+    const ratio = ratioOf(podrx, raw);
+    rows.push({ metric: `${op}: time per call`, unit: "µs", podrx, baseline: raw, ratio });
+    verdicts.push({
+      target: `${op}: podrx / raw <= 1.05`,
+      figure: `${fixed(ratio, 3)} (${fixed(podrx.median, 0)} vs ${fixed(raw.median, 0)} µs)`,
+      met: ratio <= 1.05,
+    });
+  }
+  return {
+    id: "1",
+    title: "Per-call overhead",
+    method: [
+      `300 sequential calls per process after 20 warm-up calls; ${
+        settings.quick ? 2 : 8
+      } processes per side (3 for \`list\`), alternated.`,
+      `podrx: \`lastValueFrom(images.get|exists|list())\` and \`image.history()\`; raw: \`fetch\` on a \`Deno.createHttpClient({ proxy: { transport: "unix" } })\`, body read with \`json()\` (\`arrayBuffer()\` for exists).`,
+      `The storage holds ${LIST_IMAGES} images, so \`list\` returns ${LIST_IMAGES}.`,
+    ],
+    rows,
+    verdicts,
+    notes: [],
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Case 2: concurrency
+
+async function concurrencyCase(ctx: Context): Promise<Omit<CaseResult, "seconds">> {
+  const { bed, settings } = ctx;
+  const params = (side: string) => ({
+    side,
+    socketPath: bed.socketPath,
+    apiVersion: bed.apiVersion,
+    image: BUSYBOX,
+    concurrency: 64,
+    rounds: 20,
+    warmup: 2,
+  });
+  const runs = settings.quick ? 2 : 8;
+  const { a, b } = await alternate(
+    runs,
+    () => measure(ctx, caseCommand("concurrency.ts", params("podrx"))),
+    () => measure(ctx, caseCommand("concurrency.ts", params("raw"))),
+  );
+  const podrx = summarize(field(a, "roundMs"));
+  const raw = summarize(field(b, "roundMs"));
+  const ratio = ratioOf(podrx, raw);
+  const podrxErrors = field(a, "errors").reduce((sum, value) => sum + value, 0);
+  const rawErrors = field(b, "errors").reduce((sum, value) => sum + value, 0);
+  const errorSamples = [...a, ...b].flatMap((run) => run.result.firstErrors as string[]);
+  return {
+    id: "2",
+    title: "Concurrency: 64 simultaneous `get` on one client",
+    method: [
+      `20 rounds of 64 concurrent calls per process (after 2 warm-up rounds); the figure is a process's median round; ${runs} processes per side, alternated.`,
+    ],
+    rows: [
+      { metric: "64 concurrent gets (one round)", unit: "ms", podrx, baseline: raw, ratio },
+      {
+        metric: "errors (all rounds, all processes)",
+        unit: "",
+        podrx: summarize([podrxErrors]),
+        baseline: summarize([rawErrors]),
+      },
+    ],
+    verdicts: [
+      {
+        target: "podrx / raw <= 1.10",
+        figure: `${fixed(ratio, 3)} (${fixed(podrx.median, 1)} vs ${fixed(raw.median, 1)} ms)`,
+        met: ratio <= 1.10,
+      },
+      {
+        target: "zero errors",
+        figure: `${podrxErrors} podrx, ${rawErrors} raw`,
+        met: podrxErrors === 0,
+      },
+    ],
+    notes: errorSamples.length ? [`First errors: ${errorSamples.slice(0, 3).join("; ")}`] : [],
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Cases 3 and 4: load and save of big archives
+
+async function archivesCases(ctx: Context): Promise<Omit<CaseResult, "seconds">[]> {
+  const { bed, work, settings } = ctx;
+  const load: Omit<CaseResult, "seconds"> = {
+    id: "3",
+    title: "Load of a docker-archive from a file path",
+    method: [
+      'podrx: `images.load(path)` (the file streamed as the request body) in its own process; baseline: `curl -sS --unix-socket SOCK -X POST -H "Content-Type: application/x-tar" -T FILE http://libpod/v<ver>/libpod/images/load`.',
+      "Wall time of the whole process (podrx's includes Deno's start, ~0.1 s); the loaded image is removed after every run (untimed), so each run stores the layer anew.",
+      "Archives: one layer holding one random file of the size named, made with `podman import` and saved with `saveToFile` (named).",
+    ],
+    rows: [],
+    verdicts: [],
+    notes: [],
+  };
+  const save: Omit<CaseResult, "seconds"> = {
+    id: "4",
+    title: "Save of an image to a file",
+    method: [
+      "podrx: `images.get(id)` then `image.saveToFile(path)` in its own process; baseline: `curl -sS --unix-socket SOCK -o FILE http://libpod/v<ver>/libpod/images/<id>/get?format=docker-archive`.",
+      "Wall time of the whole process; the output file is deleted after every run (untimed).",
+    ],
+    rows: [],
+    verdicts: [],
+    notes: [],
+  };
+  const rssBySize: { label: string; load: number; save: number }[] = [];
+  for (const size of settings.archiveSizes) {
+    const name = `localhost/bench/big:${size.label}`;
+    const archive = `${work}/big-${size.label}.tar`;
+    console.log(`  making the ${size.label} image and archive`);
+    const id = await makeBigImage(bed, work, name, size.bytes, archive);
+    const archiveBytes = (await Deno.stat(archive)).size;
+    const out = `${work}/saved.tar`;
+    const saved: number[] = [];
+    const saveUrl =
+      `http://libpod/v${bed.apiVersion}/libpod/images/${id}/get?format=docker-archive`;
+    console.log(`  save ${size.label}`);
+    const saves = await alternate(
+      size.runs,
+      () => measure(ctx, caseCommand("save.ts", { socketPath: bed.socketPath, image: id, out })),
+      () =>
+        measure(ctx, [
+          "curl",
+          "-sS",
+          "--fail",
+          "--unix-socket",
+          bed.socketPath,
+          "-o",
+          out,
+          saveUrl,
+        ]),
+      async () => {
+        saved.push((await Deno.stat(out)).size);
+        await Deno.remove(out);
+      },
+    );
+    await removeImage(bed, name);
+    const loadUrl = `http://libpod/v${bed.apiVersion}/libpod/images/load`;
+    console.log(`  load ${size.label}`);
+    const loads = await alternate(
+      size.runs,
+      () => measure(ctx, caseCommand("load.ts", { socketPath: bed.socketPath, archive })),
+      () =>
+        measure(ctx, [
+          "curl",
+          "-sS",
+          "--fail",
+          "--unix-socket",
+          bed.socketPath,
+          "-X",
+          "POST",
+          "-H",
+          "Content-Type: application/x-tar",
+          "-T",
+          archive,
+          loadUrl,
+        ]),
+      () => removeImage(bed, name),
+    );
+    await Deno.remove(archive);
+    for (const [result, runs, limit] of [[load, loads, 80], [save, saves, 80]] as const) {
+      const podrxWall = summarize(wall(runs.a));
+      const curlWall = summarize(wall(runs.b));
+      const podrxRss = summarize(rss(runs.a));
+      const ratio = ratioOf(podrxWall, curlWall);
+      const sizeText = `${size.label} (${fixed(archiveBytes / MiB, 0)} MiB archive)`;
+      result.rows.push(
+        {
+          metric: `${sizeText}: process wall time`,
+          unit: "ms",
+          podrx: podrxWall,
+          baseline: curlWall,
+          ratio,
+        },
+        {
+          metric: `${sizeText}: podrx operation time (in process)`,
+          unit: "ms",
+          podrx: summarize(field(runs.a, "opMs")),
+        },
+        {
+          metric: `${sizeText}: peak RSS of the client`,
+          unit: "MiB",
+          podrx: podrxRss,
+          baseline: summarize(rss(runs.b)),
+        },
+        {
+          metric: `${sizeText}: throughput (archive / podrx wall)`,
+          unit: "MiB/s",
+          podrx: summarize(wall(runs.a).map((ms) => archiveBytes / MiB / (ms / 1000))),
+          baseline: summarize(wall(runs.b).map((ms) => archiveBytes / MiB / (ms / 1000))),
+        },
+      );
+      result.verdicts.push(
+        {
+          target: `${size.label}: wall podrx / curl <= 1.05`,
+          figure: `${fixed(ratio, 3)} (${fixed(podrxWall.median / 1000, 2)} vs ${
+            fixed(curlWall.median / 1000, 2)
+          } s)`,
+          met: ratio <= 1.05,
+        },
+        {
+          target: `${size.label}: podrx peak RSS <= ${limit} MiB`,
+          figure: `${fixed(podrxRss.max, 1)} MiB max (median ${fixed(podrxRss.median, 1)})`,
+          met: podrxRss.max <= limit,
+        },
+      );
+    }
+    const differentSizes = new Set(saved).size > 1;
+    if (differentSizes) save.notes.push(`${size.label}: saved sizes differ: ${saved.join(", ")}`);
+    rssBySize.push({
+      label: size.label,
+      load: summarize(rss(loads.a)).median,
+      save: summarize(rss(saves.a)).median,
+    });
+  }
+  if (rssBySize.length === 2) {
+    const [small, big] = rssBySize as [typeof rssBySize[0], typeof rssBySize[0]];
+    for (const [result, key] of [[load, "load"], [save, "save"]] as const) {
+      const growth = big[key] - small[key];
+      result.verdicts.push({
+        target: `peak RSS flat in the archive size (${small.label} → ${big.label})`,
+        figure: `${fixed(small[key], 1)} → ${fixed(big[key], 1)} MiB (${growth >= 0 ? "+" : ""}${
+          fixed(growth, 1)
+        })`,
+        // Flat means it does not grow with the archive; a smaller peak is no failure.
+        met: growth <= 8,
+      });
+    }
+  }
+  return [load, save];
+}
+
+// ---------------------------------------------------------------------------------------
+// Case 5: build context
+
+interface TreeSnapshot {
+  files: number;
+  bytes: number;
+  names: Set<string>;
+}
+
+async function snapshotTree(dir: string): Promise<TreeSnapshot> {
+  const snapshot: TreeSnapshot = { files: 0, bytes: 0, names: new Set() };
+  async function visit(path: string, relative: string): Promise<void> {
+    for await (const entry of Deno.readDir(path)) {
+      const child = `${path}/${entry.name}`;
+      const name = relative ? `${relative}/${entry.name}` : entry.name;
+      snapshot.names.add(name);
+      if (entry.isDirectory) await visit(child, name);
+      else {
+        snapshot.files++;
+        snapshot.bytes += (await Deno.lstat(child)).size;
+      }
+    }
+  }
+  await visit(dir, "");
+  return snapshot;
+}
+
+/** Files the traced process created or opened for writing, from `strace -f` output. */
+async function writtenPaths(traceFile: string): Promise<string[]> {
+  const paths = new Set<string>();
+  const text = await Deno.readTextFile(traceFile);
+  for (const line of text.split("\n")) {
+    const open = /(?:open|openat|openat2)\((?:AT_FDCWD|\d+), "([^"]+)", ([A-Z_|]+)/.exec(line);
+    if (open) {
+      const flags = open[2]!;
+      const failed = / = -1 /.test(line);
+      if (!failed && /O_CREAT|O_WRONLY|O_RDWR|O_TRUNC/.test(flags)) paths.add(open[1]!);
+      continue;
+    }
+    const other =
+      /(?:creat|mkdir|mkdirat|rename|renameat2?|link|linkat|symlink|symlinkat)\((?:AT_FDCWD, |\d+, )?"([^"]+)"/
+        .exec(line);
+    if (other && !/ = -1 /.test(line)) paths.add(other[1]!);
+  }
+  return [...paths].filter((path) => !/^\/(dev|proc|sys)\//.test(path)).sort();
+}
+
+async function buildCase(ctx: Context): Promise<Omit<CaseResult, "seconds">> {
+  const { bed, work, settings } = ctx;
+  const context = `${work}/context`;
+  console.log(
+    `  making the context (${settings.context.files} files, ${
+      fixed(settings.context.bytes / MiB, 0)
+    } MiB)`,
+  );
+  await makeContext(context, settings.context.files, settings.context.bytes);
+  const query = toSearchParams(
+    buildQuery(
+      { path: context },
+      { dockerfile: "Dockerfile", excludes: undefined },
+      bed.apiVersion,
+      "",
+    ),
+  );
+  const url = `http://libpod/v${bed.apiVersion}/libpod/build?${query}`;
+  const clientTmp = `${work}/client-tmp`;
+  await Deno.mkdir(clientTmp);
+  const env = { TMPDIR: clientTmp };
+  const podrxCommand = caseCommand("build_context.ts", { socketPath: bed.socketPath, context });
+  const curlCommand = [
+    "sh",
+    "-c",
+    `tar -c -C '${context}' . | curl -sS --fail --unix-socket '${bed.socketPath}' -X POST ` +
+    `-H 'Content-Type: application/x-tar' -T - '${url}'`,
+  ];
+  // Warm-up (untimed): the first build makes the LABEL layer, later ones find it cached; and
+  // the context is in the page cache for both sides from here on.
+  await measure(ctx, podrxCommand, env);
+  const before = await snapshotTree(context);
+  const checkCurl = (run: Measured): Measured => {
+    if (!/"stream":"[0-9a-f]{64}\\n"/.test(run.stdout)) {
+      throw new Error(`The curl build did not end with an image id:\n${run.stdout.slice(-500)}`);
+    }
+    return run;
+  };
+  // A 1 GiB context takes tens of seconds a run: 3 runs per side keep the bench in budget.
+  const runs = settings.quick ? 2 : 3;
+  const { a, b } = await alternate(
+    runs,
+    () => measure(ctx, podrxCommand, env),
+    async () => checkCurl(await measure(ctx, curlCommand, env)),
+  );
+  const after = await snapshotTree(context);
+  const addedNames = [...after.names].filter((name) => !before.names.has(name));
+  const clientTmpEntries = [];
+  for await (const entry of Deno.readDir(clientTmp)) clientTmpEntries.push(entry.name);
+
+  // One more podrx run under strace, to list every file the client creates or opens for
+  // writing (the service's own files are written by another process tree).
+  const traceFile = `${work}/build.strace`;
+  await measure(ctx, [
+    "strace",
+    "-f",
+    "-qq",
+    "-o",
+    traceFile,
+    "-e",
+    "trace=open,openat,openat2,creat,mkdir,mkdirat,rename,renameat,renameat2,link,linkat,symlink,symlinkat",
+    ...podrxCommand,
+  ], env);
+  const written = await writtenPaths(traceFile);
+  await Deno.remove(traceFile);
+  const denoDir = Deno.env.get("DENO_DIR") ?? `${Deno.env.get("HOME")}/.cache/deno`;
+  const denoCache = written.filter((path) => path.startsWith(denoDir));
+  const elsewhere = written.filter((path) => !path.startsWith(denoDir));
+  await Deno.remove(context, { recursive: true });
+
+  const podrxWall = summarize(wall(a));
+  const curlWall = summarize(wall(b));
+  const podrxRss = summarize(rss(a));
+  const ratio = ratioOf(podrxWall, curlWall);
+  const contextUnchanged = addedNames.length === 0 && after.files === before.files &&
+    after.bytes === before.bytes;
+  const noTemp = contextUnchanged && clientTmpEntries.length === 0 && elsewhere.length === 0;
+  return {
+    id: "5",
+    title: `Build context: ${settings.context.files} files, ${
+      fixed(settings.context.bytes / MiB, 0)
+    } MiB`,
+    method: [
+      "Dockerfile `FROM scratch` + `LABEL`; podrx: `images.build({ path })` in its own process; baseline: `tar -c -C CTX . | curl -T - .../libpod/build?<the query podrx sends>` (`buildQuery` of src/images/build/_params.ts).",
+      "One untimed warm-up build first (makes the cached LABEL layer, fills the page cache); then 3 runs per side, alternated. The baseline's RSS is the largest of sh, tar and curl.",
+      "Temp files: the client runs with TMPDIR set to an empty directory, which is checked after the runs; the context tree is compared before and after; and one more podrx run is traced with `strace -f` for every file it creates or opens for writing.",
+    ],
+    rows: [
+      { metric: "process wall time", unit: "ms", podrx: podrxWall, baseline: curlWall, ratio },
+      {
+        metric: "podrx operation time (in process)",
+        unit: "ms",
+        podrx: summarize(field(a, "opMs")),
+      },
+      {
+        metric: "peak RSS of the client",
+        unit: "MiB",
+        podrx: podrxRss,
+        baseline: summarize(rss(b)),
+      },
+    ],
+    verdicts: [
+      {
+        target: "wall podrx / baseline <= 1.10",
+        figure: `${fixed(ratio, 3)} (${fixed(podrxWall.median / 1000, 2)} vs ${
+          fixed(curlWall.median / 1000, 2)
+        } s)`,
+        met: ratio <= 1.10,
+      },
+      {
+        target: "podrx peak RSS <= 100 MiB",
+        figure: `${fixed(podrxRss.max, 1)} MiB max (median ${fixed(podrxRss.median, 1)})`,
+        met: podrxRss.max <= 100,
+      },
+      {
+        target: "no temp files written by the client",
+        figure: noTemp
+          ? `none (TMPDIR empty, context unchanged, strace: no file created outside Deno's cache${
+            denoCache.length ? `; ${denoCache.length} in Deno's own cache` : ""
+          })`
+          : `TMPDIR: ${clientTmpEntries.join(", ") || "empty"}; new in context: ${
+            addedNames.slice(0, 5).join(", ") || "none"
+          }; strace: ${elsewhere.slice(0, 10).join(", ") || "none"}`,
+        met: noTemp,
+      },
+    ],
+    notes: denoCache.length
+      ? [`Files the client wrote in Deno's cache (${denoDir}): ${denoCache.slice(0, 5).join(", ")}`]
+      : [],
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Case 6: liveness
+
+async function livenessCase(ctx: Context): Promise<Omit<CaseResult, "seconds">> {
+  const { bed, work, settings } = ctx;
+  const dockerfile = LIVENESS_DOCKERFILE(BUSYBOX);
+  const contextTar = `${work}/liveness.tar`;
+  await Deno.writeFile(contextTar, await packDockerfile(dockerfile, "Dockerfile"));
+  const query = toSearchParams(
+    buildQuery(
+      { fileobj: dockerfile, nocache: true },
+      { dockerfile: "Dockerfile", excludes: undefined },
+      bed.apiVersion,
+      "",
+    ),
+  );
+  const url = `http://libpod/v${bed.apiVersion}/libpod/build?${query}`;
+  const { a, b } = await alternate(
+    settings.runs,
+    () => measure(ctx, caseCommand("liveness.ts", { socketPath: bed.socketPath, base: BUSYBOX })),
+    () =>
+      measure(
+        ctx,
+        caseCommand("liveness_curl.ts", { socketPath: bed.socketPath, url, contextTar }),
+      ),
+  );
+  await Deno.remove(contextTar);
+  const metric = (name: string, label: string): Row => {
+    const podrx = summarize(field(a, name));
+    const curl = summarize(field(b, name));
+    return { metric: label, unit: "ms", podrx, baseline: curl };
+  };
+  const lag = summarize(field(a, "firstLagMs"));
+  const gap = summarize(field(a, "gapMs"));
+  return {
+    id: "6",
+    title: "Liveness of a build log",
+    method: [
+      'A build (`nocache`) whose `RUN` step runs `echo "first $(cat /proc/uptime)"; sleep 3; echo "second $(cat /proc/uptime)"` on the seeded busybox; `/proc/uptime` inside the chroot build is the host\'s clock, so the lag of a line is the uptime when the subscriber got it minus the uptime the step printed (10 ms resolution).',
+      "podrx: `images.build({ fileobj })`, each `log` event timestamped in `tap`; baseline: `curl -N` with the same tar and query, its stdout lines timestamped by a Deno script as they come out of the pipe (that time includes starting curl).",
+    ],
+    rows: [
+      metric("firstLogMs", "request start → first log line"),
+      metric("firstRunLineMs", "request start → the RUN step's first line"),
+      metric("firstLagMs", "lag of the first line (written → delivered)"),
+      metric("secondLagMs", "lag of the second line"),
+      metric("gapMs", "gap between the two lines (3 s sleep)"),
+    ],
+    verdicts: [
+      {
+        target: "first line delivered within 300 ms of the server writing it",
+        figure: `max ${fixed(lag.max, 0)} ms (median ${fixed(lag.median, 0)}; curl median ${
+          fixed(summarize(field(b, "firstLagMs")).median, 0)
+        })`,
+        met: lag.max <= 300,
+      },
+      {
+        target: "lines arrive as written (gap ≈ 3 s)",
+        figure: `${fixed(gap.min, 0)}–${fixed(gap.max, 0)} ms`,
+        met: gap.min >= 2700 && gap.max <= 3300,
+      },
+    ],
+    notes: [],
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Case 7: cancellation
+
+async function cancelCase(ctx: Context): Promise<Omit<CaseResult, "seconds">> {
+  const { settings } = ctx;
+  const latencyParams = (side: string) => ({
+    side,
+    iterations: 20,
+    silenceMs: 20,
+    pauseMs: 100,
+    budgetMs: 60_000,
+  });
+  const latency = await alternate(
+    settings.runs >= 5 ? 3 : settings.runs,
+    () => measure(ctx, caseCommand("cancel.ts", latencyParams("podrx"))),
+    () => measure(ctx, caseCommand("cancel.ts", latencyParams("raw"))),
+  );
+  const reconnectParams = (side: string) => ({
+    side,
+    iterations: 40,
+    silenceMs: 20,
+    pauseMs: 0,
+    budgetMs: settings.quick ? 10_000 : 25_000,
+  });
+  const reconnect = await alternate(
+    settings.quick ? 1 : 2,
+    () => measure(ctx, caseCommand("cancel.ts", reconnectParams("podrx"))),
+    () => measure(ctx, caseCommand("cancel.ts", reconnectParams("raw"))),
+  );
+  const all = (runs: readonly Measured[], name: string, from = 0, to = Infinity): number[] =>
+    runs.flatMap((run) => (run.result[name] as number[]).slice(from, to));
+  const cancelPodrx = summarize(all(latency.a, "cancelMs"));
+  const cancelRaw = summarize(all(latency.b, "cancelMs"));
+  const stalls = (values: number[]) => values.filter((value) => value > 100).length;
+  const stallText = (runs: readonly Measured[], name: string) => {
+    const values = all(runs, name);
+    return `${stalls(values)} of ${values.length}`;
+  };
+  const rows: Row[] = [
+    {
+      metric: "unsubscribe/abort → server sees the close",
+      unit: "ms",
+      podrx: cancelPodrx,
+      baseline: cancelRaw,
+      ratio: ratioOf(cancelPodrx, cancelRaw),
+    },
+    {
+      metric: "new request → server sees it, 100 ms after each cancellation",
+      unit: "ms",
+      podrx: summarize(all(latency.a, "connectMs", 1)),
+      baseline: summarize(all(latency.b, "connectMs", 1)),
+    },
+    {
+      metric: "new request at once after a cancellation, requests 2–10",
+      unit: "ms",
+      podrx: summarize(all(reconnect.a, "connectMs", 1, 10)),
+      baseline: summarize(all(reconnect.b, "connectMs", 1, 10)),
+    },
+    {
+      metric: "new request at once after a cancellation, requests 26 and later",
+      unit: "ms",
+      podrx: summarize(all(reconnect.a, "connectMs", 25)),
+      baseline: summarize(all(reconnect.b, "connectMs", 25)),
+    },
+  ];
+  return {
+    id: "7",
+    title: "Cancellation",
+    method: [
+      "A fake server (`startFakePodman` of tests/fake/fake_podman.ts, in the client's process) answers a pull with a silent body and notes when its stream is cancelled, i.e. when it sees the connection close. Each iteration: start the request, wait until the server has it, 20 ms of silence, then `unsubscribe()` (podrx `images.pull`) or `AbortController.abort()` (raw fetch).",
+      `Latency runs: 20 iterations per process, 100 ms pause after each, ${
+        settings.runs >= 5 ? 3 : settings.runs
+      } processes per side. Reconnect runs: up to 40 iterations with no pause (stopped after ${
+        settings.quick ? 10 : 25
+      } s), ${
+        settings.quick ? 1 : 2
+      } processes per side; "new request → server sees it" is what a request costs after the earlier cancellations.`,
+    ],
+    rows,
+    verdicts: [
+      {
+        target: "unsubscribe → socket closed <= 50 ms",
+        figure: `median ${fixed(cancelPodrx.median, 2)} ms, max ${
+          fixed(cancelPodrx.max, 2)
+        } ms (raw: ${fixed(cancelRaw.median, 2)} / ${fixed(cancelRaw.max, 2)})`,
+        met: cancelPodrx.max <= 50,
+      },
+    ],
+    notes: [
+      `Requests that took over 100 ms to reach the server: with no pause, podrx ${
+        stallText(reconnect.a, "connectMs")
+      }, raw ${stallText(reconnect.b, "connectMs")}; with a 100 ms pause, podrx ${
+        stallText(latency.a, "connectMs")
+      }, raw ${stallText(latency.b, "connectMs")}.`,
+      "Cause (see bench/README.md): every new connection makes Deno's fetch resolve the URL host `libpod` with getaddrinfo, although the connection goes to the Unix socket; a cancelled stream cannot go back to the pool, so the next request opens a new connection and pays a DNS query. When the resolver drops an answer (here: under a burst of queries), glibc waits its 5 s timeout. Raw fetch pays the same.",
+    ],
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Case 8: event throughput
+
+async function eventsCase(ctx: Context): Promise<Omit<CaseResult, "seconds">> {
+  const { settings } = ctx;
+  const server = new Deno.Command(Deno.execPath(), {
+    args: caseCommand("progress_server.ts", { totalBytes: settings.eventBytes }).slice(1),
+    env: CHILD_ENV,
+    cwd: repoRoot(),
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = server.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let banner = "";
+  while (!banner.includes("\n")) {
+    const { done, value } = await reader.read();
+    if (done) throw new Error("The progress server exited before it was ready");
+    banner += value;
+  }
+  const info = JSON.parse(banner.slice("ready ".length, banner.indexOf("\n"))) as {
+    socketPath: string;
+    bytes: number;
+    lines: number;
+  };
+  let runs: { a: Measured[]; b: Measured[] };
+  try {
+    runs = await alternate(
+      settings.runs,
+      () => measure(ctx, caseCommand("events.ts", { side: "podrx", socketPath: info.socketPath })),
+      () => measure(ctx, caseCommand("events.ts", { side: "raw", socketPath: info.socketPath })),
+    );
+  } finally {
+    server.kill("SIGTERM");
+    await server.status;
+    await reader.cancel().catch(() => {});
+  }
+  const podrx = summarize(field(runs.a, "eventsPerSecond"));
+  const raw = summarize(field(runs.b, "eventsPerSecond"));
+  const ratio = raw.median / podrx.median;
+  const events = field(runs.a, "events")[0] ?? 0;
+  return {
+    id: "8",
+    title: "Event throughput of a pull-progress stream",
+    method: [
+      `A fake server in its own process (tests/fake/fake_podman.ts) streams ${
+        fixed(info.bytes / MiB, 0)
+      } MiB (${info.lines} lines) of \`{"status":"Downloading","progressDetail":{"current":N,"total":M},"id":"0123456789ab"}\` lines, ending with the line that names the image.`,
+      'podrx: `images.pull(...).pipe(progress())`, counting snapshots; baseline: the same bytes through `TextDecoderStream`, `split("\\n")` and `JSON.parse`. Timed in process, from the request to the end.',
+    ],
+    rows: [
+      {
+        metric: "events per second",
+        unit: "events/s",
+        podrx,
+        baseline: raw,
+        ratio,
+      },
+      {
+        metric: "time for the whole stream",
+        unit: "ms",
+        podrx: summarize(field(runs.a, "opMs")),
+        baseline: summarize(field(runs.b, "opMs")),
+      },
+    ],
+    verdicts: [{
+      target: "raw rate / podrx rate <= 1.20",
+      figure: `${fixed(ratio, 3)} (${fixed(podrx.median / 1e6, 2)} vs ${
+        fixed(raw.median / 1e6, 2)
+      } M events/s)`,
+      met: ratio <= 1.20,
+    }],
+    notes: [`podrx emitted ${events} snapshots (the server sent ${info.lines} lines).`],
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Case 9: cold start
+
+async function coldCase(ctx: Context): Promise<Omit<CaseResult, "seconds">> {
+  const { bed, settings } = ctx;
+  const podrxCommand = caseCommand("cold_podrx.ts", { socketPath: bed.socketPath, image: BUSYBOX });
+  const rawCommand = caseCommand("cold_raw.ts", {
+    socketPath: bed.socketPath,
+    image: BUSYBOX,
+    apiVersion: bed.apiVersion,
+  });
+  // Warm Deno's module cache (transpiled code) first: the figure is a start with a cache.
+  await measure(ctx, podrxCommand);
+  await measure(ctx, rawCommand);
+  const runs = settings.quick ? 3 : 10;
+  const { a, b } = await alternate(
+    runs,
+    () => measure(ctx, podrxCommand),
+    () => measure(ctx, rawCommand),
+  );
+  const podrx = summarize(wall(a));
+  const raw = summarize(wall(b));
+  const ratio = ratioOf(podrx, raw);
+  return {
+    id: "9",
+    title: "Cold start: `deno run` of a script that does one `get`",
+    method: [
+      `Whole processes, ${runs} per side alternated, after one untimed run of each (Deno's module cache warm). podrx: import mod.ts (and rxjs), \`new PodmanClient\`, one \`images.get\` (which first reads the API version from \`/_ping\`), close; raw: one \`fetch\` of the same inspect with the version given.`,
+    ],
+    rows: [
+      { metric: "process wall time", unit: "ms", podrx, baseline: raw, ratio },
+      { metric: "peak RSS", unit: "MiB", podrx: summarize(rss(a)), baseline: summarize(rss(b)) },
+    ],
+    verdicts: [{
+      target: "(no target) podrx / raw",
+      figure: `${fixed(ratio, 3)} (+${fixed(podrx.median - raw.median, 0)} ms)`,
+      met: true,
+    }],
+    notes: [],
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Extra: a real pull from the local registry
+
+async function pullCase(ctx: Context): Promise<Omit<CaseResult, "seconds">> {
+  const { bed, settings } = ctx;
+  const reference = `${bed.registry}/bench/busybox:latest`;
+  await bed.podman(["push", "--tls-verify=false", BUSYBOX, reference]);
+  const params = (side: string) => ({
+    side,
+    socketPath: bed.socketPath,
+    apiVersion: bed.apiVersion,
+    reference,
+  });
+  const { a, b } = await alternate(
+    settings.runs,
+    () => measure(ctx, caseCommand("pull_registry.ts", params("podrx"))),
+    () => measure(ctx, caseCommand("pull_registry.ts", params("raw"))),
+  );
+  const podrx = summarize(field(a, "opMs"));
+  const raw = summarize(field(b, "opMs"));
+  const ratio = ratioOf(podrx, raw);
+  return {
+    id: "extra",
+    title: "Pull from the local registry (image already stored)",
+    method: [
+      'The seeded busybox pushed to the bench\'s registry, then pulled with `policy: always` (Podman checks the registry and finds the blobs present). podrx: `images.pull(ref, { tlsVerify: false, policy: "always" })`; raw: the same `POST /images/pull` read whole, then the inspect podrx does. Timed in process.',
+    ],
+    rows: [{ metric: "pull", unit: "ms", podrx, baseline: raw, ratio }],
+    verdicts: [{ target: "(no target) podrx / raw", figure: fixed(ratio, 3), met: true }],
+    notes: [],
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// The report
+
+function cell(summary: Summary | undefined, unit: string): string {
+  if (!summary || summary.n === 0) return "—";
+  const digits = unit === "µs" || unit === "MiB/s" ? 0 : unit === "events/s" ? 0 : 1;
+  const format = (value: number) =>
+    unit === "events/s"
+      ? `${fixed(value / 1e6, 3)} M`
+      : Math.abs(value) >= 1000 && unit === "ms"
+      ? fixed(value, 0)
+      : fixed(value, unit === "ms" && Math.abs(value) < 10 ? 2 : digits);
+  if (summary.n === 1) return format(summary.median);
+  return `${format(summary.median)} (${format(summary.min)}–${format(summary.max)})`;
+}
+
+async function machineInfo(bed: Bed | undefined): Promise<string[]> {
+  const cpu = (await Deno.readTextFile("/proc/cpuinfo")).split("\n")
+    .find((line) => line.startsWith("model name"))?.split(":")[1]?.trim() ?? "unknown";
+  const memKiB = Number(
+    /MemTotal:\s+(\d+)/.exec(await Deno.readTextFile("/proc/meminfo"))?.[1] ?? 0,
+  );
+  const curl = await new Deno.Command("curl", { args: ["--version"] }).output();
+  return [
+    `- CPU: ${cpu}, ${navigator.hardwareConcurrency} cores; RAM ${
+      fixed(memKiB / 1024 / 1024, 1)
+    } GiB`,
+    `- OS: ${Deno.build.os} ${Deno.osRelease()} (${Deno.build.arch})`,
+    `- Deno ${Deno.version.deno} (V8 ${Deno.version.v8})`,
+    `- Podman ${bed?.podmanVersion ?? "?"} (libpod API ${
+      bed?.apiVersion ?? "?"
+    }), private storage, vfs driver, \`BUILDAH_ISOLATION=chroot\``,
+    `- ${new TextDecoder().decode(curl.stdout).split("\n")[0]}`,
+  ];
+}
+
+function renderReport(
+  results: CaseResult[],
+  failures: { name: string; message: string }[],
+  header: { started: Date; seconds: number; loadStart: number[]; loadEnd: number[] },
+  machine: string[],
+  settings: Settings,
+): string {
+  const load = (values: number[]) => values.map((value) => value.toFixed(2)).join(", ");
+  const lines = [
+    "# podrx benchmark results",
+    "",
+    `Written by \`deno task bench\` (bench/run.ts) on ${header.started.toISOString()}; the whole run took ${
+      fixed(header.seconds / 60, 1)
+    } min.${settings.quick ? " **Quick mode: small sizes, 2 runs; not the real figures.**" : ""}`,
+    "Every figure is median (min–max) over the runs; the ratio is podrx's median over the baseline's. How each case is measured, and the causes of missed targets: bench/README.md.",
+    "",
+    "## Machine",
+    "",
+    ...machine,
+    `- Load average (1, 5, 15 min): ${load(header.loadStart)} at the start, ${
+      load(header.loadEnd)
+    } at the end (the machine is shared)`,
+    "",
+    "## Targets",
+    "",
+    "| case | target | figure | |",
+    "| --- | --- | --- | --- |",
+  ];
+  for (const result of results) {
+    for (const verdict of result.verdicts) {
+      const mark = verdict.target.startsWith("(no target)")
+        ? "info"
+        : verdict.met
+        ? "**met**"
+        : "**MISSED**";
+      lines.push(
+        `| ${result.id}. ${result.title} | ${verdict.target} | ${verdict.figure} | ${mark} |`,
+      );
+    }
+  }
+  for (const failure of failures) {
+    lines.push(
+      `| ${failure.name} | case failed | ${failure.message.split("\n")[0]} | **MISSED** |`,
+    );
+  }
+  for (const result of results) {
+    lines.push(
+      "",
+      `## ${result.id}. ${result.title}`,
+      "",
+      ...result.method.map((line) => `- ${line}`),
+      `- Case time: ${fixed(result.seconds, 0)} s.`,
+      "",
+      "| figure | unit | podrx | baseline | ratio |",
+      "| --- | --- | --- | --- | --- |",
+      ...result.rows.map((row) =>
+        `| ${row.metric} | ${row.unit} | ${cell(row.podrx, row.unit)} | ${
+          cell(row.baseline, row.unit)
+        } | ${row.ratio === undefined ? "" : fixed(row.ratio, 3)} |`
+      ),
+    );
+    if (result.notes.length) lines.push("", ...result.notes.map((note) => `- ${note}`));
+  }
+  for (const failure of failures) {
+    lines.push("", `## ${failure.name}: failed`, "", "```", failure.message, "```");
+  }
+  return lines.join("\n") + "\n";
+}
+
+// ---------------------------------------------------------------------------------------
+
+const CASES: Record<
+  CaseName,
+  (ctx: Context) => Promise<Omit<CaseResult, "seconds"> | Omit<CaseResult, "seconds">[]>
+> = {
+  calls: callsCase,
+  concurrency: concurrencyCase,
+  cold: coldCase,
+  events: eventsCase,
+  cancel: cancelCase,
+  liveness: livenessCase,
+  pull: pullCase,
+  build: buildCase,
+  archives: archivesCases,
+};
+
+async function main(): Promise<number> {
+  const settings = parseSettings(Deno.args);
+  const started = new Date();
+  const startedAt = performance.now();
+  const loadStart = Deno.loadavg();
+  const disk = await new Deno.Command("df", { args: ["-h", "/tmp"] }).output();
+  console.log(`podrx bench: load average ${loadStart.join(" ")}`);
+  console.log(new TextDecoder().decode(disk.stdout).trim());
+  const work = await Deno.makeTempDir({ prefix: "podrx-bench-" });
+  let bed: Bed | undefined;
+  const results: CaseResult[] = [];
+  const failures: { name: string; message: string }[] = [];
+  let machine: string[] = [];
+  try {
+    bed = await startBed(work);
+    console.log(
+      `podrx bench: Podman ${bed.podmanVersion} at ${bed.socketPath}, registry ${bed.registry}`,
+    );
+    const busyboxId = await seedBusybox(bed, work, BUSYBOX);
+    await seedListImages(bed, work, LIST_IMAGES - 1);
+    const count = (await lastValueFrom(bed.client.images.list())).length;
+    if (count !== LIST_IMAGES) throw new Error(`The storage holds ${count} images, not 50`);
+    machine = await machineInfo(bed);
+    const ctx: Context = { bed, work, settings, busyboxId };
+    for (const name of settings.cases) {
+      console.log(`podrx bench: ${name}`);
+      const caseStarted = performance.now();
+      try {
+        const produced = await CASES[name](ctx);
+        const list = Array.isArray(produced) ? produced : [produced];
+        const seconds = (performance.now() - caseStarted) / 1000;
+        for (const result of list) {
+          results.push({ ...result, seconds: seconds / list.length });
+          for (const verdict of result.verdicts) {
+            console.log(
+              `  ${result.id}. ${verdict.target}: ${verdict.figure} ${
+                verdict.met ? "met" : "MISSED"
+              }`,
+            );
+          }
+        }
+      } catch (error) {
+        const message = error instanceof Error ? error.stack ?? error.message : String(error);
+        console.error(`  ${name} FAILED: ${message}`);
+        failures.push({ name, message });
+      }
+      console.log(`  (${fixed((performance.now() - caseStarted) / 1000, 0)} s)`);
+    }
+  } finally {
+    await bed?.stop().catch((error) => console.error("Cannot stop the bench's services:", error));
+    await Deno.remove(work, { recursive: true }).catch(() => {});
+  }
+  results.sort((x, y) => order(x.id) - order(y.id));
+  const report = renderReport(
+    results,
+    failures,
+    {
+      started,
+      seconds: (performance.now() - startedAt) / 1000,
+      loadStart,
+      loadEnd: Deno.loadavg(),
+    },
+    machine,
+    settings,
+  );
+  await Deno.mkdir(settings.out.replace(/\/[^/]*$/, ""), { recursive: true });
+  await Deno.writeTextFile(settings.out, report);
+  console.log(`podrx bench: wrote ${settings.out}`);
+  return failures.length === 0 ? 0 : 1;
+}
+
+function order(id: string): number {
+  return id === "extra" ? 100 : Number(id);
+}
+
+if (import.meta.main) Deno.exit(await main());
