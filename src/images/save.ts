@@ -74,13 +74,14 @@ function chunkReader(body: ReadableStream<Uint8Array>, reuse: number | undefined
 }
 
 /**
- * Reads a body chunk by chunk with our own reader and awaits `onChunk` for each. An abort
+ * Reads a body chunk by chunk with our own reader and hands each to `onChunk`. An abort
  * fails the pending read at once; the reader is cancelled on every exit path, so the
  * connection is released.
  *
- * With `reuse`, chunks are read into one buffer of that size, over and over: nothing is
- * allocated per chunk, so a long download makes no garbage, but each chunk is valid only
- * until `onChunk` settles.
+ * With `reuse`, chunks are read into two buffers of that size, taking turns: the next chunk
+ * is read while `onChunk` (a file write) is still busy with the last one, and nothing is
+ * allocated per chunk. A chunk is valid until its `onChunk` settles; `onChunk` calls never
+ * overlap.
  */
 async function forEachChunk(
   body: ReadableStream<Uint8Array> | null,
@@ -91,6 +92,8 @@ async function forEachChunk(
 ): Promise<void> {
   if (!body) return;
   const source = chunkReader(body, reuse);
+  let spare = source.byob ? new ArrayBuffer(source.buffer.byteLength) : undefined;
+  let pending: Promise<void> = Promise.resolve();
   try {
     while (true) {
       let result: ReadableStreamReadResult<Uint8Array>;
@@ -104,10 +107,18 @@ async function forEachChunk(
           cause: error,
         });
       }
+      // The previous chunk's buffer is free (and its write done) before the next one starts.
+      await pending;
       if (result.done) return;
-      await onChunk(result.value);
-      // A BYOB read hands the buffer back inside the chunk; read into it again.
-      if (source.byob) source.buffer = result.value.buffer as ArrayBuffer;
+      pending = Promise.resolve(onChunk(result.value));
+      // Awaited on the next turn; this keeps a failure from going unhandled meanwhile.
+      pending.catch(() => {});
+      if (source.byob) {
+        // A BYOB read hands the buffer back inside the chunk; the next read goes to the other.
+        const used = result.value.buffer as ArrayBuffer;
+        source.buffer = spare!;
+        spare = used;
+      }
     }
   } finally {
     await source.reader.cancel().catch(() => {});
@@ -165,8 +176,8 @@ function validatePath(path: string | URL, action: string): void {
   }
 }
 
-// One buffer for the whole download: the file writer is done with a chunk when its write
-// resolves, so the next read can go into the same memory.
+// Two buffers for the whole download, taking turns: the file writer is done with a chunk
+// when its write resolves, so that buffer can take the read after next.
 const WRITE_BUFFER_SIZE = 256 * 1024;
 
 async function removePartial(path: string | URL): Promise<void> {
@@ -179,7 +190,7 @@ async function removePartial(path: string | URL): Promise<void> {
 
 /**
  * Exports an image straight into a file, chunk by chunk: memory stays flat whatever the
- * archive's size, and each chunk is written before the next one is read.
+ * archive's size, the next chunk is read while the last one is written.
  *
  * The file is opened (created or truncated) at subscribe time, before the request is sent,
  * so a path that cannot be written fails at once. On any failure, and on unsubscribe, the
