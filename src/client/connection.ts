@@ -1,3 +1,4 @@
+import { readEnv } from "../config/_read_env.ts";
 import { readPodmanConnections } from "../config/podman_connections.ts";
 import { openSshTunnel, parseSshUrl, type SshTunnelOptions } from "../service/ssh_tunnel.ts";
 import { tcpTransport, unixSocketTransport } from "./deno_transport.ts";
@@ -89,15 +90,6 @@ export async function openEndpoint(baseUrl: string, ssh: SshConnectOptions): Pro
       await tunnel.close();
     },
   };
-}
-
-function readEnv(name: string): string | undefined {
-  try {
-    return Deno.env.get(name) || undefined;
-  } catch {
-    // Without --allow-env the variable cannot be read; discovery goes on without it.
-    return undefined;
-  }
 }
 
 /** One place discovery looks for the service, and why it was chosen. */

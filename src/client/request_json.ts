@@ -1,6 +1,6 @@
+import { notJsonError } from "../streams/_not_json.ts";
 import type { Observable } from "rxjs";
 import type { ApiRequest } from "./api_request.ts";
-import { PodmanError } from "../errors.ts";
 import { operation, type OperationOptions } from "./operation.ts";
 import type { PodmanClient } from "./podman_client.ts";
 
@@ -31,9 +31,6 @@ function parseBody(text: string, action: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    const excerpt = text.length > 200 ? `${text.slice(0, 200)}...` : text;
-    throw new PodmanError(`${action}: the server's answer is not JSON: ${excerpt}`, {
-      cause: error,
-    });
+    throw notJsonError(`${action}: the server's answer is not JSON`, text, error);
   }
 }

@@ -7,6 +7,7 @@
  */
 
 import { PodmanError } from "../errors.ts";
+import { readEnv } from "./_read_env.ts";
 import { parseTomlStrings } from "./_toml_strings.ts";
 
 /** One named connection to a Podman service. */
@@ -113,14 +114,6 @@ export async function findPodmanConnection(
         : "no connections are configured") +
       ` (read ${found.searched.join(", ") || "no files"})`,
   );
-}
-
-function readEnv(name: string): string | undefined {
-  try {
-    return Deno.env.get(name) || undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function configDir(): string | undefined {

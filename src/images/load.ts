@@ -1,3 +1,4 @@
+import { notJsonError } from "../streams/_not_json.ts";
 import { firstValueFrom, fromEvent, type Observable, takeUntil } from "rxjs";
 import { operation, type OperationOptions } from "../client/operation.ts";
 import { inBandError, streamError } from "../client/json_stream.ts";
@@ -216,9 +217,7 @@ export function loadImages(
       try {
         report = JSON.parse(text);
       } catch (error) {
-        throw new PodmanError(`${action}: the server's report is not JSON: ${text.slice(0, 200)}`, {
-          cause: error,
-        });
+        throw notJsonError(`${action}: the server's report is not JSON`, text, error);
       }
       const message = inBandError(report);
       if (message !== undefined) {

@@ -1,4 +1,4 @@
-import { PodmanError } from "../errors.ts";
+import { notJsonError } from "./_not_json.ts";
 
 /**
  * Splits text, chunk by chunk, into lines and parses each as JSON. One splitter serves one
@@ -43,10 +43,7 @@ class JsonLineSplitter {
     try {
       value = JSON.parse(text);
     } catch (error) {
-      const excerpt = text.length > 200 ? `${text.slice(0, 200)}...` : text;
-      throw new PodmanError(`${this.#what}: the server sent a line that is not JSON: ${excerpt}`, {
-        cause: error,
-      });
+      throw notJsonError(`${this.#what}: the server sent a line that is not JSON`, text, error);
     }
     onValue(value);
   }
