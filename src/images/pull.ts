@@ -220,7 +220,7 @@ export function pullImage(
       const reader = new PullStreamReader();
       return {
         onValue(value, { emit }) {
-          for (const event of reader.read(value)) emit(event);
+          reader.read(value, emit);
         },
         async onEnd({ emit, signal, alive }) {
           const found = reader.end();

@@ -1,6 +1,7 @@
 import { defer, map, type Observable, type OperatorFunction } from "rxjs";
-import type { PullEvent } from "../images/pull.ts";
+import type { LayerProgressEvent, PullEvent } from "../images/pull.ts";
 import type { PushEvent } from "../images/push.ts";
+import { LayersView } from "./_layers_view.ts";
 
 /** Where one layer stands, as the last progress event for it said. */
 export interface LayerState {
@@ -29,7 +30,10 @@ export interface ProgressSnapshot {
    * known. It can step back when a further layer reports its size. 1 once `done`.
    */
   readonly fraction: number | undefined;
-  /** Each layer by its id, as of this event; a new map per snapshot. */
+  /**
+   * Each layer by its id, as of this event. Every snapshot has its own: a later event does
+   * not change what an earlier snapshot shows.
+   */
   readonly layers: ReadonlyMap<string, LayerState>;
   /** The last status line (`status` events), if any came. */
   readonly lastStatus?: string;
@@ -59,7 +63,17 @@ export const LAYER_DONE_STATUSES: ReadonlySet<string> = new Set([
 ]);
 
 interface Tally {
+  // Every layer but the one of the last progress event, which is kept apart (`lastId`,
+  // `lastLayer`) while events for it follow each other: one Map lookup per change of layer
+  // instead of a lookup and a store per event.
   layers: Map<string, LayerState>;
+  lastId: string;
+  lastLayer: LayerState | undefined;
+  layersSeen: number;
+  // What snapshots hand out: built from the changes only when read.
+  view: LayersView;
+  // Every layer, the last one settled: what a view copies at a checkpoint.
+  allLayers: () => ReadonlyMap<string, LayerState>;
   lastStatus: string | undefined;
   // Running sums, so an event costs the same however many layers came before.
   layersDone: number;
@@ -73,12 +87,44 @@ function nextLayer(previous: LayerState | undefined, event: {
   current?: number;
   total?: number;
 }): LayerState {
+  const status = event.status;
+  if (previous === undefined) {
+    return {
+      status,
+      current: event.current ?? 0,
+      total: event.total,
+      done: LAYER_DONE_STATUSES.has(status),
+    };
+  }
   return {
-    status: event.status,
-    current: event.current ?? previous?.current ?? 0,
-    total: event.total ?? previous?.total,
-    done: (previous?.done ?? false) || LAYER_DONE_STATUSES.has(event.status),
+    status,
+    current: event.current ?? previous.current,
+    total: event.total ?? previous.total,
+    // Most events repeat the layer's status (`Downloading`), which needs no lookup.
+    done: previous.done || (status !== previous.status && LAYER_DONE_STATUSES.has(status)),
   };
+}
+
+/** Puts the last event's layer back into the map. */
+function settleLast(tally: Tally): void {
+  if (tally.lastLayer !== undefined) tally.layers.set(tally.lastId, tally.lastLayer);
+}
+
+function applyProgress(tally: Tally, event: LayerProgressEvent): void {
+  let previous: LayerState | undefined;
+  if (event.id === tally.lastId) {
+    previous = tally.lastLayer;
+  } else {
+    settleLast(tally);
+    previous = tally.layers.get(event.id);
+    tally.lastId = event.id;
+  }
+  if (previous) count(tally, previous, -1);
+  else tally.layersSeen++;
+  const layer = nextLayer(previous, event);
+  count(tally, layer, 1);
+  tally.lastLayer = layer;
+  tally.view = tally.view.next(event.id, layer, tally.allLayers);
 }
 
 /** Adds (sign 1) or takes away (sign -1) one layer's share of the running sums. */
@@ -98,17 +144,12 @@ function snapshotOf(tally: Tally, event: PullEvent | PushEvent): ProgressSnapsho
   const done = event.type === "pulled" || event.type === "pushed";
   const { layersDone, bytesDone, bytesTotal, knownDone } = tally;
   const fraction = done ? 1 : bytesTotal > 0 ? Math.min(1, knownDone / bytesTotal) : undefined;
-  const snapshot = {
-    layersSeen: tally.layers.size,
-    layersDone,
-    bytesDone,
-    bytesTotal,
-    fraction,
-    layers: new Map(tally.layers) as ReadonlyMap<string, LayerState>,
-    done,
-    event,
-  };
-  return tally.lastStatus === undefined ? snapshot : { ...snapshot, lastStatus: tally.lastStatus };
+  const layersSeen = tally.layersSeen;
+  const layers: ReadonlyMap<string, LayerState> = tally.view;
+  const { lastStatus } = tally;
+  return lastStatus === undefined
+    ? { layersSeen, layersDone, bytesDone, bytesTotal, fraction, layers, done, event }
+    : { layersSeen, layersDone, bytesDone, bytesTotal, fraction, layers, lastStatus, done, event };
 }
 
 /**
@@ -140,6 +181,14 @@ export function progress(): OperatorFunction<PullEvent | PushEvent, ProgressSnap
     defer(() => {
       const tally: Tally = {
         layers: new Map(),
+        lastId: "",
+        lastLayer: undefined,
+        layersSeen: 0,
+        view: LayersView.empty(),
+        allLayers: () => {
+          settleLast(tally);
+          return tally.layers;
+        },
         lastStatus: undefined,
         layersDone: 0,
         bytesDone: 0,
@@ -149,11 +198,7 @@ export function progress(): OperatorFunction<PullEvent | PushEvent, ProgressSnap
       return source.pipe(
         map((event) => {
           if (event.type === "progress") {
-            const previous = tally.layers.get(event.id);
-            if (previous) count(tally, previous, -1);
-            const layer = nextLayer(previous, event);
-            count(tally, layer, 1);
-            tally.layers.set(event.id, layer);
+            applyProgress(tally, event);
           } else if (event.type === "status") {
             tally.lastStatus = event.message;
           }

@@ -1,9 +1,11 @@
 // The progress operator and the terminal renderer, fed recorded event sequences (no server).
 import assert from "node:assert/strict";
-import { concat, from, lastValueFrom, Observable, throwError, toArray } from "rxjs";
-import type { Image, PullEvent, PushEvent } from "../../mod.ts";
+import fc from "fast-check";
+import { concat, from, lastValueFrom, Observable, tap, throwError, toArray } from "rxjs";
+import type { Image, LayerProgressEvent, PullEvent, PushEvent } from "../../mod.ts";
 import {
   LAYER_DONE_STATUSES,
+  type LayerState,
   progress,
   type ProgressSnapshot,
 } from "../../src/progress/progress.ts";
@@ -71,6 +73,87 @@ Deno.test("progress() keeps each snapshot's layers as they were at that event", 
   assert.equal(all[3]!.layers.get("aaaaaaaaaaaa")?.current, 250);
   assert.equal(all[5]!.layers.get("aaaaaaaaaaaa")?.current, 1000);
   assert.notEqual(all[3]!.layers, all[5]!.layers);
+});
+
+Deno.test("progress() snapshots show their own event's layers, read in any order, past many events", async () => {
+  // Long random streams over a few layers (more events than a view replays before a whole
+  // copy), each snapshot compared with a plain copy taken at its event; snapshots are read
+  // in a random order, some twice, some only after later ones.
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(
+        fc.record({
+          id: fc.constantFrom("l1", "l2", "l3", "l4"),
+          status: fc.constantFrom("Downloading", "Download complete", "Pushing"),
+          current: fc.nat(5000),
+        }),
+        { minLength: 1, maxLength: 200, size: "max" },
+      ),
+      fc.array(fc.nat(), { maxLength: 300, size: "max" }),
+      async (changes, readOrder) => {
+        const events: PullEvent[] = changes.map((change) => ({
+          type: "progress",
+          ...change,
+          total: 5000,
+        }));
+        // The model: a layer shows its last status, its last known current and total, and
+        // stays done once a finishing status came.
+        const expected: Map<string, LayerState>[] = [];
+        const model = new Map<string, LayerState>();
+        for (const event of events as LayerProgressEvent[]) {
+          const before = model.get(event.id);
+          model.set(event.id, {
+            status: event.status,
+            current: event.current ?? before?.current ?? 0,
+            total: event.total ?? before?.total,
+            done: (before?.done ?? false) || LAYER_DONE_STATUSES.has(event.status),
+          });
+          expected.push(new Map(model));
+        }
+        const readEarly: Map<string, LayerState>[] = [];
+        const all = await lastValueFrom(
+          from(events).pipe(
+            progress(),
+            // Some snapshots are read at their event, the others only after the stream.
+            tap((snapshot) => {
+              if (readEarly.length % 3 === 0) readEarly.push(new Map(snapshot.layers));
+              else readEarly.push(new Map());
+            }),
+            toArray(),
+          ),
+        );
+        readEarly.forEach((layers, index) => {
+          if (index % 3 === 0) assert.deepEqual(layers, expected[index]);
+        });
+        for (const index of [...readOrder.map((n) => n % all.length), 0, all.length - 1]) {
+          assert.deepEqual(new Map(all[index]!.layers), expected[index]);
+          assert.equal(all[index]!.layers.size, all[index]!.layersSeen);
+        }
+      },
+    ),
+  );
+});
+
+Deno.test("progress() snapshots' layers are unread until read, and the same when read late", async () => {
+  const all = await lastValueFrom(from(PULL).pipe(progress(), toArray()));
+  // Read from last to first: each must still show its own event.
+  const counts: number[] = [];
+  for (let index = all.length - 1; index >= 0; index--) {
+    counts.unshift([...all[index]!.layers.keys()].length);
+  }
+  assert.deepEqual(counts, [1, 2, 3, 3, 3, 3, 3, 3, 3, 3]);
+  assert.equal(all[0]!.layers.get("aaaaaaaaaaaa")?.status, "Pulling fs layer");
+  assert.equal(all[3]!.layers.has("cccccccccccc"), true);
+  const seen: string[] = [];
+  all[2]!.layers.forEach((layer, id, map) => {
+    assert.equal(map, all[2]!.layers);
+    seen.push(`${id}:${layer.status}`);
+  });
+  assert.deepEqual(seen, [
+    "aaaaaaaaaaaa:Pulling fs layer",
+    "bbbbbbbbbbbb:Pulling fs layer",
+    "cccccccccccc:Already exists",
+  ]);
 });
 
 Deno.test("progress() counts every finishing status, and a finished layer stays finished", async () => {
