@@ -280,7 +280,7 @@ async function archivesCases(ctx: Context): Promise<Omit<CaseResult, "seconds">[
     title: "Load of a docker-archive from a file path",
     method: [
       'podrx: `images.load(path)` (the file streamed as the request body) in its own process; baseline: `curl -sS --unix-socket SOCK -X POST -H "Content-Type: application/x-tar" -T FILE http://libpod/v<ver>/libpod/images/load`.',
-      "Wall time of the whole process (podrx's includes Deno's start, ~0.1 s); the loaded image is removed after every run (untimed), so each run stores the layer anew.",
+      "Wall time of the whole process (podrx's includes Deno's start, ~0.1 s); the loaded image is removed after every run, then `sync` writes out what the run left (both untimed), so each run stores the layer anew and none pays for the last one's writeback.",
       "Archives: one layer holding one random file of the size named, made with `podman import` and saved with `saveToFile` (named).",
     ],
     rows: [],
@@ -292,7 +292,7 @@ async function archivesCases(ctx: Context): Promise<Omit<CaseResult, "seconds">[
     title: "Save of an image to a file",
     method: [
       "podrx: `images.get(id)` then `image.saveToFile(path)` in its own process; baseline: `curl -sS --unix-socket SOCK -o FILE http://libpod/v<ver>/libpod/images/<id>/get?format=docker-archive`.",
-      "Wall time of the whole process; the output file is deleted after every run (untimed).",
+      "Wall time of the whole process; the output file is deleted and `sync` run after every run (untimed).",
     ],
     rows: [],
     verdicts: [],
@@ -327,6 +327,7 @@ async function archivesCases(ctx: Context): Promise<Omit<CaseResult, "seconds">[
       async () => {
         saved.push((await Deno.stat(out)).size);
         await Deno.remove(out);
+        await flushWrites();
       },
     );
     await removeImage(bed, name);
@@ -350,7 +351,10 @@ async function archivesCases(ctx: Context): Promise<Omit<CaseResult, "seconds">[
           archive,
           loadUrl,
         ]),
-      () => removeImage(bed, name),
+      async () => {
+        await removeImage(bed, name);
+        await flushWrites();
+      },
     );
     await Deno.remove(archive);
     for (const [result, runs, limit] of [[load, loads, 80], [save, saves, 80]] as const) {
@@ -472,6 +476,16 @@ async function writtenPaths(traceFile: string): Promise<string[]> {
   return [...paths].filter((path) => !/^\/(dev|proc|sys)\//.test(path)).sort();
 }
 
+/**
+ * Writes out the dirty pages a run left (a build or load writes a GiB or more into the
+ * service's storage), untimed, so that the next run does not pay for the last one's
+ * writeback.
+ */
+async function flushWrites(): Promise<void> {
+  const sync = await new Deno.Command("sync").output();
+  if (!sync.success) throw new Error("sync failed");
+}
+
 async function buildCase(ctx: Context): Promise<Omit<CaseResult, "seconds">> {
   const { bed, work, settings } = ctx;
   const context = `${work}/context`;
@@ -510,12 +524,14 @@ async function buildCase(ctx: Context): Promise<Omit<CaseResult, "seconds">> {
     }
     return run;
   };
-  // A 1 GiB context takes tens of seconds a run: 3 runs per side keep the bench in budget.
-  const runs = settings.quick ? 2 : 3;
+  // The server's time for one build varies most (5 to 15 s seen for the same upload), hence
+  // 5 runs a side.
+  const runs = settings.quick ? 2 : 5;
   const { a, b } = await alternate(
     runs,
     () => measure(ctx, podrxCommand, env),
     async () => checkCurl(await measure(ctx, curlCommand, env)),
+    flushWrites,
   );
   const after = await snapshotTree(context);
   const addedNames = [...after.names].filter((name) => !before.names.has(name));
@@ -556,7 +572,7 @@ async function buildCase(ctx: Context): Promise<Omit<CaseResult, "seconds">> {
     } MiB`,
     method: [
       "Dockerfile `FROM scratch` + `LABEL`; podrx: `images.build({ path })` in its own process; baseline: `tar -c -C CTX . | curl -T - .../libpod/build?<the query podrx sends>` (`buildQuery` of src/images/build/_params.ts).",
-      "One untimed warm-up build first (makes the cached LABEL layer, fills the page cache); then 3 runs per side, alternated. The baseline's RSS is the largest of sh, tar and curl.",
+      "One untimed warm-up build first (makes the cached LABEL layer, fills the page cache); then 5 runs per side, alternated, each after a `sync` (untimed) so that no run pays for the writeback of the one before. The baseline's RSS is the largest of sh, tar and curl.",
       "Temp files: the client runs with TMPDIR set to an empty directory, which is checked after the runs; the context tree is compared before and after; and one more podrx run is traced with `strace -f` for every file it creates or opens for writing.",
     ],
     rows: [

@@ -1,52 +1,22 @@
 /**
- * The one door to the tar library: every tar archive podrx writes or reads goes through
- * these functions, so replacing `modern-tar` (e.g. by `@std/tar`) touches this file only.
+ * The one door to tar: every archive podrx writes or reads goes through this module. Archives
+ * are written by our own writer (src/tar/writer.ts), which fills the chunks it sends directly;
+ * they are read with `modern-tar`, imported here only, so replacing it (e.g. by `@std/tar`)
+ * touches this file only.
  *
  * @module
  */
 
-import { createTarDecoder, createTarPacker, type TarHeader } from "modern-tar";
+import { createTarDecoder } from "modern-tar";
 
-/** The kinds of entries podrx writes and reads. */
-export type TarEntryType = "file" | "directory" | "symlink";
-
-/** The header of one tar entry. */
-export interface TarEntryHeader {
-  /** Path inside the archive, `/`-separated, relative; directories may end with `/`. */
-  name: string;
-  /**
-   * Kind of entry.
-   * @default {"file"}
-   */
-  type?: TarEntryType;
-  /**
-   * Body size in bytes; exactly this many bytes must follow. 0 for directories and symlinks.
-   * @default {0}
-   */
-  size?: number;
-  /**
-   * Permission bits, e.g. `0o644`.
-   * @default {0o644} for files, `0o755` for directories
-   */
-  mode?: number;
-  /**
-   * Modification time.
-   * @default {new Date(0)}
-   */
-  mtime?: Date;
-  /**
-   * Owner user id.
-   * @default {0}
-   */
-  uid?: number;
-  /**
-   * Owner group id.
-   * @default {0}
-   */
-  gid?: number;
-  /** Target of a symlink. */
-  linkname?: string;
-}
+export type { TarEntryHeader, TarEntryType } from "./tar/header.ts";
+export {
+  createTarWriter,
+  type TarBody,
+  type TarBodyReader,
+  TarBodySizeError,
+  type TarWriter,
+} from "./tar/writer.ts";
 
 /** An entry read back from an archive, with its body in memory. */
 export interface TarEntryRead {
@@ -68,87 +38,6 @@ export interface TarEntryRead {
   linkname: string;
   /** The body; empty for entries without one. */
   data: Uint8Array;
-}
-
-/**
- * Writes a tar archive entry by entry, as a stream: the bytes leave through `readable` as
- * entries are added, and `add` waits while the reader is behind (bounded memory).
- */
-export interface TarWriter {
-  /** The archive bytes; cancelling it makes pending and later `add` calls reject. */
-  readonly readable: ReadableStream<Uint8Array>;
-  /**
-   * Adds one entry and resolves once its body is written. Entries must be added one at a
-   * time (await each). A stream body must yield exactly `header.size` bytes.
-   */
-  add(header: TarEntryHeader, body?: Uint8Array | ReadableStream<Uint8Array>): Promise<void>;
-  /** Writes the end-of-archive marker and closes `readable`. */
-  finalize(): void;
-  /** Fails `readable` with `reason` and stops the writer. */
-  abort(reason: unknown): void;
-}
-
-function toHeader(header: TarEntryHeader, size: number): TarHeader {
-  const result: TarHeader = {
-    name: header.name,
-    size,
-    type: header.type ?? "file",
-    mtime: header.mtime ?? new Date(0),
-    uid: header.uid ?? 0,
-    gid: header.gid ?? 0,
-  };
-  if (header.mode !== undefined) result.mode = header.mode;
-  if (header.linkname !== undefined) result.linkname = header.linkname;
-  return result;
-}
-
-/**
- * Starts a tar archive that is written as it is read.
- *
- * @returns The writer; read its `readable` while adding entries, or the writer stalls.
- *
- * @example Packing two entries
- * ```ts
- * import { createTarWriter, readTarEntries } from "./tar.ts";
- *
- * const writer = createTarWriter();
- * const archive = new Response(writer.readable).bytes();
- * await writer.add({ name: "dir/", type: "directory" });
- * await writer.add({ name: "dir/a.txt", size: 2 }, new TextEncoder().encode("hi"));
- * writer.finalize();
- * const entries = await readTarEntries(await archive);
- * console.assert(entries[1]?.name === "dir/a.txt");
- * ```
- */
-export function createTarWriter(): TarWriter {
-  const { readable, controller } = createTarPacker();
-  return {
-    readable,
-    async add(header, body) {
-      const size = header.size ?? (body instanceof Uint8Array ? body.byteLength : 0);
-      let sink: WritableStream<Uint8Array>;
-      try {
-        sink = controller.add(toHeader(header, size));
-      } catch (error) {
-        // The body's source (often an open file) is released only by reading or cancelling.
-        if (body instanceof ReadableStream) await body.cancel(error).catch(() => {});
-        throw error;
-      }
-      if (body instanceof ReadableStream) {
-        await body.pipeTo(sink);
-        return;
-      }
-      const writer = sink.getWriter();
-      if (body !== undefined && body.byteLength > 0) await writer.write(body);
-      await writer.close();
-    },
-    finalize() {
-      controller.finalize();
-    },
-    abort(reason) {
-      controller.error(reason);
-    },
-  };
 }
 
 /** The bytes as a view over a plain `ArrayBuffer`, which web APIs (Blob, fetch) require. */

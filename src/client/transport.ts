@@ -29,7 +29,14 @@ export interface Transport {
   readonly origin: string;
   /** Where the transport connects, as users wrote it; used in error messages. */
   readonly description: string;
-  /** Sends one request; rejects on network failure, resolves with any HTTP status. */
+  /**
+   * Sends one request; rejects on network failure, resolves with any HTTP status.
+   *
+   * A streamed body that podrx made itself (a build context packed from a directory, an
+   * archive file read under a timeout) gives back each chunk's memory once the next chunk is
+   * read: the chunk's `ArrayBuffer` is then detached. Hand the body to `fetch` as it is, or
+   * copy a chunk to keep it.
+   */
   fetch(url: string, init: RequestInit): Promise<Response>;
   /** Releases the connections the transport holds. */
   close(): void;

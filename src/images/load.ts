@@ -3,6 +3,7 @@ import { firstValueFrom, fromEvent, type Observable, takeUntil } from "rxjs";
 import { operation, type OperationOptions } from "../client/operation.ts";
 import { inBandError, streamError } from "../client/json_stream.ts";
 import { PodmanError } from "../errors.ts";
+import { releasingSentChunks } from "../streams/_release_sent.ts";
 import type { Image } from "./image.ts";
 import type { ImagesManager } from "./images_manager.ts";
 
@@ -16,7 +17,13 @@ interface PreparedBody {
   release(): Promise<void>;
 }
 
-type BodyMaker = (alive: () => void) => Promise<PreparedBody>;
+/**
+ * Makes the body for one subscription. `alive` is given when the operation has an idle
+ * timeout: the upload must then be read chunk by chunk in JavaScript so that each chunk counts
+ * as life. Without it, files and Blobs go to fetch as they are, which streams them from Rust
+ * without a JavaScript buffer per chunk (less memory, faster).
+ */
+type BodyMaker = (alive: (() => void) | undefined) => Promise<PreparedBody>;
 
 const SOURCE_KINDS = "a file path, a file: URL, a Uint8Array, a Blob or a ReadableStream";
 
@@ -57,7 +64,12 @@ function bodyMaker(source: LoadSource, action: string): BodyMaker {
   }
   if (source instanceof Blob) {
     if (source.size === 0) throw new TypeError(`${action}: the archive is empty`);
-    return (alive) => Promise.resolve(forwarded(source.stream(), alive));
+    return (alive) =>
+      Promise.resolve(
+        alive === undefined
+          ? { body: source, release: () => Promise.resolve() }
+          : forwarded(source.stream(), alive),
+      );
   }
   if (source instanceof ReadableStream) return streamOnce(source, action);
   throw new TypeError(`${action}: the source must be ${SOURCE_KINDS}`);
@@ -78,18 +90,19 @@ function streamOnce(source: ReadableStream<Uint8Array>, action: string): BodyMak
       );
     }
     consumed = true;
-    return Promise.resolve(forwarded(source, alive));
+    // Always read through our reader, so that `release` can cancel the caller's stream.
+    return Promise.resolve(forwarded(source, alive ?? (() => {})));
   };
 }
 
 /**
  * Opens the archive at subscribe time, so a missing file fails before the request is sent.
- * The file is read chunk by chunk as the request is sent: memory stays flat whatever its size.
+ * The file is read as the request is sent: memory stays flat whatever its size.
  */
 async function openArchive(
   path: string | URL,
   action: string,
-  alive: () => void,
+  alive: (() => void) | undefined,
 ): Promise<PreparedBody> {
   let file: Deno.FsFile;
   try {
@@ -105,16 +118,27 @@ async function openArchive(
     if (error instanceof PodmanError) throw error;
     throw new PodmanError(`${action}: ${(error as Error).message}`, { cause: error });
   }
+  const closeFile = (): void => {
+    try {
+      file.close();
+    } catch {
+      // Its stream closed it already (end of file or cancel).
+    }
+  };
+  // The file's own stream, handed to fetch untouched, is read by Deno in Rust.
+  if (alive === undefined) {
+    return {
+      body: file.readable,
+      release: () => Promise.resolve(closeFile()),
+    };
+  }
   const prepared = forwarded(file.readable, alive);
   return {
-    body: prepared.body,
+    // The file's chunks are ours alone: their memory can go as soon as fetch has them.
+    body: releasingSentChunks(prepared.body),
     release: async () => {
       await prepared.release();
-      try {
-        file.close();
-      } catch {
-        // Its stream closed it already (end of file or cancel).
-      }
+      closeFile();
     },
   };
 }
@@ -123,7 +147,10 @@ async function openArchive(
  * A body that reads `source` with our own reader: each chunk tells the idle timeout the
  * upload is moving, and `release` cancels the source whether or not fetch got to read it all.
  */
-function forwarded(source: ReadableStream<Uint8Array>, alive: () => void): PreparedBody {
+function forwarded(
+  source: ReadableStream<Uint8Array>,
+  alive: () => void,
+): PreparedBody & { body: ReadableStream<Uint8Array> } {
   const reader = source.getReader();
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
@@ -201,7 +228,7 @@ export function loadImages(
   const action = loadAction(source);
   const makeBody = bodyMaker(source, action);
   return operation<Image>(action, options, async ({ emit, signal, alive }) => {
-    const prepared = await makeBody(alive);
+    const prepared = await makeBody(options?.timeout === undefined ? undefined : alive);
     let names: string[];
     try {
       const response = await manager.client.request({

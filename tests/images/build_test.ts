@@ -39,7 +39,8 @@ function watched(
   return body.pipeThrough(
     new TransformStream<Uint8Array, Uint8Array>({
       async transform(chunk, controller) {
-        record.head ??= chunk;
+        // A copy: podrx releases a context chunk's memory once the next is read.
+        record.head ??= chunk.slice(0, 16);
         if (delayMs !== undefined) await new Promise((resolve) => setTimeout(resolve, delayMs));
         controller.enqueue(chunk);
       },

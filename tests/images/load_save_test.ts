@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { firstValueFrom, lastValueFrom, type Observable, take, toArray } from "rxjs";
 import { PodmanClient } from "../../src/client/podman_client.ts";
+import type { OperationOptions } from "../../src/client/operation.ts";
 import { unixSocketTransport } from "../../src/client/deno_transport.ts";
 import type { Transport } from "../../src/client/transport.ts";
 import { APIError, ImageNotFound, PodmanError } from "../../src/errors.ts";
@@ -29,8 +30,9 @@ async function collect(source: Observable<Uint8Array>): Promise<Uint8Array<Array
 async function loadAll(
   client: PodmanClient,
   source: Parameters<PodmanClient["images"]["load"]>[0],
+  options?: OperationOptions,
 ) {
-  return await lastValueFrom(client.images.load(source).pipe(toArray()));
+  return await lastValueFrom(client.images.load(source, options).pipe(toArray()));
 }
 
 async function exists(client: PodmanClient, name: string): Promise<boolean> {
@@ -103,6 +105,9 @@ Deno.test("saveToFile() and load() round-trip an image through a file path and a
       await assertRoundTrip(client, image, name, () => loadAll(client, path));
       const url = new URL(`file://${path}`);
       await assertRoundTrip(client, image, name, () => loadAll(client, url));
+      // With an idle timeout the file is read in JavaScript (each chunk counts as life);
+      // without one, fetch reads it itself. Both must send the same archive.
+      await assertRoundTrip(client, image, name, () => loadAll(client, path, { timeout: 30_000 }));
     });
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -114,6 +119,12 @@ Deno.test("load() round-trips an image from a Blob and from a ReadableStream", a
   await withScratchImage(client, async (image, name) => {
     const archive = await collect(image.save({ named: name }));
     await assertRoundTrip(client, image, name, () => loadAll(client, new Blob([archive])));
+    await assertRoundTrip(
+      client,
+      image,
+      name,
+      () => loadAll(client, new Blob([archive]), { timeout: 30_000 }),
+    );
     const stream = new Blob([archive]).stream();
     await assertRoundTrip(client, image, name, () => loadAll(client, stream));
   });

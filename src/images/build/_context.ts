@@ -1,6 +1,7 @@
 import { PodmanError } from "../../errors.ts";
-import { createTarWriter, type TarWriter } from "../../tar.ts";
+import { createTarWriter, TarBodySizeError, type TarWriter } from "../../tar.ts";
 import { cleanComponents, ContextIgnore } from "./_ignore.ts";
+import { forEachAhead } from "./_read_ahead.ts";
 
 /** A build context ready to upload, and the parameters that go with it. */
 export interface PackedContext {
@@ -128,24 +129,6 @@ function privateDockerfileName(): string {
   return `.podrx-dockerfile-${Array.from(random, (b) => b.toString(16).padStart(2, "0")).join("")}`;
 }
 
-/** Fails the stream unless it yields exactly `size` bytes: a tar entry's size is fixed. */
-function exactly(
-  size: number,
-  onMismatch: (actual: string) => Error,
-): TransformStream<Uint8Array, Uint8Array> {
-  let seen = 0;
-  return new TransformStream({
-    transform(chunk, controller) {
-      seen += chunk.byteLength;
-      if (seen > size) throw onMismatch(`more than ${size}`);
-      controller.enqueue(chunk);
-    },
-    flush() {
-      if (seen !== size) throw onMismatch(String(seen));
-    },
-  });
-}
-
 function modeOf(info: Deno.FileInfo, fallback: number): number {
   return info.mode === null ? fallback : info.mode & 0o7777;
 }
@@ -156,7 +139,16 @@ function mtimeOf(info: Deno.FileInfo): Date {
   return new Date(Math.max(0, time));
 }
 
-/** Adds one regular file, streamed from disk; the size comes from the open file. */
+function changedError(action: string, path: string, actual: string, expected: number): Error {
+  return new PodmanError(
+    `${action}: "${path}" changed while it was sent (${actual} bytes instead of ${expected})`,
+  );
+}
+
+/**
+ * Adds one regular file, read straight into the archive's chunks. The size in the header is
+ * the one `info` gave; a file that then gives more or fewer bytes fails the packing.
+ */
 async function addFile(
   writer: TarWriter,
   path: string,
@@ -165,20 +157,52 @@ async function addFile(
   action: string,
 ): Promise<void> {
   const file = await Deno.open(path, { read: true });
-  let size: number;
   try {
-    size = (await file.stat()).size;
-  } catch (error) {
-    file.close();
-    throw error;
-  }
-  const changed = (actual: string): Error =>
-    new PodmanError(
-      `${action}: "${path}" changed while it was sent (${actual} bytes instead of ${size})`,
+    await writer.add(
+      { name, size: info.size, mode: modeOf(info, 0o644), mtime: mtimeOf(info) },
+      file,
     );
-  // The file's readable closes the file at its end, and when the tar writer cancels it.
-  const body = file.readable.pipeThrough(exactly(size, changed));
-  await writer.add({ name, size, mode: modeOf(info, 0o644), mtime: mtimeOf(info) }, body);
+  } catch (error) {
+    if (!(error instanceof TarBodySizeError)) throw error;
+    throw changedError(action, path, error.actual, error.expected);
+  } finally {
+    file.close();
+  }
+}
+
+/** Files up to this size are read ahead, whole, into buffers the walk reuses. */
+const READ_AHEAD_BYTES = 256 * 1024;
+/** How many entries are stat'ed and read ahead of the one being written. */
+const READ_AHEAD_ENTRIES = 8;
+
+/**
+ * Reads a small file whole into `buffer` (which has a byte more than `size`, so a file that
+ * grew shows it), and fails unless it holds `size` bytes.
+ */
+async function readWhole(
+  path: string,
+  size: number,
+  buffer: Uint8Array,
+  action: string,
+): Promise<Uint8Array> {
+  const file = await Deno.open(path, { read: true });
+  let total = 0;
+  try {
+    while (total <= size) {
+      const wanted = size + 1 - total;
+      const count = await file.read(buffer.subarray(total, size + 1));
+      if (count === null) break;
+      total += count;
+      // A short read of a regular file is its end: no further call needed to see it.
+      if (count < wanted) break;
+    }
+  } finally {
+    file.close();
+  }
+  if (total !== size) {
+    throw changedError(action, path, total > size ? `more than ${size}` : String(total), size);
+  }
+  return buffer.subarray(0, size);
 }
 
 interface Walk {
@@ -186,48 +210,83 @@ interface Walk {
   root: string;
   filter: ContextIgnore;
   action: string;
+  /** Read-ahead buffers not in use. */
+  buffers: Uint8Array[];
+}
+
+/** What is known of an entry before it is written: its stat, and a small file's bytes. */
+interface LoadedEntry {
+  relative: string;
+  path: string;
+  info: Deno.FileInfo;
+  excluded: boolean;
+  read?: { bytes: Uint8Array; buffer: Uint8Array };
+  linkname?: string;
+}
+
+async function loadEntry(context: Walk, dir: string, name: string): Promise<LoadedEntry> {
+  const relative = dir === "" ? name : `${dir}/${name}`;
+  const path = `${context.root}/${relative}`;
+  const info = await Deno.lstat(path);
+  const excluded = context.filter.excludes(relative);
+  const loaded: LoadedEntry = { relative, path, info, excluded };
+  if (excluded) return loaded;
+  if (info.isSymlink) {
+    loaded.linkname = await Deno.readLink(path);
+  } else if (info.isFile && info.size <= READ_AHEAD_BYTES) {
+    const buffer = context.buffers.pop() ?? new Uint8Array(READ_AHEAD_BYTES + 1);
+    loaded.read = { bytes: await readWhole(path, info.size, buffer, context.action), buffer };
+  }
+  return loaded;
 }
 
 /** Adds the entries below `dir` (relative; `""` is the root), sorted, depth first. */
 async function walk(context: Walk, dir: string): Promise<void> {
   const { writer, root, filter, action } = context;
-  const names: string[] = [];
+  const entries: Deno.DirEntry[] = [];
   for await (const entry of Deno.readDir(dir === "" ? root : `${root}/${dir}`)) {
-    names.push(entry.name);
+    entries.push(entry);
   }
-  names.sort();
-  for (const name of names) {
-    const relative = dir === "" ? name : `${dir}/${name}`;
-    const path = `${root}/${relative}`;
-    const info = await Deno.lstat(path);
-    const excluded = filter.excludes(relative);
-    if (info.isDirectory) {
-      if (!excluded) {
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  await forEachAhead(
+    entries,
+    READ_AHEAD_ENTRIES,
+    // A directory is walked into when its turn comes; nothing after it is read before.
+    (entry) => entry.isDirectory,
+    (entry) => loadEntry(context, dir, entry.name),
+    async (_entry, { relative, path, info, excluded, read, linkname }) => {
+      if (info.isDirectory) {
+        if (!excluded) {
+          await writer.add({
+            name: `${relative}/`,
+            type: "directory",
+            mode: modeOf(info, 0o755),
+            mtime: mtimeOf(info),
+          });
+        }
+        if (!excluded || filter.mustDescend(relative)) await walk(context, relative);
+      } else if (excluded) {
+        return;
+      } else if (linkname !== undefined) {
+        // Archived as a link, never followed: a link may point anywhere on this machine.
         await writer.add({
-          name: `${relative}/`,
-          type: "directory",
-          mode: modeOf(info, 0o755),
+          name: relative,
+          type: "symlink",
+          linkname,
+          mode: modeOf(info, 0o777),
           mtime: mtimeOf(info),
         });
+      } else if (read) {
+        const header = { name: relative, mode: modeOf(info, 0o644), mtime: mtimeOf(info) };
+        await writer.add({ ...header, size: read.bytes.byteLength }, read.bytes);
+        context.buffers.push(read.buffer);
+      } else if (info.isFile) {
+        await addFile(writer, path, relative, info, action);
       }
-      if (!excluded || filter.mustDescend(relative)) await walk(context, relative);
-    } else if (excluded) {
-      continue;
-    } else if (info.isSymlink) {
-      // Archived as a link, never followed: a link may point anywhere on this machine.
-      await writer.add({
-        name: relative,
-        type: "symlink",
-        linkname: await Deno.readLink(path),
-        mode: modeOf(info, 0o777),
-        mtime: mtimeOf(info),
-      });
-    } else if (info.isFile) {
-      await addFile(writer, path, relative, info, action);
-    }
-    // Sockets, FIFOs and devices are left out: they have no content to send, and reading
-    // a FIFO would block.
-  }
+      // Sockets, FIFOs and devices are left out: they have no content to send, and reading
+      // a FIFO would block.
+    },
+  );
 }
 
 /**
@@ -326,7 +385,7 @@ export async function packDirectory(
 
   const { stream, failure } = streamTar(async (writer) => {
     try {
-      await walk({ writer, root, filter, action }, "");
+      await walk({ writer, root, filter, action, buffers: [] }, "");
       if (inside === undefined) {
         const info = await Deno.stat(dockerfilePath);
         await addFile(writer, dockerfilePath, dockerfileName, info, action);

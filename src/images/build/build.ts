@@ -10,6 +10,7 @@ import type { ImageAttrs } from "../types.ts";
 import { parseReference } from "../reference.ts";
 import { plainBytes } from "../../tar.ts";
 import { packDirectory, packDockerfile } from "./_context.ts";
+import { releasingSentChunks } from "../../streams/_release_sent.ts";
 import { buildQuery, tagsOf } from "./_params.ts";
 
 /** Limits for the containers a build runs (`RUN` steps). */
@@ -255,11 +256,16 @@ async function uploadSource(
   return await packDirectory(path!, dockerfile, action, signal);
 }
 
-/** The request body: ticking the idle timer as it goes, gzip-compressed when asked. */
+/**
+ * The request body: ticking the idle timer as it goes, gzip-compressed when asked. `ours`
+ * says its chunks are podrx's own (a packed directory), so their memory may be released as
+ * they are sent.
+ */
 function requestBody(
   body: ReadableStream<Uint8Array> | Uint8Array,
   encoding: "gzip" | undefined,
   alive: () => void,
+  ours: boolean,
 ): ReadableStream<Uint8Array> | Uint8Array<ArrayBuffer> {
   if (body instanceof Uint8Array && encoding === undefined) return plainBytes(body);
   const stream = body instanceof Uint8Array ? new Blob([plainBytes(body)]).stream() : body;
@@ -271,9 +277,10 @@ function requestBody(
       },
     }),
   );
-  return encoding === "gzip"
+  const encoded = encoding === "gzip"
     ? ticking.pipeThrough(new CompressionStream("gzip") as TransformStream<Uint8Array, Uint8Array>)
     : ticking;
+  return ours ? releasingSentChunks(encoded) : encoded;
 }
 
 /** Reads the build's JSON lines: emits each log line live, and returns the image id. */
@@ -365,7 +372,12 @@ export function buildImage(manager: ImagesManager, options: BuildOptions): Obser
           path: "/build",
           query,
           headers: { "Content-Type": "application/x-tar" },
-          body: requestBody(source.body, options.encoding, context.alive),
+          body: requestBody(
+            source.body,
+            options.encoding,
+            context.alive,
+            options.customContext === undefined,
+          ),
           action,
         }, signal);
       } catch (error) {

@@ -1,0 +1,39 @@
+// releasingSentChunks (src/streams/_release_sent.ts): a chunk's memory is released only once
+// the next chunk is asked for, and what the reader got before that is intact.
+import assert from "node:assert/strict";
+import { releasingSentChunks } from "../../src/streams/_release_sent.ts";
+
+Deno.test("releasingSentChunks() detaches a chunk when the next is read, never before", async () => {
+  const chunks = [new Uint8Array([1, 2, 3]), new Uint8Array([4, 5]), new Uint8Array([6])];
+  const reader = releasingSentChunks(ReadableStream.from(chunks)).getReader();
+  const first = await reader.read();
+  assert.deepEqual(first.value, new Uint8Array([1, 2, 3]));
+  assert.equal(chunks[0]!.buffer.detached, false);
+  const second = await reader.read();
+  assert.equal(chunks[0]!.buffer.detached, true, "the first chunk is released");
+  assert.deepEqual(second.value, new Uint8Array([4, 5]));
+  assert.equal(chunks[1]!.buffer.detached, false);
+  assert.deepEqual((await reader.read()).value, new Uint8Array([6]));
+  assert.equal((await reader.read()).done, true);
+  assert.equal(chunks[2]!.buffer.detached, true);
+});
+
+Deno.test("releasingSentChunks() leaves shared memory alone and passes cancel on", async () => {
+  const shared = new Uint8Array(new SharedArrayBuffer(4));
+  let cancelled: unknown;
+  const source = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(shared);
+      controller.enqueue(new Uint8Array(1));
+    },
+    cancel(reason) {
+      cancelled = reason;
+    },
+  });
+  const reader = releasingSentChunks(source).getReader();
+  await reader.read();
+  await reader.read();
+  assert.equal(shared.byteLength, 4);
+  await reader.cancel("done here");
+  assert.equal(cancelled, "done here");
+});
