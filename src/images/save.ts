@@ -58,71 +58,40 @@ type ChunkReader =
   | { byob: false; reader: ReadableStreamDefaultReader<Uint8Array> }
   | { byob: true; reader: ReadableStreamBYOBReader; buffer: ArrayBuffer };
 
-function chunkReader(body: ReadableStream<Uint8Array>, reuse: number | undefined): ChunkReader {
-  if (reuse !== undefined) {
-    try {
-      return {
-        byob: true,
-        reader: body.getReader({ mode: "byob" }),
-        buffer: new ArrayBuffer(reuse),
-      };
-    } catch {
-      // Not a byte stream (a custom transport's body): read fresh chunks instead.
-    }
-  }
-  return { byob: false, reader: body.getReader() };
-}
-
 /**
  * Reads a body chunk by chunk with our own reader and hands each to `onChunk`. An abort
  * fails the pending read at once; the reader is cancelled on every exit path, so the
  * connection is released.
- *
- * With `reuse`, chunks are read into two buffers of that size, taking turns: the next chunk
- * is read while `onChunk` (a file write) is still busy with the last one, and nothing is
- * allocated per chunk. A chunk is valid until its `onChunk` settles; `onChunk` calls never
- * overlap.
  */
 async function forEachChunk(
   body: ReadableStream<Uint8Array> | null,
   action: string,
   signal: AbortSignal,
-  onChunk: (chunk: Uint8Array) => void | Promise<void>,
-  reuse?: number,
+  onChunk: (chunk: Uint8Array) => void,
 ): Promise<void> {
   if (!body) return;
-  const source = chunkReader(body, reuse);
-  let spare = source.byob ? new ArrayBuffer(source.buffer.byteLength) : undefined;
-  let pending: Promise<void> = Promise.resolve();
+  const reader = body.getReader();
   try {
     while (true) {
       let result: ReadableStreamReadResult<Uint8Array>;
       try {
-        result = source.byob
-          ? await source.reader.read(new Uint8Array(source.buffer))
-          : await source.reader.read();
+        result = await reader.read();
       } catch (error) {
         if (signal.aborted) throw error;
-        throw new PodmanError(`${action}: the download broke off: ${networkReason(error)}`, {
-          cause: error,
-        });
+        throw downloadError(action, error);
       }
-      // The previous chunk's buffer is free (and its write done) before the next one starts.
-      await pending;
       if (result.done) return;
-      pending = Promise.resolve(onChunk(result.value));
-      // Awaited on the next turn; this keeps a failure from going unhandled meanwhile.
-      pending.catch(() => {});
-      if (source.byob) {
-        // A BYOB read hands the buffer back inside the chunk; the next read goes to the other.
-        const used = result.value.buffer as ArrayBuffer;
-        source.buffer = spare!;
-        spare = used;
-      }
+      onChunk(result.value);
     }
   } finally {
-    await source.reader.cancel().catch(() => {});
+    await reader.cancel().catch(() => {});
   }
+}
+
+function downloadError(action: string, error: unknown): PodmanError {
+  return new PodmanError(`${action}: the download broke off: ${networkReason(error)}`, {
+    cause: error,
+  });
 }
 
 /**
@@ -176,9 +145,8 @@ function validatePath(path: string | URL, action: string): void {
   }
 }
 
-// Two buffers for the whole download, taking turns: the file writer is done with a chunk
-// when its write resolves, so that buffer can take the read after next.
-const WRITE_BUFFER_SIZE = 256 * 1024;
+/** How often saveToFile() looks at the file's size to report progress. */
+const PROGRESS_INTERVAL_MS = 100;
 
 async function removePartial(path: string | URL): Promise<void> {
   try {
@@ -189,8 +157,9 @@ async function removePartial(path: string | URL): Promise<void> {
 }
 
 /**
- * Exports an image straight into a file, chunk by chunk: memory stays flat whatever the
- * archive's size, the next chunk is read while the last one is written.
+ * Exports an image straight into a file: the response is handed to the file's stream, which
+ * Deno copies without passing the bytes through JavaScript, so memory stays flat whatever the
+ * archive's size.
  *
  * The file is opened (created or truncated) at subscribe time, before the request is sent,
  * so a path that cannot be written fails at once. On any failure, and on unsubscribe, the
@@ -200,8 +169,9 @@ async function removePartial(path: string | URL): Promise<void> {
  *
  * @param image The image to export.
  * @param path Where to write the archive.
- * @returns A cold Observable of the bytes written so far, after each chunk is written; it
- * completes once the file is whole and closed. Errors with {@linkcode PodmanError} when the
+ * @returns A cold Observable of the bytes written so far: every 100 ms while the file grows
+ * (each also counts as life for `timeout`), and the file's whole size last; it completes once
+ * the file is whole and closed. Errors with {@linkcode PodmanError} when the
  * file cannot be opened or written, {@linkcode ImageNotFound} when the image is gone.
  * @throws {TypeError} On an empty path, a URL other than `file:`, or bad `named`/`format`.
  *
@@ -233,26 +203,43 @@ export function saveImageToFile(
     } catch (error) {
       throw new PodmanError(`${action}: ${(error as Error).message}`, { cause: error });
     }
-    const writer = file.writable.getWriter();
-    let written = 0;
+    let reported = 0;
+    const report = (size: number): void => {
+      if (size <= reported) return;
+      reported = size;
+      alive();
+      emit(size);
+    };
+    let watch: ReturnType<typeof setInterval> | undefined;
     try {
       const response = await image.manager.client.request({ ...request, action }, signal);
       alive();
-      await forEachChunk(response.body, action, signal, async (chunk) => {
-        alive();
-        try {
-          await writer.write(chunk);
-        } catch (error) {
-          throw new PodmanError(`${action}: cannot write the file: ${(error as Error).message}`, {
-            cause: error,
-          });
-        }
-        written += chunk.byteLength;
-        emit(written);
-      }, WRITE_BUFFER_SIZE);
-      await writer.close();
+      if (!response.body) throw new PodmanError(`${action}: the server sent no archive`);
+      // The body goes to the file's own stream untouched: Deno then copies it in Rust, with
+      // no JavaScript buffer per chunk. Progress comes from the file's size meanwhile.
+      let looking = false;
+      watch = setInterval(() => {
+        if (looking) return;
+        looking = true;
+        Deno.stat(path).then((info) => report(info.size), () => {}).finally(() => {
+          looking = false;
+        });
+      }, PROGRESS_INTERVAL_MS);
+      try {
+        await response.body.pipeTo(file.writable, { signal });
+      } catch (error) {
+        if (signal.aborted) throw error;
+        throw new PodmanError(
+          `${action}: the download broke off or the file could not be written: ${
+            networkReason(error)
+          }`,
+          { cause: error },
+        );
+      }
+      clearInterval(watch);
+      report((await Deno.stat(path)).size);
     } catch (error) {
-      await writer.abort(error).catch(() => {});
+      clearInterval(watch);
       closeQuietly(file);
       await removePartial(path);
       throw error;

@@ -193,14 +193,55 @@ Deno.test("save() unsubscribed after the first chunk releases the request; the c
   assert.equal(again.length, 2);
 });
 
+/** A client whose responses arrive slowly: each body chunk is held back `delayMs`. */
+function slowClient(delayMs: number): PodmanClient {
+  const inner = unixSocketTransport(bed.socketPath);
+  const transport: Transport = {
+    origin: inner.origin,
+    description: inner.description,
+    fetch: async (url, init) => {
+      const response = await inner.fetch(url, init);
+      if (!response.body) return response;
+      const slow = response.body.pipeThrough(
+        new TransformStream<Uint8Array, Uint8Array>({
+          async transform(chunk, controller) {
+            await new Promise((resolve) => setTimeout(resolve, delayMs));
+            controller.enqueue(chunk);
+          },
+        }),
+      );
+      return new Response(slow, { status: response.status, headers: response.headers });
+    },
+    close: () => inner.close(),
+  };
+  return new PodmanClient({ transport });
+}
+
+Deno.test("saveToFile() reports progress while the file grows, and its whole size last", async () => {
+  await using client = slowClient(20);
+  const dir = await Deno.makeTempDir({ prefix: "podrx-save-" });
+  try {
+    const image = await lastValueFrom(client.images.get(bed.busyboxImage));
+    const path = `${dir}/slow.tar`;
+    const progress = await lastValueFrom(image.saveToFile(path).pipe(toArray()));
+    assert.ok(progress.length >= 2, `only ${progress.length} progress values`);
+    assert.ok(progress.every((bytes, i) => i === 0 || bytes > progress[i - 1]!));
+    assert.equal(progress.at(-1), (await Deno.stat(path)).size);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("saveToFile() unsubscribed half-way closes and removes the partial file", async () => {
-  await using client = connect();
+  // A slow download, so that the first progress value comes long before the end.
+  await using client = slowClient(20);
   const dir = await Deno.makeTempDir({ prefix: "podrx-save-" });
   try {
     const image = await lastValueFrom(client.images.get(bed.busyboxImage));
     const path = `${dir}/cut.tar`;
     const written = await firstValueFrom(image.saveToFile(path));
     assert.ok(written > 0);
+    assert.ok(written < (await collect(image.save())).byteLength, "unsubscribed before the end");
     // The teardown removes the file right after unsubscribe, asynchronously.
     const deadline = Date.now() + 5000;
     while (await Deno.stat(path).then(() => true, () => false)) {
@@ -393,7 +434,19 @@ Deno.test(`saveToFile() and load() of a ${BIG_MB} MB image keep memory flat`, as
     const saveGrowth = await peakRssGrowth(async () => {
       await lastValueFrom(image.saveToFile(path, { named: true }));
     });
-    assert.ok((await Deno.stat(path)).size > BIG_MB * 1024 * 1024);
+    const whole = (await Deno.stat(path)).size;
+    assert.ok(whole > BIG_MB * 1024 * 1024);
+
+    // Deno copies the body to the file by itself; an unsubscribe still stops it midway.
+    const cut = `${dir}/cut.tar`;
+    const first = await firstValueFrom(image.saveToFile(cut, { named: true }));
+    assert.ok(first > 0 && first < whole, `first progress ${first} of ${whole}`);
+    const deadline = Date.now() + 5000;
+    while (await Deno.stat(cut).then(() => true, () => false)) {
+      assert.ok(Date.now() < deadline, "the partial file is still there");
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+
     await lastValueFrom(client.images.remove(name, { force: true }));
     let loaded: Image[] = [];
     const loadGrowth = await peakRssGrowth(async () => {
