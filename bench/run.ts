@@ -170,8 +170,7 @@ async function callsCase(ctx: Context): Promise<Omit<CaseResult, "seconds">> {
   const rows: Row[] = [];
   const verdicts: Verdict[] = [];
   for (const op of ["get", "exists", "list", "history"] as const) {
-    const params = (side: string) => ({
-      side,
+    const params = {
       op,
       socketPath: bed.socketPath,
       apiVersion: bed.apiVersion,
@@ -179,16 +178,15 @@ async function callsCase(ctx: Context): Promise<Omit<CaseResult, "seconds">> {
       calls: 300,
       warmup: 20,
       expectList: LIST_IMAGES,
-    });
+    };
     // list answers in tens of ms (Podman sizes every image), so it gets fewer processes.
     const runs = settings.quick ? 2 : op === "list" ? 3 : 8;
-    const { a, b } = await alternate(
-      runs,
-      () => measure(ctx, caseCommand("calls.ts", params("podrx"))),
-      () => measure(ctx, caseCommand("calls.ts", params("raw"))),
-    );
-    const podrx = summarize(field(a, "perCallUs"));
-    const raw = summarize(field(b, "perCallUs"));
+    const measured: Measured[] = [];
+    for (let run = 0; run < runs; run++) {
+      measured.push(await measure(ctx, caseCommand("calls.ts", params)));
+    }
+    const podrx = summarize(field(measured, "podrxPerCallUs"));
+    const raw = summarize(field(measured, "rawPerCallUs"));
     const ratio = ratioOf(podrx, raw);
     rows.push({ metric: `${op}: time per call`, unit: "µs", podrx, baseline: raw, ratio });
     verdicts.push({
@@ -201,9 +199,9 @@ async function callsCase(ctx: Context): Promise<Omit<CaseResult, "seconds">> {
     id: "1",
     title: "Per-call overhead",
     method: [
-      `300 sequential calls per process after 20 warm-up calls; ${
+      `${
         settings.quick ? 2 : 8
-      } processes per side (3 for \`list\`), alternated.`,
+      } processes (3 for \`list\`), each making 300 podrx calls and 300 raw calls after 20 warm-up calls of each; the two sides take turns call by call (who goes first alternates), each call timed alone, so the shared machine's noise falls on both alike. Figures: median (min–max) over the processes of the mean time per call.`,
       `podrx: \`lastValueFrom(images.get|exists|list())\` and \`image.history()\`; raw: \`fetch\` on a \`Deno.createHttpClient({ proxy: { transport: "unix" } })\`, body read with \`json()\` (\`arrayBuffer()\` for exists).`,
       `The storage holds ${LIST_IMAGES} images, so \`list\` returns ${LIST_IMAGES}.`,
     ],

@@ -1,9 +1,11 @@
 /**
- * Case 1, per-call overhead: `calls` sequential calls of one operation (after a warm-up),
- * through podrx or through raw `fetch`.
+ * Case 1, per-call overhead: `calls` sequential calls of one operation through podrx and as
+ * many through raw `fetch` (each side with its own connection), after a warm-up of each. The
+ * two sides take turns call by call, so whatever the shared machine does meanwhile (Podman's
+ * own garbage collection, other processes) falls on both alike; each call is timed alone.
  *
- * Params: `{ side, op: "get"|"exists"|"list"|"history", socketPath, apiVersion, image,
- * calls, warmup, expectList }`.
+ * Params: `{ op: "get"|"exists"|"list"|"history", socketPath, apiVersion, image, calls,
+ * warmup, expectList }`.
  *
  * @module
  */
@@ -14,7 +16,6 @@ import { report } from "../_measure.ts";
 import { rawClient } from "./_raw.ts";
 
 const params = JSON.parse(Deno.args[0]!) as {
-  side: "podrx" | "raw";
   op: "get" | "exists" | "list" | "history";
   socketPath: string;
   apiVersion: string;
@@ -59,17 +60,37 @@ async function rawCall(): Promise<{ call: () => Promise<unknown>; close: () => P
   return { call: calls[params.op], close: () => Promise.resolve(raw.close()) };
 }
 
-const { call, close } = params.side === "podrx" ? await podrxCall() : await rawCall();
-let last: unknown;
-for (let index = 0; index < params.warmup; index++) last = await call();
-if (params.op === "list" && (last as unknown[]).length !== params.expectList) {
-  throw new Error(
-    `list() gave ${(last as unknown[]).length} images, expected ${params.expectList}`,
-  );
+function check(last: unknown): void {
+  if (params.op === "list" && (last as unknown[]).length !== params.expectList) {
+    throw new Error(
+      `list() gave ${(last as unknown[]).length} images, expected ${params.expectList}`,
+    );
+  }
+  if (params.op === "exists" && last !== true) throw new Error("exists() said false");
 }
-if (params.op === "exists" && last !== true) throw new Error("exists() said false");
-const started = performance.now();
-for (let index = 0; index < params.calls; index++) await call();
-const totalMs = performance.now() - started;
-await close();
-report({ totalMs, perCallUs: (totalMs * 1000) / params.calls });
+
+const podrx = await podrxCall();
+const raw = await rawCall();
+for (let index = 0; index < params.warmup; index++) {
+  check(await podrx.call());
+  check(await raw.call());
+}
+let podrxMs = 0;
+let rawMs = 0;
+for (let index = 0; index < params.calls; index++) {
+  // Who goes first alternates too.
+  const order = index % 2 === 0 ? [podrx, raw] : [raw, podrx];
+  for (const side of order) {
+    const started = performance.now();
+    await side.call();
+    const ms = performance.now() - started;
+    if (side === podrx) podrxMs += ms;
+    else rawMs += ms;
+  }
+}
+await podrx.close();
+await raw.close();
+report({
+  podrxPerCallUs: (podrxMs * 1000) / params.calls,
+  rawPerCallUs: (rawMs * 1000) / params.calls,
+});

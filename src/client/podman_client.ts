@@ -402,6 +402,11 @@ export class PodmanClient implements AsyncDisposable {
       this.#connection = undefined;
       void this.#forget(dead).catch(() => undefined);
     }
+    if (this.#current) {
+      // Connected already: nothing to wait for, so no abort listener to add (that costs
+      // more than the rest of a short call's client-side work).
+      return signal?.aborted ? Promise.reject(signal.reason) : Promise.resolve(this.#current);
+    }
     if (!this.#connection) {
       const connecting = this.#establish(action);
       this.#connection = connecting;
