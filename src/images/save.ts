@@ -4,6 +4,7 @@ import { networkReason } from "../client/api_request.ts";
 import { operation, type OperationOptions } from "../client/operation.ts";
 import { segment } from "../client/request_json.ts";
 import { PodmanError } from "../errors.ts";
+import { copyToFile } from "../streams/_copy_to_file.ts";
 import type { Image } from "./image.ts";
 
 /** Options for {@linkcode Image.save}. */
@@ -145,9 +146,6 @@ function validatePath(path: string | URL, action: string): void {
   }
 }
 
-/** How often saveToFile() looks at the file's size to report progress. */
-const PROGRESS_INTERVAL_MS = 100;
-
 async function removePartial(path: string | URL): Promise<void> {
   try {
     await Deno.remove(path);
@@ -157,9 +155,9 @@ async function removePartial(path: string | URL): Promise<void> {
 }
 
 /**
- * Exports an image straight into a file: the response is handed to the file's stream, which
- * Deno copies without passing the bytes through JavaScript, so memory stays flat whatever the
- * archive's size.
+ * Exports an image straight into a file, through two 1 MiB buffers that take turns (one
+ * filled from the socket while the other is written): memory stays flat whatever the
+ * archive's size, and the file gets few, large writes.
  *
  * The file is opened (created or truncated) at subscribe time, before the request is sent,
  * so a path that cannot be written fails at once. On any failure, and on unsubscribe, the
@@ -169,9 +167,9 @@ async function removePartial(path: string | URL): Promise<void> {
  *
  * @param image The image to export.
  * @param path Where to write the archive.
- * @returns A cold Observable of the bytes written so far: every 100 ms while the file grows
- * (each also counts as life for `timeout`), and the file's whole size last; it completes once
- * the file is whole and closed. Errors with {@linkcode PodmanError} when the
+ * @returns A cold Observable of the bytes written so far, after each write (every MiB, and
+ * the rest at the end: the last value is the file's size); it completes once the file is
+ * whole and closed. Errors with {@linkcode PodmanError} when the
  * file cannot be opened or written, {@linkcode ImageNotFound} when the image is gone.
  * @throws {TypeError} On an empty path, a URL other than `file:`, or bad `named`/`format`.
  *
@@ -203,43 +201,22 @@ export function saveImageToFile(
     } catch (error) {
       throw new PodmanError(`${action}: ${(error as Error).message}`, { cause: error });
     }
-    let reported = 0;
-    const report = (size: number): void => {
-      if (size <= reported) return;
-      reported = size;
-      alive();
-      emit(size);
-    };
-    let watch: ReturnType<typeof setInterval> | undefined;
+    let response: Response | undefined;
     try {
-      const response = await image.manager.client.request({ ...request, action }, signal);
+      response = await image.manager.client.request({ ...request, action }, signal);
       alive();
       if (!response.body) throw new PodmanError(`${action}: the server sent no archive`);
-      // The body goes to the file's own stream untouched: Deno then copies it in Rust, with
-      // no JavaScript buffer per chunk. Progress comes from the file's size meanwhile.
-      let looking = false;
-      watch = setInterval(() => {
-        if (looking) return;
-        looking = true;
-        Deno.stat(path).then((info) => report(info.size), () => {}).finally(() => {
-          looking = false;
-        });
-      }, PROGRESS_INTERVAL_MS);
-      try {
-        await response.body.pipeTo(file.writable, { signal });
-      } catch (error) {
-        if (signal.aborted) throw error;
-        throw new PodmanError(
-          `${action}: the download broke off or the file could not be written: ${
-            networkReason(error)
-          }`,
-          { cause: error },
-        );
-      }
-      clearInterval(watch);
-      report((await Deno.stat(path)).size);
+      await copyToFile(response.body, file, {
+        read: alive,
+        written: emit,
+        readError: (error) => signal.aborted ? error as Error : downloadError(action, error),
+        writeError: (error) =>
+          new PodmanError(`${action}: cannot write the file: ${(error as Error).message}`, {
+            cause: error,
+          }),
+      });
     } catch (error) {
-      clearInterval(watch);
+      await response?.body?.cancel().catch(() => {});
       closeQuietly(file);
       await removePartial(path);
       throw error;

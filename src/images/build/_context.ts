@@ -1,7 +1,6 @@
 import { PodmanError } from "../../errors.ts";
 import { createTarWriter, TarBodySizeError, type TarWriter } from "../../tar.ts";
 import { cleanComponents, ContextIgnore } from "./_ignore.ts";
-import { forEachAhead } from "./_read_ahead.ts";
 
 /** A build context ready to upload, and the parameters that go with it. */
 export interface PackedContext {
@@ -170,39 +169,12 @@ async function addFile(
   }
 }
 
-/** Files up to this size are read ahead, whole, into buffers the walk reuses. */
-const READ_AHEAD_BYTES = 256 * 1024;
-/** How many entries are stat'ed and read ahead of the one being written. */
-const READ_AHEAD_ENTRIES = 8;
+/** Files up to this size are read whole, in one call; bigger ones are streamed. */
+const READ_WHOLE_BYTES = 256 * 1024;
 
-/**
- * Reads a small file whole into `buffer` (which has a byte more than `size`, so a file that
- * grew shows it), and fails unless it holds `size` bytes.
- */
-async function readWhole(
-  path: string,
-  size: number,
-  buffer: Uint8Array,
-  action: string,
-): Promise<Uint8Array> {
-  const file = await Deno.open(path, { read: true });
-  let total = 0;
-  try {
-    while (total <= size) {
-      const wanted = size + 1 - total;
-      const count = await file.read(buffer.subarray(total, size + 1));
-      if (count === null) break;
-      total += count;
-      // A short read of a regular file is its end: no further call needed to see it.
-      if (count < wanted) break;
-    }
-  } finally {
-    file.close();
-  }
-  if (total !== size) {
-    throw changedError(action, path, total > size ? `more than ${size}` : String(total), size);
-  }
-  return buffer.subarray(0, size);
+/** Gives a buffer's memory back now rather than at the next garbage collection. */
+function release(bytes: Uint8Array): void {
+  if (bytes.buffer instanceof ArrayBuffer && !bytes.buffer.detached) bytes.buffer.transfer(0);
 }
 
 interface Walk {
@@ -210,83 +182,67 @@ interface Walk {
   root: string;
   filter: ContextIgnore;
   action: string;
-  /** Read-ahead buffers not in use. */
-  buffers: Uint8Array[];
 }
 
-/** What is known of an entry before it is written: its stat, and a small file's bytes. */
-interface LoadedEntry {
-  relative: string;
-  path: string;
-  info: Deno.FileInfo;
-  excluded: boolean;
-  read?: { bytes: Uint8Array; buffer: Uint8Array };
-  linkname?: string;
-}
-
-async function loadEntry(context: Walk, dir: string, name: string): Promise<LoadedEntry> {
-  const relative = dir === "" ? name : `${dir}/${name}`;
-  const path = `${context.root}/${relative}`;
-  const info = await Deno.lstat(path);
-  const excluded = context.filter.excludes(relative);
-  const loaded: LoadedEntry = { relative, path, info, excluded };
-  if (excluded) return loaded;
-  if (info.isSymlink) {
-    loaded.linkname = await Deno.readLink(path);
-  } else if (info.isFile && info.size <= READ_AHEAD_BYTES) {
-    const buffer = context.buffers.pop() ?? new Uint8Array(READ_AHEAD_BYTES + 1);
-    loaded.read = { bytes: await readWhole(path, info.size, buffer, context.action), buffer };
-  }
-  return loaded;
-}
-
-/** Adds the entries below `dir` (relative; `""` is the root), sorted, depth first. */
+/**
+ * Adds the entries below `dir` (relative; `""` is the root), sorted, depth first.
+ *
+ * Each entry is stat'ed, and a small file read, with Deno's synchronous calls: the
+ * asynchronous ones cost several times the work they do (measured on a local disk: `lstat`
+ * 33 µs against 4, reading a 54 KB file 70 µs against 25), and a context of 20,000 files
+ * spent most of its packing time on that. Each call holds the event loop for microseconds
+ * (a file read whole is at most 256 KiB), and the walk yields whenever the upload is a few
+ * chunks behind. Big files are read asynchronously, straight into the archive's chunks.
+ */
 async function walk(context: Walk, dir: string): Promise<void> {
   const { writer, root, filter, action } = context;
-  const entries: Deno.DirEntry[] = [];
+  const names: string[] = [];
   for await (const entry of Deno.readDir(dir === "" ? root : `${root}/${dir}`)) {
-    entries.push(entry);
+    names.push(entry.name);
   }
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  await forEachAhead(
-    entries,
-    READ_AHEAD_ENTRIES,
-    // A directory is walked into when its turn comes; nothing after it is read before.
-    (entry) => entry.isDirectory,
-    (entry) => loadEntry(context, dir, entry.name),
-    async (_entry, { relative, path, info, excluded, read, linkname }) => {
-      if (info.isDirectory) {
-        if (!excluded) {
-          await writer.add({
-            name: `${relative}/`,
-            type: "directory",
-            mode: modeOf(info, 0o755),
-            mtime: mtimeOf(info),
-          });
-        }
-        if (!excluded || filter.mustDescend(relative)) await walk(context, relative);
-      } else if (excluded) {
-        return;
-      } else if (linkname !== undefined) {
-        // Archived as a link, never followed: a link may point anywhere on this machine.
+  names.sort();
+  for (const name of names) {
+    const relative = dir === "" ? name : `${dir}/${name}`;
+    const path = `${root}/${relative}`;
+    const info = Deno.lstatSync(path);
+    const excluded = filter.excludes(relative);
+    if (info.isDirectory) {
+      if (!excluded) {
         await writer.add({
-          name: relative,
-          type: "symlink",
-          linkname,
-          mode: modeOf(info, 0o777),
+          name: `${relative}/`,
+          type: "directory",
+          mode: modeOf(info, 0o755),
           mtime: mtimeOf(info),
         });
-      } else if (read) {
-        const header = { name: relative, mode: modeOf(info, 0o644), mtime: mtimeOf(info) };
-        await writer.add({ ...header, size: read.bytes.byteLength }, read.bytes);
-        context.buffers.push(read.buffer);
-      } else if (info.isFile) {
-        await addFile(writer, path, relative, info, action);
       }
-      // Sockets, FIFOs and devices are left out: they have no content to send, and reading
-      // a FIFO would block.
-    },
-  );
+      if (!excluded || filter.mustDescend(relative)) await walk(context, relative);
+    } else if (excluded) {
+      continue;
+    } else if (info.isSymlink) {
+      // Archived as a link, never followed: a link may point anywhere on this machine.
+      await writer.add({
+        name: relative,
+        type: "symlink",
+        linkname: Deno.readLinkSync(path),
+        mode: modeOf(info, 0o777),
+        mtime: mtimeOf(info),
+      });
+    } else if (info.isFile && info.size <= READ_WHOLE_BYTES) {
+      const bytes = Deno.readFileSync(path);
+      if (bytes.byteLength !== info.size) {
+        const actual = bytes.byteLength > info.size ? `more than ${info.size}` : bytes.byteLength;
+        throw changedError(action, path, String(actual), info.size);
+      }
+      const header = { name: relative, mode: modeOf(info, 0o644), mtime: mtimeOf(info) };
+      await writer.add({ ...header, size: bytes.byteLength }, bytes);
+      // Copied into the archive's chunks: the file's bytes are garbage now.
+      release(bytes);
+    } else if (info.isFile) {
+      await addFile(writer, path, relative, info, action);
+    }
+    // Sockets, FIFOs and devices are left out: they have no content to send, and reading
+    // a FIFO would block.
+  }
 }
 
 /**
@@ -385,7 +341,7 @@ export async function packDirectory(
 
   const { stream, failure } = streamTar(async (writer) => {
     try {
-      await walk({ writer, root, filter, action, buffers: [] }, "");
+      await walk({ writer, root, filter, action }, "");
       if (inside === undefined) {
         const info = await Deno.stat(dockerfilePath);
         await addFile(writer, dockerfilePath, dockerfileName, info, action);
