@@ -193,6 +193,15 @@ Deno.test("save() unsubscribed after the first chunk releases the request; the c
   assert.equal(again.length, 2);
 });
 
+/** Waits (up to 5 s) for a partial file to be gone: the teardown removes it just after. */
+async function removedSoon(path: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (await Deno.stat(path).then(() => true, () => false)) {
+    assert.ok(Date.now() < deadline, `the partial file ${path} is still there`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 /** A client whose responses arrive slowly: each body chunk is held back `delayMs`. */
 function slowClient(delayMs: number): PodmanClient {
   const inner = unixSocketTransport(bed.socketPath);
@@ -242,12 +251,7 @@ Deno.test("saveToFile() unsubscribed half-way closes and removes the partial fil
     const written = await firstValueFrom(image.saveToFile(path));
     assert.ok(written > 0);
     assert.ok(written < (await collect(image.save())).byteLength, "unsubscribed before the end");
-    // The teardown removes the file right after unsubscribe, asynchronously.
-    const deadline = Date.now() + 5000;
-    while (await Deno.stat(path).then(() => true, () => false)) {
-      assert.ok(Date.now() < deadline, "the partial file is still there");
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await removedSoon(path);
     assert.ok((await lastValueFrom(client.images.list())).length > 0);
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -441,11 +445,7 @@ Deno.test(`saveToFile() and load() of a ${BIG_MB} MB image keep memory flat`, as
     const cut = `${dir}/cut.tar`;
     const first = await firstValueFrom(image.saveToFile(cut, { named: true }));
     assert.ok(first > 0 && first < whole, `first progress ${first} of ${whole}`);
-    const deadline = Date.now() + 5000;
-    while (await Deno.stat(cut).then(() => true, () => false)) {
-      assert.ok(Date.now() < deadline, "the partial file is still there");
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await removedSoon(cut);
 
     await lastValueFrom(client.images.remove(name, { force: true }));
     let loaded: Image[] = [];
