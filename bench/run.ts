@@ -786,17 +786,10 @@ async function cancelCase(ctx: Context): Promise<Omit<CaseResult, "seconds">> {
 // ---------------------------------------------------------------------------------------
 // Case 8: event throughput
 
-/** The command, run on CPU 0 only. */
-function onCore0(command: string[]): string[] {
-  return ["taskset", "-c", "0", ...command];
-}
-
 async function eventsCase(ctx: Context): Promise<Omit<CaseResult, "seconds">> {
   const { settings } = ctx;
-  // The server and the client each get a core of their own: left to the scheduler, two busy
-  // processes on two cores moved the ratio by ±20 % between runs.
-  const server = new Deno.Command("taskset", {
-    args: ["-c", "1", ...caseCommand("progress_server.ts", { totalBytes: settings.eventBytes })],
+  const server = new Deno.Command(Deno.execPath(), {
+    args: caseCommand("progress_server.ts", { totalBytes: settings.eventBytes }).slice(1),
     env: CHILD_ENV,
     cwd: repoRoot(),
     stdout: "piped",
@@ -820,16 +813,8 @@ async function eventsCase(ctx: Context): Promise<Omit<CaseResult, "seconds">> {
     // twice the usual runs.
     runs = await alternate(
       settings.runs * 2,
-      () =>
-        measure(
-          ctx,
-          onCore0(caseCommand("events.ts", { side: "podrx", socketPath: info.socketPath })),
-        ),
-      () =>
-        measure(
-          ctx,
-          onCore0(caseCommand("events.ts", { side: "raw", socketPath: info.socketPath })),
-        ),
+      () => measure(ctx, caseCommand("events.ts", { side: "podrx", socketPath: info.socketPath })),
+      () => measure(ctx, caseCommand("events.ts", { side: "raw", socketPath: info.socketPath })),
     );
   } finally {
     server.kill("SIGTERM");
@@ -848,9 +833,6 @@ async function eventsCase(ctx: Context): Promise<Omit<CaseResult, "seconds">> {
         fixed(info.bytes / MiB, 0)
       } MiB (${info.lines} lines) of \`{"status":"Downloading","progressDetail":{"current":N,"total":M},"id":"0123456789ab"}\` lines, ending with the line that names the image.`,
       'podrx: `images.pull(...).pipe(progress())`, counting snapshots; baseline: the same bytes through `TextDecoderStream`, `split("\\n")` and `JSON.parse`. Timed in process, from the request to the end.',
-      `${
-        settings.runs * 2
-      } runs a side, alternated; the server runs on CPU 1 and the client on CPU 0 (\`taskset\`), so the two never share a core.`,
     ],
     rows: [
       {
