@@ -291,6 +291,7 @@ async function archivesCases(ctx: Context): Promise<Omit<CaseResult, "seconds">[
     method: [
       "podrx: `images.get(id)` then `image.saveToFile(path)` in its own process; baseline: `curl -sS --unix-socket SOCK -o FILE http://libpod/v<ver>/libpod/images/<id>/get?format=docker-archive`.",
       "Wall time of the whole process; the output file is deleted and `sync` run after every run (untimed).",
+      "A second baseline, raw Deno (`fetch`, the body piped to `file.writable`), runs in turn with the other two (podrx, curl, raw Deno, ...); its figures are in the notes.",
     ],
     rows: [],
     verdicts: [],
@@ -308,11 +309,19 @@ async function archivesCases(ctx: Context): Promise<Omit<CaseResult, "seconds">[
     const saveUrl =
       `http://libpod/v${bed.apiVersion}/libpod/images/${id}/get?format=docker-archive`;
     console.log(`  save ${size.label}`);
-    const saves = await alternate(
-      size.runs,
-      () => measure(ctx, caseCommand("save.ts", { socketPath: bed.socketPath, image: id, out })),
-      () =>
-        measure(ctx, [
+    const afterSave = async (): Promise<void> => {
+      saved.push((await Deno.stat(out)).size);
+      await Deno.remove(out);
+      await flushWrites();
+    };
+    const saves: { a: Measured[]; b: Measured[]; c: Measured[] } = { a: [], b: [], c: [] };
+    for (let run = 0; run < size.runs; run++) {
+      saves.a.push(
+        await measure(ctx, caseCommand("save.ts", { socketPath: bed.socketPath, image: id, out })),
+      );
+      await afterSave();
+      saves.b.push(
+        await measure(ctx, [
           "curl",
           "-sS",
           "--fail",
@@ -322,11 +331,29 @@ async function archivesCases(ctx: Context): Promise<Omit<CaseResult, "seconds">[
           out,
           saveUrl,
         ]),
-      async () => {
-        saved.push((await Deno.stat(out)).size);
-        await Deno.remove(out);
-        await flushWrites();
-      },
+      );
+      await afterSave();
+      saves.c.push(
+        await measure(
+          ctx,
+          caseCommand("save_raw.ts", {
+            socketPath: bed.socketPath,
+            apiVersion: bed.apiVersion,
+            image: id,
+            out,
+          }),
+        ),
+      );
+      await afterSave();
+    }
+    const rawDeno = summarize(wall(saves.c));
+    const curlSave = summarize(wall(saves.b));
+    save.notes.push(
+      `${size.label}: raw Deno (\`fetch\`, body piped to the file, no podrx): wall ${
+        fixed(rawDeno.median / 1000, 2)
+      } s (${fixed(rawDeno.min / 1000, 2)}–${fixed(rawDeno.max / 1000, 2)}), ${
+        fixed(ratioOf(rawDeno, curlSave), 3)
+      } of curl's; podrx is ${fixed(ratioOf(summarize(wall(saves.a)), rawDeno), 3)} of raw Deno's.`,
     );
     await removeImage(bed, name);
     const loadUrl = `http://libpod/v${bed.apiVersion}/libpod/images/load`;
