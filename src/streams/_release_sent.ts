@@ -20,7 +20,7 @@ export function releasingSentChunks(
   let sent: Uint8Array | undefined;
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
-      release(sent);
+      releaseNow(sent);
       sent = undefined;
       const { done, value } = await reader.read();
       if (done) {
@@ -36,8 +36,12 @@ export function releasingSentChunks(
   }, { highWaterMark: 0 });
 }
 
-function release(chunk: Uint8Array | undefined): void {
-  const buffer = chunk?.buffer;
+/**
+ * Gives the memory under `bytes` back now rather than at the next garbage collection, by
+ * detaching its `ArrayBuffer`: only for bytes nobody else holds.
+ */
+export function releaseNow(bytes: Uint8Array | undefined): void {
+  const buffer = bytes?.buffer;
   // Shared memory cannot be detached; a buffer detached already has nothing to give.
   if (!(buffer instanceof ArrayBuffer) || buffer.detached) return;
   buffer.transfer(0);

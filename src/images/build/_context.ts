@@ -1,4 +1,5 @@
 import { PodmanError } from "../../errors.ts";
+import { releaseNow } from "../../streams/_release_sent.ts";
 import { createTarWriter, TarBodySizeError, type TarWriter } from "../../tar.ts";
 import { cleanComponents, ContextIgnore } from "./_ignore.ts";
 
@@ -172,11 +173,6 @@ async function addFile(
 /** Files up to this size are read whole, in one call; bigger ones are streamed. */
 const READ_WHOLE_BYTES = 256 * 1024;
 
-/** Gives a buffer's memory back now rather than at the next garbage collection. */
-function release(bytes: Uint8Array): void {
-  if (bytes.buffer instanceof ArrayBuffer && !bytes.buffer.detached) bytes.buffer.transfer(0);
-}
-
 interface Walk {
   writer: TarWriter;
   root: string;
@@ -236,7 +232,7 @@ async function walk(context: Walk, dir: string): Promise<void> {
       const header = { name: relative, mode: modeOf(info, 0o644), mtime: mtimeOf(info) };
       await writer.add({ ...header, size: bytes.byteLength }, bytes);
       // Copied into the archive's chunks: the file's bytes are garbage now.
-      release(bytes);
+      releaseNow(bytes);
     } else if (info.isFile) {
       await addFile(writer, path, relative, info, action);
     }
