@@ -54,11 +54,6 @@ function saveRequest(image: Image, options: SaveOptions): ApiRequest {
   return { path: `/images/${segment(name)}/get`, query: { format }, action, notFound: "image" };
 }
 
-/** How {@linkcode forEachChunk} reads: fresh chunks, or one buffer used over and over. */
-type ChunkReader =
-  | { byob: false; reader: ReadableStreamDefaultReader<Uint8Array> }
-  | { byob: true; reader: ReadableStreamBYOBReader; buffer: ArrayBuffer };
-
 /**
  * Reads a body chunk by chunk with our own reader and hands each to `onChunk`. An abort
  * fails the pending read at once; the reader is cancelled on every exit path, so the

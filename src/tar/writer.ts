@@ -213,7 +213,8 @@ export function createTarWriter(): TarWriter {
           if (size !== 0) throw new TarBodySizeError(header.name, size, "0");
         } else if (body instanceof Uint8Array) {
           if (body.byteLength !== size) {
-            throw new TarBodySizeError(header.name, size, String(body.byteLength));
+            const actual = body.byteLength > size ? `more than ${size}` : String(body.byteLength);
+            throw new TarBodySizeError(header.name, size, actual);
           }
           await put(body);
         } else if (body instanceof ReadableStream) {

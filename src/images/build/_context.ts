@@ -145,9 +145,13 @@ function changedError(action: string, path: string, actual: string, expected: nu
   );
 }
 
+/** Files up to this size are read whole, in one call; bigger ones are streamed. */
+const READ_WHOLE_BYTES = 256 * 1024;
+
 /**
- * Adds one regular file, read straight into the archive's chunks. The size in the header is
- * the one `info` gave; a file that then gives more or fewer bytes fails the packing.
+ * Adds one regular file: a small one read whole with one synchronous call (see `walk`), a
+ * bigger one read from the open file straight into the archive's chunks. The size in the
+ * header is the one `info` gave; a file that then gives more or fewer bytes fails the packing.
  */
 async function addFile(
   writer: TarWriter,
@@ -156,22 +160,26 @@ async function addFile(
   info: Deno.FileInfo,
   action: string,
 ): Promise<void> {
-  const file = await Deno.open(path, { read: true });
+  const header = { name, size: info.size, mode: modeOf(info, 0o644), mtime: mtimeOf(info) };
   try {
-    await writer.add(
-      { name, size: info.size, mode: modeOf(info, 0o644), mtime: mtimeOf(info) },
-      file,
-    );
+    if (info.size <= READ_WHOLE_BYTES) {
+      const bytes = Deno.readFileSync(path);
+      await writer.add(header, bytes);
+      // Copied into the archive's chunks: the file's bytes are garbage now.
+      releaseNow(bytes);
+      return;
+    }
+    const file = await Deno.open(path, { read: true });
+    try {
+      await writer.add(header, file);
+    } finally {
+      file.close();
+    }
   } catch (error) {
     if (!(error instanceof TarBodySizeError)) throw error;
     throw changedError(action, path, error.actual, error.expected);
-  } finally {
-    file.close();
   }
 }
-
-/** Files up to this size are read whole, in one call; bigger ones are streamed. */
-const READ_WHOLE_BYTES = 256 * 1024;
 
 interface Walk {
   writer: TarWriter;
@@ -223,16 +231,6 @@ async function walk(context: Walk, dir: string): Promise<void> {
         mode: modeOf(info, 0o777),
         mtime: mtimeOf(info),
       });
-    } else if (info.isFile && info.size <= READ_WHOLE_BYTES) {
-      const bytes = Deno.readFileSync(path);
-      if (bytes.byteLength !== info.size) {
-        const actual = bytes.byteLength > info.size ? `more than ${info.size}` : bytes.byteLength;
-        throw changedError(action, path, String(actual), info.size);
-      }
-      const header = { name: relative, mode: modeOf(info, 0o644), mtime: mtimeOf(info) };
-      await writer.add({ ...header, size: bytes.byteLength }, bytes);
-      // Copied into the archive's chunks: the file's bytes are garbage now.
-      releaseNow(bytes);
     } else if (info.isFile) {
       await addFile(writer, path, relative, info, action);
     }
