@@ -41,57 +41,64 @@
  */
 
 export { PodmanClient } from "./src/client/podman_client.ts";
-export type { PodmanClientOptions, VersionReport } from "./src/client/podman_client.ts";
+export type { ClientPromises, VersionReport } from "./src/client/podman_client.ts";
+export type { PodmanClientOptions } from "./src/client/client_options.ts";
+export type { Requester } from "./src/client/requester.ts";
 export type { ServiceInfo, SpawnServiceOptions } from "./src/service/spawn_service.ts";
 export { findPodmanConnection, readPodmanConnections } from "./src/config/podman_connections.ts";
 export type { PodmanConnection, PodmanConnections } from "./src/config/podman_connections.ts";
 export type { ApiRequest } from "./src/client/api_request.ts";
 export type { Query, QueryValue } from "./src/client/query.ts";
 export type { OperationOptions } from "./src/client/operation.ts";
-export type { Transport } from "./src/client/transport.ts";
-export { tcpTransport, unixSocketTransport } from "./src/client/deno_transport.ts";
+export type { Transport } from "./src/transport/transport.ts";
+export { tcpTransport, unixSocketTransport } from "./src/transport/deno_transport.ts";
 export { APIError, BuildError, ImageNotFound, NotFound, PodmanError } from "./src/errors.ts";
 export type { APIErrorDetails } from "./src/errors.ts";
 export { ImagesManager } from "./src/images/images_manager.ts";
+export { Images } from "./src/facade/images.ts";
 export { AwaitableImages } from "./src/facade/awaitable_images.ts";
 export type { BuildResult } from "./src/facade/awaitable_images.ts";
-export type { AwaitOptions } from "./src/facade/settle.ts";
+export type { AwaitOptions } from "./src/async/await_options.ts";
+export type { ImageRef, ImagesContext } from "./src/images/operations/images_context.ts";
+export type { ListOptions } from "./src/images/operations/list.ts";
+export type { PruneOptions } from "./src/images/operations/prune.ts";
+export type { RemoveOptions } from "./src/images/operations/remove.ts";
+export type { SearchOptions } from "./src/images/operations/search.ts";
 export type {
-  ListOptions,
-  PruneOptions,
+  RegistryAnswer,
   RegistryDataOptions,
-  RemoveOptions,
-  SearchOptions,
-} from "./src/images/images_manager.ts";
+  RegistryDataSource,
+} from "./src/images/operations/read_registry_data.ts";
 export { Image } from "./src/images/image.ts";
+export type { AwaitableImage } from "./src/images/image.ts";
+export type { LayerProgressEvent, PullStatusEvent } from "./src/images/operations/stream_events.ts";
+export type { PulledEventOf, PullEventOf, PullOptions } from "./src/images/operations/pull.ts";
+export type { BuildEvent, BuiltEvent, PulledEvent, PullEvent } from "./src/images/image_events.ts";
+export type { PushedEvent, PushEvent, PushOptions } from "./src/images/operations/push.ts";
 export type {
-  LayerProgressEvent,
-  PulledEvent,
-  PullEvent,
-  PullOptions,
-  PullStatusEvent,
-} from "./src/images/pull.ts";
-export type { PushedEvent, PushEvent, PushOptions } from "./src/images/push.ts";
-export type {
-  BuildEvent,
+  BuildEventOf,
   BuildLogEvent,
+  BuiltEventOf,
+} from "./src/images/operations/building/build.ts";
+export type {
   BuildOptions,
-  BuiltEvent,
   ContainerLimits,
-} from "./src/images/build/build.ts";
+} from "./src/images/operations/building/build_options.ts";
 export { LAYER_DONE_STATUSES, progress } from "./src/progress/progress.ts";
-export type { LayerState, ProgressSnapshot } from "./src/progress/progress.ts";
+export type { ProgressEvent, ProgressSnapshot } from "./src/progress/progress.ts";
+export type { LayerState } from "./src/progress/layer_state.ts";
 export { renderProgress } from "./src/progress/progress_renderer.ts";
 export { formatBytes } from "./src/progress/format_bytes.ts";
 export type { ProgressOutput, RenderProgressOptions } from "./src/progress/progress_renderer.ts";
-export type { LoadSource } from "./src/images/load.ts";
-export type { SaveOptions } from "./src/images/save.ts";
-export type { ScpOptions, ScpReport } from "./src/images/scp.ts";
-export type { TagOptions } from "./src/images/image.ts";
+export type { LoadSource } from "./src/images/operations/load.ts";
+export type { SaveOptions } from "./src/images/operations/save.ts";
+export type { ScpOptions, ScpReport } from "./src/images/operations/scp.ts";
+export type { TagOptions } from "./src/images/operations/tag.ts";
 export { RegistryData } from "./src/images/registry_data.ts";
-export type { Platform, RegistryDataSource } from "./src/images/registry_data.ts";
-export type { Filters, FilterValue } from "./src/images/filters.ts";
-export type { AuthConfig } from "./src/images/registry_auth.ts";
+export type { AwaitableRegistryData } from "./src/images/registry_data.ts";
+export type { Platform } from "./src/images/params/platform.ts";
+export type { Filters, FilterValue } from "./src/images/params/filters.ts";
+export type { AuthConfig } from "./src/images/params/registry_auth.ts";
 export type {
   HistoryEntry,
   ImageAttrs,
@@ -99,4 +106,4 @@ export type {
   PruneReport,
   RemoveReport,
   SearchResult,
-} from "./src/images/types.ts";
+} from "./src/images/operations/reports.ts";

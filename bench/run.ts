@@ -21,8 +21,8 @@
 
 import { lastValueFrom } from "rxjs";
 import { toSearchParams } from "../src/client/query.ts";
-import { buildQuery } from "../src/images/build/_params.ts";
-import { packDockerfile } from "../src/images/build/_context.ts";
+import { buildQuery } from "../src/images/operations/building/_params.ts";
+import { packDockerfile } from "../src/images/operations/building/_context.ts";
 import {
   type Bed,
   makeBigImage,
@@ -596,7 +596,7 @@ async function buildCase(ctx: Context): Promise<Omit<CaseResult, "seconds">> {
       fixed(settings.context.bytes / MiB, 0)
     } MiB`,
     method: [
-      "Dockerfile `FROM scratch` + `LABEL`; podrx: `images.build({ path })` in its own process; baseline: `tar -c -C CTX . | curl -T - .../libpod/build?<the query podrx sends>` (`buildQuery` of src/images/build/_params.ts).",
+      "Dockerfile `FROM scratch` + `LABEL`; podrx: `images.build({ path })` in its own process; baseline: `tar -c -C CTX . | curl -T - .../libpod/build?<the query podrx sends>` (`buildQuery` of src/images/operations/building/_params.ts).",
       "One untimed warm-up build first (makes the cached LABEL layer, fills the page cache); then 5 runs per side, alternated, each after a `sync` (untimed) so that no run pays for the writeback of the one before. The baseline's RSS is the largest of sh, tar and curl.",
       "Temp files: the client runs with TMPDIR set to an empty directory, which is checked after the runs; the context tree is compared before and after; and one more podrx run is traced with `strace -f` for every file it creates or opens for writing.",
     ],

@@ -15,9 +15,13 @@ import {
   type BuildEvent,
   formatBytes,
   type ProgressSnapshot,
-  type PulledEvent,
+  type PullEvent,
   type PushedEvent,
+  type PushEvent,
 } from "../mod.ts";
+
+/** A snapshot of a pull or push, as `progress()` makes them. */
+type TransferSnapshot = ProgressSnapshot<PullEvent | PushEvent>;
 
 const SPINNER = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 const REDRAW_MS = 80;
@@ -130,7 +134,7 @@ const FINISHED_BLOBS = /^(Copying config|Writing manifest|Storing signatures)/;
 class TransferRows {
   readonly rows = new Map<string, Row>();
 
-  update(snapshot: ProgressSnapshot): Row[] {
+  update(snapshot: TransferSnapshot): Row[] {
     const changed: Row[] = [];
     const set = (key: string, next: Row): void => {
       const previous = this.rows.get(key);
@@ -190,10 +194,13 @@ export interface TransferViewOptions {
   perLayer: boolean;
 }
 
-function transferSummary(verb: string, snapshot: ProgressSnapshot | undefined): string {
+function transferSummary(
+  verb: string,
+  snapshot: TransferSnapshot | undefined,
+): string {
   const event = snapshot?.event;
   if (event?.type === "pulled") {
-    return `pulled ${(event as PulledEvent).image.tags[0] ?? ""} (${event.image.shortId})`;
+    return `pulled ${event.image.tags[0] ?? ""} (${event.image.shortId})`;
   }
   if (event?.type === "pushed") {
     const pushed = event as PushedEvent;
@@ -213,12 +220,12 @@ export function showTransfer(
   verb: "pull" | "push",
   name: string,
   options: TransferViewOptions,
-): MonoTypeOperatorFunction<ProgressSnapshot> {
+): MonoTypeOperatorFunction<TransferSnapshot> {
   // defer: each subscription gets its own rows and clock (a retry starts afresh).
-  return (source: Observable<ProgressSnapshot>) =>
+  return (source: Observable<TransferSnapshot>) =>
     defer(() => {
       const rows = new TransferRows();
-      let latest: ProgressSnapshot | undefined;
+      let latest: TransferSnapshot | undefined;
       let started = 0;
       let lastPlainPercent = -1;
 
@@ -255,7 +262,7 @@ export function showTransfer(
         return lines.join("\n");
       }
 
-      function plain(snapshot: ProgressSnapshot, changed: Row[]): void {
+      function plain(snapshot: TransferSnapshot, changed: Row[]): void {
         const event = snapshot.event;
         if (event.type === "status") screen.print(`  ${verb}: ${event.message}`);
         if (!options.perLayer) {

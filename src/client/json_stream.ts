@@ -3,7 +3,7 @@ import { APIError } from "../errors.ts";
 import { forEachJsonLine } from "../streams/json_lines.ts";
 import { type ApiRequest, redact } from "./api_request.ts";
 import { operation, type OperationContext, type OperationOptions } from "./operation.ts";
-import type { PodmanClient } from "./podman_client.ts";
+import type { Requester } from "./requester.ts";
 
 /**
  * The error message an object of a Podman stream carries, if any: `error` (libpod and
@@ -47,7 +47,7 @@ export interface JsonStreamHandler<T> {
  * factory when one is given.
  */
 export function jsonStream<T>(
-  client: PodmanClient,
+  requester: Requester,
   action: string,
   options: OperationOptions | undefined,
   makeRequest: (signal: AbortSignal) => ApiRequest | Promise<ApiRequest>,
@@ -57,7 +57,7 @@ export function jsonStream<T>(
     // A factory gives each subscription its own state (the Observable is cold).
     const handler = typeof handlerOrFactory === "function" ? handlerOrFactory() : handlerOrFactory;
     const request = await makeRequest(context.signal);
-    const response = await client.request(request, context.signal);
+    const response = await requester.request(request, context.signal);
     context.alive();
     const path = new URL(response.url || "http://x/").pathname;
     await forEachJsonLine(response.body, action, context.alive, (value) => {

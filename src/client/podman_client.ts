@@ -1,7 +1,8 @@
 import type { Observable } from "rxjs";
-import { findPodmanConnection } from "../config/podman_connections.ts";
-import { PodmanError } from "../errors.ts";
-import { ImagesManager } from "../images/images_manager.ts";
+import type { AwaitOptions } from "../async/await_options.ts";
+import { lastOf } from "../async/settle.ts";
+import type { TwinsOf } from "../async/twins.ts";
+import { Images } from "../facade/images.ts";
 import {
   type ServiceInfo,
   type SpawnedService,
@@ -9,69 +10,13 @@ import {
   type SpawnServiceOptions,
   validateSpawnOptions,
 } from "../service/spawn_service.ts";
-import { parseSshUrl } from "../service/ssh_tunnel.ts";
-import { type ApiRequest, connectionError, errorFromResponse } from "./api_request.ts";
-import {
-  type Candidate,
-  directEndpoint,
-  discoveryCandidates,
-  type Endpoint,
-  isSshUrl,
-  openEndpoint,
-  type SshConnectOptions,
-  transportFor,
-} from "./connection.ts";
+import type { ApiRequest } from "./api_request.ts";
+import { parseApiVersion } from "./api_version.ts";
+import { type PodmanClientOptions, validateClientOptions } from "./client_options.ts";
+import { Connector } from "./_connector.ts";
 import { operation, type OperationOptions } from "./operation.ts";
-import { toSearchParams } from "./query.ts";
-import type { Transport } from "./transport.ts";
-
-/** Options for {@linkcode PodmanClient}. */
-export interface PodmanClientOptions {
-  /**
-   * Where the service listens: `unix:///abs/path.sock`, `tcp://host:port`, `http://host:port`,
-   * or `ssh://[user@]host[:port]/path/to/podman.sock` for a remote service reached through
-   * the system's OpenSSH client (see `identity`).
-   *
-   * When neither this nor `connection` is given, the client looks at `CONTAINER_HOST`
-   * (with `CONTAINER_SSHKEY`), `DOCKER_HOST`, the connection named by `CONTAINER_CONNECTION`,
-   * Podman's default connection, `$XDG_RUNTIME_DIR/podman/podman.sock` and
-   * `/run/podman/podman.sock`, in that order, and uses the first that answers.
-   * @default {undefined}
-   */
-  baseUrl?: string;
-  /**
-   * The name of a connection recorded by `podman system connection add`, read from
-   * `$XDG_CONFIG_HOME/containers/podman-connections.json` or from `containers.conf`
-   * (`[engine.service_destinations.NAME]`). Cannot be combined with `baseUrl`.
-   * @default {undefined}
-   */
-  connection?: string;
-  /**
-   * Private key for `ssh://` URLs (ssh's `-i`); overrides the connection's recorded
-   * identity. ssh's own keys and agent are used when neither is set.
-   * @default {undefined}
-   */
-  identity?: string;
-  /**
-   * Check the SSH host key against the known hosts (`StrictHostKeyChecking=yes`): an
-   * unknown or changed key fails the connection. `false` accepts any host key and records
-   * none, which lets anyone on the network path pose as the host: only for throwaway hosts.
-   * @default {true}
-   */
-  sshHostKeyChecking?: boolean;
-  /**
-   * A known_hosts file to check SSH host keys against, instead of `~/.ssh/known_hosts`.
-   * @default {undefined}
-   */
-  sshKnownHostsFile?: string;
-  /** A ready transport; takes precedence over `baseUrl`. The client closes it on `close()`. */
-  transport?: Transport;
-  /**
-   * The libpod API version to use in the `/v{version}/libpod/` prefix. Read from the server
-   * (`Libpod-API-Version`) on first use when left out.
-   */
-  apiVersion?: string;
-}
+import type { Requester } from "./requester.ts";
+import { sendRequest } from "./_send_request.ts";
 
 /** The service's report from `GET /libpod/version`. */
 export interface VersionReport {
@@ -93,20 +38,6 @@ export interface VersionReport {
   [field: string]: unknown;
 }
 
-interface Connection {
-  transport: Transport;
-  apiVersion: string;
-  /** The endpoint behind the transport, when the client opened it. */
-  endpoint?: Endpoint | undefined;
-}
-
-function parseMajor(version: string): number {
-  const major = Number.parseInt(version, 10);
-  return Number.isNaN(major) ? 0 : major;
-}
-
-const CLOSED_DURING_CONNECT = "the client was closed while connecting";
-
 /**
  * A client of one Podman service. Its `images` manager holds the image operations; every
  * operation returns a cold Observable: nothing is sent until subscribe, each subscription is
@@ -127,48 +58,16 @@ const CLOSED_DURING_CONNECT = "the client was closed while connecting";
  */
 export class PodmanClient implements AsyncDisposable {
   /** The image operations of this service. */
-  readonly images: ImagesManager;
-  #options: PodmanClientOptions;
-  #connection: Promise<Connection> | undefined;
-  #endpoints: Endpoint[] = [];
-  #closed = false;
-  // Aborts an SSH tunnel that is still opening when the client is closed.
-  #lifetime = new AbortController();
+  readonly images: Images;
+  #connector: Connector;
   #service: SpawnedService | undefined;
-  // Endpoints being opened (SSH tunnels), which close() waits for after aborting them.
-  #opening = new Set<Promise<unknown>>();
-  // The settled value of #connection, to notice an endpoint that died since.
-  #current: Connection | undefined;
+  #promises: ClientPromises | undefined;
 
   /** Creates a client; no connection is made until the first operation. */
   constructor(options: PodmanClientOptions = {}) {
-    for (const key of ["baseUrl", "connection", "identity", "sshKnownHostsFile"] as const) {
-      if (options[key] !== undefined && typeof options[key] !== "string") {
-        throw new TypeError(`Cannot create PodmanClient: ${key} must be a string`);
-      }
-    }
-    if (
-      options.sshHostKeyChecking !== undefined && typeof options.sshHostKeyChecking !== "boolean"
-    ) {
-      throw new TypeError("Cannot create PodmanClient: sshHostKeyChecking must be a boolean");
-    }
-    if (options.baseUrl !== undefined && options.connection !== undefined) {
-      throw new TypeError("Cannot create PodmanClient: give either baseUrl or connection");
-    }
-    if (options.connection === "") {
-      throw new TypeError("Cannot create PodmanClient: connection must not be empty");
-    }
-    // Parse the URL now, so a malformed one fails at construction, not on first use.
-    if (options.baseUrl !== undefined && !options.transport) {
-      if (isSshUrl(options.baseUrl)) {
-        parseSshUrl(options.baseUrl);
-      } else {
-        const transport = transportFor(options.baseUrl);
-        this.#endpoints.push(directEndpoint(transport));
-      }
-    }
-    this.#options = options;
-    this.images = new ImagesManager(this);
+    validateClientOptions(options);
+    this.#connector = new Connector(options);
+    this.images = new Images(this);
   }
 
   /**
@@ -255,26 +154,7 @@ export class PodmanClient implements AsyncDisposable {
    * ```
    */
   async request(request: ApiRequest, signal?: AbortSignal): Promise<Response> {
-    const { transport, apiVersion } = await this.#connect(request.action, signal);
-    const path = `/v${apiVersion}/libpod${request.path}`;
-    const search = request.query ? toSearchParams(request.query).toString() : "";
-    const url = `${transport.origin}${path}${search ? `?${search}` : ""}`;
-    const init: RequestInit & { duplex?: "half" } = {
-      method: request.method ?? "GET",
-      headers: request.headers ?? {},
-      body: request.body ?? null,
-      signal: signal ?? null,
-    };
-    if (request.body instanceof ReadableStream) init.duplex = "half";
-    let response: Response;
-    try {
-      response = await transport.fetch(url, init);
-    } catch (error) {
-      if (signal?.aborted) throw error;
-      throw connectionError(request.action, transport.description, error, request.secrets);
-    }
-    if (response.status >= 400) throw await errorFromResponse(request, response, path);
-    return response;
+    return sendRequest(await this.#connector.connect(request.action, signal), request, signal);
   }
 
   /**
@@ -291,7 +171,7 @@ export class PodmanClient implements AsyncDisposable {
    * ```
    */
   async apiVersion(signal?: AbortSignal): Promise<string> {
-    return (await this.#connect("Cannot read the API version", signal)).apiVersion;
+    return (await this.#connector.connect("Cannot read the API version", signal)).apiVersion;
   }
 
   /**
@@ -306,7 +186,7 @@ export class PodmanClient implements AsyncDisposable {
    * ```
    */
   async apiMajorVersion(signal?: AbortSignal): Promise<number> {
-    return parseMajor(await this.apiVersion(signal));
+    return parseApiVersion(await this.apiVersion(signal)).major;
   }
 
   /**
@@ -367,184 +247,47 @@ export class PodmanClient implements AsyncDisposable {
    * ```
    */
   async close(): Promise<void> {
-    if (this.#closed) {
-      await this.#service?.stop();
-      return;
-    }
-    this.#closed = true;
-    this.#lifetime.abort(new PodmanError(CLOSED_DURING_CONNECT));
-    // An SSH tunnel still opening is torn down by the abort; wait for that to finish.
-    await Promise.allSettled([...this.#opening]);
-    const endpoints = this.#endpoints;
-    this.#endpoints = [];
-    this.#options.transport?.close();
     const results = await Promise.allSettled([
-      ...endpoints.map((endpoint) => endpoint.close()),
+      this.#connector.close(),
       ...(this.#service ? [this.#service.stop()] : []),
     ]);
     const failure = results.find((result) => result.status === "rejected");
     if (failure) throw failure.reason;
   }
 
+  /**
+   * `ping()` and `version()` as promises, for scripts that want the answer, not the stream.
+   *
+   * @example
+   * ```ts ignore
+   * import { PodmanClient } from "@podrx/podrx";
+   *
+   * await using podman = new PodmanClient();
+   * console.log((await podman.promises.version()).Version);
+   * ```
+   */
+  get promises(): ClientPromises {
+    return (this.#promises ??= {
+      ping: (options = {}) => lastOf(this.ping(options), options.signal),
+      version: (options = {}) => lastOf(this.version(options), options.signal),
+    });
+  }
+
   /** Same as {@linkcode PodmanClient.close}, for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
-
-  #connect(action: string, signal: AbortSignal | undefined): Promise<Connection> {
-    if (this.#closed) {
-      return Promise.reject(new PodmanError(`${action}: the client is closed`));
-    }
-    const dead = this.#current?.endpoint;
-    if (dead && !dead.isAlive()) {
-      // The SSH tunnel went down (ssh exited): open a new one rather than fail forever.
-      this.#current = undefined;
-      this.#connection = undefined;
-      void this.#forget(dead).catch(() => undefined);
-    }
-    if (this.#current) {
-      // Connected already: nothing to wait for, so no abort listener to add (that costs
-      // more than the rest of a short call's client-side work).
-      return signal?.aborted ? Promise.reject(signal.reason) : Promise.resolve(this.#current);
-    }
-    if (!this.#connection) {
-      const connecting = this.#establish(action);
-      this.#connection = connecting;
-      connecting.then((connection) => {
-        if (this.#connection === connecting) this.#current = connection;
-      }, () => {
-        // A failed attempt is not cached: the next operation tries again.
-        if (this.#connection === connecting) this.#connection = undefined;
-      });
-    }
-    return signal ? abortable(this.#connection, signal) : this.#connection;
-  }
-
-  async #establish(action: string): Promise<Connection> {
-    const explicit = this.#options.transport ?? this.#endpoints[0]?.transport;
-    if (explicit) {
-      const apiVersion = this.#options.apiVersion ?? await readApiVersion(explicit, action);
-      return { transport: explicit, apiVersion };
-    }
-    const { baseUrl, connection } = this.#options;
-    if (baseUrl !== undefined || connection !== undefined) {
-      const named = connection === undefined
-        ? undefined
-        : await findPodmanConnection(connection, action);
-      const endpoint = await this.#open(
-        named?.uri ?? baseUrl!,
-        this.#sshOptions(action, named?.identity),
-      );
-      try {
-        const apiVersion = this.#options.apiVersion ??
-          await readApiVersion(endpoint.transport, action);
-        return { transport: endpoint.transport, apiVersion, endpoint };
-      } catch (error) {
-        await this.#forget(endpoint);
-        throw error;
-      }
-    }
-    const failures: string[] = [];
-    for (const candidate of await discoveryCandidates()) {
-      const result = await this.#tryCandidate(candidate, action);
-      if ("endpoint" in result) {
-        return {
-          transport: result.endpoint.transport,
-          apiVersion: this.#options.apiVersion ?? result.apiVersion,
-          endpoint: result.endpoint,
-        };
-      }
-      failures.push(result.failure);
-    }
-    throw new PodmanError(
-      `${action}: no Podman service answered; looked at ${failures.join("; ")}`,
-    );
-  }
-
-  #sshOptions(action: string, identity: string | undefined): SshConnectOptions {
-    return {
-      identity: this.#options.identity ?? identity,
-      hostKeyChecking: this.#options.sshHostKeyChecking,
-      knownHostsFile: this.#options.sshKnownHostsFile,
-      action,
-      signal: this.#lifetime.signal,
-    };
-  }
-
-  /** Opens an endpoint the client owns from now on, unless it was closed meanwhile. */
-  async #open(baseUrl: string, ssh: SshConnectOptions): Promise<Endpoint> {
-    let endpoint: Endpoint;
-    const opening = openEndpoint(baseUrl, ssh);
-    this.#opening.add(opening);
-    try {
-      endpoint = await opening;
-    } catch (error) {
-      if (!this.#closed) throw error;
-      throw new PodmanError(`${ssh.action}: ${CLOSED_DURING_CONNECT}`, { cause: error });
-    } finally {
-      this.#opening.delete(opening);
-    }
-    if (this.#closed) {
-      await endpoint.close();
-      throw new PodmanError(`${ssh.action}: ${CLOSED_DURING_CONNECT}`);
-    }
-    this.#endpoints.push(endpoint);
-    return endpoint;
-  }
-
-  async #forget(endpoint: Endpoint): Promise<void> {
-    this.#endpoints = this.#endpoints.filter((kept) => kept !== endpoint);
-    await endpoint.close();
-  }
-
-  async #tryCandidate(
-    candidate: Candidate,
-    action: string,
-  ): Promise<{ endpoint: Endpoint; apiVersion: string } | { failure: string }> {
-    const place = `${candidate.baseUrl} (${candidate.source})`;
-    if (candidate.problem !== undefined) return { failure: `${place}: ${candidate.problem}` };
-    const reason = (error: unknown): string =>
-      (error as Error).message.replace(`${action}: `, "")
-        .replace(`cannot reach Podman at ${candidate.baseUrl}: `, "");
-    let endpoint: Endpoint;
-    try {
-      endpoint = await this.#open(candidate.baseUrl, this.#sshOptions(action, candidate.identity));
-    } catch (error) {
-      if (this.#closed) throw error;
-      return { failure: `${place}: ${reason(error)}` };
-    }
-    try {
-      return { endpoint, apiVersion: await readApiVersion(endpoint.transport, action) };
-    } catch (error) {
-      await this.#forget(endpoint);
-      return { failure: `${place}: ${reason(error)}` };
-    }
-  }
 }
 
-async function readApiVersion(transport: Transport, action: string): Promise<string> {
-  let response: Response;
-  try {
-    response = await transport.fetch(`${transport.origin}/_ping`, { method: "GET" });
-  } catch (error) {
-    throw connectionError(action, transport.description, error);
-  }
-  await response.body?.cancel();
-  const version = response.headers.get("Libpod-API-Version");
-  if (!version) {
-    throw new PodmanError(
-      `${action}: ${transport.description} answered without a Libpod-API-Version header; ` +
-        "is it a Podman service?",
-    );
-  }
-  return version;
+/** The await-style twins of {@linkcode PodmanClient}'s Observable methods. */
+export interface ClientPromises {
+  /** `ping()` as a promise of `true` once the service answered. */
+  ping(options?: OperationOptions & AwaitOptions): Promise<boolean>;
+  /** `version()` as a promise of the report. */
+  version(options?: OperationOptions & AwaitOptions): Promise<VersionReport>;
 }
 
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
-}
+true satisfies TwinsOf<PodmanClient, ClientPromises>;
+
+// The client is every operation's door to the service.
+true satisfies PodmanClient extends Requester ? true : false;

@@ -2,20 +2,20 @@ import { notJsonError } from "../streams/_not_json.ts";
 import type { Observable } from "rxjs";
 import type { ApiRequest } from "./api_request.ts";
 import { operation, type OperationOptions } from "./operation.ts";
-import type { PodmanClient } from "./podman_client.ts";
+import type { Requester } from "./requester.ts";
 
 /**
  * A cold Observable of one request whose answer is read whole: it emits `map(body)` once and
  * completes. `body` is the parsed JSON, or `undefined` for an empty body (201, 204).
  */
 export function requestJson<T>(
-  client: PodmanClient,
+  requester: Requester,
   request: ApiRequest,
   options: OperationOptions | undefined,
   map: (body: unknown, response: Response) => T,
 ): Observable<T> {
   return operation<T>(request.action, options, async ({ emit, signal }) => {
-    const response = await client.request(request, signal);
+    const response = await requester.request(request, signal);
     emit(map(parseBody(await response.text(), request.action), response));
   });
 }

@@ -1,26 +1,28 @@
+import type { AwaitOptions } from "../async/await_options.ts";
+import { lastOf, settle } from "../async/settle.ts";
+import type { TwinsOf } from "../async/twins.ts";
 import type { OperationOptions } from "../client/operation.ts";
-import type { BuildEvent, BuildOptions } from "../images/build/build.ts";
+import { awaitPull } from "../images/await_pull.ts";
 import type { Image } from "../images/image.ts";
-import type {
-  ImagesManager,
-  ListOptions,
-  PruneOptions,
-  RegistryDataOptions,
-  RemoveOptions,
-  SearchOptions,
-} from "../images/images_manager.ts";
-import type { LoadSource } from "../images/load.ts";
-import type { PullEvent, PullOptions } from "../images/pull.ts";
-import type { PushedEvent, PushEvent, PushOptions } from "../images/push.ts";
-import type { RegistryData } from "../images/registry_data.ts";
-import type { ScpOptions, ScpReport } from "../images/scp.ts";
+import type { BuildEvent, PullEvent } from "../images/image_events.ts";
+import type { ImagesManager } from "../images/images_manager.ts";
+import type { BuildOptions } from "../images/operations/building/build_options.ts";
+import type { ListOptions } from "../images/operations/list.ts";
+import type { LoadSource } from "../images/operations/load.ts";
+import type { PruneOptions } from "../images/operations/prune.ts";
+import type { PullOptions } from "../images/operations/pull.ts";
+import type { PushedEvent, PushEvent, PushOptions } from "../images/operations/push.ts";
+import type { RegistryDataOptions } from "../images/operations/read_registry_data.ts";
+import type { RemoveOptions } from "../images/operations/remove.ts";
 import type {
   PruneBuildsReport,
   PruneReport,
   RemoveReport,
   SearchResult,
-} from "../images/types.ts";
-import { type AwaitOptions, lastOf, settle } from "./settle.ts";
+} from "../images/operations/reports.ts";
+import type { ScpOptions, ScpReport } from "../images/operations/scp.ts";
+import type { SearchOptions } from "../images/operations/search.ts";
+import type { RegistryData } from "../images/registry_data.ts";
 
 /** What the await-style `build()` resolves with. */
 export interface BuildResult {
@@ -115,14 +117,7 @@ export class AwaitableImages {
     repository: string,
     options: PullOptions & AwaitOptions<PullEvent> = {},
   ): Promise<Image | Image[]> {
-    let images: Image[] = [];
-    return settle(this.#images.pull(repository, options), options.signal, (event) => {
-      options.onProgress?.(event);
-      if (event.type === "pulled") images = event.images;
-    }, () => {
-      if (images.length === 0) throw new Error("The pull completed without an image");
-      return options.allTags ? images : images[0]!;
-    });
+    return awaitPull(this.#images.pull(repository, options), options);
   }
 
   /** `push()` as a promise of the final event (destination and digest). */
@@ -168,3 +163,5 @@ export class AwaitableImages {
     return lastOf(this.#images.scp(source, options), options.signal);
   }
 }
+
+true satisfies TwinsOf<ImagesManager, AwaitableImages>;

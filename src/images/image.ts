@@ -1,26 +1,22 @@
-import { catchError, type Observable, of, type OperatorFunction } from "rxjs";
-import { APIError } from "../errors.ts";
+import { map, type Observable } from "rxjs";
+import type { AwaitOptions } from "../async/await_options.ts";
+import { lastOf, settle } from "../async/settle.ts";
+import type { TwinsOf } from "../async/twins.ts";
 import type { OperationOptions } from "../client/operation.ts";
-import { requestJson, segment } from "../client/request_json.ts";
-import type { ImagesManager, RemoveOptions } from "./images_manager.ts";
-import { parseReference, validateTag } from "./reference.ts";
-import { saveImage, saveImageToFile, type SaveOptions } from "./save.ts";
-import type { HistoryEntry, ImageAttrs, RemoveReport } from "./types.ts";
-
-/** Options for {@linkcode Image.tag}. */
-export interface TagOptions extends OperationOptions {
-  /**
-   * When true, a refused tag (status up to 500) emits `false` instead of erroring, as
-   * podman-py's `force` does.
-   * @default {false}
-   */
-  force?: boolean;
-}
+import { inspectImage } from "./operations/get.ts";
+import { imageHistory } from "./operations/history.ts";
+import type { ImagesContext } from "./operations/images_context.ts";
+import { removeImage, type RemoveOptions } from "./operations/remove.ts";
+import type { HistoryEntry, ImageAttrs, RemoveReport } from "./operations/reports.ts";
+import { saveImage, saveImageToFile, type SaveOptions } from "./operations/save.ts";
+import { tagImage, type TagOptions } from "./operations/tag.ts";
+import { untagImage } from "./operations/untag.ts";
 
 /**
  * A local image: its attributes as last read from the server, and the operations on it.
  * Models come from `get`, `list`, `pull`, `build` and `load`; `prepareModel` makes one from
- * raw attributes.
+ * raw attributes. Each method returns a cold Observable; `image.promises` has the same
+ * methods as promises.
  *
  * @example Tagging an image
  * ```ts ignore
@@ -34,17 +30,17 @@ export interface TagOptions extends OperationOptions {
  * ```
  */
 export class Image {
-  /** The manager this image belongs to. */
-  readonly manager: ImagesManager;
   #attrs: ImageAttrs;
+  readonly #context: ImagesContext<Image>;
+  #promises: AwaitableImage | undefined;
 
   /** Wraps attributes; use `ImagesManager.prepareModel` rather than this constructor. */
-  constructor(attrs: ImageAttrs, manager: ImagesManager) {
+  constructor(attrs: ImageAttrs, context: ImagesContext<Image>) {
     if (!attrs || typeof attrs.Id !== "string") {
       throw new TypeError("Cannot make an Image: the attributes have no Id");
     }
     this.#attrs = { ...attrs };
-    this.manager = manager;
+    this.#context = context;
   }
 
   /** The raw attributes, as the server sent them. */
@@ -73,6 +69,18 @@ export class Image {
   }
 
   /**
+   * The same operations on this image as promises.
+   *
+   * @example
+   * ```ts ignore
+   * await image.promises.tag("localhost/app", "v2");
+   * ```
+   */
+  get promises(): AwaitableImage {
+    return (this.#promises ??= awaitableImage(this));
+  }
+
+  /**
    * The image's layer history.
    *
    * @returns A cold Observable of the history, newest layer first.
@@ -84,16 +92,7 @@ export class Image {
    * ```
    */
   history(options?: OperationOptions): Observable<HistoryEntry[]> {
-    return requestJson(
-      this.manager.client,
-      {
-        path: `/images/${segment(this.id)}/history`,
-        action: `Cannot read the history of image "${this.shortId}"`,
-        notFound: "image",
-      },
-      options,
-      (body) => (body ?? []) as HistoryEntry[],
-    );
+    return imageHistory(this.#context.requester, this, options);
   }
 
   /**
@@ -108,23 +107,17 @@ export class Image {
    * ```
    */
   reload(options?: OperationOptions): Observable<Image> {
-    return requestJson(
-      this.manager.client,
-      {
-        path: `/images/${segment(this.id)}/json`,
-        action: `Cannot reload image "${this.shortId}"`,
-        notFound: "image",
-      },
-      options,
-      (body) => {
-        this.#attrs = { ...(body as ImageAttrs) };
+    const fresh = { requester: this.#context.requester, toImage: (attrs: ImageAttrs) => attrs };
+    return inspectImage(fresh, this.id, `Cannot reload image "${this.shortId}"`, options).pipe(
+      map((attrs) => {
+        this.#attrs = { ...attrs };
         return this;
-      },
+      }),
     );
   }
 
   /**
-   * Removes this image; same as `manager.remove(image, options)`.
+   * Removes this image; same as `images.remove(image, options)`.
    *
    * @example
    * ```ts ignore
@@ -133,7 +126,7 @@ export class Image {
    * ```
    */
   remove(options?: RemoveOptions): Observable<RemoveReport> {
-    return this.manager.remove(this, options);
+    return removeImage(this.#context.requester, this, options);
   }
 
   /**
@@ -149,26 +142,8 @@ export class Image {
    * await lastValueFrom(image.tag("localhost/app", "v2"));
    * ```
    */
-  tag(repository: string, tag?: string, options: TagOptions = {}): Observable<boolean> {
-    const action = `Cannot tag image "${this.shortId}" as "${repository}:${tag ?? "latest"}"`;
-    const parsed = parseReference(repository);
-    if (parsed.tag !== undefined || parsed.digest !== undefined) {
-      throw new TypeError(`${action}: the repository must not carry a tag or digest`);
-    }
-    if (tag !== undefined) validateTag(tag, action);
-    const tagged = requestJson(
-      this.manager.client,
-      {
-        method: "POST",
-        path: `/images/${segment(this.id)}/tag`,
-        query: { repo: repository, tag },
-        action,
-        notFound: "image",
-      },
-      options,
-      () => true,
-    );
-    return options.force ? tagged.pipe(refusedAsFalse()) : tagged;
+  tag(repository: string, tag?: string, options?: TagOptions): Observable<boolean> {
+    return tagImage(this.#context.requester, this, repository, tag, options);
   }
 
   /**
@@ -182,21 +157,7 @@ export class Image {
    * ```
    */
   untag(repository?: string, tag?: string, options?: OperationOptions): Observable<boolean> {
-    const name = repository === undefined ? "every tag" : `"${repository}:${tag ?? "latest"}"`;
-    if (repository !== undefined) parseReference(repository);
-    if (tag !== undefined) validateTag(tag, `Cannot untag ${name}`);
-    return requestJson(
-      this.manager.client,
-      {
-        method: "POST",
-        path: `/images/${segment(this.id)}/untag`,
-        query: { repo: repository, tag: repository === undefined ? undefined : tag ?? "latest" },
-        action: `Cannot remove ${name} from image "${this.shortId}"`,
-        notFound: "image",
-      },
-      options,
-      () => true,
-    );
+    return untagImage(this.#context.requester, this, repository, tag, options);
   }
 
   /**
@@ -211,7 +172,7 @@ export class Image {
    * ```
    */
   save(options?: SaveOptions): Observable<Uint8Array> {
-    return saveImage(this, options);
+    return saveImage(this.#context.requester, this, options);
   }
 
   /**
@@ -227,7 +188,7 @@ export class Image {
    * ```
    */
   saveToFile(path: string | URL, options?: SaveOptions): Observable<number> {
-    return saveImageToFile(this, path, options);
+    return saveImageToFile(this.#context.requester, this, path, options);
   }
 
   /** A short text for logs: `<Image: 'a:1', 'b:2'>` as podman-py prints it. */
@@ -237,9 +198,65 @@ export class Image {
   }
 }
 
-function refusedAsFalse(): OperatorFunction<boolean, boolean> {
-  return catchError((error: unknown) => {
-    if (error instanceof APIError && error.status <= 500) return of(false);
-    throw error;
-  });
+/** The await-style twins of {@linkcode Image}'s Observable methods (`image.promises`). */
+export interface AwaitableImage {
+  /** `history()` as a promise. */
+  history(options?: OperationOptions & AwaitOptions): Promise<HistoryEntry[]>;
+  /** `reload()` as a promise of the refreshed image. */
+  reload(options?: OperationOptions & AwaitOptions): Promise<Image>;
+  /** `remove()` as a promise of the report. */
+  remove(options?: RemoveOptions & AwaitOptions): Promise<RemoveReport>;
+  /** `tag()` as a promise of `true` (or `false` when refused with `force`). */
+  tag(repository: string, tag?: string, options?: TagOptions & AwaitOptions): Promise<boolean>;
+  /** `untag()` as a promise of `true`. */
+  untag(
+    repository?: string,
+    tag?: string,
+    options?: OperationOptions & AwaitOptions,
+  ): Promise<boolean>;
+  /**
+   * `save()` as a promise of the whole archive in memory; `onProgress` sees each chunk. For
+   * big images prefer `saveToFile()`, which keeps memory flat.
+   */
+  save(options?: SaveOptions & AwaitOptions<Uint8Array>): Promise<Uint8Array>;
+  /** `saveToFile()` as a promise of the bytes written; `onProgress` sees the count as it grows. */
+  saveToFile(path: string | URL, options?: SaveOptions & AwaitOptions<number>): Promise<number>;
+}
+
+true satisfies TwinsOf<Image, AwaitableImage>;
+
+function awaitableImage(image: Image): AwaitableImage {
+  return {
+    history: (options = {}) => lastOf(image.history(options), options.signal),
+    reload: (options = {}) => lastOf(image.reload(options), options.signal),
+    remove: (options = {}) => lastOf(image.remove(options), options.signal),
+    tag: (repository, tag, options = {}) =>
+      lastOf(image.tag(repository, tag, options), options.signal),
+    untag: (repository, tag, options = {}) =>
+      lastOf(image.untag(repository, tag, options), options.signal),
+    save: (options = {}) => {
+      const chunks: Uint8Array[] = [];
+      return settle(image.save(options), options.signal, (chunk) => {
+        options.onProgress?.(chunk);
+        chunks.push(chunk);
+      }, () => joinChunks(chunks));
+    },
+    saveToFile: (path, options = {}) => {
+      let written = 0;
+      return settle(image.saveToFile(path, options), options.signal, (bytes) => {
+        options.onProgress?.(bytes);
+        written = bytes;
+      }, () => written);
+    },
+  };
+}
+
+function joinChunks(chunks: readonly Uint8Array[]): Uint8Array {
+  const whole = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0));
+  let offset = 0;
+  for (const chunk of chunks) {
+    whole.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return whole;
 }

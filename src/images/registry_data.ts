@@ -1,24 +1,13 @@
-import { catchError, map, type Observable, of, switchMap } from "rxjs";
-import { requestJson, segment } from "../client/request_json.ts";
-import { APIError } from "../errors.ts";
+import type { Observable } from "rxjs";
+import type { AwaitOptions } from "../async/await_options.ts";
+import type { TwinsOf } from "../async/twins.ts";
+import { awaitPull } from "./await_pull.ts";
 import type { Image } from "./image.ts";
-import type { ImagesManager, RegistryDataOptions } from "./images_manager.ts";
-import type { PullEvent, PullOptions } from "./pull.ts";
-import { encodeRegistryAuth } from "./registry_auth.ts";
-import type { ImageAttrs } from "./types.ts";
-
-/** A platform: `os`, `architecture` and optionally `variant`. */
-export interface Platform {
-  /** Operating system, e.g. `linux`. */
-  os: string;
-  /** CPU architecture, e.g. `amd64`. */
-  architecture: string;
-  /** Architecture variant, e.g. `v8`. */
-  variant?: string;
-}
-
-/** Where {@linkcode RegistryData} came from. */
-export type RegistryDataSource = "registry" | "local";
+import type { PullEvent } from "./image_events.ts";
+import type { ImagesContext } from "./operations/images_context.ts";
+import { pullImage, type PullOptions } from "./operations/pull.ts";
+import type { RegistryAnswer, RegistryDataSource } from "./operations/read_registry_data.ts";
+import { parsePlatform, type Platform } from "./params/platform.ts";
 
 interface ManifestEntry {
   digest?: string;
@@ -45,20 +34,29 @@ export class RegistryData {
   readonly source: RegistryDataSource;
   /** The manifest (registry) or inspect document (local). */
   readonly attrs: Record<string, unknown>;
-  /** The manager it belongs to. */
-  readonly manager: ImagesManager;
+  readonly #context: ImagesContext<Image>;
+  #promises: AwaitableRegistryData | undefined;
 
   /** Wraps what the server returned; made by `ImagesManager.getRegistryData`. */
-  constructor(
-    imageName: string,
-    source: RegistryDataSource,
-    attrs: Record<string, unknown>,
-    manager: ImagesManager,
-  ) {
+  constructor(imageName: string, answer: RegistryAnswer, context: ImagesContext<Image>) {
     this.imageName = imageName;
-    this.source = source;
-    this.attrs = attrs;
-    this.manager = manager;
+    this.source = answer.source;
+    this.attrs = answer.attrs;
+    this.#context = context;
+  }
+
+  /**
+   * `pull()` as a promise.
+   *
+   * @example
+   * ```ts ignore
+   * const image = await data.promises.pull({ tlsVerify: false });
+   * ```
+   */
+  get promises(): AwaitableRegistryData {
+    return (this.#promises ??= {
+      pull: (options = {}) => awaitPull(this.pull(options), options),
+    });
   }
 
   /**
@@ -106,7 +104,7 @@ export class RegistryData {
    * ```
    */
   hasPlatform(platform: string | Platform): boolean {
-    const wanted = parsePlatform(platform);
+    const wanted = parsePlatform(platform, `Cannot compare platforms of "${this.imageName}"`);
     return this.platforms.some((candidate) =>
       candidate.os === wanted.os && candidate.architecture === wanted.architecture &&
       (wanted.variant === undefined || candidate.variant === wanted.variant)
@@ -116,7 +114,7 @@ export class RegistryData {
   /**
    * Pulls the image this data describes, by its name (with its tag or digest).
    *
-   * @returns The same cold Observable as `manager.pull(imageName, options)`.
+   * @returns The same cold Observable as `images.pull(imageName, options)`.
    * @throws {TypeError} When `options.tag` is given and the name already carries a tag.
    *
    * @example
@@ -126,79 +124,14 @@ export class RegistryData {
    * ```
    */
   pull(options?: PullOptions): Observable<PullEvent> {
-    return this.manager.pull(this.imageName, options);
+    return pullImage(this.#context, this.imageName, options);
   }
 }
 
-/**
- * Parses `os/arch[/variant]` or checks a platform object.
- *
- * @throws {TypeError} When the platform is malformed.
- */
-export function parsePlatform(platform: string | Platform): Platform {
-  if (typeof platform === "string") {
-    const parts = platform.split("/");
-    if (parts.length < 2 || parts.length > 3 || parts.some((part) => part === "")) {
-      throw new TypeError(`Cannot read platform "${platform}": expected os/arch[/variant]`);
-    }
-    const [os, architecture, variant] = parts as [string, string, string?];
-    return variant ? { os, architecture, variant } : { os, architecture };
-  }
-  if (
-    typeof platform !== "object" || platform === null || typeof platform.os !== "string" ||
-    typeof platform.architecture !== "string"
-  ) {
-    throw new TypeError("Cannot read platform: expected { os, architecture, variant? }");
-  }
-  return platform;
+/** The await-style twin of {@linkcode RegistryData}'s Observable method (`data.promises`). */
+export interface AwaitableRegistryData {
+  /** `pull()` as a promise of the pulled image (every image with `allTags`). */
+  pull(options?: PullOptions & AwaitOptions<PullEvent>): Promise<Image | Image[]>;
 }
 
-function isManifestList(body: unknown): body is Record<string, unknown> {
-  if (typeof body !== "object" || body === null) return false;
-  const manifests = (body as { manifests?: unknown }).manifests;
-  return Array.isArray(manifests) && manifests.length > 0;
-}
-
-/**
- * `getRegistryData`: the registry first (`GET /libpod/manifests/{name}/json`), the local image
- * when the registry cannot answer or answers without platforms.
- */
-export function getRegistryData(
-  manager: ImagesManager,
-  name: string,
-  options: RegistryDataOptions,
-): Observable<RegistryData> {
-  const auth = encodeRegistryAuth(options.authConfig);
-  const fromLocal = (): Observable<RegistryData> =>
-    manager.get(name, options).pipe(
-      map((image: Image) =>
-        new RegistryData(
-          name,
-          "local",
-          image.attrs as ImageAttrs as Record<string, unknown>,
-          manager,
-        )
-      ),
-    );
-  const fromRegistry = requestJson(
-    manager.client,
-    {
-      path: `/manifests/${segment(name)}/json`,
-      query: { tlsVerify: options.tlsVerify },
-      headers: auth.headers,
-      secrets: auth.secrets,
-      action: `Cannot read registry data of "${name}"`,
-    },
-    options,
-    (body) => body,
-  );
-  return fromRegistry.pipe(
-    // A single Docker v2 image comes back as `{"manifests": null}`: no platforms to tell.
-    map((body) => (isManifestList(body) ? body : undefined)),
-    catchError((error: unknown) => {
-      if (!(error instanceof APIError)) throw error;
-      return of(undefined);
-    }),
-    switchMap((list) => list ? of(new RegistryData(name, "registry", list, manager)) : fromLocal()),
-  );
-}
+true satisfies TwinsOf<RegistryData, AwaitableRegistryData>;

@@ -1,4 +1,4 @@
-import type { LayerState } from "./progress.ts";
+import type { LayerState } from "./layer_state.ts";
 
 /**
  * How many changes a view may sit behind its nearest whole copy. Copying the layer map on

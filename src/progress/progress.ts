@@ -1,22 +1,19 @@
 import { defer, map, type Observable, type OperatorFunction } from "rxjs";
-import type { LayerProgressEvent, PullEvent } from "../images/pull.ts";
-import type { PushEvent } from "../images/push.ts";
+import type { LayerProgressEvent, PullStatusEvent } from "../images/operations/stream_events.ts";
 import { LayersView } from "./_layers_view.ts";
+import type { LayerState } from "./layer_state.ts";
 
-/** Where one layer stands, as the last progress event for it said. */
-export interface LayerState {
-  /** Last status, e.g. `Downloading`, `Download complete`, `Already exists`. */
-  readonly status: string;
-  /** Bytes done so far; 0 until the server says. */
-  readonly current: number;
-  /** Size of the layer in bytes, once the server said. */
-  readonly total: number | undefined;
-  /** True once a finishing status arrived; it stays true (e.g. through `Extracting`). */
-  readonly done: boolean;
-}
+/**
+ * What {@linkcode progress} folds: the status and layer events of a pull or push, and their
+ * final event (`pulled` or `pushed`), whatever else that carries.
+ */
+export type ProgressEvent =
+  | PullStatusEvent
+  | LayerProgressEvent
+  | { readonly type: "pulled" | "pushed" };
 
-/** The state of a pull or push after one event; see {@linkcode progress}. */
-export interface ProgressSnapshot {
+/** The state of a pull or push after one event `E`; see {@linkcode progress}. */
+export interface ProgressSnapshot<E extends ProgressEvent = ProgressEvent> {
   /** Layers the server has reported so far. */
   readonly layersSeen: number;
   /** Layers finished (downloaded, pushed, or already present). */
@@ -40,7 +37,7 @@ export interface ProgressSnapshot {
   /** True on the final event (`pulled` or `pushed`). */
   readonly done: boolean;
   /** The event this snapshot follows, e.g. to take the image from the `pulled` event. */
-  readonly event: PullEvent | PushEvent;
+  readonly event: E;
 }
 
 /**
@@ -140,7 +137,7 @@ function count(tally: Tally, layer: LayerState, sign: 1 | -1): void {
   tally.bytesTotal += sign * layer.total;
 }
 
-function snapshotOf(tally: Tally, event: PullEvent | PushEvent): ProgressSnapshot {
+function snapshotOf<E extends ProgressEvent>(tally: Tally, event: E): ProgressSnapshot<E> {
   const done = event.type === "pulled" || event.type === "pushed";
   const { layersDone, bytesDone, bytesTotal, knownDone } = tally;
   const fraction = done ? 1 : bytesTotal > 0 ? Math.min(1, knownDone / bytesTotal) : undefined;
@@ -176,8 +173,8 @@ function snapshotOf(tally: Tally, event: PullEvent | PushEvent): ProgressSnapsho
  * console.assert(snapshot.fraction === 0.25 && snapshot.layersDone === 1);
  * ```
  */
-export function progress(): OperatorFunction<PullEvent | PushEvent, ProgressSnapshot> {
-  return (source: Observable<PullEvent | PushEvent>) =>
+export function progress<E extends ProgressEvent>(): OperatorFunction<E, ProgressSnapshot<E>> {
+  return (source: Observable<E>) =>
     defer(() => {
       const tally: Tally = {
         layers: new Map(),

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { unixSocketTransport } from "../client/deno_transport.ts";
+import { unixSocketTransport } from "../transport/deno_transport.ts";
 import { PodmanError } from "../errors.ts";
 import { guardProcess } from "./_exit_guard.ts";
 import {

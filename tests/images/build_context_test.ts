@@ -9,9 +9,9 @@ import {
   type Transport,
 } from "../../mod.ts";
 import { toSearchParams } from "../../src/client/query.ts";
-import { buildQuery, DEFAULT_OUTPUT_FORMAT } from "../../src/images/build/_params.ts";
-import { ContextIgnore } from "../../src/images/build/_ignore.ts";
-import { packDirectory, packDockerfile } from "../../src/images/build/_context.ts";
+import { buildQuery, DEFAULT_OUTPUT_FORMAT } from "../../src/images/operations/building/_params.ts";
+import { ContextIgnore } from "../../src/images/operations/building/_ignore.ts";
+import { packDirectory, packDockerfile } from "../../src/images/operations/building/_context.ts";
 import { createTarWriter, readTarEntries } from "../../src/tar.ts";
 
 const ACTION = "Cannot build image";

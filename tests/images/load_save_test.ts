@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { firstValueFrom, lastValueFrom, type Observable, take, toArray } from "rxjs";
 import { PodmanClient } from "../../src/client/podman_client.ts";
 import type { OperationOptions } from "../../src/client/operation.ts";
-import { unixSocketTransport } from "../../src/client/deno_transport.ts";
-import type { Transport } from "../../src/client/transport.ts";
+import { unixSocketTransport } from "../../src/transport/deno_transport.ts";
+import type { Transport } from "../../src/transport/transport.ts";
 import { APIError, ImageNotFound, PodmanError } from "../../src/errors.ts";
 import type { Image } from "../../src/images/image.ts";
 import { readTarEntries } from "../../src/tar.ts";
@@ -317,7 +317,7 @@ Deno.test("load() with a ReadableStream source fails clearly on a second subscri
   assert.deepEqual(first.map((each) => each.id), [image.id]);
   const error = await lastValueFrom(loading).catch((error) => error);
   assert.ok(error instanceof PodmanError, String(error));
-  assert.match(error.message, /already consumed/);
+  assert.match(error.message, /source stream was already used/);
 });
 
 Deno.test("load() rejects sources it cannot send before subscribe", async () => {

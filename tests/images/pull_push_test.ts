@@ -12,9 +12,9 @@ import {
   type PushEvent,
   unixSocketTransport,
 } from "../../mod.ts";
-import { PullStreamReader } from "../../src/images/_pull_stream.ts";
-import { PushStreamReader } from "../../src/images/_push_stream.ts";
-import { encodeRegistryAuth } from "../../src/images/registry_auth.ts";
+import { PullStreamReader } from "../../src/images/operations/_pull_stream.ts";
+import { PushStreamReader } from "../../src/images/operations/_push_stream.ts";
+import { encodeRegistryAuth } from "../../src/images/params/registry_auth.ts";
 import { testBed } from "../bed/env.ts";
 import { podmanOk, uniqueName } from "./_fixtures.ts";
 

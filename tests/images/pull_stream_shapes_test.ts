@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { LayerProgressEvent, PullStatusEvent } from "../../mod.ts";
-import { PullStreamReader } from "../../src/images/_pull_stream.ts";
+import { PullStreamReader } from "../../src/images/operations/_pull_stream.ts";
 
 function readOne(
   reader: PullStreamReader,

@@ -2,10 +2,9 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { concat, from, lastValueFrom, Observable, tap, throwError, toArray } from "rxjs";
-import type { Image, LayerProgressEvent, PullEvent, PushEvent } from "../../mod.ts";
+import type { Image, LayerProgressEvent, LayerState, PullEvent, PushEvent } from "../../mod.ts";
 import {
   LAYER_DONE_STATUSES,
-  type LayerState,
   progress,
   type ProgressSnapshot,
 } from "../../src/progress/progress.ts";

@@ -1,11 +1,12 @@
 import type { Observable } from "rxjs";
-import type { ApiRequest } from "../client/api_request.ts";
-import { networkReason } from "../client/api_request.ts";
-import { operation, type OperationOptions } from "../client/operation.ts";
-import { segment } from "../client/request_json.ts";
-import { PodmanError } from "../errors.ts";
-import { copyToFile } from "../streams/_copy_to_file.ts";
-import type { Image } from "./image.ts";
+import type { ApiRequest } from "../../client/api_request.ts";
+import { networkReason } from "../../client/api_request.ts";
+import { operation, type OperationOptions } from "../../client/operation.ts";
+import { segment } from "../../client/request_json.ts";
+import { PodmanError } from "../../errors.ts";
+import { copyToFile } from "../../streams/_copy_to_file.ts";
+import type { Requester } from "../../client/requester.ts";
+import type { ImageRef } from "./images_context.ts";
 
 /** Options for {@linkcode Image.save}. */
 export interface SaveOptions extends OperationOptions {
@@ -27,7 +28,7 @@ export interface SaveOptions extends OperationOptions {
 
 const FORMATS: readonly string[] = ["docker-archive", "oci-archive", "oci-dir", "docker-dir"];
 
-function archiveName(image: Image, named: unknown, action: string): string {
+function archiveName(image: ImageRef, named: unknown, action: string): string {
   if (named === undefined || named === false) return image.id;
   if (named === true) return image.tags[0] ?? image.id;
   if (typeof named === "string") {
@@ -41,7 +42,7 @@ function archiveName(image: Image, named: unknown, action: string): string {
 }
 
 /** Checks the options and builds the request, before anything is sent. */
-function saveRequest(image: Image, options: SaveOptions): ApiRequest {
+function saveRequest(image: ImageRef, options: SaveOptions): ApiRequest {
   const format = options.format ?? "docker-archive";
   const name = archiveName(image, options.named, `Cannot save image "${image.shortId}"`);
   const action = `Cannot save image "${name === image.id ? image.shortId : name}"`;
@@ -93,6 +94,7 @@ function downloadError(action: string, error: unknown): PodmanError {
 /**
  * Exports an image as an archive: `GET /images/{name}/get?format=...`.
  *
+ * @param requester The service to export from.
  * @param image The image to export.
  * @returns A cold Observable that, on subscribe, asks the server for the archive and emits
  * its bytes as `Uint8Array` chunks as they arrive, then completes. Podman 4 writes the whole
@@ -113,10 +115,14 @@ function downloadError(action: string, error: unknown): PodmanError {
  * console.log(archive.size);
  * ```
  */
-export function saveImage(image: Image, options: SaveOptions = {}): Observable<Uint8Array> {
+export function saveImage(
+  requester: Requester,
+  image: ImageRef,
+  options: SaveOptions = {},
+): Observable<Uint8Array> {
   const request = saveRequest(image, options);
   return operation<Uint8Array>(request.action, options, async ({ emit, signal, alive }) => {
-    const response = await image.manager.client.request(request, signal);
+    const response = await requester.request(request, signal);
     alive();
     await forEachChunk(response.body, request.action, signal, (chunk) => {
       alive();
@@ -160,6 +166,7 @@ async function removePartial(path: string | URL): Promise<void> {
  * at that path is gone too: it was truncated when the save began). Removal after an
  * unsubscribe happens just after the teardown, not during it.
  *
+ * @param requester The service to export from.
  * @param image The image to export.
  * @param path Where to write the archive.
  * @returns A cold Observable of the bytes written so far, after each write (every MiB, and
@@ -182,7 +189,8 @@ async function removePartial(path: string | URL): Promise<void> {
  * ```
  */
 export function saveImageToFile(
-  image: Image,
+  requester: Requester,
+  image: ImageRef,
   path: string | URL,
   options: SaveOptions = {},
 ): Observable<number> {
@@ -198,7 +206,7 @@ export function saveImageToFile(
     }
     let response: Response | undefined;
     try {
-      response = await image.manager.client.request({ ...request, action }, signal);
+      response = await requester.request({ ...request, action }, signal);
       alive();
       if (!response.body) throw new PodmanError(`${action}: the server sent no archive`);
       await copyToFile(response.body, file, {

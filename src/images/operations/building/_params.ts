@@ -1,6 +1,7 @@
-import type { Query, QueryValue } from "../../client/query.ts";
-import { PodmanError } from "../../errors.ts";
-import type { BuildOptions } from "./build.ts";
+import { apiAtLeast } from "../../../client/api_version.ts";
+import type { Query, QueryValue } from "../../../client/query.ts";
+import { PodmanError } from "../../../errors.ts";
+import type { BuildOptions } from "./build_options.ts";
 
 /** podman-py's default, so the layer cache is used (podman-py issue #528). */
 export const DEFAULT_OUTPUT_FORMAT = "application/vnd.oci.image.manifest.v1+json";
@@ -79,8 +80,7 @@ function cacheFromParam(
   action: string,
 ): string | undefined {
   if (cacheFrom === undefined || cacheFrom.length === 0) return undefined;
-  const [major = 0, minor = 0] = apiVersion.split(".").map(Number);
-  if (major > 4 || (major === 4 && minor >= 4)) return json(cacheFrom);
+  if (apiAtLeast(apiVersion, 4, 4)) return json(cacheFrom);
   if (cacheFrom.length > 1) {
     throw new PodmanError(
       `${action}: Podman ${apiVersion} takes a single cacheFrom image, got ${cacheFrom.length}`,

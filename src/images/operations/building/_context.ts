@@ -1,7 +1,15 @@
-import { PodmanError } from "../../errors.ts";
-import { releaseNow } from "../../streams/_release_sent.ts";
-import { createTarWriter, TarBodySizeError, type TarWriter } from "../../tar.ts";
-import { cleanComponents, ContextIgnore } from "./_ignore.ts";
+import { PodmanError } from "../../../errors.ts";
+import { releaseNow } from "../../../streams/_release_sent.ts";
+import { createTarWriter, TarBodySizeError, type TarWriter } from "../../../tar.ts";
+import { ContextIgnore } from "./_ignore.ts";
+import {
+  absolute,
+  below,
+  checkDirectory,
+  findDockerfile,
+  findIgnoreFile,
+  patternsOf,
+} from "./_locate.ts";
 
 /** A build context ready to upload, and the parameters that go with it. */
 export interface PackedContext {
@@ -15,113 +23,12 @@ export interface PackedContext {
   failure(): unknown;
 }
 
-/** What Podman looks for when no Dockerfile is named, in this order. */
-const DEFAULT_DOCKERFILES = ["Containerfile", "Dockerfile"] as const;
-
-/** Go's `path.Clean` for absolute `/`-separated paths. */
-function cleanAbsolute(path: string): string {
-  return `/${cleanComponents(path).join("/")}`;
-}
-
-function absolute(path: string, base: string): string {
-  return cleanAbsolute(path.startsWith("/") ? path : `${base}/${path}`);
-}
-
-/** `target` relative to `root` when it lies below it, else `undefined`. */
-function below(root: string, target: string): string | undefined {
-  const prefix = root === "/" ? "/" : `${root}/`;
-  return target.startsWith(prefix) ? target.slice(prefix.length) : undefined;
-}
-
-async function statOrUndefined(path: string): Promise<Deno.FileInfo | undefined> {
-  try {
-    return await Deno.stat(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return undefined;
-    throw error;
-  }
-}
-
-async function readTextOrUndefined(path: string): Promise<string | undefined> {
-  try {
-    return await Deno.readTextFile(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return undefined;
-    throw error;
-  }
-}
-
 function isAbortError(error: unknown): boolean {
   return error instanceof DOMException && error.name === "AbortError";
 }
 
 function reason(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-/** Checks the context directory: it must exist and be a directory. */
-async function checkDirectory(directory: string, action: string): Promise<void> {
-  const info = await statOrUndefined(directory);
-  if (info === undefined) {
-    throw new PodmanError(`${action}: the context directory "${directory}" does not exist`);
-  }
-  if (!info.isDirectory) {
-    throw new PodmanError(`${action}: the context "${directory}" is not a directory`);
-  }
-}
-
-/** The Dockerfile's real path: the one named, or `Containerfile`/`Dockerfile` in the context. */
-async function findDockerfile(
-  directory: string,
-  dockerfile: string | undefined,
-  action: string,
-): Promise<string> {
-  if (dockerfile === undefined) {
-    for (const name of DEFAULT_DOCKERFILES) {
-      const info = await statOrUndefined(`${directory}/${name}`);
-      if (info?.isFile) return await Deno.realPath(`${directory}/${name}`);
-    }
-    throw new PodmanError(
-      `${action}: there is no Containerfile or Dockerfile in "${directory}"; ` +
-        "name one with the dockerfile option",
-    );
-  }
-  const path = absolute(dockerfile, directory);
-  const info = await statOrUndefined(path);
-  if (info === undefined) {
-    throw new PodmanError(`${action}: the Dockerfile "${path}" does not exist`);
-  }
-  if (!info.isFile) throw new PodmanError(`${action}: the Dockerfile "${path}" is not a file`);
-  return await Deno.realPath(path);
-}
-
-/**
- * The ignore file, looked up as Podman does: next to the Dockerfile
- * (`<Dockerfile>.containerignore`, `<Dockerfile>.dockerignore`), then `.containerignore`,
- * then `.dockerignore` at the context root.
- */
-async function findIgnoreFile(
-  directory: string,
-  dockerfile: string,
-): Promise<{ path: string; text: string } | undefined> {
-  const candidates = [
-    `${dockerfile}.containerignore`,
-    `${dockerfile}.dockerignore`,
-    `${directory}/.containerignore`,
-    `${directory}/.dockerignore`,
-  ];
-  for (const path of candidates) {
-    const text = await readTextOrUndefined(path);
-    if (text !== undefined) return { path, text };
-  }
-  return undefined;
-}
-
-/** The lines of an ignore file that are patterns, as Podman's server takes them. */
-function patternsOf(text: string): string[] {
-  return text.split(/\r?\n/).map((line) => line.trim()).filter((line) =>
-    line !== "" && !line.startsWith("#")
-  );
 }
 
 function privateDockerfileName(): string {

@@ -1,17 +1,13 @@
-import type { Observable, Subscription } from "rxjs";
-
-/** What every await-style call takes besides its operation's own options. */
-export interface AwaitOptions<E = never> {
-  /** Aborts the operation: the request is aborted and the promise rejects with the reason. */
-  signal?: AbortSignal;
-  /** Called with every event the operation emits, as it arrives (progress, log lines). */
-  onProgress?: (event: E) => void;
-}
+import { from, type Observable, type Subscription } from "rxjs";
 
 /**
- * Runs a cold Observable to its end and resolves with what `pick` makes of the values it
- * emitted. Aborting `signal` unsubscribes (which aborts the request) and rejects with the
- * signal's reason.
+ * Runs a cold Observable to its end and resolves with what `result` makes of the values it
+ * saw. Aborting `signal` unsubscribes (which aborts the request behind it) and rejects with
+ * the signal's reason; no listener stays on the signal once the promise settled. A throwing
+ * `onValue` ends the run and rejects with what it threw.
+ *
+ * This is the one way podrx waits on an Observable under an `AbortSignal`: the await facade,
+ * the inspect after a pull, load or build, and a connection under a caller's signal.
  */
 export function settle<T, R>(
   source: Observable<T>,
@@ -30,12 +26,16 @@ export function settle<T, R>(
       subscription?.unsubscribe();
       reject(signal!.reason);
     };
+    // A value emitted during subscribe() can fail before `subscription` exists; then the
+    // source is unsubscribed as soon as subscribe() returns.
+    let failed = false;
     subscription = source.subscribe({
       next: (value) => {
+        if (failed) return;
         try {
           onValue(value);
         } catch (error) {
-          // A throwing progress callback ends the operation rather than being lost.
+          failed = true;
           signal?.removeEventListener("abort", onAbort);
           subscription?.unsubscribe();
           reject(error);
@@ -54,15 +54,24 @@ export function settle<T, R>(
         }
       },
     });
-    if (!subscription.closed) signal?.addEventListener("abort", onAbort, { once: true });
+    if (failed) subscription.unsubscribe();
+    else if (!subscription.closed) signal?.addEventListener("abort", onAbort, { once: true });
   });
 }
 
-/** Resolves with the last value an Observable emits. */
+/**
+ * Resolves with the last value an Observable emits; rejects when it completes empty, errors,
+ * or `signal` aborts (see {@linkcode settle}).
+ */
 export function lastOf<T>(source: Observable<T>, signal: AbortSignal | undefined): Promise<T> {
   let last: { value: T } | undefined;
   return settle(source, signal, (value) => (last = { value }), () => {
     if (!last) throw new Error("The operation completed without a result");
     return last.value;
   });
+}
+
+/** A promise that also rejects with the signal's reason once `signal` aborts. */
+export function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return lastOf(from(promise), signal);
 }

@@ -1,8 +1,8 @@
 import type { Observable } from "rxjs";
-import type { OperationOptions } from "../client/operation.ts";
-import { requestJson, segment } from "../client/request_json.ts";
-import { PodmanError } from "../errors.ts";
-import type { ImagesManager } from "./images_manager.ts";
+import type { OperationOptions } from "../../client/operation.ts";
+import { requestJson, segment } from "../../client/request_json.ts";
+import { PodmanError } from "../../errors.ts";
+import type { Requester } from "../../client/requester.ts";
 
 /** Options for {@linkcode ImagesManager.scp}. */
 export interface ScpOptions extends OperationOptions {
@@ -33,7 +33,7 @@ export interface ScpReport {
  * copy between users of the same host over the API (`user@localhost::`, 400: "cannot use the
  * user transfer function on the remote client"). The request blocks until the copy is done.
  *
- * @param manager The manager whose service runs the copy.
+ * @param requester The service that runs the copy.
  * @param source `image` on the server, or `[user@]host[:port]::image` to copy from a remote.
  * @returns A cold Observable that emits `{ id }` of the image loaded at the destination, then
  * completes. A copy that fails errors with {@linkcode APIError} carrying the server's message,
@@ -53,7 +53,7 @@ export interface ScpReport {
  * ```
  */
 export function scpImage(
-  manager: ImagesManager,
+  requester: Requester,
   source: string,
   options: ScpOptions = {},
 ): Observable<ScpReport> {
@@ -68,7 +68,7 @@ export function scpImage(
     throw new TypeError(`${action}: the destination is empty`);
   }
   return requestJson(
-    manager.client,
+    requester,
     {
       method: "POST",
       path: `/images/scp/${segment(source)}`,

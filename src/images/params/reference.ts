@@ -89,3 +89,39 @@ export function validateTag(tag: string, action: string): void {
     throw new TypeError(`${action}: "${String(tag)}" is not a valid tag`);
   }
 }
+
+/**
+ * A reference with a separate `tag` option applied: `tag` is checked and appended, and a
+ * reference that already names a tag or digest is refused (the tag would be given twice).
+ * Without `tag`, the parsed reference as it is.
+ *
+ * @throws {TypeError} When the reference or the tag is malformed, or both name a tag.
+ */
+export function withTag(
+  repository: string,
+  tag: string | undefined,
+  action: string,
+): ImageReference {
+  const parsed = parseReference(repository);
+  if (tag === undefined) return parsed;
+  validateTag(tag, action);
+  if (parsed.tag !== undefined || parsed.digest !== undefined) {
+    throw new TypeError(
+      `${action}: the reference already names a ${parsed.digest ? "digest" : "tag"}; ` +
+        `do not pass tag "${tag}" too`,
+    );
+  }
+  return { ...parsed, tag };
+}
+
+/**
+ * Checks that an image name or id is a non-empty string (not parsed: ids and short ids are
+ * names too).
+ *
+ * @throws {TypeError} When it is not.
+ */
+export function requireName(name: unknown, action: string): asserts name is string {
+  if (typeof name !== "string" || name.trim() === "") {
+    throw new TypeError(`${action}: the image name is empty`);
+  }
+}

@@ -1,8 +1,8 @@
 import { readEnv } from "../config/_read_env.ts";
 import { readPodmanConnections } from "../config/podman_connections.ts";
 import { openSshTunnel, parseSshUrl, type SshTunnelOptions } from "../service/ssh_tunnel.ts";
-import { tcpTransport, unixSocketTransport } from "./deno_transport.ts";
-import type { Transport } from "./transport.ts";
+import { tcpTransport, unixSocketTransport } from "../transport/deno_transport.ts";
+import type { Transport } from "../transport/transport.ts";
 
 /**
  * Makes the transport for a base URL: `unix:///abs/path.sock` (also `http+unix://`),

@@ -1,12 +1,13 @@
 import type { Observable } from "rxjs";
-import { jsonStream } from "../client/json_stream.ts";
-import type { OperationOptions } from "../client/operation.ts";
-import { segment } from "../client/request_json.ts";
-import type { ImagesManager } from "./images_manager.ts";
-import type { LayerProgressEvent, PullStatusEvent } from "./pull.ts";
+import { jsonStream } from "../../client/json_stream.ts";
+import type { OperationOptions } from "../../client/operation.ts";
+import { apiAtLeast } from "../../client/api_version.ts";
+import type { Requester } from "../../client/requester.ts";
+import { segment } from "../../client/request_json.ts";
+import { formatReference, parseReference, withTag } from "../params/reference.ts";
+import { type AuthConfig, encodeRegistryAuth } from "../params/registry_auth.ts";
 import { PushStreamReader } from "./_push_stream.ts";
-import { formatReference, parseReference, validateTag } from "./reference.ts";
-import { type AuthConfig, encodeRegistryAuth } from "./registry_auth.ts";
+import type { LayerProgressEvent, PullStatusEvent } from "./stream_events.ts";
 
 /** Options for {@linkcode ImagesManager.push}. */
 export interface PushOptions extends OperationOptions {
@@ -56,17 +57,11 @@ const FORMATS: readonly string[] = ["oci", "v2s1", "v2s2"];
 
 /** The local image to push: `repository`, with `tag` appended when given. */
 function pushName(repository: string, options: PushOptions): string {
-  const parsed = parseReference(repository);
-  if (options.tag === undefined) return repository;
-  const action = `Cannot push image "${repository}"`;
-  validateTag(options.tag, action);
-  if (parsed.tag !== undefined || parsed.digest !== undefined) {
-    throw new TypeError(
-      `${action}: the reference already names a ${parsed.digest ? "digest" : "tag"}; ` +
-        `do not pass tag "${options.tag}" too`,
-    );
+  if (options.tag === undefined) {
+    parseReference(repository);
+    return repository;
   }
-  return formatReference({ ...parsed, tag: options.tag });
+  return formatReference(withTag(repository, options.tag, `Cannot push image "${repository}"`));
 }
 
 function validatePushOptions(options: PushOptions, action: string): void {
@@ -95,11 +90,11 @@ function validatePushOptions(options: PushOptions, action: string): void {
  *
  * @example
  * ```ts ignore
- * pushImage(podman.images, "127.0.0.1:5000/app:1", { tlsVerify: false }).subscribe(console.log);
+ * podman.images.push("127.0.0.1:5000/app:1", { tlsVerify: false }).subscribe(console.log);
  * ```
  */
 export function pushImage(
-  manager: ImagesManager,
+  requester: Requester,
   repository: string,
   options: PushOptions = {},
 ): Observable<PushEvent> {
@@ -109,11 +104,11 @@ export function pushImage(
   const destination = options.destination ?? name;
   const auth = encodeRegistryAuth(options.authConfig);
   return jsonStream<PushEvent>(
-    manager.client,
+    requester,
     action,
     options,
     async (signal) => {
-      const streams = (await manager.client.apiMajorVersion(signal)) >= 5;
+      const streams = apiAtLeast(await requester.apiVersion(signal), 5);
       return {
         method: "POST",
         path: `/images/${segment(name)}/push`,

@@ -1,12 +1,14 @@
 import type { Observable } from "rxjs";
-import { jsonStream } from "../client/json_stream.ts";
-import type { OperationOptions } from "../client/operation.ts";
-import { APIError, PodmanError } from "../errors.ts";
-import type { Image } from "./image.ts";
-import type { ImagesManager } from "./images_manager.ts";
+import { jsonStream } from "../../client/json_stream.ts";
+import type { OperationOptions } from "../../client/operation.ts";
+import { APIError } from "../../errors.ts";
+import { parsePlatform } from "../params/platform.ts";
+import { formatReference, repositoryOf, withTag } from "../params/reference.ts";
+import { type AuthConfig, encodeRegistryAuth } from "../params/registry_auth.ts";
+import type { ImagesContext } from "./images_context.ts";
+import { inspectMade } from "./_inspect_made.ts";
 import { type PulledIds, PullStreamReader } from "./_pull_stream.ts";
-import { formatReference, parseReference, repositoryOf, validateTag } from "./reference.ts";
-import { type AuthConfig, encodeRegistryAuth } from "./registry_auth.ts";
+import type { LayerProgressEvent, PullStatusEvent } from "./stream_events.ts";
 
 /** Options for {@linkcode ImagesManager.pull}. */
 export interface PullOptions extends OperationOptions {
@@ -40,128 +42,61 @@ export interface PullOptions extends OperationOptions {
   compatMode?: boolean;
 }
 
-/** A status line of a pull (libpod `stream` lines, or Docker-style lines without a layer). */
-export interface PullStatusEvent {
-  /** Discriminant. */
-  type: "status";
-  /** The line, without its trailing newline. */
-  message: string;
-}
-
-/** Progress of one layer (Docker-style lines; Podman 4.8 and later with `compatMode`). */
-export interface LayerProgressEvent {
-  /** Discriminant. */
-  type: "progress";
-  /** Short id of the layer. */
-  id: string;
-  /** `Pulling fs layer`, `Downloading`, `Download complete`, `Already exists`, `Pushing`, ... */
-  status: string;
-  /** Bytes done, when the server says. */
-  current?: number;
-  /** Bytes in all, when the server says. */
-  total?: number;
-}
-
-/** The last event of a successful pull: the image(s) now stored. */
-export interface PulledEvent {
+/** The last event of a successful pull: the image(s) now stored, as models `M` (`Image`). */
+export interface PulledEventOf<M> {
   /** Discriminant. */
   type: "pulled";
   /** The pulled image (the first one with `allTags`). */
-  image: Image;
+  image: M;
   /**
    * Every image pulled: one, or with `allTags` one per distinct image (two tags of the same
    * image give one entry; its `tags` name both).
    */
-  images: Image[];
+  images: M[];
 }
 
 /** What `pull()` emits: status lines and layer progress as they arrive, then `pulled`. */
-export type PullEvent = PullStatusEvent | LayerProgressEvent | PulledEvent;
+export type PullEventOf<M> = PullStatusEvent | LayerProgressEvent | PulledEventOf<M>;
 
 const POLICIES: readonly string[] = ["always", "missing", "newer", "never"];
 
 /** The reference to send: `repository` with the tag (default `latest`), or bare for `allTags`. */
 function pullReference(repository: string, options: PullOptions): string {
-  const parsed = parseReference(repository);
   const action = `Cannot pull image "${repository}"`;
-  if (options.tag !== undefined) {
-    validateTag(options.tag, action);
-    if (parsed.tag !== undefined || parsed.digest !== undefined) {
-      throw new TypeError(
-        `${action}: the reference already names a ${parsed.digest ? "digest" : "tag"}; ` +
-          `do not pass tag "${options.tag}" too`,
-      );
-    }
-  }
+  const parsed = withTag(repository, options.tag, action);
   if (options.allTags) {
-    if (parsed.tag !== undefined || parsed.digest !== undefined || options.tag !== undefined) {
+    if (parsed.tag !== undefined || parsed.digest !== undefined) {
       throw new TypeError(`${action}: allTags pulls every tag, so name no tag or digest`);
     }
     return repositoryOf(parsed);
   }
   if (parsed.digest !== undefined) return formatReference(parsed);
-  return formatReference({ ...parsed, tag: options.tag ?? parsed.tag ?? "latest" });
+  return formatReference({ ...parsed, tag: parsed.tag ?? "latest" });
 }
 
-/** `os[/arch[/variant]]` as the `OS`, `Arch` and `Variant` parameters. */
+/** `os/arch[/variant]` as the `OS`, `Arch` and `Variant` parameters. */
 function platformQuery(platform: string | undefined, action: string): Record<string, string> {
   if (platform === undefined) return {};
-  const parts = typeof platform === "string" ? platform.split("/") : [];
-  if (parts.length < 1 || parts.length > 3 || parts.some((part) => part.trim() === "")) {
-    throw new TypeError(`${action}: platform "${platform}" is not os[/arch[/variant]]`);
-  }
-  const [os, arch, variant] = parts as [string, string?, string?];
-  return {
-    OS: os,
-    ...(arch === undefined ? {} : { Arch: arch }),
-    ...(variant === undefined ? {} : { Variant: variant }),
-  };
-}
-
-/** Waits for the last value of `source`; an abort unsubscribes it and rejects with the reason. */
-function untilAborted<T>(source: Observable<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    if (signal.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    let last: { value: T } | undefined;
-    const onAbort = (): void => {
-      subscription.unsubscribe();
-      reject(signal.reason);
-    };
-    const subscription = source.subscribe({
-      next: (value) => (last = { value }),
-      error: (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-      complete: () => {
-        signal.removeEventListener("abort", onAbort);
-        if (last) resolve(last.value);
-        else reject(new PodmanError("Cannot inspect the pulled image: no answer"));
-      },
-    });
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
+  const { os, architecture, variant } = parsePlatform(platform, action);
+  return { OS: os, Arch: architecture, ...(variant === undefined ? {} : { Variant: variant }) };
 }
 
 /** Inspects what the stream named; a prefix must really be the start of the image's id. */
-async function inspectPulled(
-  manager: ImagesManager,
+async function inspectPulled<M extends { readonly id: string }>(
+  context: ImagesContext<M>,
   found: Exclude<PulledIds, { kind: "none" }>,
   action: string,
   signal: AbortSignal,
-): Promise<Image[]> {
+): Promise<M[]> {
   if (found.kind === "prefix") {
-    const image = await untilAborted(manager.get(found.prefix), signal);
+    const image = await inspectMade(context, found.prefix, signal);
     if (!image.id.startsWith(found.prefix)) {
       throw noImageError(action, `"${found.prefix}" is not the id of the pulled image`);
     }
     return [image];
   }
-  const images: Image[] = [];
-  for (const id of found.ids) images.push(await untilAborted(manager.get(id), signal));
+  const images: M[] = [];
+  for (const id of found.ids) images.push(await inspectMade(context, id, signal));
   return images;
 }
 
@@ -176,14 +111,20 @@ function noImageError(action: string, why: string): APIError {
 }
 
 /**
- * `ImagesManager.pull`: `POST /libpod/images/pull`, streamed. Arguments are checked here, at
- * call time; the request is sent on subscribe.
+ * `POST /libpod/images/pull`, streamed, then an inspect of what the stream named. Arguments
+ * are checked here, at call time; the request is sent on subscribe.
+ *
+ * @returns A cold Observable of status lines and layer progress as the server sends them,
+ * ending with a `pulled` event holding the model(s). An error reported inside the stream
+ * errors it with `APIError`; a failed pull never ends with an empty image.
+ * @throws {TypeError} When the reference or platform is malformed, or names a tag twice.
+ * @throws {RangeError} When `policy` is not one the server knows.
  */
-export function pullImage(
-  manager: ImagesManager,
+export function pullImage<M extends { readonly id: string }>(
+  context: ImagesContext<M>,
   repository: string,
   options: PullOptions = {},
-): Observable<PullEvent> {
+): Observable<PullEventOf<M>> {
   const reference = pullReference(repository, options);
   const action = `Cannot pull image "${reference}"`;
   if (options.policy !== undefined && !POLICIES.includes(options.policy)) {
@@ -196,8 +137,8 @@ export function pullImage(
   // Docker-style lines (Podman 4.8+) end with one image id, so an allTags pull asks for the
   // libpod report, which lists every image, unless the caller chose otherwise.
   const compatMode = options.compatMode ?? !options.allTags;
-  return jsonStream<PullEvent>(
-    manager.client,
+  return jsonStream<PullEventOf<M>>(
+    context.requester,
     action,
     options,
     () => ({
@@ -228,7 +169,7 @@ export function pullImage(
             throw noImageError(action, "the server ended the pull without naming an image");
           }
           alive();
-          const images = await inspectPulled(manager, found, action, signal);
+          const images = await inspectPulled(context, found, action, signal);
           emit({ type: "pulled", image: images[0]!, images });
         },
       };

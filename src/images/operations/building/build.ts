@@ -1,125 +1,18 @@
 import type { Observable } from "rxjs";
-import { networkReason } from "../../client/api_request.ts";
-import { inBandError } from "../../client/json_stream.ts";
-import { operation, type OperationContext, type OperationOptions } from "../../client/operation.ts";
-import { BuildError, PodmanError } from "../../errors.ts";
-import { forEachJsonLine } from "../../streams/json_lines.ts";
-import type { Image } from "../image.ts";
-import type { ImagesManager } from "../images_manager.ts";
-import type { ImageAttrs } from "../types.ts";
-import { parseReference } from "../reference.ts";
-import { plainBytes } from "../../tar.ts";
+import { networkReason } from "../../../client/api_request.ts";
+import { inBandError } from "../../../client/json_stream.ts";
+import { operation, type OperationContext } from "../../../client/operation.ts";
+import { BuildError, PodmanError } from "../../../errors.ts";
+import { forEachJsonLine } from "../../../streams/json_lines.ts";
+import { parseReference } from "../../params/reference.ts";
+import { claimStream } from "../../../streams/_single_use.ts";
+import type { ImagesContext } from "../images_context.ts";
+import { inspectMade } from "../_inspect_made.ts";
+import { plainBytes } from "../../../tar.ts";
 import { packDirectory, packDockerfile } from "./_context.ts";
-import { releasingSentChunks } from "../../streams/_release_sent.ts";
+import { releasingSentChunks } from "../../../streams/_release_sent.ts";
 import { buildQuery, tagsOf } from "./_params.ts";
-
-/** Limits for the containers a build runs (`RUN` steps). */
-export interface ContainerLimits {
-  /** Memory limit in bytes. */
-  memory?: number;
-  /** Memory plus swap in bytes; -1 for unlimited swap. */
-  memswap?: number;
-  /** CPU shares (relative weight). */
-  cpushares?: number;
-  /** CPUs to run on, e.g. `0-3` or `0,1`. */
-  cpusetcpus?: string;
-  /** CFS period in microseconds. */
-  cpuperiod?: number;
-  /** CFS quota in microseconds. */
-  cpuquota?: number;
-}
-
-/** Options for {@linkcode ImagesManager.build}. Give `path`, `fileobj` or `customContext`. */
-export interface BuildOptions extends OperationOptions {
-  /**
-   * Directory of the build context; packed as a tar and streamed from disk as it uploads.
-   * `.containerignore` (else `.dockerignore`) applies with Docker's semantics; the Dockerfile
-   * and the ignore file are always sent. Symlinks are sent as links; sockets, FIFOs and
-   * devices are left out.
-   */
-  path?: string;
-  /**
-   * The Dockerfile itself (text, bytes or stream), when there is no context directory: the
-   * context is a tar holding just this file. A stream is read whole first (the tar header
-   * needs its size); a stream can be used by one subscription only.
-   */
-  fileobj?: string | Uint8Array | ReadableStream<Uint8Array>;
-  /**
-   * A ready tar (optionally gzip) context, sent as it is; `dockerfile` must name the file
-   * inside it. A stream can be used by one subscription only.
-   */
-  customContext?: ReadableStream<Uint8Array> | Uint8Array;
-  /**
-   * Dockerfile path. With `path`: relative to the context, or absolute, even outside it (then
-   * it is sent under a private name, and kept out of `COPY`). Left out, `Containerfile` or else
-   * `Dockerfile` in the context is used. With `fileobj`: the file's name in the context.
-   * @default {"Containerfile" or "Dockerfile"}
-   */
-  dockerfile?: string;
-  /** Name(s) for the built image. */
-  tag?: string | string[];
-  /** Only the image id in the log. */
-  quiet?: boolean;
-  /** Do not use the layer cache. */
-  nocache?: boolean;
-  /**
-   * Remove intermediate containers after a successful build.
-   * @default {true}
-   */
-  rm?: boolean;
-  /** Always remove intermediate containers. */
-  forcerm?: boolean;
-  /** Pull the base image even when present (sent as `pullpolicy=always`, which libpod reads). */
-  pull?: boolean;
-  /**
-   * When to pull base images; overrides `pull`.
-   * @default {"missing"}
-   */
-  pullPolicy?: "always" | "missing" | "newer" | "never";
-  /** Build arguments. */
-  buildargs?: Record<string, string>;
-  /** Limits for the build's containers. */
-  containerLimits?: ContainerLimits;
-  /** Size of /dev/shm in bytes. */
-  shmsize?: number;
-  /** Labels to set on the image. */
-  labels?: Record<string, string>;
-  /** Images to use as cache sources (Podman before 4.4 takes only one). */
-  cacheFrom?: string[];
-  /** Target stage of a multi-stage build. */
-  target?: string;
-  /**
-   * Network of `RUN` steps: `host`, `none`, `bridge`/`private`, a network name, or a libpod
-   * policy name (`NetworkDefault`, `NetworkDisabled`, `NetworkEnabled`).
-   */
-  networkMode?: string;
-  /** Squash the new layers into one. */
-  squash?: boolean;
-  /** Extra `/etc/hosts` entries: host name to IP address, or `host:ip` strings. */
-  extraHosts?: Record<string, string> | string[];
-  /** Platform `os/arch[/variant]`. */
-  platform?: string;
-  /** Isolation: `chroot`, `oci` or `rootless`. */
-  isolation?: string;
-  /** Pass the proxy environment variables to `RUN` steps. */
-  httpProxy?: boolean;
-  /**
-   * Cache intermediate layers.
-   * @default {true}
-   */
-  layers?: boolean;
-  /** Output destination (`type=local,dest=...`). */
-  output?: string;
-  /**
-   * Image format: the OCI or Docker manifest media type.
-   * @default {"application/vnd.oci.image.manifest.v1+json"}
-   */
-  outputformat?: string;
-  /** Build secrets, `id=name,src=path` (paths relative to the context). */
-  secrets?: string[];
-  /** `gzip` compresses the context (or `customContext`) on the fly; the server detects it. */
-  encoding?: "gzip";
-}
+import type { BuildOptions } from "./build_options.ts";
 
 /** A line of build output, live. */
 export interface BuildLogEvent {
@@ -129,16 +22,16 @@ export interface BuildLogEvent {
   line: string;
 }
 
-/** The last event of a successful build. */
-export interface BuiltEvent {
+/** The last event of a successful build, with the model `M` (`Image`) of what was built. */
+export interface BuiltEventOf<M> {
   /** Discriminant. */
   type: "built";
   /** The image built. */
-  image: Image;
+  image: M;
 }
 
 /** What `build()` emits: log lines as the server writes them, then `built`. */
-export type BuildEvent = BuildLogEvent | BuiltEvent;
+export type BuildEventOf<M> = BuildLogEvent | BuiltEventOf<M>;
 
 /** The final line of a libpod build: the new image's id. */
 const IMAGE_ID_LINE = /^[0-9a-f]{64}\n?$/;
@@ -205,23 +98,13 @@ function validate(options: BuildOptions, action: string): void {
   }
 }
 
-/** Streams already handed to a build: a stream can feed one request only. */
-const usedStreams = new WeakSet<ReadableStream<Uint8Array>>();
-
-/** Claims a stream option for this subscription; a second subscription fails clearly. */
+/** A stream option claimed for this subscription; bytes and strings need no claim. */
 function claim<T extends ReadableStream<Uint8Array> | Uint8Array | string>(
   value: T,
   what: string,
   action: string,
 ): T {
-  if (!isByteStream(value)) return value;
-  if (usedStreams.has(value) || value.locked) {
-    throw new PodmanError(
-      `${action}: the ${what} stream was already used; a stream feeds one subscription only`,
-    );
-  }
-  usedStreams.add(value);
-  return value;
+  return isByteStream(value) ? claimStream(value, what, action) : value;
 }
 
 interface UploadSource {
@@ -284,10 +167,10 @@ function requestBody(
 }
 
 /** Reads the build's JSON lines: emits each log line live, and returns the image id. */
-async function readBuildLog(
+async function readBuildLog<M>(
   response: Response,
   action: string,
-  context: OperationContext<BuildEvent>,
+  context: OperationContext<BuildEventOf<M>>,
 ): Promise<string> {
   const log: string[] = [];
   let id: string | undefined;
@@ -325,11 +208,11 @@ async function readBuildLog(
  * `ImagesManager.build`: packs or takes the context, uploads it to `POST /libpod/build` and
  * follows the log.
  *
- * @param manager The images manager of the client to build with.
+ * @param context The service to build on, and how to make the model of the image.
  * @param options The context source (`path`, `fileobj` or `customContext`) and build options.
  * @returns A cold Observable: on subscribe it checks the context, then uploads it while
  * reading it from disk; it emits each log line as the server writes it and ends with a
- * `built` event holding the {@linkcode Image}. A failed build errors with
+ * `built` event holding the model. A failed build errors with
  * {@linkcode BuildError} (the server's message, and the log so far); a refused request with
  * {@linkcode APIError}; a missing context or Dockerfile with {@linkcode PodmanError} before
  * anything is sent. Unsubscribing aborts the upload and the build, and closes open files.
@@ -350,24 +233,27 @@ async function readBuildLog(
  * if (built.type === "built") console.log(built.image.id);
  * ```
  */
-export function buildImage(manager: ImagesManager, options: BuildOptions): Observable<BuildEvent> {
+export function buildImage<M>(
+  context: ImagesContext<M>,
+  options: BuildOptions,
+): Observable<BuildEventOf<M>> {
   const tags = tagsOf(options ?? {});
   const action = tags.length > 0 ? `Cannot build image "${tags[0]}"` : "Cannot build image";
   validate(options, action);
-  const { client } = manager;
-  return operation<BuildEvent>(action, options, async (context) => {
-    const { signal } = context;
+  const { requester } = context;
+  return operation<BuildEventOf<M>>(action, options, async (stream) => {
+    const { signal } = stream;
     // Stops the packer when the request ends early, not only on unsubscribe.
     const packing = new AbortController();
     const packSignal = AbortSignal.any([signal, packing.signal]);
     try {
       // The context is checked first: a bad path fails without a word to the server.
       const source = await uploadSource(options, action, packSignal);
-      const apiVersion = await client.apiVersion(signal);
+      const apiVersion = await requester.apiVersion(signal);
       const query = buildQuery(options, source, apiVersion, action);
       let response: Response;
       try {
-        response = await client.request({
+        response = await requester.request({
           method: "POST",
           path: "/build",
           query,
@@ -375,7 +261,7 @@ export function buildImage(manager: ImagesManager, options: BuildOptions): Obser
           body: requestBody(
             source.body,
             options.encoding,
-            context.alive,
+            stream.alive,
             options.customContext === undefined,
           ),
           action,
@@ -385,15 +271,9 @@ export function buildImage(manager: ImagesManager, options: BuildOptions): Obser
         const failure = source.failure();
         throw failure !== undefined && !signal.aborted ? failure : error;
       }
-      context.alive();
-      const id = await readBuildLog(response, action, context);
-      const inspect = await client.request({
-        path: `/images/${id}/json`,
-        action,
-        notFound: "image",
-      }, signal);
-      const image = manager.prepareModel((await inspect.json()) as ImageAttrs);
-      context.emit({ type: "built", image });
+      stream.alive();
+      const id = await readBuildLog(response, action, stream);
+      stream.emit({ type: "built", image: await inspectMade(context, id, signal) });
     } finally {
       packing.abort();
     }

@@ -1,4 +1,4 @@
-import type { LayerProgressEvent, PullStatusEvent } from "./pull.ts";
+import type { LayerProgressEvent, PullStatusEvent } from "./stream_events.ts";
 
 /**
  * What the end of a pull stream names as the stored image(s): full ids from the libpod report

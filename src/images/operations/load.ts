@@ -1,11 +1,12 @@
-import { notJsonError } from "../streams/_not_json.ts";
-import { firstValueFrom, fromEvent, type Observable, takeUntil } from "rxjs";
-import { operation, type OperationOptions } from "../client/operation.ts";
-import { inBandError, streamError } from "../client/json_stream.ts";
-import { PodmanError } from "../errors.ts";
-import { releasingSentChunks } from "../streams/_release_sent.ts";
-import type { Image } from "./image.ts";
-import type { ImagesManager } from "./images_manager.ts";
+import type { Observable } from "rxjs";
+import { inBandError, streamError } from "../../client/json_stream.ts";
+import { operation, type OperationOptions } from "../../client/operation.ts";
+import { PodmanError } from "../../errors.ts";
+import { notJsonError } from "../../streams/_not_json.ts";
+import { releasingSentChunks } from "../../streams/_release_sent.ts";
+import { claimStream, requireUnlocked } from "../../streams/_single_use.ts";
+import type { ImagesContext } from "./images_context.ts";
+import { inspectMade } from "./_inspect_made.ts";
 
 /** An image archive to load: a file path, bytes, a Blob or a byte stream. */
 export type LoadSource = string | URL | Uint8Array | Blob | ReadableStream<Uint8Array>;
@@ -76,22 +77,10 @@ function bodyMaker(source: LoadSource, action: string): BodyMaker {
 }
 
 function streamOnce(source: ReadableStream<Uint8Array>, action: string): BodyMaker {
-  if (source.locked) {
-    throw new TypeError(`${action}: the stream is locked; it is being read elsewhere`);
-  }
-  let consumed = false;
+  requireUnlocked(source, "source", action);
   return (alive) => {
-    if (consumed || source.locked) {
-      return Promise.reject(
-        new PodmanError(
-          `${action}: the stream was already consumed by an earlier subscription; a ReadableStream ` +
-            "can be read once, so load from a path, bytes or a Blob to subscribe again",
-        ),
-      );
-    }
-    consumed = true;
     // Always read through our reader, so that `release` can cancel the caller's stream.
-    return Promise.resolve(forwarded(source, alive ?? (() => {})));
+    return Promise.resolve(forwarded(claimStream(source, "source", action), alive ?? (() => {})));
   };
 }
 
@@ -178,17 +167,6 @@ function loadedNames(report: unknown, action: string): string[] {
   return names;
 }
 
-function getImage(
-  manager: ImagesManager,
-  name: string,
-  options: OperationOptions | undefined,
-  signal: AbortSignal,
-): Promise<Image> {
-  signal.throwIfAborted();
-  // Stops the inspect when the load's subscriber leaves.
-  return firstValueFrom(manager.get(name, options).pipe(takeUntil(fromEvent(signal, "abort"))));
-}
-
 /**
  * Loads the images of an archive: `POST /images/load` with the archive as the body, then
  * one inspect per loaded name.
@@ -199,11 +177,11 @@ function getImage(
  * unsubscribing included. A ReadableStream source can be read once: a second subscription
  * errors with {@linkcode PodmanError} instead of waiting on a spent stream.
  *
- * @param manager The manager whose service loads the archive.
+ * @param context The service that loads the archive, and how to make a model.
  * @param source A file path or `file:` URL, a `Uint8Array`, a `Blob` or a
  * `ReadableStream<Uint8Array>` holding a `docker-archive` or `oci-archive`.
  * @returns A cold Observable that, on subscribe, uploads the archive and emits each loaded
- * {@linkcode Image} in the order the server names them, then completes. A file that cannot
+ * model in the order the server names them, then completes. A file that cannot
  * be opened errors with {@linkcode PodmanError} naming the path before anything is sent; an
  * archive the server cannot read errors with {@linkcode APIError} carrying its message
  * (`payload does not match any of the supported image formats ...`).
@@ -220,18 +198,18 @@ function getImage(
  * console.log(images.map((image) => image.tags));
  * ```
  */
-export function loadImages(
-  manager: ImagesManager,
+export function loadImages<M>(
+  context: ImagesContext<M>,
   source: LoadSource,
   options?: OperationOptions,
-): Observable<Image> {
+): Observable<M> {
   const action = loadAction(source);
   const makeBody = bodyMaker(source, action);
-  return operation<Image>(action, options, async ({ emit, signal, alive }) => {
+  return operation<M>(action, options, async ({ emit, signal, alive }) => {
     const prepared = await makeBody(options?.timeout === undefined ? undefined : alive);
     let names: string[];
     try {
-      const response = await manager.client.request({
+      const response = await context.requester.request({
         method: "POST",
         path: "/images/load",
         headers: { "Content-Type": "application/x-tar" },
@@ -266,6 +244,6 @@ export function loadImages(
     } finally {
       await prepared.release();
     }
-    for (const name of names) emit(await getImage(manager, name, options, signal));
+    for (const name of names) emit(await inspectMade(context, name, signal, options));
   });
 }

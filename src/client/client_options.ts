@@ -1,0 +1,79 @@
+import { isSshUrl } from "./_endpoints.ts";
+import { parseSshUrl } from "../service/ssh_tunnel.ts";
+import type { Transport } from "../transport/transport.ts";
+
+/** Options for {@linkcode PodmanClient}. */
+export interface PodmanClientOptions {
+  /**
+   * Where the service listens: `unix:///abs/path.sock`, `tcp://host:port`, `http://host:port`,
+   * or `ssh://[user@]host[:port]/path/to/podman.sock` for a remote service reached through
+   * the system's OpenSSH client (see `identity`).
+   *
+   * When neither this nor `connection` is given, the client looks at `CONTAINER_HOST`
+   * (with `CONTAINER_SSHKEY`), `DOCKER_HOST`, the connection named by `CONTAINER_CONNECTION`,
+   * Podman's default connection, `$XDG_RUNTIME_DIR/podman/podman.sock` and
+   * `/run/podman/podman.sock`, in that order, and uses the first that answers.
+   * @default {undefined}
+   */
+  baseUrl?: string;
+  /**
+   * The name of a connection recorded by `podman system connection add`, read from
+   * `$XDG_CONFIG_HOME/containers/podman-connections.json` or from `containers.conf`
+   * (`[engine.service_destinations.NAME]`). Cannot be combined with `baseUrl`.
+   * @default {undefined}
+   */
+  connection?: string;
+  /**
+   * Private key for `ssh://` URLs (ssh's `-i`); overrides the connection's recorded
+   * identity. ssh's own keys and agent are used when neither is set.
+   * @default {undefined}
+   */
+  identity?: string;
+  /**
+   * Check the SSH host key against the known hosts (`StrictHostKeyChecking=yes`): an
+   * unknown or changed key fails the connection. `false` accepts any host key and records
+   * none, which lets anyone on the network path pose as the host: only for throwaway hosts.
+   * @default {true}
+   */
+  sshHostKeyChecking?: boolean;
+  /**
+   * A known_hosts file to check SSH host keys against, instead of `~/.ssh/known_hosts`.
+   * @default {undefined}
+   */
+  sshKnownHostsFile?: string;
+  /** A ready transport; takes precedence over `baseUrl`. The client closes it on `close()`. */
+  transport?: Transport;
+  /**
+   * The libpod API version to use in the `/v{version}/libpod/` prefix. Read from the server
+   * (`Libpod-API-Version`) on first use when left out.
+   */
+  apiVersion?: string;
+}
+
+/**
+ * Checks the options' types and combinations, and parses a given URL, so that a malformed one
+ * fails when the client is made, not on first use.
+ *
+ * @throws {TypeError} For a wrong type, a malformed URL, or `baseUrl` with `connection`.
+ */
+export function validateClientOptions(options: PodmanClientOptions): void {
+  for (const key of ["baseUrl", "connection", "identity", "sshKnownHostsFile"] as const) {
+    if (options[key] !== undefined && typeof options[key] !== "string") {
+      throw new TypeError(`Cannot create PodmanClient: ${key} must be a string`);
+    }
+  }
+  if (
+    options.sshHostKeyChecking !== undefined && typeof options.sshHostKeyChecking !== "boolean"
+  ) {
+    throw new TypeError("Cannot create PodmanClient: sshHostKeyChecking must be a boolean");
+  }
+  if (options.baseUrl !== undefined && options.connection !== undefined) {
+    throw new TypeError("Cannot create PodmanClient: give either baseUrl or connection");
+  }
+  if (options.connection === "") {
+    throw new TypeError("Cannot create PodmanClient: connection must not be empty");
+  }
+  if (options.baseUrl !== undefined && !options.transport && isSshUrl(options.baseUrl)) {
+    parseSshUrl(options.baseUrl);
+  }
+}

@@ -1,0 +1,109 @@
+import type { OperationOptions } from "../../../client/operation.ts";
+
+/** Limits for the containers a build runs (`RUN` steps). */
+export interface ContainerLimits {
+  /** Memory limit in bytes. */
+  memory?: number;
+  /** Memory plus swap in bytes; -1 for unlimited swap. */
+  memswap?: number;
+  /** CPU shares (relative weight). */
+  cpushares?: number;
+  /** CPUs to run on, e.g. `0-3` or `0,1`. */
+  cpusetcpus?: string;
+  /** CFS period in microseconds. */
+  cpuperiod?: number;
+  /** CFS quota in microseconds. */
+  cpuquota?: number;
+}
+
+/** Options for {@linkcode ImagesManager.build}. Give `path`, `fileobj` or `customContext`. */
+export interface BuildOptions extends OperationOptions {
+  /**
+   * Directory of the build context; packed as a tar and streamed from disk as it uploads.
+   * `.containerignore` (else `.dockerignore`) applies with Docker's semantics; the Dockerfile
+   * and the ignore file are always sent. Symlinks are sent as links; sockets, FIFOs and
+   * devices are left out.
+   */
+  path?: string;
+  /**
+   * The Dockerfile itself (text, bytes or stream), when there is no context directory: the
+   * context is a tar holding just this file. A stream is read whole first (the tar header
+   * needs its size); a stream can be used by one subscription only.
+   */
+  fileobj?: string | Uint8Array | ReadableStream<Uint8Array>;
+  /**
+   * A ready tar (optionally gzip) context, sent as it is; `dockerfile` must name the file
+   * inside it. A stream can be used by one subscription only.
+   */
+  customContext?: ReadableStream<Uint8Array> | Uint8Array;
+  /**
+   * Dockerfile path. With `path`: relative to the context, or absolute, even outside it (then
+   * it is sent under a private name, and kept out of `COPY`). Left out, `Containerfile` or else
+   * `Dockerfile` in the context is used. With `fileobj`: the file's name in the context.
+   * @default {"Containerfile" or "Dockerfile"}
+   */
+  dockerfile?: string;
+  /** Name(s) for the built image. */
+  tag?: string | string[];
+  /** Only the image id in the log. */
+  quiet?: boolean;
+  /** Do not use the layer cache. */
+  nocache?: boolean;
+  /**
+   * Remove intermediate containers after a successful build.
+   * @default {true}
+   */
+  rm?: boolean;
+  /** Always remove intermediate containers. */
+  forcerm?: boolean;
+  /** Pull the base image even when present (sent as `pullpolicy=always`, which libpod reads). */
+  pull?: boolean;
+  /**
+   * When to pull base images; overrides `pull`.
+   * @default {"missing"}
+   */
+  pullPolicy?: "always" | "missing" | "newer" | "never";
+  /** Build arguments. */
+  buildargs?: Record<string, string>;
+  /** Limits for the build's containers. */
+  containerLimits?: ContainerLimits;
+  /** Size of /dev/shm in bytes. */
+  shmsize?: number;
+  /** Labels to set on the image. */
+  labels?: Record<string, string>;
+  /** Images to use as cache sources (Podman before 4.4 takes only one). */
+  cacheFrom?: string[];
+  /** Target stage of a multi-stage build. */
+  target?: string;
+  /**
+   * Network of `RUN` steps: `host`, `none`, `bridge`/`private`, a network name, or a libpod
+   * policy name (`NetworkDefault`, `NetworkDisabled`, `NetworkEnabled`).
+   */
+  networkMode?: string;
+  /** Squash the new layers into one. */
+  squash?: boolean;
+  /** Extra `/etc/hosts` entries: host name to IP address, or `host:ip` strings. */
+  extraHosts?: Record<string, string> | string[];
+  /** Platform `os/arch[/variant]`. */
+  platform?: string;
+  /** Isolation: `chroot`, `oci` or `rootless`. */
+  isolation?: string;
+  /** Pass the proxy environment variables to `RUN` steps. */
+  httpProxy?: boolean;
+  /**
+   * Cache intermediate layers.
+   * @default {true}
+   */
+  layers?: boolean;
+  /** Output destination (`type=local,dest=...`). */
+  output?: string;
+  /**
+   * Image format: the OCI or Docker manifest media type.
+   * @default {"application/vnd.oci.image.manifest.v1+json"}
+   */
+  outputformat?: string;
+  /** Build secrets, `id=name,src=path` (paths relative to the context). */
+  secrets?: string[];
+  /** `gzip` compresses the context (or `customContext`) on the fly; the server detects it. */
+  encoding?: "gzip";
+}

@@ -1,0 +1,38 @@
+import type { Observable } from "rxjs";
+import type { OperationOptions } from "../../client/operation.ts";
+import { requestJson, segment } from "../../client/request_json.ts";
+import { requireName } from "../params/reference.ts";
+import type { ImagesContext } from "./images_context.ts";
+import type { ImageAttrs } from "./reports.ts";
+
+/**
+ * `GET /libpod/images/{name}/json`: an image's attributes by name or id.
+ *
+ * @returns A cold Observable of the model; errors with `ImageNotFound` when there is none by
+ * that name.
+ * @throws {TypeError} When the name is empty.
+ */
+export function getImage<M>(
+  context: ImagesContext<M>,
+  name: string,
+  options?: OperationOptions,
+): Observable<M> {
+  const action = `Cannot get image "${name}"`;
+  requireName(name, action);
+  return inspectImage(context, name, action, options);
+}
+
+/** The inspect request behind `get` and `Image.reload`, with the caller's action in errors. */
+export function inspectImage<M>(
+  context: ImagesContext<M>,
+  name: string,
+  action: string,
+  options?: OperationOptions,
+): Observable<M> {
+  return requestJson(
+    context.requester,
+    { path: `/images/${segment(name)}/json`, action, notFound: "image" },
+    options,
+    (body) => context.toImage(body as ImageAttrs),
+  );
+}

@@ -1,0 +1,28 @@
+import type { Observable } from "rxjs";
+import type { OperationOptions } from "../../client/operation.ts";
+import type { Requester } from "../../client/requester.ts";
+import { requestJson, segment } from "../../client/request_json.ts";
+import type { ImageRef } from "./images_context.ts";
+import type { HistoryEntry } from "./reports.ts";
+
+/**
+ * `GET /libpod/images/{id}/history`: an image's layer history.
+ *
+ * @returns A cold Observable of the history, newest layer first.
+ */
+export function imageHistory(
+  requester: Requester,
+  image: ImageRef,
+  options?: OperationOptions,
+): Observable<HistoryEntry[]> {
+  return requestJson(
+    requester,
+    {
+      path: `/images/${segment(image.id)}/history`,
+      action: `Cannot read the history of image "${image.shortId}"`,
+      notFound: "image",
+    },
+    options,
+    (body) => (body ?? []) as HistoryEntry[],
+  );
+}

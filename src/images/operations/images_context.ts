@@ -1,0 +1,25 @@
+import type { Requester } from "../../client/requester.ts";
+import type { ImageAttrs } from "./reports.ts";
+
+/**
+ * What the image operations need of the layers around them: a way to send requests, and a
+ * way to make the model of an image from its attributes. Operations are generic over that
+ * model (`M`), so they never reach up to the manager or the model's class; the manager binds
+ * them with `Image`.
+ */
+export interface ImagesContext<M> {
+  /** Sends the requests. */
+  readonly requester: Requester;
+  /** Makes the model of an image from its inspect or list attributes. */
+  readonly toImage: (attrs: ImageAttrs) => M;
+}
+
+/** What an operation on one image needs to know of it (an `Image` is one). */
+export interface ImageRef {
+  /** The full id. */
+  readonly id: string;
+  /** The short id, for messages. */
+  readonly shortId: string;
+  /** Its tags. */
+  readonly tags: readonly string[];
+}

@@ -1,0 +1,45 @@
+import type { Observable } from "rxjs";
+import type { OperationOptions } from "../../client/operation.ts";
+import { requestJson } from "../../client/request_json.ts";
+import { encodeFilters, type Filters } from "../params/filters.ts";
+import type { ImagesContext } from "./images_context.ts";
+import type { ImageAttrs } from "./reports.ts";
+
+/** Options for {@linkcode ImagesManager.list}. */
+export interface ListOptions extends OperationOptions {
+  /** Only images whose name matches (sent as the `reference` filter, overriding one in `filters`). */
+  name?: string;
+  /**
+   * Include intermediate images.
+   * @default {false}
+   */
+  all?: boolean;
+  /** `dangling`, `label`, `reference`, `before`, `since`, `until`, `id`, `intermediate`, ... */
+  filters?: Filters;
+}
+
+/**
+ * `GET /libpod/images/json`: the local images.
+ *
+ * @returns A cold Observable of one array of models.
+ * @throws {TypeError} When `filters` is not an object of filter values.
+ */
+export function listImages<M>(
+  context: ImagesContext<M>,
+  options: ListOptions = {},
+): Observable<M[]> {
+  // Encoding first rejects filters that are not an object, before the spread hides it.
+  encodeFilters(options.filters);
+  const filters: Record<string, Filters[string]> = { ...options.filters };
+  if (options.name) filters.reference = options.name;
+  return requestJson(
+    context.requester,
+    {
+      path: "/images/json",
+      query: { all: options.all, filters: encodeFilters(filters) },
+      action: "Cannot list images",
+    },
+    options,
+    (body) => ((body ?? []) as ImageAttrs[]).map(context.toImage),
+  );
+}

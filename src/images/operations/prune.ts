@@ -1,0 +1,70 @@
+import type { Observable } from "rxjs";
+import type { OperationOptions } from "../../client/operation.ts";
+import type { Requester } from "../../client/requester.ts";
+import { requestJson } from "../../client/request_json.ts";
+import { APIError } from "../../errors.ts";
+import { encodeFilters, type Filters } from "../params/filters.ts";
+import type { PruneReport } from "./reports.ts";
+
+/** Options for {@linkcode ImagesManager.prune}. */
+export interface PruneOptions extends OperationOptions {
+  /**
+   * Remove every image no container uses, not only dangling ones.
+   * @default {false}
+   */
+  all?: boolean;
+  /**
+   * Also remove images used only by external containers (e.g. buildah's).
+   * @default {false}
+   */
+  external?: boolean;
+  /** `dangling`, `label`, `label!`, `until` (e.g. `"24h"` or a timestamp). */
+  filters?: Filters;
+}
+
+/**
+ * `POST /libpod/images/prune`: removes unused images, dangling ones or every unused one.
+ *
+ * @returns A cold Observable of the ids removed and the bytes reclaimed. When the server
+ * could not remove some images it errors with one `APIError` naming them all.
+ * @throws {TypeError} When `filters` is not an object of filter values.
+ */
+export function pruneImages(
+  requester: Requester,
+  options: PruneOptions = {},
+): Observable<PruneReport> {
+  const action = "Cannot prune images";
+  const path = "/images/prune";
+  return requestJson(
+    requester,
+    {
+      method: "POST",
+      path,
+      query: {
+        all: options.all,
+        external: options.external,
+        filters: encodeFilters(options.filters),
+      },
+      action,
+    },
+    options,
+    (body) => pruneReport(body, action, path),
+  );
+}
+
+function pruneReport(body: unknown, action: string, path: string): PruneReport {
+  const entries = (body ?? []) as { Id: string; Size?: number; Err?: string | null }[];
+  const failures = entries.filter((entry) => entry.Err);
+  if (failures.length > 0) {
+    throw new APIError(action, {
+      status: 200,
+      method: "POST",
+      path,
+      explanation: failures.map((entry) => `${entry.Id}: ${entry.Err}`).join("; "),
+    });
+  }
+  return {
+    imagesDeleted: entries.map((entry) => entry.Id),
+    spaceReclaimed: entries.reduce((sum, entry) => sum + (entry.Size ?? 0), 0),
+  };
+}

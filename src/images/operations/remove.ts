@@ -1,0 +1,67 @@
+import type { Observable } from "rxjs";
+import type { OperationOptions } from "../../client/operation.ts";
+import type { Requester } from "../../client/requester.ts";
+import { requestJson, segment } from "../../client/request_json.ts";
+import { APIError } from "../../errors.ts";
+import { requireName } from "../params/reference.ts";
+import type { ImageRef } from "./images_context.ts";
+import type { RemoveReport } from "./reports.ts";
+
+/** Options for {@linkcode ImagesManager.remove}. */
+export interface RemoveOptions extends OperationOptions {
+  /**
+   * Remove the image even when containers use it (they are removed too).
+   * @default {false}
+   */
+  force?: boolean;
+  /**
+   * Accepted for podman-py compatibility and ignored: Podman always removes untagged parents.
+   * @default {false}
+   */
+  noprune?: boolean;
+}
+
+/**
+ * `DELETE /libpod/images/{name}`: removes an image, given as a model or a name or id.
+ *
+ * @returns A cold Observable of what was deleted and untagged. Errors with `ImageNotFound`
+ * (404) or `APIError` (409 when a container uses it and `force` is not set, or when the
+ * server's report lists errors).
+ * @throws {TypeError} When the name is empty.
+ */
+export function removeImage(
+  requester: Requester,
+  image: ImageRef | string,
+  options: RemoveOptions = {},
+): Observable<RemoveReport> {
+  const name = typeof image === "object" && image !== null ? image.id : image;
+  const action = `Cannot remove image "${name}"`;
+  requireName(name, action);
+  const path = `/images/${segment(name)}`;
+  return requestJson(
+    requester,
+    { method: "DELETE", path, query: { force: options.force }, action, notFound: "image" },
+    options,
+    (body) => {
+      const report = (body ?? {}) as {
+        Deleted?: string[] | null;
+        Untagged?: string[] | null;
+        Errors?: string[] | null;
+        ExitCode?: number;
+      };
+      if (report.Errors?.length) {
+        throw new APIError(action, {
+          status: 200,
+          method: "DELETE",
+          path,
+          explanation: report.Errors.join("; "),
+        });
+      }
+      return {
+        deleted: report.Deleted ?? [],
+        untagged: report.Untagged ?? [],
+        exitCode: report.ExitCode ?? 0,
+      };
+    },
+  );
+}

@@ -1,0 +1,56 @@
+import { catchError, type Observable, of } from "rxjs";
+import type { OperationOptions } from "../../client/operation.ts";
+import type { Requester } from "../../client/requester.ts";
+import { requestJson, segment } from "../../client/request_json.ts";
+import { APIError } from "../../errors.ts";
+import { parseReference, validateTag } from "../params/reference.ts";
+import type { ImageRef } from "./images_context.ts";
+
+/** Options for {@linkcode Image.tag}. */
+export interface TagOptions extends OperationOptions {
+  /**
+   * When true, a refused tag (status up to 500) emits `false` instead of erroring, as
+   * podman-py's `force` does.
+   * @default {false}
+   */
+  force?: boolean;
+}
+
+/**
+ * `POST /libpod/images/{id}/tag`: adds the name `repository:tag` to an image.
+ *
+ * @returns A cold Observable that emits `true` once tagged (`false` when refused with `force`).
+ * @throws {TypeError} When the repository carries a tag or digest, or the tag is malformed.
+ */
+export function tagImage(
+  requester: Requester,
+  image: ImageRef,
+  repository: string,
+  tag: string | undefined,
+  options: TagOptions = {},
+): Observable<boolean> {
+  const action = `Cannot tag image "${image.shortId}" as "${repository}:${tag ?? "latest"}"`;
+  const parsed = parseReference(repository);
+  if (parsed.tag !== undefined || parsed.digest !== undefined) {
+    throw new TypeError(`${action}: the repository must not carry a tag or digest`);
+  }
+  if (tag !== undefined) validateTag(tag, action);
+  const tagged = requestJson(
+    requester,
+    {
+      method: "POST",
+      path: `/images/${segment(image.id)}/tag`,
+      query: { repo: repository, tag },
+      action,
+      notFound: "image",
+    },
+    options,
+    () => true,
+  );
+  return options.force ? tagged.pipe(catchError(refusedAsFalse)) : tagged;
+}
+
+function refusedAsFalse(error: unknown): Observable<boolean> {
+  if (error instanceof APIError && error.status <= 500) return of(false);
+  throw error;
+}

@@ -1,0 +1,37 @@
+import type { Observable } from "rxjs";
+import type { OperationOptions } from "../../client/operation.ts";
+import type { Requester } from "../../client/requester.ts";
+import { requestJson, segment } from "../../client/request_json.ts";
+import { parseReference, validateTag } from "../params/reference.ts";
+import type { ImageRef } from "./images_context.ts";
+
+/**
+ * `POST /libpod/images/{id}/untag`: removes the name `repository:tag` from an image, or every
+ * name when both are left out.
+ *
+ * @returns A cold Observable that emits `true` once untagged.
+ * @throws {TypeError} When the repository or tag is malformed.
+ */
+export function untagImage(
+  requester: Requester,
+  image: ImageRef,
+  repository?: string,
+  tag?: string,
+  options?: OperationOptions,
+): Observable<boolean> {
+  const name = repository === undefined ? "every tag" : `"${repository}:${tag ?? "latest"}"`;
+  if (repository !== undefined) parseReference(repository);
+  if (tag !== undefined) validateTag(tag, `Cannot untag ${name}`);
+  return requestJson(
+    requester,
+    {
+      method: "POST",
+      path: `/images/${segment(image.id)}/untag`,
+      query: { repo: repository, tag: repository === undefined ? undefined : tag ?? "latest" },
+      action: `Cannot remove ${name} from image "${image.shortId}"`,
+      notFound: "image",
+    },
+    options,
+    () => true,
+  );
+}

@@ -1,0 +1,96 @@
+// Every Observable method has its await twin, on every object that has Observable methods:
+// the type check pins it at compile time (`TwinsOf`); this pins it at run time, where a twin
+// that exists only in a type would not show.
+import assert from "node:assert/strict";
+import { isObservable } from "rxjs";
+import { PodmanClient, RegistryData } from "../../mod.ts";
+import { testBed } from "../bed/env.ts";
+import { importImage, uniqueName } from "../images/_fixtures.ts";
+
+const bed = testBed();
+
+/** Names of the methods on an object's prototype chain (below Object), without the constructor. */
+function methodNames(object: object): string[] {
+  const names = new Set<string>();
+  for (
+    let proto = Object.getPrototypeOf(object);
+    proto && proto !== Object.prototype;
+    proto = Object.getPrototypeOf(proto)
+  ) {
+    for (const [name, descriptor] of Object.entries(Object.getOwnPropertyDescriptors(proto))) {
+      if (name !== "constructor" && typeof descriptor.value === "function") names.add(name);
+    }
+  }
+  return [...names].sort();
+}
+
+/**
+ * The methods whose call gives an Observable (not subscribed, so nothing is sent). Probe a
+ * throwaway object: its other methods run too (`close()` among them).
+ */
+function observableMethods(probe: object, args: Record<string, unknown[]>): string[] {
+  return methodNames(probe).filter((name) => {
+    const method = (probe as Record<string, (...a: unknown[]) => unknown>)[name]!;
+    try {
+      const result = method.apply(probe, args[name] ?? ["x"]);
+      if (result instanceof Promise) result.catch(() => undefined);
+      return isObservable(result);
+    } catch {
+      return false;
+    }
+  }).sort();
+}
+
+function twinNames(twins: object): string[] {
+  const own = Object.keys(twins);
+  return (own.length > 0 ? own : methodNames(twins)).sort();
+}
+
+Deno.test("every Observable method of the client, the manager, Image and RegistryData has an await twin", async () => {
+  await using podman = new PodmanClient({ baseUrl: `unix://${bed.socketPath}` });
+  const name = `localhost/${uniqueName("podrx-twins")}:1`;
+  await importImage(name);
+  try {
+    const image = await podman.images.promises.get(name);
+    const probe = new PodmanClient({ baseUrl: `unix://${bed.socketPath}` });
+    const dataOf = (client: PodmanClient) =>
+      new RegistryData(name, { source: "local", attrs: image.attrs }, {
+        requester: client,
+        toImage: (attrs) => client.images.prepareModel(attrs),
+      });
+    const args = {
+      build: [{ path: "." }],
+      load: [new Uint8Array(1)],
+      saveToFile: ["x.tar"],
+      // The client's promise methods take a signal, not a name.
+      request: [{ path: "/_ping", action: "probe" }],
+      apiVersion: [],
+      apiMajorVersion: [],
+      close: [],
+    };
+    const cases: [string, object, object][] = [
+      ["ImagesManager", probe.images, podman.images.promises],
+      ["Image", probe.images.prepareModel(image.attrs), image.promises],
+      ["RegistryData", dataOf(probe), dataOf(podman).promises],
+      // Last: probing the client calls its close() too.
+      ["PodmanClient", probe, podman.promises],
+    ];
+    for (const [what, object, twins] of cases) {
+      const observables = observableMethods(object, args);
+      assert.ok(observables.length > 0, what);
+      assert.deepEqual(twinNames(twins), observables, what);
+    }
+    await probe.close();
+    // The twins really await: each resolves with what its Observable emits last.
+    assert.equal(await podman.promises.ping(), true);
+    assert.equal((await image.promises.reload()).id, image.id);
+    assert.equal(await image.promises.tag(`localhost/${uniqueName("podrx-twins")}`, "2"), true);
+    assert.equal((await image.promises.history()).length > 0, true);
+    const archive = await image.promises.save();
+    assert.deepEqual((await podman.images.promises.load(archive)).map((each) => each.id), [
+      image.id,
+    ]);
+  } finally {
+    await podman.images.promises.remove(name, { force: true }).catch(() => undefined);
+  }
+});

@@ -1,0 +1,53 @@
+// The one rule for each thing several operations take: an API version, a platform, a tag
+// given beside a reference.
+import assert from "node:assert/strict";
+import { apiAtLeast, parseApiVersion } from "../../src/client/api_version.ts";
+import { parsePlatform } from "../../src/images/params/platform.ts";
+import { withTag } from "../../src/images/params/reference.ts";
+
+Deno.test("parseApiVersion() and apiAtLeast() read major.minor, missing parts as 0", () => {
+  assert.deepEqual(parseApiVersion("5.4.2"), { major: 5, minor: 4 });
+  assert.deepEqual(parseApiVersion("4"), { major: 4, minor: 0 });
+  assert.deepEqual(parseApiVersion("x.y"), { major: 0, minor: 0 });
+  assert.equal(apiAtLeast("5.3.0", 5, 3), true);
+  assert.equal(apiAtLeast("5.2.9", 5, 3), false);
+  assert.equal(apiAtLeast("6.0.0", 5, 3), true);
+  assert.equal(apiAtLeast("4.3.1", 5), false);
+  assert.equal(apiAtLeast("4.4.0", 4, 4), true);
+});
+
+Deno.test("parsePlatform() takes os/arch[/variant] or an object, one rule for every caller", () => {
+  assert.deepEqual(parsePlatform("linux/arm64", "x"), { os: "linux", architecture: "arm64" });
+  assert.deepEqual(parsePlatform("linux/arm/v7", "x"), {
+    os: "linux",
+    architecture: "arm",
+    variant: "v7",
+  });
+  assert.deepEqual(parsePlatform({ os: "linux", architecture: "amd64" }, "x"), {
+    os: "linux",
+    architecture: "amd64",
+  });
+  for (const bad of ["linux", "linux//v7", "a/b/c/d", "", "/amd64"]) {
+    assert.throws(() => parsePlatform(bad, "Cannot pull"), {
+      name: "TypeError",
+      message: `Cannot pull: platform "${bad}" is not os/arch[/variant]`,
+    });
+  }
+  assert.throws(() => parsePlatform({ os: "linux" } as never, "Cannot pull"), TypeError);
+});
+
+Deno.test("withTag() appends a checked tag and refuses a second one", () => {
+  assert.deepEqual(withTag("127.0.0.1:5000/a/b", "1", "x"), {
+    registry: "127.0.0.1:5000",
+    path: "a/b",
+    tag: "1",
+  });
+  assert.deepEqual(withTag("busybox:2", undefined, "x"), { path: "busybox", tag: "2" });
+  assert.throws(() => withTag("busybox:1", "2", "Cannot pull"), {
+    message: 'Cannot pull: the reference already names a tag; do not pass tag "2" too',
+  });
+  assert.throws(() => withTag("busybox@sha256:" + "a".repeat(64), "2", "Cannot push"), {
+    message: 'Cannot push: the reference already names a digest; do not pass tag "2" too',
+  });
+  assert.throws(() => withTag("busybox", "bad tag", "Cannot push"), TypeError);
+});
