@@ -1,4 +1,5 @@
-// The only module that opens HTTP connections: everything else goes through a `Transport`.
+// With `service/_ping.ts` (below the client, so it cannot use a transport), the only module
+// that opens HTTP connections: everything else goes through a `Transport`.
 import type { Transport } from "./transport.ts";
 
 /**
