@@ -6,17 +6,10 @@
  * @module
  */
 
-import { unixSocketTransport } from "../transport/deno_transport.ts";
 import { PodmanError } from "../errors.ts";
-import { guardProcess } from "./_exit_guard.ts";
-import {
-  errorMessage,
-  type LoggedProcess,
-  removeDir,
-  removeDirSync,
-  spawnLogged,
-  waitUntilReady,
-} from "./_process.ts";
+import { startDaemon } from "./_daemon.ts";
+import { errorMessage } from "./_error_message.ts";
+import { pingSocket } from "./_ping.ts";
 
 /** Options for {@linkcode spawnService} and `PodmanClient.spawn()`. */
 export interface SpawnServiceOptions {
@@ -204,115 +197,42 @@ export function validateSpawnOptions(options: SpawnServiceOptions): void {
 export async function spawnService(options: SpawnServiceOptions = {}): Promise<SpawnedService> {
   validateSpawnOptions(options);
   const podmanPath = options.podmanPath ?? "podman";
-  let dir: string;
-  try {
-    // A short name leaves room under Podman's runroot limit.
-    dir = await Deno.makeTempDir({ prefix: "podrx-svc-" });
-  } catch (error) {
-    throw new PodmanError(`${ACTION}: cannot create its directory: ${errorMessage(error)}`, {
-      cause: error,
-    });
-  }
-  const socketPath = `${dir}/podman.sock`;
-  const logPath = `${dir}/service.log`;
-  const isPrivate = options.storage === "private";
-  const root = isPrivate ? `${dir}/root` : options.root;
-  const runroot = isPrivate ? `${dir}/runroot` : options.runroot;
-
-  let daemon: LoggedProcess | undefined;
-  let release = (): void => {};
-  try {
-    if (new TextEncoder().encode(socketPath).length > MAX_SOCKET_PATH) {
-      throw new PodmanError(
-        `${ACTION}: the socket path ${socketPath} is longer than a unix socket allows ` +
-          "(set TMPDIR to a shorter directory)",
-      );
-    }
-    if (isPrivate && runroot!.length > MAX_RUNROOT) {
-      throw new PodmanError(
-        `${ACTION}: the private runroot ${runroot} is longer than the ${MAX_RUNROOT} ` +
-          "characters Podman allows (set TMPDIR to a shorter directory)",
-      );
-    }
-    const args = [
-      ...(root === undefined ? [] : ["--root", root]),
-      ...(runroot === undefined ? [] : ["--runroot", runroot]),
-      ...(options.storageDriver === undefined ? [] : ["--storage-driver", options.storageDriver]),
-      "--log-level",
-      options.logLevel ?? "warn",
-      "system",
-      "service",
-      "--time",
-      "0",
-      `unix://${socketPath}`,
-    ];
-    const env = { ...options.env };
-    if (options.registriesConf !== undefined) {
-      env.CONTAINERS_REGISTRIES_CONF = options.registriesConf;
-    }
-    daemon = await startPodman(podmanPath, args, logPath, env);
-    const started = daemon;
-    const stopTimeout = options.stopTimeout ?? 5_000;
-    // Guarded from the first moment: an interrupt during the start cleans up too.
-    release = guardProcess({
-      stop: () => started.stop(stopTimeout).then(() => removeDir(dir)),
-      stopSync() {
-        started.stopSync(Math.min(stopTimeout, 3_000));
-        removeDirSync(dir);
-      },
-    }, { handleSignals: options.handleSignals ?? true });
-
-    const startTimeout = options.startTimeout ?? 20_000;
-    const readiness = await waitUntilReady(daemon, () => pingOk(socketPath), {
-      timeoutMs: startTimeout,
-      signal: options.signal,
-    });
-    if (readiness !== "ready") {
-      const why = readiness === "exited"
-        ? `it exited with code ${(await daemon.status).code}`
-        : `it did not answer /_ping within ${startTimeout / 1000} s`;
-      // Stopped (or, when it exited, just drained) so that its last words are in the log.
-      await daemon.stop(options.stopTimeout ?? 5_000);
-      throw new PodmanError(`${ACTION}: ${why}\n--- service log ---\n${await daemon.tail()}`);
-    }
-  } catch (error) {
-    await daemon?.stop(options.stopTimeout ?? 5_000);
-    await removeDir(dir).catch(() => undefined);
-    release();
-    throw error;
-  }
-
-  const running = daemon;
+  const startTimeout = options.startTimeout ?? 20_000;
   const stopTimeout = options.stopTimeout ?? 5_000;
-  let stopping: Promise<void> | undefined;
-  function stop(): Promise<void> {
-    stopping ??= (async () => {
-      try {
-        await running.stop(stopTimeout);
-        await removeDir(dir);
-      } catch (error) {
-        throw new PodmanError(`Cannot stop the Podman service: ${errorMessage(error)}`, {
-          cause: error,
-        });
-      } finally {
-        release();
+  const daemon = await startDaemon({
+    // A short name leaves room under Podman's runroot limit.
+    dirPrefix: "podrx-svc-",
+    dirFailure: "cannot create its directory",
+    command(dir) {
+      const files = serviceFiles(dir, options);
+      const env = { ...options.env };
+      if (options.registriesConf !== undefined) {
+        env.CONTAINERS_REGISTRIES_CONF = options.registriesConf;
       }
-    })();
-    return stopping;
-  }
-  // The guard must go through the same stop, so that close() after a signal waits for it.
-  release();
-  release = guardProcess({
-    stop,
-    stopSync() {
-      running.stopSync(Math.min(stopTimeout, 3_000));
-      removeDirSync(dir);
+      return { program: podmanPath, args: podmanArgs(files, options), logPath: files.logPath, env };
     },
-  }, { handleSignals: options.handleSignals ?? true });
+    missingProgram: podmanPath.includes("/")
+      ? `no executable at ${podmanPath}`
+      : `no \`${podmanPath}\` executable found on PATH (install podman)`,
+    fail: (why, cause) => new PodmanError(`${ACTION}: ${why}`, { cause }),
+    isReady: (dir) => pingSocket(serviceFiles(dir, options).socketPath, { timeoutMs: 2_000 }),
+    async notReady(outcome, process) {
+      const why = outcome === "exited"
+        ? `it exited with code ${(await process.status).code}`
+        : `it did not answer /_ping within ${startTimeout / 1000} s`;
+      return new PodmanError(`${ACTION}: ${why}\n--- service log ---\n${await process.tail()}`);
+    },
+    startTimeoutMs: startTimeout,
+    stopGraceMs: stopTimeout,
+    stopSyncGraceMs: Math.min(stopTimeout, 3_000),
+    handleSignals: options.handleSignals ?? true,
+    signal: options.signal,
+  });
 
+  const { socketPath, logPath, root, runroot } = serviceFiles(daemon.dir, options);
   return {
-    pid: running.pid,
-    dir,
+    pid: daemon.process.pid,
+    dir: daemon.dir,
     socketPath,
     baseUrl: `unix://${socketPath}`,
     logPath,
@@ -320,47 +240,57 @@ export async function spawnService(options: SpawnServiceOptions = {}): Promise<S
     runroot,
     storageDriver: options.storageDriver,
     registriesConf: options.registriesConf,
-    exited: () => running.exited(),
-    stop,
+    exited: () => daemon.process.exited(),
+    stop: () =>
+      daemon.stop().catch((error) => {
+        throw new PodmanError(`Cannot stop the Podman service: ${errorMessage(error)}`, {
+          cause: error,
+        });
+      }),
   };
 }
 
-async function startPodman(
-  podmanPath: string,
-  args: string[],
-  logPath: string,
-  env: Record<string, string>,
-): Promise<LoggedProcess> {
-  try {
-    return await spawnLogged(podmanPath, args, { logPath, env });
-  } catch (error) {
-    const cause = error instanceof Error ? error.cause : undefined;
-    if (cause instanceof Deno.errors.NotFound) {
-      const where = podmanPath.includes("/")
-        ? `no executable at ${podmanPath}`
-        : `no \`${podmanPath}\` executable found on PATH (install podman)`;
-      throw new PodmanError(`${ACTION}: ${where}`, { cause });
-    }
-    throw new PodmanError(`${ACTION}: ${errorMessage(cause ?? error)}`, { cause: cause ?? error });
-  }
+interface ServiceFiles {
+  socketPath: string;
+  logPath: string;
+  root: string | undefined;
+  runroot: string | undefined;
 }
 
-async function pingOk(socketPath: string): Promise<boolean> {
-  const transport = unixSocketTransport(socketPath);
-  // A timer of our own rather than AbortSignal.timeout(), whose timer outlives the probe.
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), 2_000);
-  try {
-    const response = await transport.fetch(`${transport.origin}/_ping`, {
-      signal: controller.signal,
-    });
-    await response.body?.cancel();
-    return response.status === 200;
-  } catch {
-    // Until the service has created the socket the connection fails; that means "not yet".
-    return false;
-  } finally {
-    clearTimeout(timer);
-    transport.close();
+function serviceFiles(dir: string, options: SpawnServiceOptions): ServiceFiles {
+  const isPrivate = options.storage === "private";
+  return {
+    socketPath: `${dir}/podman.sock`,
+    logPath: `${dir}/service.log`,
+    root: isPrivate ? `${dir}/root` : options.root,
+    runroot: isPrivate ? `${dir}/runroot` : options.runroot,
+  };
+}
+
+function podmanArgs(files: ServiceFiles, options: SpawnServiceOptions): string[] {
+  const { socketPath, root, runroot } = files;
+  if (new TextEncoder().encode(socketPath).length > MAX_SOCKET_PATH) {
+    throw new PodmanError(
+      `${ACTION}: the socket path ${socketPath} is longer than a unix socket allows ` +
+        "(set TMPDIR to a shorter directory)",
+    );
   }
+  if (options.storage === "private" && runroot!.length > MAX_RUNROOT) {
+    throw new PodmanError(
+      `${ACTION}: the private runroot ${runroot} is longer than the ${MAX_RUNROOT} ` +
+        "characters Podman allows (set TMPDIR to a shorter directory)",
+    );
+  }
+  return [
+    ...(root === undefined ? [] : ["--root", root]),
+    ...(runroot === undefined ? [] : ["--runroot", runroot]),
+    ...(options.storageDriver === undefined ? [] : ["--storage-driver", options.storageDriver]),
+    "--log-level",
+    options.logLevel ?? "warn",
+    "system",
+    "service",
+    "--time",
+    "0",
+    `unix://${socketPath}`,
+  ];
 }

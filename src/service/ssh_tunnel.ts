@@ -6,17 +6,11 @@
  * @module
  */
 
-import { unixSocketTransport } from "../transport/deno_transport.ts";
 import { PodmanError } from "../errors.ts";
-import { guardProcess } from "./_exit_guard.ts";
-import {
-  delay,
-  errorMessage,
-  type LoggedProcess,
-  removeDir,
-  removeDirSync,
-  spawnLogged,
-} from "./_process.ts";
+import { startDaemon } from "./_daemon.ts";
+import { errorMessage } from "./_error_message.ts";
+import type { LoggedProcess } from "./_logged_process.ts";
+import { pingSocket } from "./_ping.ts";
 
 /** Where an `ssh://` base URL points; see {@linkcode parseSshUrl}. */
 export interface SshDestination {
@@ -177,75 +171,55 @@ export async function openSshTunnel(
       throw fail(`cannot read the identity ${options.identity}: ${errorMessage(error)}`, error);
     }
   }
-  let dir: string;
-  try {
-    dir = await Deno.makeTempDir({ prefix: "podrx-ssh-" });
-  } catch (error) {
-    throw fail(`cannot create a directory for the tunnel: ${errorMessage(error)}`, error);
-  }
-  const localSocketPath = `${dir}/podman.sock`;
+  const timeoutMs = options.timeout ?? 20_000;
   const sshPath = options.sshPath ?? "ssh";
-  let ssh: LoggedProcess | undefined;
-  let release = (): void => {};
-  try {
-    try {
-      ssh = await spawnLogged(sshPath, sshArgs(destination, localSocketPath, options), {
-        logPath: `${dir}/ssh.log`,
-      });
-    } catch (error) {
-      const cause = error instanceof Error ? error.cause : undefined;
-      throw fail(
-        cause instanceof Deno.errors.NotFound
-          ? `no \`${sshPath}\` executable found (install the OpenSSH client)`
-          : errorMessage(cause ?? error),
-        cause ?? error,
-      );
-    }
-    const started = ssh;
-    release = guardProcess({
-      stop: () => started.stop(2_000).then(() => removeDir(dir)),
-      stopSync() {
-        started.stopSync(1_000);
-        removeDirSync(dir);
-      },
-    }, { handleSignals: options.handleSignals ?? true });
-    await waitForTunnel(
-      ssh,
-      localSocketPath,
-      destination.socketPath,
-      options.timeout ?? 20_000,
-      options.signal,
-      fail,
-    );
-  } catch (error) {
-    await ssh?.stop(2_000);
-    await removeDir(dir).catch(() => undefined);
-    release();
-    throw error;
-  }
-
-  const running = ssh;
-  let closing: Promise<void> | undefined;
-  function close(): Promise<void> {
-    closing ??= (async () => {
-      try {
-        await running.stop(2_000);
-        await removeDir(dir);
-      } finally {
-        release();
+  const daemon = await startDaemon({
+    dirPrefix: "podrx-ssh-",
+    dirFailure: "cannot create a directory for the tunnel",
+    command: (dir) => ({
+      program: sshPath,
+      args: sshArgs(destination, localSocketIn(dir), options),
+      logPath: `${dir}/ssh.log`,
+    }),
+    missingProgram: `no \`${sshPath}\` executable found (install the OpenSSH client)`,
+    fail,
+    async isReady(dir, ssh) {
+      const localSocketPath = localSocketIn(dir);
+      if (!(await exists(localSocketPath))) return false;
+      if (await pingSocket(localSocketPath, { timeoutMs: 5_000, signal: options.signal })) {
+        return true;
       }
-    })();
-    return closing;
-  }
-  release();
-  release = guardProcess({
-    stop: close,
-    stopSync() {
-      running.stopSync(1_000);
-      removeDirSync(dir);
+      // ssh accepted the local connection but could not open the remote socket.
+      const output = await sshOutput(ssh);
+      if (/open failed|connect failed/.test(output)) {
+        throw fail(
+          `the remote socket ${destination.socketPath} cannot be opened (is the Podman service ` +
+            `running there, and may this user open it?): ${output}`,
+        );
+      }
+      return false;
     },
-  }, { handleSignals: options.handleSignals ?? true });
-  return { localSocketPath, pid: running.pid, exited: () => running.exited(), close };
+    async notReady(outcome, ssh) {
+      return outcome === "exited"
+        ? fail(`ssh exited with code ${(await ssh.status).code}: ${await sshOutput(ssh)}`)
+        : fail(`no answer to /_ping within ${timeoutMs / 1000} s: ${await sshOutput(ssh)}`);
+    },
+    startTimeoutMs: timeoutMs,
+    stopGraceMs: 2_000,
+    stopSyncGraceMs: 1_000,
+    handleSignals: options.handleSignals ?? true,
+    signal: options.signal,
+  });
+  return {
+    localSocketPath: localSocketIn(daemon.dir),
+    pid: daemon.process.pid,
+    exited: () => daemon.process.exited(),
+    close: daemon.stop,
+  };
+}
+
+function localSocketIn(dir: string): string {
+  return `${dir}/podman.sock`;
 }
 
 function sshArgs(
@@ -301,40 +275,6 @@ function sshQuote(value: string): string {
   return /\s/.test(value) ? `"${value}"` : value;
 }
 
-async function waitForTunnel(
-  ssh: LoggedProcess,
-  localSocketPath: string,
-  remoteSocketPath: string,
-  timeoutMs: number,
-  signal: AbortSignal | undefined,
-  fail: (why: string) => PodmanError,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (true) {
-    signal?.throwIfAborted();
-    if (ssh.exited()) {
-      const { code } = await ssh.status;
-      await ssh.stop(); // it has exited; this waits until its output is in the log
-      throw fail(`ssh exited with code ${code}: ${await sshOutput(ssh)}`);
-    }
-    if (await exists(localSocketPath)) {
-      if (await pingOk(localSocketPath, signal)) return;
-      // ssh accepted the local connection but could not open the remote socket.
-      const output = await sshOutput(ssh);
-      if (/open failed|connect failed/.test(output)) {
-        throw fail(
-          `the remote socket ${remoteSocketPath} cannot be opened (is the Podman service ` +
-            `running there, and may this user open it?): ${output}`,
-        );
-      }
-    }
-    if (Date.now() >= deadline) {
-      throw fail(`no answer to /_ping within ${timeoutMs / 1000} s: ${await sshOutput(ssh)}`);
-    }
-    await delay(100, signal);
-  }
-}
-
 async function sshOutput(ssh: LoggedProcess): Promise<string> {
   const lines = (await ssh.tail(20))
     .replaceAll("\r", "")
@@ -350,23 +290,5 @@ async function exists(path: string): Promise<boolean> {
     return true;
   } catch {
     return false;
-  }
-}
-
-async function pingOk(socketPath: string, signal: AbortSignal | undefined): Promise<boolean> {
-  const transport = unixSocketTransport(socketPath);
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), 5_000);
-  try {
-    const response = await transport.fetch(`${transport.origin}/_ping`, {
-      signal: signal ? AbortSignal.any([signal, controller.signal]) : controller.signal,
-    });
-    const body = await response.text();
-    return response.status === 200 && body.trim() === "OK";
-  } catch {
-    return false;
-  } finally {
-    clearTimeout(timer);
-    transport.close();
   }
 }

@@ -1,11 +1,13 @@
 /**
- * Process plumbing for the services podrx starts (a Podman service, an SSH tunnel) and for
- * the test bed's own daemons: spawn a process with its output in a log file, wait for it to
- * answer, stop it, and clean up after it; with synchronous variants for the last moments of
- * a script, when only synchronous work still runs.
+ * A daemon process with its output in a log file, for the services podrx starts (a Podman
+ * service, an SSH tunnel) and for the test bed's own daemons: spawn it, read its log, stop
+ * it; with a synchronous stop for the last moments of a script, when only synchronous work
+ * still runs.
  *
  * @module
  */
+
+import { errorMessage } from "./_error_message.ts";
 
 /** Options for {@linkcode spawnLogged}. */
 export interface SpawnLoggedOptions {
@@ -168,46 +170,6 @@ async function pump(
   }
 }
 
-/** The outcome of {@linkcode waitUntilReady}. */
-export type Readiness = "ready" | "exited" | "timeout";
-
-/** Options for {@linkcode waitUntilReady}. */
-export interface WaitOptions {
-  /** How long to keep probing. */
-  timeoutMs: number;
-  /** Stops waiting early; the promise then rejects with the signal's reason. */
-  signal?: AbortSignal | undefined;
-  /**
-   * Pause between probes.
-   * @default {100}
-   */
-  intervalMs?: number;
-}
-
-/**
- * Probes `daemon` until `probe` resolves to `true`, the process exits, or time runs out.
- *
- * @param daemon The daemon being waited for; its exit ends the wait at once.
- * @param probe Resolves to `true` once the daemon answers. Must not reject.
- * @param options Time limit, interval and cancellation.
- * @returns Why the wait ended.
- */
-export async function waitUntilReady(
-  daemon: Pick<LoggedProcess, "exited">,
-  probe: () => Promise<boolean>,
-  options: WaitOptions,
-): Promise<Readiness> {
-  const deadline = Date.now() + options.timeoutMs;
-  const intervalMs = options.intervalMs ?? 100;
-  while (true) {
-    options.signal?.throwIfAborted();
-    if (daemon.exited()) return "exited";
-    if (await probe()) return "ready";
-    if (Date.now() >= deadline) return "timeout";
-    await delay(intervalMs, options.signal);
-  }
-}
-
 /**
  * Reads the last lines of a log file, or a note saying why it could not.
  *
@@ -223,102 +185,6 @@ export async function logTail(path: string, lines = 40): Promise<string> {
   } catch (error) {
     return `(cannot read ${path}: ${errorMessage(error)})`;
   }
-}
-
-/**
- * Removes a directory tree, falling back to `rm -rf` for what `Deno.remove` cannot delete
- * (read-only directories inside image layers, leftover mounts).
- *
- * @param dir The directory to remove; a missing directory is not an error.
- * @throws {Error} When `rm -rf` fails too.
- */
-export async function removeDir(dir: string): Promise<void> {
-  try {
-    await Deno.remove(dir, { recursive: true });
-    return;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return;
-  }
-  for (const point of mountPointsBelow(dir, await readMountInfo())) {
-    await new Deno.Command("umount", { args: ["-l", point], stdout: "null", stderr: "null" })
-      .output()
-      .catch(() => undefined);
-  }
-  const { code, stderr } = await new Deno.Command("rm", {
-    args: ["-rf", "--one-file-system", dir],
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  if (code !== 0) {
-    throw new Error(
-      `Cannot remove ${dir}: rm -rf exited with ${code}: ${new TextDecoder().decode(stderr)}`,
-    );
-  }
-}
-
-/**
- * {@linkcode removeDir}, synchronously and without throwing, for an `unload` listener.
- *
- * @param dir The directory to remove.
- */
-export function removeDirSync(dir: string): void {
-  try {
-    Deno.removeSync(dir, { recursive: true });
-    return;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return;
-  }
-  try {
-    let mountinfo = "";
-    try {
-      mountinfo = Deno.readTextFileSync("/proc/self/mountinfo");
-    } catch {
-      // No /proc: nothing to unmount that we could find.
-    }
-    for (const point of mountPointsBelow(dir, mountinfo)) {
-      new Deno.Command("umount", { args: ["-l", point], stdout: "null", stderr: "null" })
-        .outputSync();
-    }
-    new Deno.Command("rm", {
-      args: ["-rf", "--one-file-system", dir],
-      stdout: "null",
-      stderr: "null",
-    }).outputSync();
-  } catch {
-    // Last-chance cleanup: nothing is left to report to.
-  }
-}
-
-/** Turns anything thrown into a message. */
-export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-async function readMountInfo(): Promise<string> {
-  try {
-    return await Deno.readTextFile("/proc/self/mountinfo");
-  } catch {
-    return "";
-  }
-}
-
-/**
- * Mount points below `dir`, deepest first, so that they can be unmounted lazily before
- * `rm -rf`, which would otherwise stop at a busy mount point or, worse, descend into a
- * mounted filesystem.
- */
-function mountPointsBelow(dir: string, mountinfo: string): string[] {
-  const prefix = dir.endsWith("/") ? dir : `${dir}/`;
-  return mountinfo
-    .split("\n")
-    // Field 5 is the mount point, with spaces and the like written as octal escapes.
-    .map((line) => line.split(" ")[4])
-    .filter((point): point is string => point !== undefined)
-    .map((point) =>
-      point.replace(/\\([0-7]{3})/g, (_, oct) => String.fromCharCode(parseInt(oct, 8)))
-    )
-    .filter((point) => point.startsWith(prefix))
-    .sort((a, b) => b.length - a.length);
 }
 
 /**
@@ -362,24 +228,4 @@ function signalChild(child: Deno.ChildProcess, signal: Deno.Signal): void {
   } catch {
     // It exited between the check and the kill.
   }
-}
-
-/**
- * Waits `ms` milliseconds, or rejects with the signal's reason once it aborts.
- *
- * @param ms How long to wait.
- * @param signal Ends the wait early.
- */
-export function delay(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    function onAbort(): void {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    }
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }

@@ -1,0 +1,98 @@
+/**
+ * Removing a daemon's temp directory, including what image storage leaves behind in it:
+ * read-only layer directories and mounts. With a synchronous variant for an `unload`
+ * listener.
+ *
+ * @module
+ */
+
+/**
+ * Removes a directory tree, falling back to `rm -rf` for what `Deno.remove` cannot delete
+ * (read-only directories inside image layers, leftover mounts).
+ *
+ * @param dir The directory to remove; a missing directory is not an error.
+ * @throws {Error} When `rm -rf` fails too.
+ */
+export async function removeDir(dir: string): Promise<void> {
+  try {
+    await Deno.remove(dir, { recursive: true });
+    return;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return;
+  }
+  for (const point of mountPointsBelow(dir, await readMountInfo())) {
+    await new Deno.Command("umount", { args: ["-l", point], stdout: "null", stderr: "null" })
+      .output()
+      .catch(() => undefined);
+  }
+  const { code, stderr } = await new Deno.Command("rm", {
+    args: ["-rf", "--one-file-system", dir],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  if (code !== 0) {
+    throw new Error(
+      `Cannot remove ${dir}: rm -rf exited with ${code}: ${new TextDecoder().decode(stderr)}`,
+    );
+  }
+}
+
+/**
+ * {@linkcode removeDir}, synchronously and without throwing, for an `unload` listener.
+ *
+ * @param dir The directory to remove.
+ */
+export function removeDirSync(dir: string): void {
+  try {
+    Deno.removeSync(dir, { recursive: true });
+    return;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return;
+  }
+  try {
+    let mountinfo = "";
+    try {
+      mountinfo = Deno.readTextFileSync("/proc/self/mountinfo");
+    } catch {
+      // No /proc: nothing to unmount that we could find.
+    }
+    for (const point of mountPointsBelow(dir, mountinfo)) {
+      new Deno.Command("umount", { args: ["-l", point], stdout: "null", stderr: "null" })
+        .outputSync();
+    }
+    new Deno.Command("rm", {
+      args: ["-rf", "--one-file-system", dir],
+      stdout: "null",
+      stderr: "null",
+    }).outputSync();
+  } catch {
+    // Last-chance cleanup: nothing is left to report to.
+  }
+}
+
+async function readMountInfo(): Promise<string> {
+  try {
+    return await Deno.readTextFile("/proc/self/mountinfo");
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * Mount points below `dir`, deepest first, so that they can be unmounted lazily before
+ * `rm -rf`, which would otherwise stop at a busy mount point or, worse, descend into a
+ * mounted filesystem.
+ */
+function mountPointsBelow(dir: string, mountinfo: string): string[] {
+  const prefix = dir.endsWith("/") ? dir : `${dir}/`;
+  return mountinfo
+    .split("\n")
+    // Field 5 is the mount point, with spaces and the like written as octal escapes.
+    .map((line) => line.split(" ")[4])
+    .filter((point): point is string => point !== undefined)
+    .map((point) =>
+      point.replace(/\\([0-7]{3})/g, (_, oct) => String.fromCharCode(parseInt(oct, 8)))
+    )
+    .filter((point) => point.startsWith(prefix))
+    .sort((a, b) => b.length - a.length);
+}
