@@ -8,7 +8,7 @@ import type { Image } from "../image.ts";
 import type { ImagesManager } from "../images_manager.ts";
 import type { ImageAttrs } from "../types.ts";
 import { parseReference } from "../reference.ts";
-import { plainBytes } from "../../tar.ts";
+import { plainBytes } from "../../streams/_plain_bytes.ts";
 import { packDirectory, packDockerfile } from "./_context.ts";
 import { releasingSentChunks } from "../../streams/_release_sent.ts";
 import { buildQuery, tagsOf } from "./_params.ts";
