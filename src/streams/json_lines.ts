@@ -1,9 +1,6 @@
 import { notJsonError } from "./_not_json.ts";
 
-/**
- * Splits text, chunk by chunk, into lines and parses each as JSON. One splitter serves one
- * stream; `JsonLinesStream` and `forEachJsonLine` share it, so both read lines alike.
- */
+/** Splits text, chunk by chunk, into lines and parses each as JSON; one splitter a body. */
 class JsonLineSplitter {
   #pending = "";
   #what: string;
@@ -50,29 +47,16 @@ class JsonLineSplitter {
 }
 
 /**
- * Splits text into lines and parses each as JSON: what Podman's progress, build and load
- * streams are. Any chunking of the same bytes gives the same values; `\r\n` endings and blank
- * lines are tolerated; a line that is not JSON fails the stream with a {@linkcode PodmanError}.
- */
-export class JsonLinesStream extends TransformStream<string, unknown> {
-  /** Creates the transform; `what` names the stream in parse errors. */
-  constructor(what: string) {
-    const lines = new JsonLineSplitter(what);
-    super({
-      transform(chunk, controller) {
-        lines.push(chunk, (value) => controller.enqueue(value));
-      },
-      flush(controller) {
-        lines.end((value) => controller.enqueue(value));
-      },
-    });
-  }
-}
-
-/**
- * Reads a response body as JSON lines and calls `onValue` for each, as it arrives. The reader
- * is ours: when `signal` aborts, the pending read fails at once (fetch aborts the body), and the
- * reader is cancelled on every exit path so the connection is released.
+ * Reads a response body as JSON lines and calls `onValue` for each, as it arrives: what
+ * Podman's progress, build and load streams are. Any chunking of the same bytes gives the same
+ * values, a character split across chunks included; `\r\n` endings and blank lines are
+ * tolerated and a last line without a newline is read; a line that is not JSON rejects with a
+ * {@linkcode PodmanError} whose message starts with `what`. `alive` is called for every chunk
+ * read, before the values that chunk completes.
+ *
+ * The reader is ours: when the request's signal aborts, the pending read fails at once (fetch
+ * aborts the body), and the reader is cancelled on every exit path (an error thrown by
+ * `onValue` included) so the connection is released.
  *
  * The lines are parsed in the read loop itself, not through a stream of values: a stream would
  * cost a queue entry and a promise per value, which on a progress stream of millions of short

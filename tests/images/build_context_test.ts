@@ -12,7 +12,8 @@ import { toSearchParams } from "../../src/client/query.ts";
 import { buildQuery, DEFAULT_OUTPUT_FORMAT } from "../../src/images/operations/building/_params.ts";
 import { ContextIgnore } from "../../src/images/operations/building/_ignore.ts";
 import { packDirectory, packDockerfile } from "../../src/images/operations/building/_context.ts";
-import { createTarWriter, readTarEntries } from "../../src/tar.ts";
+import { createTarWriter } from "../../src/tar/writer.ts";
+import { readTarEntries } from "../tar/_reader.ts";
 
 const ACTION = "Cannot build image";
 

@@ -13,7 +13,7 @@ import {
   type Transport,
   unixSocketTransport,
 } from "../../mod.ts";
-import { createTarWriter } from "../../src/tar.ts";
+import { createTarWriter } from "../../src/tar/writer.ts";
 import { testBed } from "../bed/env.ts";
 import { uniqueName } from "./_fixtures.ts";
 

@@ -6,7 +6,7 @@ import { unixSocketTransport } from "../../src/transport/deno_transport.ts";
 import type { Transport } from "../../src/transport/transport.ts";
 import { APIError, ImageNotFound, PodmanError } from "../../src/errors.ts";
 import type { Image } from "../../src/images/image.ts";
-import { readTarEntries } from "../../src/tar.ts";
+import { readTarEntries } from "../tar/_reader.ts";
 import { podmanCli, testBed } from "../bed/env.ts";
 import { importImage, podmanOk, uniqueName } from "./_fixtures.ts";
 

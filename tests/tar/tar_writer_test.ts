@@ -1,8 +1,9 @@
-// The tar writer (src/tar.ts) on its own: what goes in comes back out, however the entries'
+// The tar writer (src/tar/writer.ts) on its own: what goes in comes back out, however the entries'
 // sizes make the packer's pieces fall against the chunks the writer joins them into.
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { createTarWriter, readTarEntries } from "../../src/tar.ts";
+import { createTarWriter } from "../../src/tar/writer.ts";
+import { readTarEntries } from "./_reader.ts";
 
 function filled(size: number, seed: number): Uint8Array {
   const bytes = new Uint8Array(size);

@@ -3,6 +3,7 @@ import { inBandError, streamError } from "../../client/json_stream.ts";
 import { operation, type OperationOptions } from "../../client/operation.ts";
 import { PodmanError } from "../../errors.ts";
 import { notJsonError } from "../../streams/_not_json.ts";
+import { plainBytes } from "../../streams/_plain_bytes.ts";
 import { releasingSentChunks } from "../../streams/_release_sent.ts";
 import { claimStream, requireUnlocked } from "../../streams/_single_use.ts";
 import type { ImagesContext } from "./images_context.ts";
@@ -56,11 +57,8 @@ function bodyMaker(source: LoadSource, action: string): BodyMaker {
   }
   if (source instanceof Uint8Array) {
     if (source.byteLength === 0) throw new TypeError(`${action}: the archive is empty`);
-    // Bytes are already in memory: sent as they are, with a Content-Length. fetch takes
-    // only ArrayBuffer-backed views, so a shared one is copied.
-    const body = source.buffer instanceof ArrayBuffer
-      ? source as Uint8Array<ArrayBuffer>
-      : new Uint8Array(source);
+    // Bytes are already in memory: sent as they are, with a Content-Length.
+    const body = plainBytes(source);
     return () => Promise.resolve({ body, release: () => Promise.resolve() });
   }
   if (source instanceof Blob) {

@@ -1,6 +1,6 @@
 import { PodmanError } from "../../../errors.ts";
 import { releaseNow } from "../../../streams/_release_sent.ts";
-import { createTarWriter, TarBodySizeError, type TarWriter } from "../../../tar.ts";
+import { createTarWriter, TarBodySizeError, type TarWriter } from "../../../tar/writer.ts";
 import { ContextIgnore } from "./_ignore.ts";
 import {
   absolute,

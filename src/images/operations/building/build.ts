@@ -8,7 +8,7 @@ import { parseReference } from "../../params/reference.ts";
 import { claimStream } from "../../../streams/_single_use.ts";
 import type { ImagesContext } from "../images_context.ts";
 import { inspectMade } from "../_inspect_made.ts";
-import { plainBytes } from "../../../tar.ts";
+import { plainBytes } from "../../../streams/_plain_bytes.ts";
 import { packDirectory, packDockerfile } from "./_context.ts";
 import { releasingSentChunks } from "../../../streams/_release_sent.ts";
 import { buildQuery, tagsOf } from "./_params.ts";

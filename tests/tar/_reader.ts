@@ -1,22 +1,13 @@
 /**
- * The one door to tar: every archive podrx writes or reads goes through this module. Archives
- * are written by our own writer (src/tar/writer.ts), which fills the chunks it sends directly;
- * they are read with `modern-tar`, imported here only, so replacing it (e.g. by `@std/tar`)
- * touches this file only.
+ * Reads tar archives back for the tests (what the tar writer, the build context packer and
+ * `save` produce), with `modern-tar`: a reader independent of our writer. Only tests read
+ * archives, so this lives here and `modern-tar` is no dependency of the package.
  *
  * @module
  */
 
 import { createTarDecoder } from "modern-tar";
-
-export type { TarEntryHeader, TarEntryType } from "./tar/header.ts";
-export {
-  createTarWriter,
-  type TarBody,
-  type TarBodyReader,
-  TarBodySizeError,
-  type TarWriter,
-} from "./tar/writer.ts";
+import { plainBytes } from "../../src/streams/_plain_bytes.ts";
 
 /** An entry read back from an archive, with its body in memory. */
 export interface TarEntryRead {
@@ -38,13 +29,6 @@ export interface TarEntryRead {
   linkname: string;
   /** The body; empty for entries without one. */
   data: Uint8Array;
-}
-
-/** The bytes as a view over a plain `ArrayBuffer`, which web APIs (Blob, fetch) require. */
-export function plainBytes(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
-  return bytes.buffer instanceof ArrayBuffer
-    ? bytes as Uint8Array<ArrayBuffer>
-    : new Uint8Array(bytes) as Uint8Array<ArrayBuffer>;
 }
 
 const GZIP_MAGIC = [0x1f, 0x8b] as const;
@@ -75,23 +59,10 @@ async function ungzipIfNeeded(
 }
 
 /**
- * Reads every entry of a tar archive (plain or gzip-compressed) into memory; meant for small
- * archives and tests.
+ * Reads every entry of a tar archive (plain or gzip-compressed) into memory.
  *
  * @param source The archive bytes, or a stream of them.
  * @returns The entries in archive order, bodies included.
- *
- * @example Listing the names in an archive
- * ```ts
- * import { createTarWriter, readTarEntries } from "./tar.ts";
- *
- * const writer = createTarWriter();
- * const archive = new Response(writer.readable).bytes();
- * await writer.add({ name: "a.txt", size: 1 }, new Uint8Array([65]));
- * writer.finalize();
- * const names = (await readTarEntries(await archive)).map((entry) => entry.name);
- * console.assert(names[0] === "a.txt");
- * ```
  */
 export async function readTarEntries(
   source: Uint8Array | ReadableStream<Uint8Array>,
