@@ -13,9 +13,10 @@
  * @example Catching any podrx failure
  * ```ts
  * import { PodmanError } from "@podrx/podrx";
+ * import assert from "node:assert/strict";
  *
  * const error = new PodmanError("Cannot connect to Podman at unix:///run/podman/podman.sock");
- * console.assert(error instanceof Error && error.name === "PodmanError");
+ * assert.ok(error instanceof Error && error.name === "PodmanError");
  * ```
  */
 export class PodmanError extends Error {
@@ -52,6 +53,7 @@ export interface APIErrorDetails {
  * @example Deciding on the status
  * ```ts
  * import { APIError } from "@podrx/podrx";
+ * import assert from "node:assert/strict";
  *
  * const error = new APIError('Cannot remove image "x"', {
  *   status: 409,
@@ -59,7 +61,7 @@ export interface APIErrorDetails {
  *   path: "/libpod/images/x",
  *   explanation: "image is in use by a container",
  * });
- * console.assert(error.isClientError() && error.message.endsWith("(409)"));
+ * assert.ok(error.isClientError() && error.message.endsWith("(409)"));
  * ```
  */
 export class APIError extends PodmanError {
@@ -105,11 +107,12 @@ export class APIError extends PodmanError {
  * @example
  * ```ts
  * import { APIError, NotFound } from "@podrx/podrx";
+ * import assert from "node:assert/strict";
  *
  * const error = new NotFound("Cannot inspect container", {
  *   status: 404, method: "GET", path: "/libpod/containers/x/json", explanation: "no such container",
  * });
- * console.assert(error instanceof APIError && error.status === 404);
+ * assert.ok(error instanceof APIError && error.status === 404);
  * ```
  */
 export class NotFound extends APIError {}
@@ -120,11 +123,12 @@ export class NotFound extends APIError {}
  * @example
  * ```ts
  * import { ImageNotFound, NotFound } from "@podrx/podrx";
+ * import assert from "node:assert/strict";
  *
  * const error = new ImageNotFound('Cannot get image "nope"', {
  *   status: 404, method: "GET", path: "/libpod/images/nope/json", explanation: "image not known",
  * });
- * console.assert(error instanceof NotFound);
+ * assert.ok(error instanceof NotFound);
  * ```
  */
 export class ImageNotFound extends NotFound {}
@@ -136,9 +140,10 @@ export class ImageNotFound extends NotFound {}
  * @example
  * ```ts
  * import { BuildError } from "@podrx/podrx";
+ * import assert from "node:assert/strict";
  *
  * const error = new BuildError("Cannot build image: exit status 1", ["STEP 1/2: FROM scratch\n"]);
- * console.assert(error.buildLog.length === 1);
+ * assert.equal(error.buildLog.length, 1);
  * ```
  */
 export class BuildError extends PodmanError {

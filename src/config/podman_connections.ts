@@ -55,6 +55,25 @@ export interface PodmanConnections {
  *   console.log(connection.name === defaultName ? "*" : " ", connection.name, connection.uri);
  * }
  * ```
+ *
+ * @example Reading a containers.conf named by `CONTAINERS_CONF`
+ * ```ts
+ * import { readPodmanConnections } from "@podrx/podrx";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(
+ *   `${dir}/containers.conf`,
+ *   '[engine]\nactive_service = "edge"\n' +
+ *     '[engine.service_destinations.edge]\nuri = "ssh://core@10.0.0.5/run/podman/podman.sock"\n',
+ * );
+ * Deno.env.set("CONTAINERS_CONF", `${dir}/containers.conf`);
+ * Deno.env.set("XDG_CONFIG_HOME", dir);
+ * const { connections, defaultName } = await readPodmanConnections();
+ * assert.equal(defaultName, "edge");
+ * assert.equal(connections.get("edge")?.uri, "ssh://core@10.0.0.5/run/podman/podman.sock");
+ * await Deno.remove(dir, { recursive: true });
+ * ```
  */
 export async function readPodmanConnections(): Promise<PodmanConnections> {
   const result: PodmanConnections = {

@@ -97,10 +97,24 @@ export class RegistryData {
    * @param platform `os/arch[/variant]` or an object; a variant is only compared when given.
    * @throws {TypeError} When the platform is malformed.
    *
-   * @example
-   * ```ts ignore
-   * data.hasPlatform("linux/amd64"); // true or false
-   * data.hasPlatform({ os: "linux", architecture: "arm", variant: "v7" });
+   * @example A list read from a registry, checked without a server
+   * ```ts
+   * import { PodmanClient, RegistryData } from "@podrx/podrx";
+   * import assert from "node:assert/strict";
+   *
+   * const podman = new PodmanClient({ baseUrl: "unix:///run/podman/podman.sock" });
+   * const manifests = [
+   *   { digest: "sha256:1", platform: { os: "linux", architecture: "amd64" } },
+   *   { digest: "sha256:2", platform: { os: "linux", architecture: "arm", variant: "v7" } },
+   * ];
+   * const data = new RegistryData("example.com/app:1", {
+   *   source: "registry",
+   *   attrs: { manifests },
+   * }, { requester: podman, toImage: (attrs) => podman.images.prepareModel(attrs) });
+   * assert.equal(data.hasPlatform("linux/amd64"), true);
+   * assert.equal(data.hasPlatform({ os: "linux", architecture: "arm", variant: "v7" }), true);
+   * assert.equal(data.hasPlatform("linux/arm64"), false);
+   * await podman.close();
    * ```
    */
   hasPlatform(platform: string | Platform): boolean {

@@ -7,9 +7,10 @@
  * @example
  * ```ts
  * import { formatBytes } from "@podrx/podrx";
+ * import assert from "node:assert/strict";
  *
- * console.assert(formatBytes(1_994_673) === "2.0 MB");
- * console.assert(formatBytes(512) === "512 B");
+ * assert.equal(formatBytes(1_994_673), "2.0 MB");
+ * assert.equal(formatBytes(512), "512 B");
  * ```
  */
 export function formatBytes(bytes: number): string {

@@ -46,9 +46,10 @@ export interface ProgressSnapshot<E extends ProgressEvent = ProgressEvent> {
  * @example
  * ```ts
  * import { LAYER_DONE_STATUSES } from "@podrx/podrx";
+ * import assert from "node:assert/strict";
  *
- * console.assert(LAYER_DONE_STATUSES.has("Already exists"));
- * console.assert(!LAYER_DONE_STATUSES.has("Downloading"));
+ * assert.ok(LAYER_DONE_STATUSES.has("Already exists"));
+ * assert.ok(!LAYER_DONE_STATUSES.has("Downloading"));
  * ```
  */
 export const LAYER_DONE_STATUSES: ReadonlySet<string> = new Set([
@@ -164,13 +165,14 @@ function snapshotOf<E extends ProgressEvent>(tally: Tally, event: E): ProgressSn
  * ```ts
  * import { progress } from "@podrx/podrx";
  * import { from, lastValueFrom } from "rxjs";
+ * import assert from "node:assert/strict";
  *
  * const events = from([
  *   { type: "progress", id: "a1", status: "Downloading", current: 50, total: 200 },
  *   { type: "progress", id: "b2", status: "Already exists" },
  * ] as const);
  * const snapshot = await lastValueFrom(events.pipe(progress()));
- * console.assert(snapshot.fraction === 0.25 && snapshot.layersDone === 1);
+ * assert.ok(snapshot.fraction === 0.25 && snapshot.layersDone === 1);
  * ```
  */
 export function progress<E extends ProgressEvent>(): OperatorFunction<E, ProgressSnapshot<E>> {

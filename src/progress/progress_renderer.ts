@@ -87,6 +87,8 @@ function writeAll(output: ProgressOutput, text: string): void {
  * redrawn in place (`\r`) and cleared when the stream completes, errors, or is unsubscribed.
  * This is podman-py's `progress_bar=True`, as an operator.
  *
+ * @typeParam S The snapshots, with the event type they follow (`progress()` over pull
+ * events gives snapshots whose `event` is a pull event).
  * @returns An operator that emits the same snapshots it receives.
  *
  * @example Pulling with a progress line
@@ -98,17 +100,32 @@ function writeAll(output: ProgressOutput, text: string): void {
  * const done = await lastValueFrom(
  *   podman.images.pull("quay.io/podman/hello").pipe(progress(), renderProgress({ label: "hello" })),
  * );
- * console.log(done.event);
+ * if (done.event.type === "pulled") console.log(done.event.image.id);
+ * ```
+ *
+ * @example Recorded events, no server: the snapshots pass through unchanged
+ * ```ts
+ * import { progress, renderProgress } from "@podrx/podrx";
+ * import assert from "node:assert/strict";
+ * import { from, lastValueFrom } from "rxjs";
+ *
+ * const events = from([
+ *   { type: "progress", id: "a1", status: "Downloading", current: 10, total: 40 },
+ *   { type: "progress", id: "a1", status: "Download complete" },
+ * ] as const);
+ * const last = await lastValueFrom(events.pipe(progress(), renderProgress({ label: "demo" })));
+ * assert.equal(last.layersDone, 1);
+ * assert.equal(last.event.status, "Download complete");
  * ```
  */
-export function renderProgress(
+export function renderProgress<S extends ProgressSnapshot>(
   options: RenderProgressOptions = {},
-): MonoTypeOperatorFunction<ProgressSnapshot> {
+): MonoTypeOperatorFunction<S> {
   const interval = options.interval ?? 100;
   if (!Number.isFinite(interval) || interval < 0) {
     throw new RangeError(`Cannot render progress: interval must be 0 or more, got ${interval}`);
   }
-  return (source: Observable<ProgressSnapshot>) =>
+  return (source: Observable<S>) =>
     defer(() => {
       const output = options.output ?? denoGlobal()?.stderr;
       if (!output?.isTerminal()) return source;

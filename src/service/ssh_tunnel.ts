@@ -38,9 +38,10 @@ export interface SshDestination {
  * @example
  * ```ts
  * import { parseSshUrl } from "./ssh_tunnel.ts";
+ * import assert from "node:assert/strict";
  *
  * const destination = parseSshUrl("ssh://core@10.0.0.5:2222/run/user/1000/podman/podman.sock");
- * console.assert(destination.port === 2222 && destination.user === "core");
+ * assert.ok(destination.port === 2222 && destination.user === "core");
  * ```
  */
 export function parseSshUrl(baseUrl: string): SshDestination {

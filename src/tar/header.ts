@@ -155,9 +155,10 @@ function checkHeader(header: TarEntryHeader, size: number): void {
  * @example
  * ```ts
  * import { encodeTarHeader } from "./header.ts";
+ * import assert from "node:assert/strict";
  *
  * const blocks = encodeTarHeader({ name: "a.txt", size: 2 });
- * console.assert(blocks.byteLength === 512);
+ * assert.equal(blocks.byteLength, 512);
  * ```
  */
 export function encodeTarHeader(header: TarEntryHeader): Uint8Array {

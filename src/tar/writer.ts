@@ -69,13 +69,15 @@ const QUEUED_CHUNKS = 4;
  * @example Packing two entries
  * ```ts
  * import { createTarWriter } from "./writer.ts";
+ * import assert from "node:assert/strict";
  *
  * const writer = createTarWriter();
  * const archive = new Response(writer.readable).bytes();
  * await writer.add({ name: "dir/", type: "directory" });
  * await writer.add({ name: "dir/a.txt", size: 2 }, new TextEncoder().encode("hi"));
  * writer.finalize();
- * console.assert((await archive).byteLength === 4 * 512);
+ * // Two headers, one data block, and the two zero blocks that end an archive.
+ * assert.equal((await archive).byteLength, 5 * 512);
  * ```
  */
 export function createTarWriter(): TarWriter {

@@ -14,9 +14,10 @@ import type { Transport } from "./transport.ts";
  * @example
  * ```ts
  * import { unixSocketTransport } from "@podrx/podrx";
+ * import assert from "node:assert/strict";
  *
  * const transport = unixSocketTransport("/run/podman/podman.sock");
- * console.assert(transport.origin === "http://libpod");
+ * assert.equal(transport.origin, "http://libpod");
  * transport.close();
  * ```
  */
@@ -59,9 +60,10 @@ async function explainSocketFailure(path: string, error: unknown): Promise<Error
  * @example
  * ```ts
  * import { tcpTransport } from "@podrx/podrx";
+ * import assert from "node:assert/strict";
  *
  * const transport = tcpTransport("http://127.0.0.1:8080");
- * console.assert(transport.description === "tcp://127.0.0.1:8080");
+ * assert.equal(transport.description, "tcp://127.0.0.1:8080");
  * transport.close();
  * ```
  */
