@@ -66,7 +66,13 @@ async function main(testArgs: readonly string[]): Promise<number> {
     console.log(`podrx test bed: ready in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
     testChild = new Deno.Command(Deno.execPath(), {
-      args: ["test", "-A", ...(testArgs.length > 0 ? testArgs : ["tests/"])],
+      // --expose-gc: tests that bound memory collect garbage first (globalThis.gc).
+      args: [
+        "test",
+        "-A",
+        "--v8-flags=--expose-gc",
+        ...(testArgs.length > 0 ? testArgs : ["tests/"]),
+      ],
       env: testBedEnv(bed),
       stdin: "inherit",
       stdout: "inherit",

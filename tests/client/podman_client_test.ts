@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { firstValueFrom, lastValueFrom } from "rxjs";
 import { PodmanClient, PodmanError, unixSocketTransport } from "../../mod.ts";
 import { testBed } from "../bed/env.ts";
+import { startFakePodman } from "../fake/fake_podman.ts";
 
 const bed = testBed();
 
@@ -26,6 +27,15 @@ Deno.test("unixSocketTransport() addresses Podman as host libpod, which Podman's
   } finally {
     transport.close();
   }
+});
+
+Deno.test("PodmanClient on a unix:// URL sends host libpod on the wire", async () => {
+  // What the server receives, not just the transport's origin: tests that talk to a fake
+  // server through a faster origin (tests/faults/cancel_cycles_test.ts) rely on this one.
+  await using fake = await startFakePodman(() => Response.json([]));
+  assert.deepEqual(await lastValueFrom(fake.client.images.list()), []);
+  assert.equal(fake.requests.length, 1);
+  assert.equal(fake.requests[0]!.headers.get("host"), "libpod");
 });
 
 Deno.test("PodmanClient with a missing socket fails with a PodmanError naming the socket", async () => {

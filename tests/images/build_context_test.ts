@@ -308,6 +308,14 @@ Deno.test("packDirectory() stops reading and closes the file when the stream is 
   }
 });
 
+/** Whether this process holds a file descriptor on `path`. */
+async function isOpen(path: string): Promise<boolean> {
+  for await (const entry of Deno.readDir("/proc/self/fd")) {
+    if (await Deno.readLink(`/proc/self/fd/${entry.name}`).catch(() => "") === path) return true;
+  }
+  return false;
+}
+
 Deno.test("packDirectory() stops when its signal aborts", async () => {
   const dir = await makeContext({ "Dockerfile": "FROM scratch\n" });
   try {
@@ -323,8 +331,12 @@ Deno.test("packDirectory() stops when its signal aborts", async () => {
       while (!(await reader.read()).done) { /* drain what was buffered */ }
     });
     await reader.cancel().catch(() => {});
-    // Let the packer's pipe close the file before the sanitizers look.
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The packer's pipe closes the file just after; wait for it before the sanitizers look.
+    const deadline = Date.now() + 5_000;
+    while (await isOpen(`${dir}/big.bin`)) {
+      assert.ok(Date.now() < deadline, "the big file is still open");
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

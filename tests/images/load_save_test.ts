@@ -350,7 +350,11 @@ Deno.test("load() unsubscribed during the upload cancels a stream source", async
     },
   });
   const subscription = client.images.load(endless).subscribe({ error: () => {} });
-  while (pulls < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+  const startDeadline = Date.now() + 5000;
+  while (pulls < 2) {
+    assert.ok(Date.now() < startDeadline, "the upload did not start");
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
   subscription.unsubscribe();
   const deadline = Date.now() + 5000;
   while (cancelled === "not cancelled") {
