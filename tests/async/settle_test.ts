@@ -2,6 +2,22 @@ import assert from "node:assert/strict";
 import { NEVER, Observable, of, throwError } from "rxjs";
 import { abortable, lastOf, settle } from "../../src/async/settle.ts";
 
+/** Counts the listeners added to a signal and not removed since. */
+function countListeners(signal: AbortSignal): () => number {
+  let listeners = 0;
+  const add = signal.addEventListener.bind(signal);
+  const remove = signal.removeEventListener.bind(signal);
+  signal.addEventListener = ((...args: Parameters<typeof add>) => {
+    listeners++;
+    add(...args);
+  }) as typeof add;
+  signal.removeEventListener = ((...args: Parameters<typeof remove>) => {
+    listeners--;
+    remove(...args);
+  }) as typeof remove;
+  return () => listeners;
+}
+
 Deno.test("lastOf() resolves with the last value and rejects on an empty completion", async () => {
   assert.equal(await lastOf(of(1, 2, 3), undefined), 3);
   await assert.rejects(lastOf(of(), undefined), /completed without a result/);
@@ -12,36 +28,16 @@ Deno.test("settle() unsubscribes on abort, rejects with the reason, and leaves n
   let unsubscribed = false;
   const source = new Observable<number>(() => () => (unsubscribed = true));
   const controller = new AbortController();
-  let listeners = 0;
-  const add = controller.signal.addEventListener.bind(controller.signal);
-  const remove = controller.signal.removeEventListener.bind(controller.signal);
-  controller.signal.addEventListener = ((...args: Parameters<typeof add>) => {
-    listeners++;
-    add(...args);
-  }) as typeof add;
-  controller.signal.removeEventListener = ((...args: Parameters<typeof remove>) => {
-    listeners--;
-    remove(...args);
-  }) as typeof remove;
+  const listeners = countListeners(controller.signal);
   const waiting = settle(source, controller.signal, () => {}, () => "done");
-  assert.equal(listeners, 1);
+  assert.equal(listeners(), 1);
   controller.abort(new Error("stop"));
   await assert.rejects(waiting, { message: "stop" });
   assert.equal(unsubscribed, true);
 
   // A run that ends by itself removes its listener.
   const quiet = new AbortController();
-  let count = 0;
-  const addQuiet = quiet.signal.addEventListener.bind(quiet.signal);
-  const removeQuiet = quiet.signal.removeEventListener.bind(quiet.signal);
-  quiet.signal.addEventListener = ((...args: Parameters<typeof addQuiet>) => {
-    count++;
-    addQuiet(...args);
-  }) as typeof addQuiet;
-  quiet.signal.removeEventListener = ((...args: Parameters<typeof removeQuiet>) => {
-    count--;
-    removeQuiet(...args);
-  }) as typeof removeQuiet;
+  const count = countListeners(quiet.signal);
   const slow = new Observable<number>((subscriber) => {
     const timer = setTimeout(() => {
       subscriber.next(7);
@@ -50,7 +46,7 @@ Deno.test("settle() unsubscribes on abort, rejects with the reason, and leaves n
     return () => clearTimeout(timer);
   });
   assert.equal(await lastOf(slow, quiet.signal), 7);
-  assert.equal(count, 0);
+  assert.equal(count(), 0);
 });
 
 Deno.test("settle() rejects with what onValue throws and stops the source", async () => {
