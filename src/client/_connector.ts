@@ -3,6 +3,7 @@ import { findPodmanConnection } from "../config/podman_connections.ts";
 import { PodmanError } from "../errors.ts";
 import type { Transport } from "../transport/transport.ts";
 import { connectionError } from "./api_request.ts";
+import { baseUrlProblem } from "./_base_url.ts";
 import type { PodmanClientOptions } from "./client_options.ts";
 import {
   type Candidate,
@@ -108,6 +109,12 @@ export class Connector {
       const named = connection === undefined
         ? undefined
         : await findPodmanConnection(connection, action);
+      const problem = named && baseUrlProblem(named.uri);
+      if (named && problem !== undefined) {
+        throw new PodmanError(
+          `${action}: connection "${named.name}" in ${named.source}: ${problem}`,
+        );
+      }
       const endpoint = await this.#open(
         named?.uri ?? baseUrl!,
         this.#sshOptions(action, named?.identity),

@@ -1,46 +1,30 @@
 import { readEnv } from "../config/_read_env.ts";
 import { readPodmanConnections } from "../config/podman_connections.ts";
-import { openSshTunnel, parseSshUrl, type SshTunnelOptions } from "../service/ssh_tunnel.ts";
+import { openSshTunnel, type SshTunnelOptions } from "../service/ssh_tunnel.ts";
+import { baseUrlProblem, parseBaseUrl } from "./_base_url.ts";
 import { tcpTransport, unixSocketTransport } from "../transport/deno_transport.ts";
 import type { Transport } from "../transport/transport.ts";
 
 /**
- * Makes the transport for a base URL: `unix:///abs/path.sock` (also `http+unix://`),
- * `tcp://host:port` or `http://host:port`.
+ * Makes the transport for a base URL in any form Podman accepts (see `parseBaseUrl`):
+ * `unix:///abs/path.sock`, `unix:/abs/path.sock`, `tcp://host:port`, and podman-py's
+ * `http+unix://` and `http://host:port`.
  *
- * @throws {TypeError} When the URL is not one of those forms.
+ * @throws {RangeError} When the URL is not one of those forms, or is an `ssh://` URL.
  */
 export function transportFor(baseUrl: string): Transport {
-  const match = /^(unix|http\+unix):\/\/(\/.*)$/.exec(baseUrl);
-  if (match) return unixSocketTransport(decodeURIComponent(match[2]!));
-  if (baseUrl.startsWith("/")) return unixSocketTransport(baseUrl);
-  let url: URL;
-  try {
-    url = new URL(baseUrl);
-  } catch {
-    throw new TypeError(`Cannot connect to Podman: "${baseUrl}" is not a URL`);
-  }
-  if (url.protocol === "tcp:" || url.protocol === "http:") {
-    if (!url.hostname || !url.port) {
-      throw new TypeError(`Cannot connect to Podman: "${baseUrl}" needs a host and a port`);
-    }
-    return tcpTransport(`http://${url.host}`);
-  }
-  if (url.protocol === "ssh:") {
-    throw new TypeError(
-      `Cannot connect to Podman: "${parseSshUrl(baseUrl).url}" needs an SSH tunnel; ` +
-        "use openEndpoint()",
-    );
-  }
-  throw new TypeError(
-    `Cannot connect to Podman: unsupported URL scheme "${url.protocol}" in "${baseUrl}" ` +
-      "(use unix://, tcp://, http:// or ssh://)",
+  const target = parseBaseUrl(baseUrl);
+  if (target.kind === "unix") return unixSocketTransport(target.socketPath);
+  if (target.kind === "tcp") return tcpTransport(target.origin);
+  throw new RangeError(
+    `Cannot connect to Podman: "${target.destination.url}" needs an SSH tunnel; ` +
+      "use openEndpoint()",
   );
 }
 
 /** Whether a base URL needs an SSH tunnel. */
 export function isSshUrl(baseUrl: string): boolean {
-  return /^ssh:\/\//i.test(baseUrl);
+  return /^ssh:/i.test(baseUrl);
 }
 
 /** A transport plus whatever keeps it alive (an SSH tunnel), released together. */
@@ -69,12 +53,13 @@ export type SshConnectOptions = Pick<
  * `ssh://`, an SSH tunnel to the remote socket and a unix-socket transport over it, whose
  * errors name the `ssh://` URL.
  *
- * @throws {TypeError} When the URL is malformed.
+ * @throws {RangeError} When the URL is malformed.
  * @throws {PodmanError} (as a rejection) When the SSH tunnel cannot be opened.
  */
 export async function openEndpoint(baseUrl: string, ssh: SshConnectOptions): Promise<Endpoint> {
-  if (!isSshUrl(baseUrl)) return directEndpoint(transportFor(baseUrl));
-  const destination = parseSshUrl(baseUrl);
+  const target = parseBaseUrl(baseUrl);
+  if (target.kind !== "ssh") return directEndpoint(transportFor(baseUrl));
+  const { destination } = target;
   const tunnel = await openSshTunnel(destination, ssh);
   const local = unixSocketTransport(tunnel.localSocketPath);
   return {
@@ -131,7 +116,11 @@ export async function discoveryCandidates(): Promise<Candidate[]> {
     });
   }
   candidates.push({ baseUrl: "unix:///run/podman/podman.sock", source: "default rootful socket" });
-  return candidates;
+  // A malformed URL (in CONTAINER_HOST, say) is listed with the reason, and not tried.
+  return candidates.map((candidate) => {
+    const problem = candidate.problem ?? baseUrlProblem(candidate.baseUrl);
+    return problem === undefined ? candidate : { ...candidate, problem };
+  });
 }
 
 async function namedCandidates(): Promise<Candidate[]> {

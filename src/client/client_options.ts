@@ -1,13 +1,14 @@
-import { isSshUrl } from "./_endpoints.ts";
-import { parseSshUrl } from "../service/ssh_tunnel.ts";
+import { parseBaseUrl } from "./_base_url.ts";
 import type { Transport } from "../transport/transport.ts";
 
 /** Options for {@linkcode PodmanClient}. */
 export interface PodmanClientOptions {
   /**
-   * Where the service listens: `unix:///abs/path.sock`, `tcp://host:port`, `http://host:port`,
-   * or `ssh://[user@]host[:port]/path/to/podman.sock` for a remote service reached through
-   * the system's OpenSSH client (see `identity`).
+   * Where the service listens, in any form `podman --url` accepts: `unix:///abs/path.sock`,
+   * `unix:/abs/path.sock`, `tcp://host:port`, or `ssh://[user@]host[:port]/path/to/podman.sock`
+   * for a remote service reached through the system's OpenSSH client (see `identity`); also
+   * podman-py's `http+unix://` and `http://host:port`. A Unix socket path must be absolute
+   * (`unix://run/podman/podman.sock` means `/run/podman/podman.sock`, as in Podman).
    *
    * When neither this nor `connection` is given, the client looks at `CONTAINER_HOST`
    * (with `CONTAINER_SSHKEY`), `DOCKER_HOST`, the connection named by `CONTAINER_CONNECTION`,
@@ -54,7 +55,8 @@ export interface PodmanClientOptions {
  * Checks the options' types and combinations, and parses a given URL, so that a malformed one
  * fails when the client is made, not on first use.
  *
- * @throws {TypeError} For a wrong type, a malformed URL, or `baseUrl` with `connection`.
+ * @throws {TypeError} For a wrong type, or `baseUrl` with `connection`.
+ * @throws {RangeError} For a URL in a form Podman does not accept.
  */
 export function validateClientOptions(options: PodmanClientOptions): void {
   for (const key of ["baseUrl", "connection", "identity", "sshKnownHostsFile"] as const) {
@@ -73,7 +75,5 @@ export function validateClientOptions(options: PodmanClientOptions): void {
   if (options.connection === "") {
     throw new TypeError("Cannot create PodmanClient: connection must not be empty");
   }
-  if (options.baseUrl !== undefined && !options.transport && isSshUrl(options.baseUrl)) {
-    parseSshUrl(options.baseUrl);
-  }
+  if (options.baseUrl !== undefined && !options.transport) parseBaseUrl(options.baseUrl);
 }

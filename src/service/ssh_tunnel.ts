@@ -32,7 +32,7 @@ export interface SshDestination {
  *
  * @param baseUrl The URL.
  * @returns Its parts.
- * @throws {TypeError} When it is not such a URL, has no socket path, or carries a password
+ * @throws {RangeError} When it is not such a URL, has no socket path, or carries a password
  * (which the message does not repeat).
  *
  * @example
@@ -49,31 +49,31 @@ export function parseSshUrl(baseUrl: string): SshDestination {
   try {
     url = new URL(baseUrl);
   } catch {
-    throw new TypeError(`Cannot connect to Podman: "${baseUrl}" is not a URL`);
+    throw new RangeError(`Cannot connect to Podman: "${baseUrl}" is not a URL`);
   }
   if (url.protocol !== "ssh:") {
-    throw new TypeError(`Cannot connect to Podman over SSH: "${baseUrl}" is not an ssh:// URL`);
+    throw new RangeError(`Cannot connect to Podman over SSH: "${baseUrl}" is not an ssh:// URL`);
   }
   const display = `ssh://${url.username ? `${url.username}@` : ""}${url.host}${url.pathname}`;
   if (url.password) {
-    throw new TypeError(
+    throw new RangeError(
       `Cannot connect to Podman over SSH at ${display}: passwords in the URL are not supported; ` +
         "use an identity (private key) or an SSH agent",
     );
   }
   if (!url.hostname) {
-    throw new TypeError(`Cannot connect to Podman over SSH: "${display}" has no host`);
+    throw new RangeError(`Cannot connect to Podman over SSH: "${display}" has no host`);
   }
   const socketPath = decodeURIComponent(url.pathname);
   if (socketPath === "" || socketPath === "/") {
-    throw new TypeError(
+    throw new RangeError(
       `Cannot connect to Podman over SSH at ${display}: the URL needs the remote socket's path, ` +
         "e.g. ssh://user@host/run/podman/podman.sock",
     );
   }
   if (socketPath.includes(":")) {
     // ssh's -L takes LOCAL:REMOTE, with no way to escape a colon.
-    throw new TypeError(
+    throw new RangeError(
       `Cannot connect to Podman over SSH at ${display}: the socket path contains ":"`,
     );
   }

@@ -30,7 +30,8 @@ export function unixSocketTransport(path: string): Transport {
       try {
         return await fetch(url, { ...init, client });
       } catch (error) {
-        if (init.signal?.aborted) throw error;
+        // A missing Deno permission is not a socket problem: let NotCapable name the flag.
+        if (init.signal?.aborted || error instanceof Deno.errors.NotCapable) throw error;
         throw await explainSocketFailure(path, error);
       }
     },

@@ -2,61 +2,10 @@ import assert from "node:assert/strict";
 import { firstValueFrom, lastValueFrom } from "rxjs";
 import { PodmanClient, PodmanError } from "../../mod.ts";
 import { testBed } from "../bed/env.ts";
+import { withConfigHome } from "./_config_home.ts";
 import { sshClientsFor, startSshd } from "./_sshd.ts";
 
 const bed = testBed();
-
-// Everything discovery and the config readers look at, cleared or pointed at a temp dir.
-const ENV_NAMES = [
-  "XDG_CONFIG_HOME",
-  "CONTAINERS_CONF",
-  "CONTAINER_HOST",
-  "CONTAINER_SSHKEY",
-  "CONTAINER_CONNECTION",
-  "DOCKER_HOST",
-  "XDG_RUNTIME_DIR",
-];
-
-interface ConfigHome {
-  /** `$XDG_CONFIG_HOME/containers`. */
-  containers: string;
-  /** Writes `podman-connections.json`. */
-  writeJson(value: unknown): Promise<string>;
-  /** Writes `containers.conf`. */
-  writeConf(text: string): Promise<string>;
-}
-
-/** Runs `body` with a fresh XDG_CONFIG_HOME and no other discovery variables set. */
-async function withConfigHome(body: (home: ConfigHome) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "podrx-config-" });
-  const saved = ENV_NAMES.map((name) => [name, Deno.env.get(name)] as const);
-  try {
-    for (const name of ENV_NAMES) Deno.env.delete(name);
-    Deno.env.set("XDG_CONFIG_HOME", dir);
-    // An empty runtime dir, so no rootless socket of the machine can answer for us.
-    Deno.env.set("XDG_RUNTIME_DIR", `${dir}/run`);
-    const containers = `${dir}/containers`;
-    await Deno.mkdir(containers);
-    await body({
-      containers,
-      async writeJson(value) {
-        const path = `${containers}/podman-connections.json`;
-        await Deno.writeTextFile(path, JSON.stringify(value, null, 2));
-        return path;
-      },
-      async writeConf(text) {
-        const path = `${containers}/containers.conf`;
-        await Deno.writeTextFile(path, text);
-        return path;
-      },
-    });
-  } finally {
-    for (const [name, value] of saved) {
-      value === undefined ? Deno.env.delete(name) : Deno.env.set(name, value);
-    }
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 /** True only on the bed's service: the machine's own storage has no such image. */
 async function isTheBed(podman: PodmanClient): Promise<boolean> {

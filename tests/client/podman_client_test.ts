@@ -95,10 +95,10 @@ Deno.test("PodmanClient discovery uses CONTAINER_HOST when it answers", async ()
   }
 });
 
-Deno.test("PodmanClient rejects malformed base URLs with a TypeError at construction", () => {
-  assert.throws(() => new PodmanClient({ baseUrl: "ftp://host:21" }), TypeError);
-  assert.throws(() => new PodmanClient({ baseUrl: "tcp://host" }), TypeError);
-  assert.throws(() => new PodmanClient({ baseUrl: "not a url" }), TypeError);
+Deno.test("PodmanClient rejects malformed base URLs with a RangeError at construction", () => {
+  assert.throws(() => new PodmanClient({ baseUrl: "ftp://host:21" }), RangeError);
+  assert.throws(() => new PodmanClient({ baseUrl: "tcp://host" }), RangeError);
+  assert.throws(() => new PodmanClient({ baseUrl: "not a url" }), RangeError);
 });
 
 Deno.test("PodmanClient after close() fails operations with a PodmanError", async () => {

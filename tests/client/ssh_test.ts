@@ -177,12 +177,12 @@ Deno.test("PodmanClient rejects a password in an ssh:// URL without repeating it
   assert.throws(
     () => new PodmanClient({ baseUrl: "ssh://root:hunter2@example.com/run/podman/podman.sock" }),
     (error) =>
-      error instanceof TypeError && /passwords in the URL are not supported/.test(error.message) &&
+      error instanceof RangeError && /passwords in the URL are not supported/.test(error.message) &&
       !error.message.includes("hunter2"),
   );
   assert.throws(
     () => new PodmanClient({ baseUrl: "ssh://root@example.com" }),
-    (error) => error instanceof TypeError && /needs the remote socket's path/.test(error.message),
+    (error) => error instanceof RangeError && /needs the remote socket's path/.test(error.message),
   );
 });
 

@@ -1,0 +1,104 @@
+// The README's Permissions table, run for real: each script runs in its own Deno with exactly
+// the documented flags and no -A, and does something real against the bed. For a known
+// socket, the script also runs once with each flag left out, and must then fail.
+import assert from "node:assert/strict";
+import { testBed } from "../bed/env.ts";
+import { withConfigHome } from "./_config_home.ts";
+
+const bed = testBed();
+const SOCK = bed.socketPath;
+const MOD = new URL("../../mod.ts", import.meta.url).href;
+const CONFIG = decodeURIComponent(new URL("../../deno.json", import.meta.url).pathname);
+const TMP = decodeURIComponent(new URL(".", `file://${Deno.env.get("TMPDIR") || "/tmp"}/`).pathname)
+  .replace(/\/$/, "");
+
+const SOCKET_FLAGS = [
+  `--allow-read=${SOCK}`,
+  `--allow-write=${SOCK}`,
+  `--allow-net=unix:${SOCK},libpod`,
+];
+
+/** Writes a script that imports podrx and rxjs, runs it with `flags`, and returns its output. */
+async function runScript(
+  body: string,
+  flags: readonly string[],
+  env: Record<string, string> = {},
+): Promise<{ success: boolean; stdout: string; stderr: string }> {
+  const dir = await Deno.makeTempDir({ prefix: "podrx-permissions-" });
+  try {
+    const script = `${dir}/script.ts`;
+    await Deno.writeTextFile(
+      script,
+      `import { PodmanClient } from "${MOD}";\nimport { lastValueFrom } from "rxjs";\n${body}\n`,
+    );
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--config", CONFIG, "--no-prompt", ...flags, script],
+      env,
+      clearEnv: true,
+      stdin: "null",
+    }).output();
+    const decoder = new TextDecoder();
+    return {
+      success: output.success,
+      stdout: decoder.decode(output.stdout),
+      stderr: decoder.decode(output.stderr),
+    };
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+// The bed's labeled image, listed: the script reached this bed's service.
+const LIST_BODY = (client: string) =>
+  `await using podman = new PodmanClient(${client});\n` +
+  `const images = await lastValueFrom(podman.images.list());\n` +
+  `console.log(images.some((image) => image.tags.includes(${JSON.stringify(bed.labeledImage)})));`;
+
+Deno.test("a known socket needs exactly --allow-read, --allow-write and --allow-net", async () => {
+  const body = LIST_BODY(`{ baseUrl: ${JSON.stringify(`unix://${SOCK}`)} }`);
+  const result = await runScript(body, SOCKET_FLAGS);
+  assert.equal(result.stdout.trim(), "true", result.stderr);
+  for (const left of SOCKET_FLAGS) {
+    const without = await runScript(body, SOCKET_FLAGS.filter((flag) => flag !== left));
+    assert.equal(without.success, false, `succeeded without ${left}`);
+    assert.match(without.stderr, /NotCapable: Requires (read|write|net) access/, without.stderr);
+  }
+});
+
+Deno.test("discovery through CONTAINER_HOST needs the socket's flags and --allow-env", async () => {
+  const result = await runScript(LIST_BODY(""), [...SOCKET_FLAGS, "--allow-env=CONTAINER_HOST"], {
+    CONTAINER_HOST: `unix:${SOCK}`,
+  });
+  assert.equal(result.stdout.trim(), "true", result.stderr);
+});
+
+Deno.test("a named connection needs the socket's flags, --allow-env and its config file", async () => {
+  await withConfigHome(async (home) => {
+    const conf = await home.writeConf(
+      `[engine]\n[engine.service_destinations.bed]\nuri = "unix://${SOCK}"\n`,
+    );
+    const result = await runScript(
+      LIST_BODY(`{ connection: "bed" }`),
+      [
+        ...SOCKET_FLAGS,
+        `--allow-read=${SOCK},${conf}`,
+        "--allow-env=CONTAINERS_CONF,XDG_CONFIG_HOME,HOME",
+      ],
+      { CONTAINERS_CONF: conf },
+    );
+    assert.equal(result.stdout.trim(), "true", result.stderr);
+  });
+});
+
+Deno.test("PodmanClient.spawn() needs --allow-run=podman, the temp dir and --allow-net", async () => {
+  const podman = Deno.env.get("PODRX_TEST_PODMAN") || "podman";
+  const result = await runScript(
+    `await using podman = await PodmanClient.spawn({\n` +
+      `  podmanPath: ${JSON.stringify(podman)}, storage: "private", storageDriver: "vfs",\n` +
+      `});\n` +
+      `console.log(await lastValueFrom(podman.ping()), (await lastValueFrom(podman.images.list())).length);`,
+    [`--allow-run=${podman}`, `--allow-read=${TMP}`, `--allow-write=${TMP}`, "--allow-net"],
+    { PATH: Deno.env.get("PATH") ?? "" },
+  );
+  assert.equal(result.stdout.trim(), "true 0", result.stderr);
+});
