@@ -69,6 +69,7 @@ export type {
   RegistryDataOptions,
   RegistryDataSource,
 } from "./src/images/operations/read_registry_data.ts";
+export type { ManifestPlatform, RegistryManifest } from "./src/registry/read_manifest.ts";
 export { Image } from "./src/images/image.ts";
 export type { AwaitableImage } from "./src/images/image.ts";
 export type { LayerProgressEvent, PullStatusEvent } from "./src/images/operations/stream_events.ts";

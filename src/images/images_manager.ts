@@ -119,9 +119,9 @@ export class ImagesManager {
     return searchImages(this.client, term, options);
   }
 
-  /** Reads what a registry knows of an image (the local image where it cannot be asked). */
+  /** Reads what the image's registry says of it: its digest and platforms, from the registry. */
   getRegistryData(name: string, options?: RegistryDataOptions): Observable<RegistryData> {
-    return readRegistryData(this.client, name, options).pipe(
+    return readRegistryData(name, options).pipe(
       map((answer) => new RegistryData(name, answer, this.#context)),
     );
   }

@@ -9,17 +9,13 @@ import { pullImage, type PullOptions } from "./operations/pull.ts";
 import type { RegistryAnswer, RegistryDataSource } from "./operations/read_registry_data.ts";
 import { parsePlatform, type Platform } from "./params/platform.ts";
 
-interface ManifestEntry {
-  digest?: string;
-  platform?: { os?: string; architecture?: string; variant?: string };
-}
-
 /**
- * What a registry knows of an image: its manifest list when the registry was asked and named
- * the platforms (`source: "registry"`), or the local image's attributes otherwise
- * (`source: "local"`, as podman-py always does). Podman describes only manifest lists this
- * way; for a single image it fails (OCI manifests) or answers without platforms (Docker v2
- * manifests), so single images come from the local store.
+ * What an image's registry says of it, read from the registry itself over the Registry HTTP
+ * API v2 by this process (see {@linkcode ImagesManager.getRegistryData}): the registry's
+ * digest of the manifest (`id`), its media type, and the platforms it is published for, from
+ * the entries of a manifest list (OCI index or Docker list) or from a single image's config.
+ * `attrs` has the shape of Docker's `GET /distribution/{name}/json` answer
+ * (`Descriptor`, `Platforms`), which docker-py's `RegistryData` reads too.
  *
  * @example Checking a platform before pulling
  * ```ts ignore
@@ -30,19 +26,46 @@ interface ManifestEntry {
 export class RegistryData {
   /** The image name it describes. */
   readonly imageName: string;
-  /** Whether the registry answered or the local image stood in. */
+  /** Where the answer came from: always `"registry"`, the registry itself. */
   readonly source: RegistryDataSource;
-  /** The manifest (registry) or inspect document (local). */
+  /** The registry's digest of the manifest the name points to (`Docker-Content-Digest`). */
+  readonly id: string;
+  /**
+   * The manifest's media type: `application/vnd.oci.image.index.v1+json` or
+   * `application/vnd.docker.distribution.manifest.list.v2+json` for a list, the OCI or
+   * Docker v2 manifest type for a single image.
+   */
+  readonly mediaType: string;
+  /** The platforms the image is published for, as the registry names them. */
+  readonly platforms: readonly Platform[];
+  /** The URL the manifest was read from (never with credentials). */
+  readonly url: string;
+  /** The manifest as the registry sent it, parsed. */
+  readonly manifest: Readonly<Record<string, unknown>>;
+  /** Docker's distribution-inspect shape: `{ Descriptor: { mediaType, digest, size }, Platforms }`. */
   readonly attrs: Record<string, unknown>;
   readonly #context: ImagesContext<Image>;
   #promises: AwaitableRegistryData | undefined;
 
-  /** Wraps what the server returned; made by `ImagesManager.getRegistryData`. */
+  /** Wraps what the registry answered; made by `ImagesManager.getRegistryData`. */
   constructor(imageName: string, answer: RegistryAnswer, context: ImagesContext<Image>) {
     this.imageName = imageName;
     this.source = answer.source;
-    this.attrs = answer.attrs;
+    this.id = answer.digest;
+    this.mediaType = answer.mediaType;
+    this.platforms = answer.platforms;
+    this.url = answer.url;
+    this.manifest = answer.manifest;
+    this.attrs = {
+      Descriptor: { mediaType: answer.mediaType, digest: answer.digest, size: answer.size },
+      Platforms: answer.platforms,
+    };
     this.#context = context;
+  }
+
+  /** True when the name points to a manifest list (an OCI index or a Docker manifest list). */
+  get isList(): boolean {
+    return Array.isArray(this.manifest.manifests);
   }
 
   /**
@@ -60,44 +83,12 @@ export class RegistryData {
   }
 
   /**
-   * The local image's id (`source: "local"`). A registry answer has none: Podman re-encodes
-   * the list it read and does not report the registry's digest of it, so `undefined`.
-   */
-  get id(): string | undefined {
-    const id = this.source === "local" ? this.attrs.Id : this.attrs.digest;
-    return typeof id === "string" ? id : undefined;
-  }
-
-  /** The platforms the image is published for. */
-  get platforms(): Platform[] {
-    const manifests = this.attrs.manifests;
-    if (Array.isArray(manifests)) {
-      return (manifests as ManifestEntry[]).flatMap((entry) => {
-        const { os, architecture, variant } = entry.platform ?? {};
-        if (!os || !architecture) return [];
-        return [variant ? { os, architecture, variant } : { os, architecture }];
-      });
-    }
-    const os = this.attrs.Os ?? this.attrs.os;
-    const architecture = this.attrs.Architecture ?? this.attrs.architecture;
-    if (typeof os === "string" && typeof architecture === "string") {
-      const variant = this.attrs.Variant ?? this.attrs.variant;
-      return [
-        typeof variant === "string" && variant
-          ? { os, architecture, variant }
-          : { os, architecture },
-      ];
-    }
-    return [];
-  }
-
-  /**
    * Tells whether the image is published for a platform.
    *
    * @param platform `os/arch[/variant]` or an object; a variant is only compared when given.
    * @throws {TypeError} When the platform is malformed.
    *
-   * @example A list read from a registry, checked without a server
+   * @example A list as a registry describes it, checked without a server
    * ```ts
    * import { PodmanClient, RegistryData } from "@podrx/podrx";
    * import assert from "node:assert/strict";
@@ -109,7 +100,12 @@ export class RegistryData {
    * ];
    * const data = new RegistryData("example.com/app:1", {
    *   source: "registry",
-   *   attrs: { manifests },
+   *   url: "https://example.com/v2/app/manifests/1",
+   *   digest: "sha256:" + "0".repeat(64),
+   *   mediaType: "application/vnd.oci.image.index.v1+json",
+   *   size: 312,
+   *   platforms: manifests.map((entry) => entry.platform),
+   *   manifest: { schemaVersion: 2, manifests },
    * }, { requester: podman, toImage: (attrs) => podman.images.prepareModel(attrs) });
    * assert.equal(data.hasPlatform("linux/amd64"), true);
    * assert.equal(data.hasPlatform({ os: "linux", architecture: "arm", variant: "v7" }), true);

@@ -54,7 +54,15 @@ Deno.test("every Observable method of the client, the manager, Image and Registr
     const image = await podman.images.promises.get(name);
     const probe = new PodmanClient({ baseUrl: `unix://${bed.socketPath}` });
     const dataOf = (client: PodmanClient) =>
-      new RegistryData(name, { source: "local", attrs: image.attrs }, {
+      new RegistryData(name, {
+        source: "registry",
+        url: `http://${name}`,
+        digest: `sha256:${image.id}`,
+        mediaType: "application/vnd.oci.image.manifest.v1+json",
+        size: 1,
+        platforms: [],
+        manifest: {},
+      }, {
         requester: client,
         toImage: (attrs) => client.images.prepareModel(attrs),
       });

@@ -192,17 +192,6 @@ Deno.test("search() of the auth registry with a wrong password keeps the passwor
   assert.ok(!everything.includes(password));
 });
 
-Deno.test("getRegistryData() of a local-only image falls back to the local image", async () => {
-  await using podman = connect();
-  const data = await lastValueFrom(podman.images.getRegistryData(bed.labeledImage));
-  assert.equal(data.source, "local");
-  const image = await lastValueFrom(podman.images.get(bed.labeledImage));
-  assert.equal(data.id, image.id);
-  assert.equal(data.hasPlatform(`${image.attrs.Os}/${image.attrs.Architecture}`), true);
-  assert.equal(data.hasPlatform({ os: "plan9", architecture: "mips" }), false);
-  assert.throws(() => data.hasPlatform("linux"), TypeError);
-});
-
 Deno.test("prepareModel() makes an Image from list attributes; resource is the Image class", async () => {
   await using podman = connect();
   const [first] = await lastValueFrom(podman.images.list({ name: bed.labeledImage }));

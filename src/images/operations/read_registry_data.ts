@@ -1,81 +1,81 @@
-import { catchError, map, type Observable, of, switchMap } from "rxjs";
-import type { OperationOptions } from "../../client/operation.ts";
-import type { Requester } from "../../client/requester.ts";
-import { requestJson, segment } from "../../client/request_json.ts";
-import { APIError } from "../../errors.ts";
-import { requireName } from "../params/reference.ts";
-import { type AuthConfig, encodeRegistryAuth } from "../params/registry_auth.ts";
-import { inspectImage } from "./get.ts";
-import type { ImageAttrs } from "./reports.ts";
+import type { Observable } from "rxjs";
+import { operation, type OperationOptions } from "../../client/operation.ts";
+import { readManifest, type RegistryManifest } from "../../registry/read_manifest.ts";
+import { parseReference, requireName } from "../params/reference.ts";
+import type { AuthConfig } from "../params/registry_auth.ts";
 
 /** Options for {@linkcode ImagesManager.getRegistryData}. */
 export interface RegistryDataOptions extends OperationOptions {
-  /** Credentials for the registry. */
+  /**
+   * Credentials for the registry, sent only when it asks for them (basic auth, or to the
+   * token service it names) and never to another host it redirects to.
+   */
   authConfig?: AuthConfig;
   /**
-   * Require HTTPS and verify certificates when asking the registry.
+   * Require HTTPS with a verified certificate. `false` also allows plain HTTP (tried after
+   * HTTPS), as Podman's `--tls-verify=false` does; an HTTPS registry with a certificate this
+   * process does not trust still fails.
    * @default {true}
    */
   tlsVerify?: boolean;
 }
 
-/** Where {@linkcode RegistryData} came from. */
-export type RegistryDataSource = "registry" | "local";
+/**
+ * Where {@linkcode RegistryData} came from: always `"registry"`, the registry itself, read
+ * by this process (never the local store, never Podman's re-encoding of it).
+ */
+export type RegistryDataSource = "registry";
 
-/** What {@linkcode readRegistryData} found: the manifest list, or the local image's attributes. */
-export interface RegistryAnswer {
-  /** Whether the registry answered or the local image stood in. */
+/** What {@linkcode readRegistryData} read of the registry's manifest. */
+export interface RegistryAnswer extends RegistryManifest {
+  /** Always `"registry"`. */
   source: RegistryDataSource;
-  /** The manifest list (registry) or inspect document (local). */
-  attrs: Record<string, unknown>;
-}
-
-function isManifestList(body: unknown): body is Record<string, unknown> {
-  if (typeof body !== "object" || body === null) return false;
-  const manifests = (body as { manifests?: unknown }).manifests;
-  return Array.isArray(manifests) && manifests.length > 0;
 }
 
 /**
- * The registry first (`GET /libpod/manifests/{name}/json`), the local image when the registry
- * cannot answer or answers without platforms (a single Docker v2 image comes back as
- * `{"manifests": null}`).
+ * Reads an image's manifest from its registry over the Registry HTTP API v2, from this
+ * process rather than through the Podman service: Podman 4.3 cannot describe a single image
+ * (its manifest inspect answers `{"manifests": null}` or 404) and has no `/distribution`
+ * endpoint, and no Podman version reports the registry's digest of a manifest list. A name
+ * without a registry is read from Docker Hub (`library/` added to one-part names), as Docker
+ * reads it; Podman may resolve short names elsewhere (registries.conf), so name the registry.
  *
- * @returns A cold Observable of what was found and where.
- * @throws {TypeError} When the name is empty or `authConfig` is malformed.
+ * @returns A cold Observable: on subscribe it reads the manifest (and, for a single image,
+ * its config for the platform), emits what the registry said once and completes. Errors are
+ * `ImageNotFound` for a manifest the registry does not have, `APIError` for any other
+ * registry error (401 without or with wrong credentials), `PodmanError` for a registry that
+ * cannot be reached.
+ * @throws {TypeError} When the name is empty or not an image reference, or `authConfig` is
+ * not an object.
  */
 export function readRegistryData(
-  requester: Requester,
   name: string,
   options: RegistryDataOptions = {},
 ): Observable<RegistryAnswer> {
   const action = `Cannot read registry data of "${name}"`;
   requireName(name, action);
-  const auth = encodeRegistryAuth(options.authConfig);
-  const fromLocal = inspectImage(
-    { requester, toImage: (attrs: ImageAttrs) => attrs as unknown as Record<string, unknown> },
-    name,
-    `Cannot get image "${name}"`,
-    options,
-  ).pipe(map((attrs): RegistryAnswer => ({ source: "local", attrs })));
-  const fromRegistry = requestJson(
-    requester,
-    {
-      path: `/manifests/${segment(name)}/json`,
-      query: { tlsVerify: options.tlsVerify },
-      headers: auth.headers,
-      secrets: auth.secrets,
+  const reference = parseReference(name);
+  const auth = options.authConfig;
+  if (auth !== undefined && (typeof auth !== "object" || auth === null)) {
+    throw new TypeError(`${action}: authConfig must be an object`);
+  }
+  const registry = reference.registry ?? "docker.io";
+  const repository = reference.registry === undefined && !reference.path.includes("/")
+    ? `library/${reference.path}`
+    : reference.path;
+  const target = { registry, repository, reference: reference.digest ?? reference.tag ?? "latest" };
+  const credentials = auth && {
+    username: auth.username,
+    password: auth.password,
+    identityToken: auth.identityToken,
+  };
+  return operation<RegistryAnswer>(action, options, async ({ emit, signal }) => {
+    const manifest = await readManifest(target, {
+      tlsVerify: options.tlsVerify ?? true,
+      credentials,
+      signal,
       action,
-    },
-    options,
-    (body) => body,
-  );
-  return fromRegistry.pipe(
-    map((body) => (isManifestList(body) ? body : undefined)),
-    catchError((error: unknown) => {
-      if (!(error instanceof APIError)) throw error;
-      return of(undefined);
-    }),
-    switchMap((list) => list ? of<RegistryAnswer>({ source: "registry", attrs: list }) : fromLocal),
-  );
+    });
+    emit({ source: "registry", ...manifest });
+  });
 }
