@@ -9,17 +9,21 @@
  *
  * ```ts ignore
  * import { PodmanClient, progress, renderProgress } from "@podrx/podrx";
- * import { concatMap, filter, last } from "rxjs";
+ * import { concatMap, filter, last, lastValueFrom, tap } from "rxjs";
  *
  * await using podman = new PodmanClient({ baseUrl: "unix:///run/podman/podman.sock" });
- * podman.images.pull("127.0.0.1:5000/base:1", { tlsVerify: false }).pipe(
- *   progress(),
- *   renderProgress({ label: "pull" }),
- *   last(),
- *   concatMap(() => podman.images.build({ path: "./app", tag: "127.0.0.1:5000/app:2" })),
- *   filter((event) => event.type === "built"),
- *   concatMap(() => podman.images.push("127.0.0.1:5000/app:2", { tlsVerify: false })),
- * ).subscribe((event) => console.log(event.type));
+ * // Awaited, so that `await using` closes the client only once the pipeline is done.
+ * await lastValueFrom(
+ *   podman.images.pull("127.0.0.1:5000/base:1", { tlsVerify: false }).pipe(
+ *     progress(),
+ *     renderProgress({ label: "pull" }),
+ *     last(),
+ *     concatMap(() => podman.images.build({ path: "./app", tag: "127.0.0.1:5000/app:2" })),
+ *     filter((event) => event.type === "built"),
+ *     concatMap(() => podman.images.push("127.0.0.1:5000/app:2", { tlsVerify: false })),
+ *     tap((event) => console.log(event.type)),
+ *   ),
+ * );
  * ```
  *
  * Await style, with the same names and options plus `signal` and `onProgress`:
