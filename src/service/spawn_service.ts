@@ -282,6 +282,9 @@ function podmanArgs(files: ServiceFiles, options: SpawnServiceOptions): string[]
     );
   }
   return [
+    // The service runs here, whatever CONTAINER_HOST or CONTAINER_CONNECTION the script has:
+    // either would make `podman` a remote client, which has no --root and no service.
+    "--remote=false",
     ...(root === undefined ? [] : ["--root", root]),
     ...(runroot === undefined ? [] : ["--runroot", runroot]),
     ...(options.storageDriver === undefined ? [] : ["--storage-driver", options.storageDriver]),

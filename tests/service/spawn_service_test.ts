@@ -180,3 +180,22 @@ async function runChild(
   await stderr;
   return { service, status };
 }
+
+Deno.test("PodmanClient.spawn() starts its own service even when CONTAINER_HOST and CONTAINER_CONNECTION are set", async () => {
+  // Either variable turns `podman` into a remote client ("unknown flag: --root") unless the
+  // service is started with --remote=false.
+  const saved = ["CONTAINER_HOST", "CONTAINER_CONNECTION"].map((
+    name,
+  ) => [name, Deno.env.get(name)]);
+  Deno.env.set("CONTAINER_HOST", "unix:///nonexistent/podman.sock");
+  Deno.env.set("CONTAINER_CONNECTION", "podrx-no-such-connection");
+  try {
+    await using podman = await PodmanClient.spawn({ storage: "private", storageDriver: "vfs" });
+    assert.equal(await firstValueFrom(podman.ping()), true);
+    assert.deepEqual(await lastValueFrom(podman.images.list()), []);
+  } finally {
+    for (const [name, value] of saved) {
+      value === undefined ? Deno.env.delete(name!) : Deno.env.set(name!, value);
+    }
+  }
+});
