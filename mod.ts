@@ -108,3 +108,27 @@ export type {
   RemoveReport,
   SearchResult,
 } from "./src/images/operations/reports.ts";
+export { Fleet } from "./src/fleet/fleet.ts";
+export type { FleetRunOptions, FromConnectionsOptions } from "./src/fleet/fleet.ts";
+export type { FleetHosts, FleetHostSource } from "./src/fleet/fleet_host.ts";
+export { FleetError } from "./src/fleet/fleet_error.ts";
+export type { FleetFailure } from "./src/fleet/fleet_error.ts";
+export type {
+  FleetDoneEvent,
+  FleetEvent,
+  FleetFailedEvent,
+  FleetHostEvent,
+  FleetOptions,
+  FleetRetryEvent,
+  FleetRetryPolicy,
+  FleetStartedEvent,
+} from "./src/fleet/fleet_event.ts";
+export type {
+  DistributedImage,
+  DistributeEvent,
+  DistributeOptions,
+  LoadedEvent,
+  RegistryRoute,
+  SavedEvent,
+  SentEvent,
+} from "./src/fleet/distribute.ts";
