@@ -132,3 +132,11 @@ export type {
   SavedEvent,
   SentEvent,
 } from "./src/fleet/distribute.ts";
+export { fleetProgress } from "./src/fleet/fleet_progress.ts";
+export type {
+  FleetHostState,
+  FleetProgressOptions,
+  FleetSnapshot,
+} from "./src/fleet/fleet_progress.ts";
+export { renderFleetProgress } from "./src/fleet/fleet_progress_renderer.ts";
+export type { RenderFleetProgressOptions } from "./src/fleet/fleet_progress_renderer.ts";

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { filter, lastValueFrom, take, tap, toArray } from "rxjs";
-import { PodmanClient } from "../../src/client/podman_client.ts";
 import { Fleet } from "../../src/fleet/fleet.ts";
 import { FleetError } from "../../src/fleet/fleet_error.ts";
 import type { FleetEvent } from "../../src/fleet/fleet_event.ts";
