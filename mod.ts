@@ -112,3 +112,35 @@ export type {
   RemoveReport,
   SearchResult,
 } from "./src/images/operations/reports.ts";
+export { Fleet } from "./src/fleet/fleet.ts";
+export type { FleetRunOptions, FromConnectionsOptions } from "./src/fleet/fleet.ts";
+export type { FleetHosts, FleetHostSource } from "./src/fleet/fleet_host.ts";
+export { FleetError } from "./src/fleet/fleet_error.ts";
+export type { FleetFailure } from "./src/fleet/fleet_error.ts";
+export type {
+  FleetDoneEvent,
+  FleetEvent,
+  FleetFailedEvent,
+  FleetHostEvent,
+  FleetOptions,
+  FleetRetryEvent,
+  FleetRetryPolicy,
+  FleetStartedEvent,
+} from "./src/fleet/fleet_event.ts";
+export type {
+  DistributedImage,
+  DistributeEvent,
+  DistributeOptions,
+  LoadedEvent,
+  RegistryRoute,
+  SavedEvent,
+  SentEvent,
+} from "./src/fleet/distribute.ts";
+export { fleetProgress } from "./src/fleet/fleet_progress.ts";
+export type {
+  FleetHostState,
+  FleetProgressOptions,
+  FleetSnapshot,
+} from "./src/fleet/fleet_progress.ts";
+export { renderFleetProgress } from "./src/fleet/fleet_progress_renderer.ts";
+export type { RenderFleetProgressOptions } from "./src/fleet/fleet_progress_renderer.ts";

@@ -35,16 +35,19 @@ const CLEAR_LINE = "\r\x1b[K";
 const BAR_WIDTH = 24;
 const encoder = new TextEncoder();
 
-interface DenoLike {
+/** What the renderers use of Deno. */
+export interface DenoLike {
   stderr?: ProgressOutput;
   consoleSize?: () => { columns: number };
 }
 
-function denoGlobal(): DenoLike | undefined {
+/** Deno's global, where there is one (the renderers also run outside Deno, drawing nothing). */
+export function denoGlobal(): DenoLike | undefined {
   return (globalThis as { Deno?: DenoLike }).Deno;
 }
 
-function terminalColumns(): number {
+/** The terminal's width in columns, or 80 when it cannot be read. */
+export function terminalColumns(): number {
   try {
     return denoGlobal()?.consoleSize?.().columns || 80;
   } catch {
@@ -76,7 +79,8 @@ function progressLine(snapshot: ProgressSnapshot, label: string, columns: number
   return line.length > room ? line.slice(0, room) : line;
 }
 
-function writeAll(output: ProgressOutput, text: string): void {
+/** Writes all of `text`, however many calls the sink needs. */
+export function writeAll(output: ProgressOutput, text: string): void {
   let bytes = encoder.encode(text);
   while (bytes.length > 0) bytes = bytes.subarray(output.writeSync(bytes));
 }
