@@ -12,6 +12,7 @@ import {
   PodmanClient,
   type PushedEvent,
 } from "../../mod.ts";
+import { buildQuery } from "../../src/images/operations/building/_params.ts";
 import { testBed } from "../bed/env.ts";
 import { uniqueName } from "../images/_fixtures.ts";
 
@@ -294,4 +295,19 @@ Deno.test("build() with a cached step of another platform fails instead of a lis
     await cleanup(podman, list, ids);
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("buildQuery() sends one platform parameter each, the list, and nocache unless asked", () => {
+  const context = { dockerfile: "Containerfile", excludes: undefined };
+  const options = { path: ".", platform: PLATFORMS, manifest: "localhost/l:1" };
+  const query = buildQuery(options, context, "4.3.1", "Cannot build image");
+  // An array is sent as the key repeated; Podman 4.3 does not split a comma-separated value.
+  assert.deepEqual(query.platform, PLATFORMS);
+  assert.equal(query.manifest, "localhost/l:1");
+  assert.equal(query.nocache, true);
+  assert.equal(buildQuery({ ...options, nocache: false }, context, "4.3.1", "x").nocache, false);
+  const single = buildQuery({ path: ".", platform: "linux/arm64" }, context, "4.3.1", "x");
+  assert.equal(single.platform, "linux/arm64");
+  assert.equal(single.nocache, undefined);
+  assert.equal("manifest" in single, false);
 });
