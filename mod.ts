@@ -78,7 +78,17 @@ export { Image } from "./src/images/image.ts";
 export type { AwaitableImage } from "./src/images/image.ts";
 export type { LayerProgressEvent, PullStatusEvent } from "./src/images/operations/stream_events.ts";
 export type { PulledEventOf, PullEventOf, PullOptions } from "./src/images/operations/pull.ts";
-export type { BuildEvent, BuiltEvent, PulledEvent, PullEvent } from "./src/images/image_events.ts";
+export type {
+  BuildEvent,
+  BuiltEvent,
+  BuiltManifestEvent,
+  PulledEvent,
+  PullEvent,
+} from "./src/images/image_events.ts";
+export type {
+  BuiltManifestEventOf,
+  PlatformImageOf,
+} from "./src/images/operations/building/build_manifest.ts";
 export type { PushedEvent, PushEvent, PushOptions } from "./src/images/operations/push.ts";
 export type {
   BuildEventOf,
@@ -100,6 +110,21 @@ export type { SaveOptions } from "./src/images/operations/save.ts";
 export type { ScpOptions, ScpReport } from "./src/images/operations/scp.ts";
 export type { TagOptions } from "./src/images/operations/tag.ts";
 export { RegistryData } from "./src/images/registry_data.ts";
+export { ManifestsManager } from "./src/manifests/manifests_manager.ts";
+export { Manifests } from "./src/facade/manifests.ts";
+export { AwaitableManifests } from "./src/facade/awaitable_manifests.ts";
+export { Manifest } from "./src/manifests/manifest.ts";
+export type { AwaitableManifest } from "./src/manifests/manifest.ts";
+export type { ManifestsContext } from "./src/manifests/operations/manifests_context.ts";
+export type {
+  ManifestAttrs,
+  ManifestEntry,
+  ManifestEntryPlatform,
+} from "./src/manifests/operations/manifest_attrs.ts";
+export type { CreateManifestOptions } from "./src/manifests/operations/create.ts";
+export type { ManifestAddOptions } from "./src/manifests/operations/modify.ts";
+export type { ManifestPushEvent, ManifestPushOptions } from "./src/manifests/operations/push.ts";
+export type { ManifestRef } from "./src/manifests/operations/remove.ts";
 export type { AwaitableRegistryData } from "./src/images/registry_data.ts";
 export type { Platform } from "./src/images/params/platform.ts";
 export type { Filters, FilterValue } from "./src/images/params/filters.ts";

@@ -324,7 +324,7 @@ export function showBuild(screen: Screen, tag: string): MonoTypeOperatorFunction
             screen.show(() => `${screen.spinner} build ${tag}  ${step}  ${seconds(started)}`);
           },
           next(event) {
-            if (event.type === "built") return;
+            if (event.type !== "log") return;
             const line = event.line.replace(/\n$/, "");
             const match = /^STEP (\d+\/\d+):/.exec(line);
             if (match) step = `step ${match[1]}`;

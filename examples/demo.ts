@@ -6,7 +6,8 @@
  * stops both again. No internet: the image is built `FROM scratch`.
  *
  * ```sh
- * deno task demo
+ * deno task demo                 # the pipeline
+ * deno task demo multiplatform   # examples/multiplatform_release.ts: two platforms, one list
  * ```
  *
  * Needs `podman`, `docker-registry` and, for a `RUN` step with live output, `busybox-static`
@@ -19,6 +20,7 @@ import { startRegistry } from "../tests/bed/registry.ts";
 import { EXIT, messageOf, type Outcome } from "./_cli.ts";
 import { Screen } from "./_display.ts";
 import { type PipelineReport, runPipeline, staticBusybox } from "./pipeline.ts";
+import { type ReleaseReport, runRelease } from "./multiplatform_release.ts";
 import { PodmanClient } from "../mod.ts";
 
 function registriesConf(registry: string): string {
@@ -37,7 +39,8 @@ function registriesConf(registry: string): string {
 async function runWithServices(
   screen: Screen,
   busybox: string | undefined,
-): Promise<Outcome<PipelineReport>> {
+  multiplatform: boolean,
+): Promise<Outcome<PipelineReport | ReleaseReport>> {
   // The registry starter of the test bed (tests/bed/registry.ts): the demo needs the same.
   await using registry = await startRegistry();
   const confDir = await Deno.makeTempDir({ prefix: "podrx-demo-" });
@@ -57,6 +60,15 @@ async function runWithServices(
     screen.print(`  storage         ${podman.service?.root} (private, removed at the end)`);
     if (!busybox) screen.print("  (no static /bin/busybox: the image gets no RUN step)");
     screen.print("");
+    if (multiplatform) {
+      return await runRelease(podman, {
+        registry: registry.address,
+        repository: "podrx-demo/multi",
+        tag: `demo-${Date.now().toString(36)}`,
+        tlsVerify: false,
+        pullPlatform: "linux/arm64",
+      }, screen);
+    }
     return await runPipeline(podman, {
       registry: registry.address,
       repository: "podrx-demo/app",
@@ -74,7 +86,7 @@ async function main(): Promise<number> {
   const screen = new Screen();
   const busybox = await staticBusybox();
   screen.print("podrx demo: starting a registry and a private Podman service");
-  const outcome = await runWithServices(screen, busybox);
+  const outcome = await runWithServices(screen, busybox, Deno.args.includes("multiplatform"));
   if (outcome.kind === "failed") {
     console.error(`✘ ${messageOf(outcome.error)}`);
     return EXIT.failed;

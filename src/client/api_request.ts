@@ -7,7 +7,7 @@ export interface ApiRequest {
    * HTTP method.
    * @default {"GET"}
    */
-  method?: "GET" | "POST" | "DELETE" | "HEAD";
+  method?: "GET" | "POST" | "PUT" | "DELETE" | "HEAD";
   /** Path below the versioned libpod prefix, e.g. `/images/json`. */
   path: string;
   /** Query parameters; `undefined` values are left out. */

@@ -3,6 +3,7 @@ import type { AwaitOptions } from "../async/await_options.ts";
 import { lastOf } from "../async/settle.ts";
 import type { TwinsOf } from "../async/twins.ts";
 import { Images } from "../facade/images.ts";
+import { Manifests } from "../facade/manifests.ts";
 import {
   type ServiceInfo,
   type SpawnedService,
@@ -59,6 +60,8 @@ export interface VersionReport {
 export class PodmanClient implements AsyncDisposable {
   /** The image operations of this service. */
   readonly images: Images;
+  /** The manifest-list operations of this service. */
+  readonly manifests: Manifests;
   #connector: Connector;
   #service: SpawnedService | undefined;
   #promises: ClientPromises | undefined;
@@ -68,6 +71,7 @@ export class PodmanClient implements AsyncDisposable {
     validateClientOptions(options);
     this.#connector = new Connector(options);
     this.images = new Images(this);
+    this.manifests = new Manifests(this);
   }
 
   /**

@@ -7,6 +7,7 @@ import type { Image } from "../images/image.ts";
 import type { BuildEvent, PullEvent } from "../images/image_events.ts";
 import type { ImagesManager } from "../images/images_manager.ts";
 import type { BuildOptions } from "../images/operations/building/build_options.ts";
+import type { PlatformImageOf } from "../images/operations/building/build_manifest.ts";
 import type { ListOptions } from "../images/operations/list.ts";
 import type { LoadSource } from "../images/operations/load.ts";
 import type { PruneOptions } from "../images/operations/prune.ts";
@@ -30,6 +31,10 @@ export interface BuildResult {
   image: Image;
   /** Every log line, in order. */
   log: string[];
+  /** For a build into a manifest list: the list's name. */
+  manifest?: string;
+  /** For a build into a manifest list: each platform's image and list entry (`image` is the first's). */
+  images?: PlatformImageOf<Image>[];
 }
 
 /**
@@ -139,13 +144,18 @@ export class AwaitableImages {
   build(options: BuildOptions & AwaitOptions<BuildEvent>): Promise<BuildResult> {
     const log: string[] = [];
     let image: Image | undefined;
+    let list: { manifest: string; images: PlatformImageOf<Image>[] } | undefined;
     return settle(this.#images.build(options), options.signal, (event) => {
       options.onProgress?.(event);
       if (event.type === "log") log.push(event.line);
-      else image = event.image;
+      else if (event.type === "built") image = event.image;
+      else {
+        image = event.images[0]?.image;
+        list = { manifest: event.manifest, images: event.images };
+      }
     }, () => {
       if (!image) throw new Error("The build completed without an image");
-      return { image, log };
+      return list ? { image, log, ...list } : { image, log };
     });
   }
 

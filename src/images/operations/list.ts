@@ -1,8 +1,9 @@
-import type { Observable } from "rxjs";
+import { catchError, type Observable } from "rxjs";
 import type { OperationOptions } from "../../client/operation.ts";
 import { requestJson } from "../../client/request_json.ts";
 import { encodeFilters, type Filters } from "../params/filters.ts";
 import type { ImagesContext } from "./images_context.ts";
+import { nameBrokenLists } from "./_broken_list_hint.ts";
 import type { ImageAttrs } from "./reports.ts";
 
 /** Options for {@linkcode ImagesManager.list}. */
@@ -41,5 +42,5 @@ export function listImages<M>(
     },
     options,
     (body) => ((body ?? []) as ImageAttrs[]).map(context.toImage),
-  );
+  ).pipe(catchError(nameBrokenLists(context.requester, options)));
 }

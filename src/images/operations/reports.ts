@@ -1,3 +1,5 @@
+import { APIError } from "../../errors.ts";
+
 /**
  * An image's attributes as the server reports them: the inspect document (`get`) or a list
  * entry (`list`). Only the common fields are typed; everything else is kept as sent.
@@ -85,4 +87,33 @@ export interface SearchResult {
   Automated: string;
   /** The tag, with `listTags`. */
   Tag: string;
+}
+
+/**
+ * Reads libpod's removal answer (`{ Deleted, Untagged, Errors, ExitCode }`, used by image and
+ * manifest-list removal alike); errors the server listed raise an {@linkcode APIError}.
+ */
+export function readRemoveReport(
+  body: unknown,
+  error: { action: string; method: "DELETE"; path: string },
+): RemoveReport {
+  const report = (body ?? {}) as {
+    Deleted?: string[] | null;
+    Untagged?: string[] | null;
+    Errors?: string[] | null;
+    ExitCode?: number;
+  };
+  if (report.Errors?.length) {
+    throw new APIError(error.action, {
+      status: 200,
+      method: error.method,
+      path: error.path,
+      explanation: report.Errors.join("; "),
+    });
+  }
+  return {
+    deleted: report.Deleted ?? [],
+    untagged: report.Untagged ?? [],
+    exitCode: report.ExitCode ?? 0,
+  };
 }

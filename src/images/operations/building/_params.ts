@@ -1,6 +1,7 @@
 import { apiAtLeast } from "../../../client/api_version.ts";
 import type { Query, QueryValue } from "../../../client/query.ts";
 import { PodmanError } from "../../../errors.ts";
+import { buildPlatforms } from "../../params/build_platforms.ts";
 import type { BuildOptions } from "./build_options.ts";
 
 /** podman-py's default, so the layer cache is used (podman-py issue #528). */
@@ -101,12 +102,16 @@ export function buildQuery(
 ): Query {
   const limits = options.containerLimits ?? {};
   const tags = tagsOf(options);
+  const platforms = buildPlatforms(options.platform);
+  // One `platform` parameter per platform: Podman 4.3 does not split a comma-separated one.
+  const intoList = options.manifest !== undefined && platforms.length > 0;
   return {
     t: tags.length > 0 ? tags : undefined,
     dockerfile: context.dockerfile,
     excludes: context.excludes && context.excludes.length > 0 ? json(context.excludes) : undefined,
     q: options.quiet,
-    nocache: options.nocache,
+    // The layer cache would let one platform's step stand in for another's.
+    nocache: options.nocache ?? (intoList ? true : undefined),
     rm: options.rm,
     forcerm: options.forcerm,
     // libpod ignores `pull` and reads `pullpolicy`; both are sent for other servers.
@@ -126,7 +131,8 @@ export function buildQuery(
     ...networkParams(options.networkMode),
     squash: options.squash,
     extrahosts: json(extraHostsOf(options.extraHosts)),
-    platform: options.platform,
+    platform: platforms.length > 1 ? platforms : platforms[0],
+    ...(options.manifest === undefined ? {} : { manifest: options.manifest }),
     isolation: options.isolation,
     httpproxy: options.httpProxy,
     layers: options.layers ?? true,

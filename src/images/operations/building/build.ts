@@ -13,6 +13,12 @@ import { packDirectory, packDockerfile } from "./_context.ts";
 import { releasingSentChunks } from "../../../streams/_release_sent.ts";
 import { buildQuery, tagsOf } from "./_params.ts";
 import type { BuildOptions } from "./build_options.ts";
+import { type BuiltManifestEventOf, finishManifestBuild } from "./build_manifest.ts";
+import {
+  buildPlatforms,
+  logLinePlatform,
+  validateBuildPlatforms,
+} from "../../params/build_platforms.ts";
 
 /** A line of build output, live. */
 export interface BuildLogEvent {
@@ -20,6 +26,8 @@ export interface BuildLogEvent {
   type: "log";
   /** The line as the server wrote it (usually ending with a newline). */
   line: string;
+  /** In a multi-platform build, the platform the line comes from (Podman's `[os/arch]` prefix). */
+  platform?: string;
 }
 
 /** The last event of a successful build, with the model `M` (`Image`) of what was built. */
@@ -30,8 +38,11 @@ export interface BuiltEventOf<M> {
   image: M;
 }
 
-/** What `build()` emits: log lines as the server writes them, then `built`. */
-export type BuildEventOf<M> = BuildLogEvent | BuiltEventOf<M>;
+/**
+ * What `build()` emits: log lines as the server writes them, then `built`, or
+ * `builtManifest` for a build into a manifest list.
+ */
+export type BuildEventOf<M> = BuildLogEvent | BuiltEventOf<M> | BuiltManifestEventOf<M>;
 
 /** The final line of a libpod build: the new image's id. */
 const IMAGE_ID_LINE = /^[0-9a-f]{64}\n?$/;
@@ -89,6 +100,12 @@ function validate(options: BuildOptions, action: string): void {
   if (encoding !== undefined && encoding !== "gzip") {
     throw new TypeError(`${action}: encoding must be "gzip", got "${encoding}"`);
   }
+  const platforms = buildPlatforms(options.platform);
+  validateBuildPlatforms(platforms, action);
+  if (platforms.length > 1 && options.manifest === undefined) {
+    throw new TypeError(`${action}: several platforms need manifest, the list to collect them`);
+  }
+  if (options.manifest !== undefined) parseReference(options.manifest);
   for (const tag of tagsOf(options)) {
     try {
       parseReference(tag);
@@ -166,12 +183,12 @@ function requestBody(
   return ours ? releasingSentChunks(encoded) : encoded;
 }
 
-/** Reads the build's JSON lines: emits each log line live, and returns the image id. */
+/** Reads the build's JSON lines: emits each log line live, and returns the image id and log. */
 async function readBuildLog<M>(
   response: Response,
   action: string,
   context: OperationContext<BuildEventOf<M>>,
-): Promise<string> {
+): Promise<{ id: string; log: string[] }> {
   const log: string[] = [];
   let id: string | undefined;
   try {
@@ -185,7 +202,10 @@ async function readBuildLog<M>(
       log.push(line);
       // A RUN step may print a bare hex line too; the server's id comes last.
       if (IMAGE_ID_LINE.test(line)) id = line.trim();
-      context.emit({ type: "log", line });
+      const platform = logLinePlatform(line);
+      context.emit(
+        platform === undefined ? { type: "log", line } : { type: "log", line, platform },
+      );
     });
   } catch (error) {
     if (error instanceof BuildError || context.signal.aborted) throw error;
@@ -201,7 +221,7 @@ async function readBuildLog<M>(
       [...log],
     );
   }
-  return id;
+  return { id, log };
 }
 
 /**
@@ -272,8 +292,19 @@ export function buildImage<M>(
         throw failure !== undefined && !signal.aborted ? failure : error;
       }
       stream.alive();
-      const id = await readBuildLog(response, action, stream);
-      stream.emit({ type: "built", image: await inspectMade(context, id, signal) });
+      const { id, log } = await readBuildLog(response, action, stream);
+      stream.emit(
+        options.manifest === undefined
+          ? { type: "built", image: await inspectMade(context, id, signal) }
+          : await finishManifestBuild(
+            context,
+            options.manifest,
+            validateBuildPlatforms(buildPlatforms(options.platform), action),
+            log,
+            action,
+            signal,
+          ),
+      );
     } finally {
       packing.abort();
     }

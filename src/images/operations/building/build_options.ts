@@ -47,7 +47,11 @@ export interface BuildOptions extends OperationOptions {
   tag?: string | string[];
   /** Only the image id in the log. */
   quiet?: boolean;
-  /** Do not use the layer cache. */
+  /**
+   * Do not use the layer cache. Podman's cache ignores the platform, so a build with
+   * `platform` into a `manifest` list leaves the cache out unless this is `false`.
+   * @default {false; true with platform and manifest}
+   */
   nocache?: boolean;
   /**
    * Remove intermediate containers after a successful build.
@@ -84,8 +88,18 @@ export interface BuildOptions extends OperationOptions {
   squash?: boolean;
   /** Extra `/etc/hosts` entries: host name to IP address, or `host:ip` strings. */
   extraHosts?: Record<string, string> | string[];
-  /** Platform `os/arch[/variant]`. */
-  platform?: string;
+  /**
+   * Platform `os/arch[/variant]`, or several: then every platform is built and added to the
+   * `manifest` list (which several platforms need). Each must be an OS and architecture Go
+   * knows; Podman would build for any text.
+   */
+  platform?: string | string[];
+  /**
+   * A manifest list to add the built image(s) to, created when missing; the build then ends
+   * with a `builtManifest` event (each platform's image and list entry) instead of `built`,
+   * and fails when the list lacks a platform asked for.
+   */
+  manifest?: string;
   /** Isolation: `chroot`, `oci` or `rootless`. */
   isolation?: string;
   /** Pass the proxy environment variables to `RUN` steps. */

@@ -1,0 +1,226 @@
+import { concatMap, map, type Observable } from "rxjs";
+import type { AwaitOptions } from "../async/await_options.ts";
+import { lastOf, settle } from "../async/settle.ts";
+import type { TwinsOf } from "../async/twins.ts";
+import type { OperationOptions } from "../client/operation.ts";
+import type { PushedEvent } from "../images/operations/push.ts";
+import type { ImageRef } from "../images/operations/images_context.ts";
+import { inspectManifest } from "./operations/get.ts";
+import {
+  type ManifestAttrs,
+  type ManifestEntry,
+  platformText,
+} from "./operations/manifest_attrs.ts";
+import type { ManifestsContext } from "./operations/manifests_context.ts";
+import { addToManifest, type ManifestAddOptions, removeFromManifest } from "./operations/modify.ts";
+import {
+  type ManifestPushEvent,
+  type ManifestPushOptions,
+  pushManifest,
+} from "./operations/push.ts";
+
+/**
+ * A manifest list (an OCI index or Docker manifest list) in local storage, as podman-py's
+ * `Manifest` models it: its name, media type, schema version and entries, with `add`,
+ * `remove`, `push` and `reload`, each a cold Observable; `manifest.promises` has them as
+ * promises. Get one from `podman.manifests.create()` or `get()`, or from a multi-platform
+ * build.
+ *
+ * @example Building a list by hand and pushing it with every image
+ * ```ts ignore
+ * import { PodmanClient } from "@podrx/podrx";
+ *
+ * await using podman = new PodmanClient();
+ * const list = await podman.manifests.promises.create("localhost/app:1");
+ * await list.promises.add(["containers-storage:localhost/app-amd64:1"]);
+ * const { digest } = await list.promises.push("127.0.0.1:5000/app:1", { tlsVerify: false });
+ * console.log(digest, list.platforms);
+ * ```
+ */
+export class Manifest {
+  /** The name the list was asked for by (what podman-py calls `names`). */
+  readonly name: string;
+  #attrs: ManifestAttrs;
+  #id: string | undefined;
+  readonly #context: ManifestsContext<Manifest>;
+  #promises: AwaitableManifest | undefined;
+
+  /** Wraps inspect attributes; use `ManifestsManager.prepareModel` rather than this constructor. */
+  constructor(
+    name: string,
+    attrs: ManifestAttrs,
+    context: ManifestsContext<Manifest>,
+    id?: string,
+  ) {
+    if (typeof name !== "string" || name.trim() === "") {
+      throw new TypeError("Cannot make a Manifest: the name is empty");
+    }
+    this.name = name;
+    this.#attrs = { ...attrs, manifests: attrs.manifests ?? [] };
+    this.#id = id;
+    this.#context = context;
+  }
+
+  /** The inspect document, as the server sent it (`manifests` always an array). */
+  get attrs(): ManifestAttrs {
+    return this.#attrs;
+  }
+
+  /**
+   * The list's id in local storage where the server reported it (create, add and remove
+   * answer with it), else its name. podman-py answers the first entry's digest, which is not
+   * the list's.
+   */
+  get id(): string {
+    return this.#id ?? this.name;
+  }
+
+  /** podman-py's `names`: the name the list was asked for. */
+  get names(): string {
+    return this.name;
+  }
+
+  /** The list's media type (OCI index or Docker manifest list). */
+  get mediaType(): string | undefined {
+    return this.#attrs.mediaType;
+  }
+
+  /** The schema version (2). */
+  get version(): number | undefined {
+    return this.#attrs.schemaVersion;
+  }
+
+  /** The images of the list, in order. */
+  get manifests(): readonly ManifestEntry[] {
+    return this.#attrs.manifests ?? [];
+  }
+
+  /** Each entry's platform as `os/arch[/variant]`, in order. */
+  get platforms(): string[] {
+    return this.manifests.map((entry) => platformText(entry.platform));
+  }
+
+  /**
+   * The same operations as promises: `add`, `remove` and `reload` resolve to this model,
+   * `push` to its final event.
+   *
+   * @example
+   * ```ts ignore
+   * await list.promises.push("127.0.0.1:5000/app:1", { tlsVerify: false });
+   * ```
+   */
+  get promises(): AwaitableManifest {
+    return (this.#promises ??= {
+      add: (images, options = {}) => lastOf(this.add(images, options), options.signal),
+      remove: (digest, options = {}) => lastOf(this.remove(digest, options), options.signal),
+      reload: (options = {}) => lastOf(this.reload(options), options.signal),
+      push: (destination, options = {}) => {
+        let pushed: PushedEvent | undefined;
+        return settle(this.push(destination, options), options.signal, (event) => {
+          options.onProgress?.(event);
+          if (event.type === "pushed") pushed = event;
+        }, () => {
+          if (!pushed) throw new Error("The push completed without a result");
+          return pushed;
+        });
+      },
+    });
+  }
+
+  /**
+   * Adds images to the list (`PUT /libpod/manifests/{name}`), then reloads it.
+   *
+   * @param images Names (a bare name is read from its registry, `containers-storage:NAME`
+   * from local storage) or local `Image` models.
+   * @returns A cold Observable of this model, refreshed.
+   *
+   * @example
+   * ```ts ignore
+   * await lastValueFrom(list.add(["containers-storage:localhost/app-arm64:1"], { arch: "arm64" }));
+   * ```
+   */
+  add(images: readonly (ImageRef | string)[], options?: ManifestAddOptions): Observable<Manifest> {
+    return addToManifest(this.#context.requester, this.name, images, options).pipe(
+      concatMap((id) => this.#refresh(id, options)),
+    );
+  }
+
+  /**
+   * Removes one image from the list by its digest (or `name@digest`), then reloads it; the
+   * image itself stays in local storage.
+   *
+   * @returns A cold Observable of this model, refreshed.
+   *
+   * @example
+   * ```ts ignore
+   * await lastValueFrom(list.remove(list.manifests[0]!.digest));
+   * ```
+   */
+  remove(digest: string, options?: OperationOptions): Observable<Manifest> {
+    return removeFromManifest(this.#context.requester, this.name, digest, options).pipe(
+      concatMap((id) => this.#refresh(id, options)),
+    );
+  }
+
+  /**
+   * Pushes the list, with every image it lists unless `all: false`, to a registry.
+   *
+   * @returns A cold Observable of the server's status lines, then `pushed` with the digest of
+   * the pushed list; see {@linkcode pushManifest}.
+   *
+   * @example
+   * ```ts ignore
+   * list.push("127.0.0.1:5000/app:1", { tlsVerify: false }).subscribe(console.log);
+   * ```
+   */
+  push(destination: string, options?: ManifestPushOptions): Observable<ManifestPushEvent> {
+    return pushManifest(this.#context.requester, this.name, destination, options);
+  }
+
+  /**
+   * Reads the list again from the server and updates this model.
+   *
+   * @returns A cold Observable of this model, refreshed.
+   *
+   * @example
+   * ```ts ignore
+   * console.log((await lastValueFrom(list.reload())).platforms);
+   * ```
+   */
+  reload(options?: OperationOptions): Observable<Manifest> {
+    return this.#refresh(undefined, options);
+  }
+
+  #refresh(id: string | undefined, options: OperationOptions | undefined): Observable<Manifest> {
+    const fresh: ManifestsContext<ManifestAttrs> = {
+      requester: this.#context.requester,
+      toManifest: (_name, attrs) => attrs,
+    };
+    const action = `Cannot reload manifest list "${this.name}"`;
+    return inspectManifest(fresh, this.name, action, id, options).pipe(map((attrs) => {
+      this.#attrs = attrs;
+      if (id) this.#id = id;
+      return this;
+    }));
+  }
+}
+
+/** The await-style twins of {@linkcode Manifest}'s Observable methods (`manifest.promises`). */
+export interface AwaitableManifest {
+  /** `add()` as a promise of the refreshed model. */
+  add(
+    images: readonly (ImageRef | string)[],
+    options?: ManifestAddOptions & AwaitOptions,
+  ): Promise<Manifest>;
+  /** `remove()` as a promise of the refreshed model. */
+  remove(digest: string, options?: OperationOptions & AwaitOptions): Promise<Manifest>;
+  /** `push()` as a promise of the final event (destination and digest). */
+  push(
+    destination: string,
+    options?: ManifestPushOptions & AwaitOptions<ManifestPushEvent>,
+  ): Promise<PushedEvent>;
+  /** `reload()` as a promise of the refreshed model. */
+  reload(options?: OperationOptions & AwaitOptions): Promise<Manifest>;
+}
+
+true satisfies TwinsOf<Manifest, AwaitableManifest>;

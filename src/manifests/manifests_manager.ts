@@ -1,0 +1,94 @@
+import type { Observable } from "rxjs";
+import type { OperationOptions } from "../client/operation.ts";
+import type { Requester } from "../client/requester.ts";
+import type { RemoveReport } from "../images/operations/reports.ts";
+import { Manifest } from "./manifest.ts";
+import { createManifest, type CreateManifestOptions } from "./operations/create.ts";
+import { manifestExists } from "./operations/exists.ts";
+import { getManifest } from "./operations/get.ts";
+import type { ManifestAttrs } from "./operations/manifest_attrs.ts";
+import type { ManifestsContext } from "./operations/manifests_context.ts";
+import { removeManifest } from "./operations/remove.ts";
+
+/**
+ * The manifest-list operations of one Podman service, named after podman-py's
+ * `ManifestsManager`: `create`, `exists`, `get` and `remove`, each a cold Observable (nothing
+ * is sent until subscribe, unsubscribing aborts). There is no `list`: Podman has no endpoint
+ * that lists manifest lists (podman-py raises `NotImplementedError`).
+ *
+ * @example Creating, checking and removing a list
+ * ```ts ignore
+ * import { PodmanClient } from "@podrx/podrx";
+ * import { lastValueFrom } from "rxjs";
+ *
+ * await using podman = new PodmanClient();
+ * const list = await lastValueFrom(podman.manifests.create("localhost/app:1"));
+ * console.log(await lastValueFrom(podman.manifests.exists(list.name)));
+ * await lastValueFrom(podman.manifests.remove(list));
+ * ```
+ */
+export class ManifestsManager {
+  /** The client whose service this manager talks to. */
+  readonly client: Requester;
+  readonly #context: ManifestsContext<Manifest>;
+
+  /** Creates the manager; `PodmanClient` makes one as `client.manifests`. */
+  constructor(client: Requester) {
+    this.client = client;
+    const context: ManifestsContext<Manifest> = {
+      requester: client,
+      toManifest: (name, attrs, id) => new Manifest(name, attrs, context, id),
+    };
+    this.#context = context;
+  }
+
+  /** The model class made by {@linkcode ManifestsManager.prepareModel}. */
+  get resource(): typeof Manifest {
+    return Manifest;
+  }
+
+  /**
+   * Makes a {@linkcode Manifest} from a name and inspect attributes.
+   *
+   * @example
+   * ```ts
+   * import { PodmanClient } from "@podrx/podrx";
+   * import assert from "node:assert/strict";
+   *
+   * const podman = new PodmanClient({ baseUrl: "unix:///run/podman/podman.sock" });
+   * const list = podman.manifests.prepareModel("localhost/app:1", {
+   *   manifests: [{
+   *     mediaType: "application/vnd.oci.image.manifest.v1+json",
+   *     size: 495,
+   *     digest: "sha256:" + "1".repeat(64),
+   *     platform: { os: "linux", architecture: "arm64" },
+   *   }],
+   * });
+   * assert.deepEqual(list.platforms, ["linux/arm64"]);
+   * await podman.close();
+   * ```
+   */
+  prepareModel(name: string, attrs: ManifestAttrs, id?: string): Manifest {
+    return this.#context.toManifest(name, attrs, id);
+  }
+
+  /** Creates a manifest list, optionally with images; emits its model. */
+  create(name: string, options?: CreateManifestOptions): Observable<Manifest> {
+    return createManifest(this.#context, name, options);
+  }
+
+  /** Tells whether a manifest list exists locally: `true` or `false`, any other answer an error. */
+  exists(name: string, options?: OperationOptions): Observable<boolean> {
+    return manifestExists(this.client, name, options);
+  }
+
+  /** Inspects a manifest list by name or id; errors with `NotFound` when there is none. */
+  get(name: string, options?: OperationOptions): Observable<Manifest> {
+    return getManifest(this.#context, name, options);
+  }
+
+  /** Removes a manifest list (the images it lists stay). */
+  remove(manifest: Manifest | string, options?: OperationOptions): Observable<RemoveReport> {
+    return removeManifest(this.client, manifest, options);
+  }
+}

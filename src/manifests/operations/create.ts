@@ -1,0 +1,57 @@
+import { concatMap, defer, type Observable } from "rxjs";
+import type { OperationOptions } from "../../client/operation.ts";
+import { requestJson, segment } from "../../client/request_json.ts";
+import type { ImageRef } from "../../images/operations/images_context.ts";
+import { parseReference, requireName } from "../../images/params/reference.ts";
+import { imageSource, requireImages } from "./_image_source.ts";
+import { inspectManifest } from "./get.ts";
+import type { ManifestsContext } from "./manifests_context.ts";
+
+/** Options for {@linkcode ManifestsManager.create}. */
+export interface CreateManifestOptions extends OperationOptions {
+  /**
+   * Images to put in the new list: names (a bare name is read from its registry,
+   * `containers-storage:NAME` from local storage) or local `Image` models.
+   * @default {[]}
+   */
+  images?: (ImageRef | string)[];
+  /**
+   * When an image is itself a list, add every image of it, not only the one for this
+   * server's platform.
+   * @default {false}
+   */
+  all?: boolean;
+}
+
+/**
+ * `POST /libpod/manifests/{name}`: creates a manifest list in local storage, then inspects it.
+ *
+ * @returns A cold Observable of the new list's model (with its local id). A malformed name or
+ * bad `images` is a `TypeError`, delivered on subscribe; a name already taken errors with
+ * `APIError`.
+ */
+export function createManifest<L>(
+  context: ManifestsContext<L>,
+  name: string,
+  options: CreateManifestOptions = {},
+): Observable<L> {
+  return defer(() => {
+    const action = `Cannot create manifest list "${name}"`;
+    requireName(name, action);
+    parseReference(name);
+    const images = requireImages(options.images ?? [], action).map(imageSource);
+    return requestJson(
+      context.requester,
+      {
+        method: "POST",
+        path: `/manifests/${segment(name)}`,
+        query: { images: images.length > 0 ? images : undefined, all: options.all },
+        action,
+      },
+      options,
+      (body) => String((body as { Id?: unknown } | undefined)?.Id ?? ""),
+    ).pipe(
+      concatMap((id) => inspectManifest(context, name, action, id || undefined, options)),
+    );
+  });
+}

@@ -1,0 +1,32 @@
+import { catchError, defer, type Observable, of } from "rxjs";
+import type { OperationOptions } from "../../client/operation.ts";
+import type { Requester } from "../../client/requester.ts";
+import { requestJson, segment } from "../../client/request_json.ts";
+import { NotFound } from "../../errors.ts";
+import { requireName } from "../../images/params/reference.ts";
+
+/**
+ * `GET /libpod/manifests/{name}/exists`: whether a manifest list is in local storage.
+ *
+ * @returns A cold Observable of `true` (204) or `false` (404); any other answer is an error,
+ * not `false`. An empty name is a `TypeError`, delivered on subscribe.
+ */
+export function manifestExists(
+  requester: Requester,
+  name: string,
+  options?: OperationOptions,
+): Observable<boolean> {
+  return defer(() => {
+    const action = `Cannot check whether manifest list "${name}" exists`;
+    requireName(name, action);
+    return requestJson(
+      requester,
+      { path: `/manifests/${segment(name)}/exists`, action },
+      options,
+      () => true,
+    );
+  }).pipe(catchError((error: unknown) => {
+    if (error instanceof NotFound) return of(false);
+    throw error;
+  }));
+}

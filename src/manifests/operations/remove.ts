@@ -1,0 +1,38 @@
+import { defer, type Observable } from "rxjs";
+import type { OperationOptions } from "../../client/operation.ts";
+import type { Requester } from "../../client/requester.ts";
+import { requestJson, segment } from "../../client/request_json.ts";
+import { readRemoveReport, type RemoveReport } from "../../images/operations/reports.ts";
+import { requireName } from "../../images/params/reference.ts";
+
+/** What {@linkcode removeManifest} needs of a list given as a model. */
+export interface ManifestRef {
+  /** The list's name. */
+  readonly name: string;
+}
+
+/**
+ * `DELETE /libpod/manifests/{name}`: removes a manifest list from local storage; the images it
+ * lists stay.
+ *
+ * @returns A cold Observable of what was deleted and untagged. Errors with `NotFound` when
+ * there is no such list. An empty name is a `TypeError`, delivered on subscribe.
+ */
+export function removeManifest(
+  requester: Requester,
+  manifest: ManifestRef | string,
+  options?: OperationOptions,
+): Observable<RemoveReport> {
+  return defer(() => {
+    const name = typeof manifest === "object" && manifest !== null ? manifest.name : manifest;
+    const action = `Cannot remove manifest list "${name}"`;
+    requireName(name, action);
+    const path = `/manifests/${segment(name)}`;
+    return requestJson(
+      requester,
+      { method: "DELETE", path, action },
+      options,
+      (body) => readRemoveReport(body, { action, method: "DELETE", path }),
+    );
+  });
+}
