@@ -120,7 +120,7 @@ export type {
   ManifestAttrs,
   ManifestEntry,
   ManifestEntryPlatform,
-} from "./src/manifests/operations/manifest_attrs.ts";
+} from "./src/images/operations/manifest_attrs.ts";
 export type { CreateManifestOptions } from "./src/manifests/operations/create.ts";
 export type { ManifestAddOptions } from "./src/manifests/operations/modify.ts";
 export type { ManifestPushEvent, ManifestPushOptions } from "./src/manifests/operations/push.ts";

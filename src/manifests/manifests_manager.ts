@@ -6,7 +6,7 @@ import { Manifest } from "./manifest.ts";
 import { createManifest, type CreateManifestOptions } from "./operations/create.ts";
 import { manifestExists } from "./operations/exists.ts";
 import { getManifest } from "./operations/get.ts";
-import type { ManifestAttrs } from "./operations/manifest_attrs.ts";
+import type { ManifestAttrs } from "../images/operations/manifest_attrs.ts";
 import type { ManifestsContext } from "./operations/manifests_context.ts";
 import { removeManifest } from "./operations/remove.ts";
 

@@ -1,8 +1,8 @@
 import { lastOf } from "../../../async/settle.ts";
 import { requestJson, segment } from "../../../client/request_json.ts";
 import { BuildError } from "../../../errors.ts";
-import type { ManifestAttrs, ManifestEntry } from "../../../manifests/operations/manifest_attrs.ts";
-import { platformText } from "../../../manifests/operations/manifest_attrs.ts";
+import type { ManifestAttrs, ManifestEntry } from "../manifest_attrs.ts";
+import { platformText } from "../manifest_attrs.ts";
 import type { Platform } from "../../params/platform.ts";
 import { getImage } from "../get.ts";
 import type { ImagesContext } from "../images_context.ts";
