@@ -52,8 +52,9 @@ Deno.test("no operation taking authConfig leaks the password or the auth header"
   await using podman = new PodmanClient({ baseUrl: `unix://${bed.socketPath}` });
   const password = `s3cret-${crypto.randomUUID()}`;
   const authConfig: AuthConfig = { username: bed.authUser, password };
-  const header = encodeRegistryAuth(authConfig).headers["X-Registry-Auth"]!;
   const repository = `${bed.authRegistry}/podrx/${uniqueName("secret")}`;
+  // Every operation here names the same registry, so every one sends this header.
+  const header = encodeRegistryAuth(authConfig, repository).headers["X-Registry-Auth"]!;
   await importImage(`${repository}:1`);
   const all = (operation: Observable<unknown>) => () => lastValueFrom(operation.pipe(toArray()));
   const operations: [string, () => Promise<unknown>][] = [
@@ -101,7 +102,7 @@ Deno.test("a server that echoes the credentials back has them redacted from the 
     return Response.json({ message: echoed, cause: echoed, response: 401 }, { status: 401 });
   });
   const authConfig = { username: "u", password };
-  const header = encodeRegistryAuth(authConfig).headers["X-Registry-Auth"]!;
+  const header = encodeRegistryAuth(authConfig, "127.0.0.1:1/x").headers["X-Registry-Auth"]!;
   for (
     const run of [
       () => lastValueFrom(fake.client.images.pull("127.0.0.1:1/x", { authConfig })),

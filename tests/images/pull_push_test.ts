@@ -229,7 +229,7 @@ Deno.test("push() with a wrong password leaks neither the password nor the auth 
   const repository = `${bed.authRegistry}/podrx/wrongauth`;
   await lastValueFrom(image.tag(repository, "1"));
   const wrong = { username: bed.authUser, password: `wrong-${crypto.randomUUID()}` };
-  const { secrets } = encodeRegistryAuth(wrong);
+  const { secrets } = encodeRegistryAuth(wrong, `${repository}:1`);
 
   const { error } = await collect(
     podman.images.push(repository, { tag: "1", authConfig: wrong, tlsVerify: false }),
@@ -291,7 +291,10 @@ Deno.test("push() in streaming mode (API 5) raises the in-band auth error as API
   );
   assert.ok(events.every((event) => event.type === "status"), "no pushed event");
   assert.deepEqual(
-    leakedAnywhere(error, [...encodeRegistryAuth(wrong).secrets, bed.authPassword]),
+    leakedAnywhere(error, [
+      ...encodeRegistryAuth(wrong, `${repository}:1`).secrets,
+      bed.authPassword,
+    ]),
     [],
   );
 });
@@ -550,7 +553,7 @@ Deno.test("pull() sends no X-Registry-Auth header without credentials, the encod
   assert.equal(anonymous?.has("X-Registry-Auth"), false);
   assert.equal(
     authenticated?.get("X-Registry-Auth"),
-    encodeRegistryAuth(credentials).headers["X-Registry-Auth"],
+    encodeRegistryAuth(credentials, reference).headers["X-Registry-Auth"],
   );
   const query = new URL(pulls[0]!.url).searchParams;
   assert.equal(query.get("reference"), reference);

@@ -51,7 +51,7 @@ export function readRegistryData(
 ): Observable<RegistryAnswer> {
   const action = `Cannot read registry data of "${name}"`;
   requireName(name, action);
-  const auth = encodeRegistryAuth(options.authConfig);
+  const auth = encodeRegistryAuth(options.authConfig, name);
   const fromLocal = inspectImage(
     { requester, toImage: (attrs: ImageAttrs) => attrs as unknown as Record<string, unknown> },
     name,
