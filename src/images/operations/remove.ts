@@ -3,6 +3,7 @@ import type { OperationOptions } from "../../client/operation.ts";
 import type { Requester } from "../../client/requester.ts";
 import { requestJson, segment } from "../../client/request_json.ts";
 import { APIError } from "../../errors.ts";
+import { withoutIdPrefix } from "../params/image_id.ts";
 import { requireName } from "../params/reference.ts";
 import type { ImageRef } from "./images_context.ts";
 import type { RemoveReport } from "./reports.ts";
@@ -58,7 +59,8 @@ export function removeImage(
         });
       }
       return {
-        deleted: report.Deleted ?? [],
+        // Bare ids, whether or not the server wrote `sha256:`.
+        deleted: (report.Deleted ?? []).map(withoutIdPrefix),
         untagged: report.Untagged ?? [],
         exitCode: report.ExitCode ?? 0,
       };

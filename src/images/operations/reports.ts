@@ -43,7 +43,7 @@ export interface HistoryEntry {
 
 /** What `remove()` did. */
 export interface RemoveReport {
-  /** Ids of the images deleted. */
+  /** Ids of the images deleted: 64 hex digits, without `sha256:`. */
   deleted: string[];
   /** Names untagged. */
   untagged: string[];
@@ -53,7 +53,7 @@ export interface RemoveReport {
 
 /** What `prune()` removed. */
 export interface PruneReport {
-  /** Ids of the images removed. */
+  /** Ids of the images removed: 64 hex digits, without `sha256:`. */
   imagesDeleted: string[];
   /** Bytes freed. */
   spaceReclaimed: number;
