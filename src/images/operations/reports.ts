@@ -61,10 +61,13 @@ export interface PruneReport {
 
 /** What `pruneBuilds()` removed. */
 export interface PruneBuildsReport {
-  /** Build caches removed. */
+  /** Build caches removed, as the server names them (Podman 5.4 names none). */
   cachesDeleted: string[];
-  /** Bytes freed. */
-  spaceReclaimed: number;
+  /**
+   * Bytes freed, when the server says; `undefined` when it does not (Podman 5.4 reports no
+   * size for the cache it prunes) or nothing was done.
+   */
+  spaceReclaimed: number | undefined;
   /** False when the server has no build-cache pruning (Podman before 5.3): nothing was done. */
   supported: boolean;
 }
