@@ -149,11 +149,15 @@ Deno.test("prune() removes the dangling images its filters select and reports th
   assert.equal(await lastValueFrom(podman.images.exists(keeper)), true);
 });
 
-/** Builds with a cache mount at /c and returns its log: `ls /c`, then `marker` written. */
+/**
+ * Builds with a cache mount at /c and returns its log: `ls /c` on one line, then `marker` is
+ * written. The cache may hold earlier runs' files (Podman 4.3 keeps it in the host's /var/tmp).
+ */
 async function cacheMountBuild(podman: PodmanClient, marker: string): Promise<string> {
   const { log } = await podman.images.promises.build({
     fileobj: `FROM ${bed.busyboxImage}\n` +
-      `RUN --mount=type=cache,target=/c echo "cache holds: $(ls /c)" && touch /c/${marker}\n`,
+      `RUN --mount=type=cache,target=/c echo "cache holds: $(ls /c | tr '\\n' ' ')" && ` +
+      `touch /c/${marker}\n`,
     nocache: true,
   });
   return log.join("");
