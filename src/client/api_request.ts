@@ -42,6 +42,20 @@ export function redact(text: string, secrets: readonly string[] | undefined): st
   return result;
 }
 
+/**
+ * A parsed JSON value with every secret redacted from every string in it (keys included);
+ * the value itself when there are no secrets, so streams without credentials cost nothing.
+ */
+export function redactJson(value: unknown, secrets: readonly string[] | undefined): unknown {
+  if (!secrets || secrets.length === 0) return value;
+  if (typeof value === "string") return redact(value, secrets);
+  if (Array.isArray(value)) return value.map((item) => redactJson(item, secrets));
+  if (typeof value !== "object" || value === null) return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, item]) => [redact(key, secrets), redactJson(item, secrets)]),
+  );
+}
+
 // Error bodies are small; a proxy's HTML page or a runaway body must not fill memory.
 const ERROR_BODY_LIMIT = 64 * 1024;
 

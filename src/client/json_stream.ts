@@ -1,7 +1,7 @@
 import type { Observable } from "rxjs";
 import { APIError } from "../errors.ts";
 import { forEachJsonLine } from "../streams/json_lines.ts";
-import { type ApiRequest, redact } from "./api_request.ts";
+import { type ApiRequest, redact, redactJson } from "./api_request.ts";
 import { operation, type OperationContext, type OperationOptions } from "./operation.ts";
 import type { Requester } from "./requester.ts";
 
@@ -41,9 +41,10 @@ export interface JsonStreamHandler<T> {
 
 /**
  * A cold Observable over one request whose body is a stream of JSON lines (pull, push, build,
- * load): each object is handed to `handler` as soon as it arrives; an `error` or `errorDetail`
- * inside the stream errors the Observable with an {@linkcode APIError} carrying the server's
- * message. `makeRequest` runs at subscribe time, once per subscription, and so does the handler
+ * load): each object is handed to `handler` as soon as it arrives, with the request's `secrets`
+ * redacted from every string in it (a server may echo credentials in a status line); an
+ * `error` or `errorDetail` inside the stream errors the Observable with an
+ * {@linkcode APIError} carrying the server's message. `makeRequest` runs at subscribe time, once per subscription, and so does the handler
  * factory when one is given.
  */
 export function jsonStream<T>(
@@ -60,7 +61,8 @@ export function jsonStream<T>(
     const response = await requester.request(request, context.signal);
     context.alive();
     const path = new URL(response.url || "http://x/").pathname;
-    await forEachJsonLine(response.body, action, context.alive, (value) => {
+    await forEachJsonLine(response.body, action, context.alive, (raw) => {
+      const value = redactJson(raw, request.secrets);
       const message = inBandError(value);
       if (message !== undefined) throw streamError(request, path, message);
       handler.onValue(value, context);

@@ -21,20 +21,32 @@ Deno.test("images.promises resolves get(), exists(), list() and remove() against
 
 Deno.test("images.promises aborts the request when the signal aborts", async () => {
   let markAborted!: () => void;
+  let markReceived!: () => void;
   const serverSawAbort = new Promise<void>((resolve) => (markAborted = resolve));
+  const serverGotRequest = new Promise<void>((resolve) => (markReceived = resolve));
   await using fake = await startFakePodman((request) =>
     new Promise<Response>((resolve) => {
       request.signal.addEventListener("abort", () => {
         markAborted();
         resolve(new Response(null, { status: 499 }));
       });
+      markReceived();
     })
   );
   const controller = new AbortController();
   const listing = fake.client.images.promises.list({ signal: controller.signal });
-  setTimeout(() => controller.abort(new Error("stop listing")), 50);
+  // Aborted once the server holds the request, so the abort must reach it.
+  await serverGotRequest;
+  controller.abort(new Error("stop listing"));
   await assert.rejects(listing, { message: "stop listing" });
-  await serverSawAbort;
+  // Bounded: a request that was never aborted fails the test instead of hanging it.
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    serverSawAbort,
+    new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error("the server never saw the abort")), 10_000);
+    }),
+  ]).finally(() => clearTimeout(timer));
 });
 
 Deno.test("images.promises rejects at once with an already aborted signal and sends nothing", async () => {

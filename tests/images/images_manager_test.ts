@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { lastValueFrom } from "rxjs";
 import { APIError, Image, ImageNotFound, PodmanClient } from "../../mod.ts";
 import { testBed } from "../bed/env.ts";
+import { startFakePodman } from "../fake/fake_podman.ts";
 import { importImage, podmanOk, uniqueName } from "./_fixtures.ts";
 
 const bed = testBed();
@@ -148,13 +149,48 @@ Deno.test("prune() removes the dangling images its filters select and reports th
   assert.equal(await lastValueFrom(podman.images.exists(keeper)), true);
 });
 
-Deno.test("pruneBuilds() says whether the server can prune the build cache", async () => {
+/**
+ * Builds with a cache mount at /c and returns its log: `ls /c` on one line, then `marker` is
+ * written. The cache may hold earlier runs' files (Podman 4.3 keeps it in the host's /var/tmp).
+ */
+async function cacheMountBuild(podman: PodmanClient, marker: string): Promise<string> {
+  const { log } = await podman.images.promises.build({
+    fileobj: `FROM ${bed.busyboxImage}\n` +
+      `RUN --mount=type=cache,target=/c echo "cache holds: $(ls /c | tr '\\n' ' ')" && ` +
+      `touch /c/${marker}\n`,
+    nocache: true,
+  });
+  return log.join("");
+}
+
+Deno.test("pruneBuilds() prunes a real cache mount and reports only what the server says", async () => {
   await using podman = connect();
   const [major = 0, minor = 0] = (await podman.apiVersion()).split(".").map(Number);
+  const supported = major > 5 || (major === 5 && minor >= 3);
+  const marker = uniqueName("cached");
+  await cacheMountBuild(podman, marker);
+  // The cache outlives the build: a second build sees the first one's file.
+  assert.match(await cacheMountBuild(podman, "again"), new RegExp(`cache holds: .*${marker}`));
+
   const report = await lastValueFrom(podman.images.pruneBuilds());
-  assert.deepEqual(report.cachesDeleted, []);
-  assert.equal(report.spaceReclaimed, 0);
-  assert.equal(report.supported, major > 5 || (major === 5 && minor >= 3));
+
+  // Podman 5.4 answers [] to a cache prune: no names, no size, so no invented zero.
+  assert.deepEqual(report, { cachesDeleted: [], spaceReclaimed: undefined, supported });
+  const after = await cacheMountBuild(podman, "third");
+  if (supported) assert.doesNotMatch(after, new RegExp(marker), "the cache was pruned");
+  else assert.match(after, new RegExp(marker), "nothing was sent, the cache stays");
+});
+
+Deno.test("pruneBuilds() reports the entries and sizes a server does name", async () => {
+  await using fake = await startFakePodman(
+    () => Response.json([{ Id: "cache-a", Size: 10 }, { Id: "cache-b", Size: 5 }]),
+    { apiVersion: "5.4.2" },
+  );
+  assert.deepEqual(await lastValueFrom(fake.client.images.pruneBuilds()), {
+    cachesDeleted: ["cache-a", "cache-b"],
+    spaceReclaimed: 15,
+    supported: true,
+  });
 });
 
 Deno.test("search() finds an image pushed to the local registry and lists its tags", async () => {

@@ -229,7 +229,7 @@ Deno.test("push() with a wrong password leaks neither the password nor the auth 
   const repository = `${bed.authRegistry}/podrx/wrongauth`;
   await lastValueFrom(image.tag(repository, "1"));
   const wrong = { username: bed.authUser, password: `wrong-${crypto.randomUUID()}` };
-  const { secrets } = encodeRegistryAuth(wrong);
+  const { secrets } = encodeRegistryAuth(wrong, `${repository}:1`);
 
   const { error } = await collect(
     podman.images.push(repository, { tag: "1", authConfig: wrong, tlsVerify: false }),
@@ -291,7 +291,10 @@ Deno.test("push() in streaming mode (API 5) raises the in-band auth error as API
   );
   assert.ok(events.every((event) => event.type === "status"), "no pushed event");
   assert.deepEqual(
-    leakedAnywhere(error, [...encodeRegistryAuth(wrong).secrets, bed.authPassword]),
+    leakedAnywhere(error, [
+      ...encodeRegistryAuth(wrong, `${repository}:1`).secrets,
+      bed.authPassword,
+    ]),
     [],
   );
 });
@@ -410,7 +413,12 @@ Deno.test("pull() with allTags pulls every tag of the repository", async () => {
 
   const events = await lastValueFrom(
     podman.images.pull(repository, { allTags: true, tlsVerify: false }).pipe(toArray()),
-  );
+  ).finally(async () => {
+    // The pull tags the seeded images; other test files expect their tags as seeded.
+    for (const [image, tag] of [[first, "a"], [second, "b"], [first, "c"]] as const) {
+      await lastValueFrom(image.untag(repository, tag)).catch(() => undefined);
+    }
+  });
 
   const pulled = events.at(-1);
   if (pulled?.type !== "pulled") throw new Error(`last event: ${JSON.stringify(pulled)}`);
@@ -550,7 +558,7 @@ Deno.test("pull() sends no X-Registry-Auth header without credentials, the encod
   assert.equal(anonymous?.has("X-Registry-Auth"), false);
   assert.equal(
     authenticated?.get("X-Registry-Auth"),
-    encodeRegistryAuth(credentials).headers["X-Registry-Auth"],
+    encodeRegistryAuth(credentials, reference).headers["X-Registry-Auth"],
   );
   const query = new URL(pulls[0]!.url).searchParams;
   assert.equal(query.get("reference"), reference);

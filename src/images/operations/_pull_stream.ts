@@ -1,16 +1,16 @@
+import { fullImageId, imageIdPrefix } from "../params/image_id.ts";
 import type { LayerProgressEvent, PullStatusEvent } from "./stream_events.ts";
 
 /**
  * What the end of a pull stream names as the stored image(s): full ids from the libpod report
  * (`{"id","images"}`), the 12-digit image id prefix of a Docker-style final line, or nothing.
+ * Ids are bare hex: a `sha256:` prefix in the report is dropped.
  */
 export type PulledIds =
   | { kind: "ids"; ids: string[] }
   | { kind: "prefix"; prefix: string }
   | { kind: "none" };
 
-const IMAGE_ID = /^[0-9a-f]{64}$/;
-const IMAGE_ID_PREFIX = /^[0-9a-f]{12,64}$/;
 const LAYER_ID = /^(sha256:)?[0-9a-f]{12,64}$/;
 
 function withoutTrailingNewlines(text: string): string {
@@ -98,9 +98,8 @@ export class PullStreamReader {
       }
       return;
     }
-    if (typeof line.id === "string" && IMAGE_ID.test(line.id) && line.status === undefined) {
-      this.#ids = [line.id];
-    }
+    const id = fullImageId(line.id);
+    if (id !== undefined && line.status === undefined) this.#ids = [id];
   }
 
   #isLayerId(id: string): boolean {
@@ -117,12 +116,14 @@ export class PullStreamReader {
    */
   end(): PulledIds {
     if (this.#ids && this.#ids.length > 0) {
-      const ids = [...new Set(this.#ids)].filter((id) => IMAGE_ID_PREFIX.test(id));
+      // `sha256:<id>` and `<id>` are one image, so the prefix goes before deduplicating.
+      const ids = [...new Set(this.#ids.map(imageIdPrefix))].filter((id) => id !== undefined);
       if (ids.length > 0) return { kind: "ids", ids };
     }
     const held = this.#held;
     this.#held = undefined;
-    if (held && IMAGE_ID_PREFIX.test(held.id)) return { kind: "prefix", prefix: held.id };
+    const prefix = imageIdPrefix(held?.id);
+    if (prefix !== undefined) return { kind: "prefix", prefix };
     return { kind: "none" };
   }
 }

@@ -4,12 +4,14 @@ import type { Requester } from "../../client/requester.ts";
 import { requestJson, segment } from "../../client/request_json.ts";
 import { NotFound } from "../../errors.ts";
 import { requireName } from "../params/reference.ts";
+import { retryImageRace } from "./_retry_image_race.ts";
 
 /**
  * `GET /libpod/images/{name}/exists`: whether an image is in local storage.
  *
  * @returns A cold Observable of `true` (204) or `false` (404); any other answer is an error,
- * not `false`.
+ * not `false`, except a 500 "image not known" (Podman 4, when another client removes an image
+ * meanwhile), which is retried: 3 tries in all, 50 then 100 ms apart.
  * @throws {TypeError} When the name is empty.
  */
 export function imageExists(
@@ -24,8 +26,11 @@ export function imageExists(
     { path: `/images/${segment(name)}/exists`, action, notFound: "image" },
     options,
     () => true,
-  ).pipe(catchError((error: unknown) => {
-    if (error instanceof NotFound) return of(false);
-    throw error;
-  }));
+  ).pipe(
+    retryImageRace(),
+    catchError((error: unknown) => {
+      if (error instanceof NotFound) return of(false);
+      throw error;
+    }),
+  );
 }

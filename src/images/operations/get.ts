@@ -3,13 +3,15 @@ import type { OperationOptions } from "../../client/operation.ts";
 import { requestJson, segment } from "../../client/request_json.ts";
 import { requireName } from "../params/reference.ts";
 import type { ImagesContext } from "./images_context.ts";
+import { retryImageRace } from "./_retry_image_race.ts";
 import type { ImageAttrs } from "./reports.ts";
 
 /**
  * `GET /libpod/images/{name}/json`: an image's attributes by name or id.
  *
- * @returns A cold Observable of the model; errors with `ImageNotFound` when there is none by
- * that name.
+ * @returns A cold Observable of the model; errors with `ImageNotFound` at once when there is
+ * none by that name (a 404). A 500 "image not known" (Podman 4, when another client removes
+ * an image meanwhile) is retried: 3 tries in all, 50 then 100 ms apart.
  * @throws {TypeError} When the name is empty.
  */
 export function getImage<M>(
@@ -34,5 +36,5 @@ export function inspectImage<M>(
     { path: `/images/${segment(name)}/json`, action, notFound: "image" },
     options,
     (body) => context.toImage(body as ImageAttrs),
-  );
+  ).pipe(retryImageRace());
 }

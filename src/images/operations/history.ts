@@ -4,11 +4,14 @@ import type { Requester } from "../../client/requester.ts";
 import { requestJson, segment } from "../../client/request_json.ts";
 import type { ImageRef } from "./images_context.ts";
 import type { HistoryEntry } from "./reports.ts";
+import { retryImageRace } from "./_retry_image_race.ts";
 
 /**
  * `GET /libpod/images/{id}/history`: an image's layer history.
  *
- * @returns A cold Observable of the history, newest layer first.
+ * @returns A cold Observable of the history, newest layer first. A 500 "image not known"
+ * (Podman 4, when another client removes an image meanwhile) is retried: 3 tries in all, 50
+ * then 100 ms apart.
  */
 export function imageHistory(
   requester: Requester,
@@ -24,5 +27,5 @@ export function imageHistory(
     },
     options,
     (body) => (body ?? []) as HistoryEntry[],
-  );
+  ).pipe(retryImageRace());
 }

@@ -4,6 +4,7 @@ import { requestJson } from "../../client/request_json.ts";
 import { encodeFilters, type Filters } from "../params/filters.ts";
 import type { ImagesContext } from "./images_context.ts";
 import { nameBrokenLists } from "./_broken_list_hint.ts";
+import { retryImageRace } from "./_retry_image_race.ts";
 import type { ImageAttrs } from "./reports.ts";
 
 /** Options for {@linkcode ImagesManager.list}. */
@@ -20,7 +21,9 @@ export interface ListOptions extends OperationOptions {
 }
 
 /**
- * `GET /libpod/images/json`: the local images.
+ * `GET /libpod/images/json`: the local images. Podman 4 answers 500 "image not known" when
+ * another client removes an image during the listing; that answer alone is retried (3 tries
+ * in all, 50 then 100 ms apart).
  *
  * @returns A cold Observable of one array of models.
  * @throws {TypeError} When `filters` is not an object of filter values.
@@ -42,5 +45,5 @@ export function listImages<M>(
     },
     options,
     (body) => ((body ?? []) as ImageAttrs[]).map(context.toImage),
-  ).pipe(catchError(nameBrokenLists(context.requester, options)));
+  ).pipe(retryImageRace(), catchError(nameBrokenLists(context.requester, options)));
 }

@@ -4,6 +4,7 @@ import type { Requester } from "../../client/requester.ts";
 import { requestJson } from "../../client/request_json.ts";
 import { APIError } from "../../errors.ts";
 import { encodeFilters, type Filters } from "../params/filters.ts";
+import { withoutIdPrefix } from "../params/image_id.ts";
 import type { PruneReport } from "./reports.ts";
 
 /** Options for {@linkcode ImagesManager.prune}. */
@@ -64,7 +65,8 @@ function pruneReport(body: unknown, action: string, path: string): PruneReport {
     });
   }
   return {
-    imagesDeleted: entries.map((entry) => entry.Id),
+    // Bare ids, whether or not the server wrote `sha256:`.
+    imagesDeleted: entries.map((entry) => withoutIdPrefix(entry.Id)),
     spaceReclaimed: entries.reduce((sum, entry) => sum + (entry.Size ?? 0), 0),
   };
 }

@@ -133,7 +133,7 @@ export function pullImage<M extends { readonly id: string }>(
     );
   }
   const platform = platformQuery(options.platform, action);
-  const auth = encodeRegistryAuth(options.authConfig);
+  const auth = encodeRegistryAuth(options.authConfig, reference);
   // Docker-style lines (Podman 4.8+) end with one image id, so an allTags pull asks for the
   // libpod report, which lists every image, unless the caller chose otherwise.
   const compatMode = options.compatMode ?? !options.allTags;

@@ -102,7 +102,7 @@ export function pushImage(
   const action = `Cannot push image "${name}"`;
   validatePushOptions(options, action);
   const destination = options.destination ?? name;
-  const auth = encodeRegistryAuth(options.authConfig);
+  const auth = encodeRegistryAuth(options.authConfig, destination);
   return jsonStream<PushEvent>(
     requester,
     action,

@@ -2,10 +2,9 @@ import type { Observable } from "rxjs";
 import type { OperationOptions } from "../../client/operation.ts";
 import type { Requester } from "../../client/requester.ts";
 import { requestJson, segment } from "../../client/request_json.ts";
-import { APIError } from "../../errors.ts";
 import { requireName } from "../params/reference.ts";
 import type { ImageRef } from "./images_context.ts";
-import type { RemoveReport } from "./reports.ts";
+import { readRemoveReport, type RemoveReport } from "./reports.ts";
 
 /** Options for {@linkcode ImagesManager.remove}. */
 export interface RemoveOptions extends OperationOptions {
@@ -42,26 +41,6 @@ export function removeImage(
     requester,
     { method: "DELETE", path, query: { force: options.force }, action, notFound: "image" },
     options,
-    (body) => {
-      const report = (body ?? {}) as {
-        Deleted?: string[] | null;
-        Untagged?: string[] | null;
-        Errors?: string[] | null;
-        ExitCode?: number;
-      };
-      if (report.Errors?.length) {
-        throw new APIError(action, {
-          status: 200,
-          method: "DELETE",
-          path,
-          explanation: report.Errors.join("; "),
-        });
-      }
-      return {
-        deleted: report.Deleted ?? [],
-        untagged: report.Untagged ?? [],
-        exitCode: report.ExitCode ?? 0,
-      };
-    },
+    (body) => readRemoveReport(body, { action, method: "DELETE", path }),
   );
 }

@@ -1,3 +1,4 @@
+import { withoutIdPrefix } from "../params/image_id.ts";
 import { APIError } from "../../errors.ts";
 
 /**
@@ -45,7 +46,7 @@ export interface HistoryEntry {
 
 /** What `remove()` did. */
 export interface RemoveReport {
-  /** Ids of the images deleted. */
+  /** Ids of the images deleted: 64 hex digits, without `sha256:`. */
   deleted: string[];
   /** Names untagged. */
   untagged: string[];
@@ -55,7 +56,7 @@ export interface RemoveReport {
 
 /** What `prune()` removed. */
 export interface PruneReport {
-  /** Ids of the images removed. */
+  /** Ids of the images removed: 64 hex digits, without `sha256:`. */
   imagesDeleted: string[];
   /** Bytes freed. */
   spaceReclaimed: number;
@@ -63,10 +64,13 @@ export interface PruneReport {
 
 /** What `pruneBuilds()` removed. */
 export interface PruneBuildsReport {
-  /** Build caches removed. */
+  /** Build caches removed, as the server names them (Podman 5.4 names none). */
   cachesDeleted: string[];
-  /** Bytes freed. */
-  spaceReclaimed: number;
+  /**
+   * Bytes freed, when the server says; `undefined` when it does not (Podman 5.4 reports no
+   * size for the cache it prunes) or nothing was done.
+   */
+  spaceReclaimed: number | undefined;
   /** False when the server has no build-cache pruning (Podman before 5.3): nothing was done. */
   supported: boolean;
 }
@@ -112,7 +116,8 @@ export function readRemoveReport(
     });
   }
   return {
-    deleted: report.Deleted ?? [],
+    // Bare ids, whether or not the server wrote `sha256:`.
+    deleted: (report.Deleted ?? []).map(withoutIdPrefix),
     untagged: report.Untagged ?? [],
     exitCode: report.ExitCode ?? 0,
   };

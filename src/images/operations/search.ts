@@ -51,7 +51,7 @@ export function searchImages(
   if (options.limit !== undefined && (!Number.isInteger(options.limit) || options.limit < 1)) {
     throw new RangeError(`${action}: limit must be a positive integer, got ${options.limit}`);
   }
-  const auth = encodeRegistryAuth(options.authConfig);
+  const auth = encodeRegistryAuth(options.authConfig, term);
   return requestJson(
     requester,
     {

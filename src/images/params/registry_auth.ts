@@ -1,3 +1,5 @@
+import { parseReference } from "./reference.ts";
+
 /**
  * Credentials for a registry, sent to Podman in the `X-Registry-Auth` header. podrx never puts
  * them, or the encoded header, in an error message or a log line.
@@ -35,24 +37,52 @@ function base64Url(text: string): string {
   return base64(text).replaceAll("+", "-").replaceAll("/", "_");
 }
 
+/** The registry credentials are for: `serverAddress` without scheme or path, else the reference's. */
+function registryKey(auth: AuthConfig, reference: string | undefined): string | undefined {
+  const address = auth.serverAddress?.trim();
+  if (address) return address.replace(/^https?:\/\//, "").split("/")[0] || undefined;
+  if (reference === undefined) return undefined;
+  try {
+    return parseReference(reference).registry;
+  } catch {
+    // A search term need not be a reference; it then names no registry.
+    return undefined;
+  }
+}
+
 /**
  * Encodes credentials as base64url JSON with the field names Podman decodes.
  *
+ * Podman reads `X-Registry-Auth` in two forms (its pkg/auth): a single config, which only some
+ * handlers use (pull and push on every version, search from Podman 5), and a map keyed by
+ * registry, which every handler uses because Podman writes it to a temporary auth file (search
+ * on Podman 4, manifest inspect on every version). So the map form is sent whenever the
+ * registry is known (`serverAddress`, or the registry of `reference`), and the single form only
+ * for a reference without a registry, where no key would match.
+ *
+ * @param auth The credentials, or `undefined` for none.
+ * @param reference The image reference or search term the request is about (`undefined`: none).
  * @throws {TypeError} When `auth` is not an object.
  */
-export function encodeRegistryAuth(auth: AuthConfig | undefined): EncodedAuth {
+export function encodeRegistryAuth(
+  auth: AuthConfig | undefined,
+  reference: string | undefined,
+): EncodedAuth {
   if (auth === undefined) return { headers: {}, secrets: [] };
   if (typeof auth !== "object" || auth === null) {
     throw new TypeError("Cannot use registry credentials: authConfig must be an object");
   }
-  const json = JSON.stringify({
+  const config = {
     username: auth.username,
     password: auth.password,
     identitytoken: auth.identityToken,
     serveraddress: auth.serverAddress,
     email: auth.email,
-  });
-  const header = base64Url(json);
+  };
+  const registry = registryKey(auth, reference);
+  const header = base64Url(
+    JSON.stringify(registry === undefined ? config : { [registry]: config }),
+  );
   const secrets = [header];
   if (auth.password) secrets.push(auth.password);
   if (auth.identityToken) secrets.push(auth.identityToken);

@@ -72,7 +72,9 @@ export function addToManifest(
     const action = `Cannot add images to manifest list "${name}"`;
     const sources = requireImages(images, action).map(imageSource);
     if (sources.length === 0) throw new TypeError(`${action}: no images given`);
-    const auth = encodeRegistryAuth(options.authConfig);
+    // The credentials are keyed by the registry of the first image read from a registry.
+    const remote = sources.find((source) => !source.startsWith("containers-storage:"));
+    const auth = encodeRegistryAuth(options.authConfig, remote?.replace(/^docker:\/\//, ""));
     const path = `/manifests/${segment(name)}`;
     const annotation = options.annotation &&
       Object.entries(options.annotation).map(([key, value]) => `${key}=${value}`);

@@ -101,7 +101,7 @@ export function pushManifest(
     requireName(destination, action);
     parseReference(destination);
     validate(options, action);
-    const auth = encodeRegistryAuth(options.authConfig);
+    const auth = encodeRegistryAuth(options.authConfig, destination);
     return jsonStream<ManifestPushEvent>(
       requester,
       action,

@@ -4,6 +4,7 @@ import { inBandError } from "../../../client/json_stream.ts";
 import { operation, type OperationContext } from "../../../client/operation.ts";
 import { BuildError, PodmanError } from "../../../errors.ts";
 import { forEachJsonLine } from "../../../streams/json_lines.ts";
+import { fullImageId } from "../../params/image_id.ts";
 import { parseReference } from "../../params/reference.ts";
 import { claimStream } from "../../../streams/_single_use.ts";
 import type { ImagesContext } from "../images_context.ts";
@@ -24,7 +25,11 @@ import {
 export interface BuildLogEvent {
   /** Discriminant. */
   type: "log";
-  /** The line as the server wrote it (usually ending with a newline). */
+  /**
+   * One line of output, as the server wrote it: ending with `\n` (`\r\n` where the build
+   * wrote that), except a last line the server left unterminated. The server may pack many
+   * lines into one message or split one over two; podrx emits exactly one event per line.
+   */
   line: string;
   /** In a multi-platform build, the platform the line comes from (Podman's `[os/arch]` prefix). */
   platform?: string;
@@ -43,9 +48,6 @@ export interface BuiltEventOf<M> {
  * `builtManifest` for a build into a manifest list.
  */
 export type BuildEventOf<M> = BuildLogEvent | BuiltEventOf<M> | BuiltManifestEventOf<M>;
-
-/** The final line of a libpod build: the new image's id. */
-const IMAGE_ID_LINE = /^[0-9a-f]{64}\n?$/;
 
 function isByteStream(value: unknown): value is ReadableStream<Uint8Array> {
   return value instanceof ReadableStream;
@@ -183,37 +185,77 @@ function requestBody(
   return ours ? releasingSentChunks(encoded) : encoded;
 }
 
-/** Reads the build's JSON lines: emits each log line live, and returns the image id and log. */
+/**
+ * Cuts the text of the build's `stream` objects into lines: one object may hold many lines
+ * (`RUN ls -aR`), and a line may be split over two objects (the server writes what its
+ * buffer holds). Each complete line keeps its `\n` (and a `\r` before it).
+ */
+class LineSplitter {
+  #pending = "";
+
+  /** Hands every line that `text` completes to `onLine`; keeps an unfinished tail. */
+  push(text: string, onLine: (line: string) => void): void {
+    let start = 0;
+    let end = text.indexOf("\n");
+    if (end === -1) {
+      this.#pending += text;
+      return;
+    }
+    onLine(this.#pending + text.slice(0, end + 1));
+    this.#pending = "";
+    start = end + 1;
+    while ((end = text.indexOf("\n", start)) !== -1) {
+      onLine(text.slice(start, end + 1));
+      start = end + 1;
+    }
+    this.#pending = text.slice(start);
+  }
+
+  /** The unfinished tail, once the body ended (a last line without `\n`), if any. */
+  flush(onLine: (line: string) => void): void {
+    if (this.#pending !== "") onLine(this.#pending);
+    this.#pending = "";
+  }
+}
+
+/**
+ * Reads the build's JSON lines: emits each log line live, one event per line, and returns the
+ * image id and the log.
+ */
 async function readBuildLog<M>(
   response: Response,
   action: string,
   context: OperationContext<BuildEventOf<M>>,
 ): Promise<{ id: string; log: string[] }> {
   const log: string[] = [];
+  const lines = new LineSplitter();
   let id: string | undefined;
+  const onLine = (line: string): void => {
+    log.push(line);
+    // A RUN step may print a bare hex line too; the server's id line comes last.
+    id = fullImageId(line.replace(/\r?\n$/, "")) ?? id;
+    const platform = logLinePlatform(line);
+    context.emit(platform === undefined ? { type: "log", line } : { type: "log", line, platform });
+  };
   try {
     await forEachJsonLine(response.body, action, context.alive, (value) => {
       const message = inBandError(value);
       if (message !== undefined) {
+        lines.flush(onLine);
         throw new BuildError(`${action}: ${message.trim()}`, [...log]);
       }
-      const line = (value as { stream?: unknown }).stream;
-      if (typeof line !== "string") return;
-      log.push(line);
-      // A RUN step may print a bare hex line too; the server's id comes last.
-      if (IMAGE_ID_LINE.test(line)) id = line.trim();
-      const platform = logLinePlatform(line);
-      context.emit(
-        platform === undefined ? { type: "log", line } : { type: "log", line, platform },
-      );
+      const text = (value as { stream?: unknown }).stream;
+      if (typeof text === "string") lines.push(text, onLine);
     });
   } catch (error) {
     if (error instanceof BuildError || context.signal.aborted) throw error;
+    lines.flush(onLine);
     const message = error instanceof PodmanError
       ? error.message
       : `${action}: the connection to Podman broke: ${networkReason(error)}`;
     throw new BuildError(message, [...log], { cause: error });
   }
+  lines.flush(onLine);
   if (id === undefined) {
     const last = log.at(-1)?.trim();
     throw new BuildError(
