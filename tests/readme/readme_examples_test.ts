@@ -74,14 +74,15 @@ interface Workdir extends AsyncDisposable {
   token: string;
 }
 
-async function makeWorkdir(): Promise<Workdir> {
+async function makeWorkdir(
+  containerfile = (token: string) =>
+    `FROM ${bed.busyboxImage}\nRUN echo hello from podrx ${token}\n`,
+): Promise<Workdir> {
   const path = await Deno.makeTempDir({ prefix: "podrx-readme-" });
   const token = crypto.randomUUID().slice(0, 8);
   await Deno.mkdir(`${path}/app`);
-  await Deno.writeTextFile(
-    `${path}/app/Containerfile`,
-    `FROM ${bed.busyboxImage}\nRUN echo hello from podrx ${token}\n`,
-  );
+  await Deno.writeTextFile(`${path}/app/hello.txt`, `hello from podrx ${token}\n`);
+  await Deno.writeTextFile(`${path}/app/Containerfile`, containerfile(token));
   return {
     path,
     token,
@@ -272,6 +273,40 @@ const CHECKS: Record<string, (block: CodeBlock) => Promise<void>> = {
       assert.match(run.stdout, new RegExp(`^reloaded ${bigId}$`, "m"));
     } finally {
       await removeNames(`${bed.registry}/big:1`, ...(builtId ? [builtId] : []));
+    }
+  },
+
+  "Multi-platform images": async (block) => {
+    // No RUN: this machine cannot run a foreign architecture's programs.
+    await using workdir = await makeWorkdir((token) =>
+      `FROM scratch\nCOPY hello.txt /hello-${token}.txt\n`
+    );
+    const run = await runBlock(block, workdir);
+    try {
+      assert.equal(run.code, 0, explain(run));
+      const built = new Map(
+        [...run.stdout.matchAll(/^built (linux\/\w+) ([0-9a-f]{64})$/gm)].map((m) => [m[1], m[2]]),
+      );
+      assert.deepEqual([...built.keys()].sort(), ["linux/amd64", "linux/arm64"], explain(run));
+      // The index the script pushed is the one the registry now serves.
+      const head = await fetch(`http://${bed.registry}/v2/app/manifests/2`, {
+        method: "HEAD",
+        headers: {
+          accept: "application/vnd.oci.image.index.v1+json, " +
+            "application/vnd.docker.distribution.manifest.list.v2+json",
+        },
+      });
+      const digest = head.headers.get("docker-content-digest");
+      assert.ok(digest, `HEAD answered ${head.status}`);
+      assert.match(run.stdout, new RegExp(`^index ${digest}$`, "m"));
+      const platforms = /^platforms (.+)$/m.exec(run.stdout)?.[1]?.split(",").sort();
+      assert.deepEqual(platforms, ["linux/amd64", "linux/arm64"], explain(run));
+      assert.match(run.stdout, new RegExp(`^pulled arm64 ${built.get("linux/arm64")}$`, "m"));
+    } finally {
+      // Podman 4.3 cannot list images while this list is stored: it goes first.
+      await podmanCli(["manifest", "rm", "localhost/app:2"]);
+      const ids = [...run.stdout.matchAll(/^built \S+ ([0-9a-f]{64})$/gm)].map((m) => m[1]!);
+      await removeNames(`${bed.registry}/app:2`, ...ids);
     }
   },
 
