@@ -1,5 +1,5 @@
-import { catchError, map, type Observable, of, switchMap } from "rxjs";
-import type { OperationOptions } from "../../client/operation.ts";
+import { catchError, defer, map, type Observable, of, switchMap } from "rxjs";
+import { checkOperationOptions, type OperationOptions } from "../../client/operation.ts";
 import type { Requester } from "../../client/requester.ts";
 import { requestJson, segment } from "../../client/request_json.ts";
 import { APIError } from "../../errors.ts";
@@ -41,16 +41,25 @@ function isManifestList(body: unknown): body is Record<string, unknown> {
  * cannot answer or answers without platforms (a single Docker v2 image comes back as
  * `{"manifests": null}`).
  *
- * @returns A cold Observable of what was found and where.
- * @throws {TypeError} When the name is empty or `authConfig` is malformed.
+ * @returns A cold Observable of what was found and where; it errors with `TypeError` (before
+ * anything is sent) when the name is empty or `authConfig` is not an object.
  */
 export function readRegistryData(
   requester: Requester,
   name: string,
   options: RegistryDataOptions = {},
 ): Observable<RegistryAnswer> {
+  return defer(() => readChecked(requester, name, options));
+}
+
+function readChecked(
+  requester: Requester,
+  name: string,
+  options: RegistryDataOptions,
+): Observable<RegistryAnswer> {
   const action = `Cannot read registry data of "${name}"`;
   requireName(name, action);
+  checkOperationOptions(options, action);
   const auth = encodeRegistryAuth(options.authConfig);
   const fromLocal = inspectImage(
     { requester, toImage: (attrs: ImageAttrs) => attrs as unknown as Record<string, unknown> },
