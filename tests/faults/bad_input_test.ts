@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { isObservable, lastValueFrom, type Observable, toArray } from "rxjs";
 import { PodmanClient, PodmanError, RegistryData } from "../../mod.ts";
 import { startFakePodman } from "../fake/fake_podman.ts";
+import { methodNames } from "../facade/_method_names.ts";
 
 const IMAGE = { Id: "f".repeat(64), RepoTags: ["localhost/x:1"] };
 
@@ -363,21 +364,6 @@ Deno.test("every await twin rejects (never throws) with the same class, so Promi
     "/v4.3.1/libpod/images/a/exists",
   ]);
 });
-
-/** Methods on an object's prototype chain (below Object), without the constructor. */
-function methodNames(object: object): string[] {
-  const names = new Set<string>();
-  for (
-    let proto = Object.getPrototypeOf(object);
-    proto && proto !== Object.prototype;
-    proto = Object.getPrototypeOf(proto)
-  ) {
-    for (const [name, descriptor] of Object.entries(Object.getOwnPropertyDescriptors(proto))) {
-      if (name !== "constructor" && typeof descriptor.value === "function") names.add(name);
-    }
-  }
-  return [...names].sort();
-}
 
 /**
  * The names of the methods that give an Observable, found by calling each on a throwaway
