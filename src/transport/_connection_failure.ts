@@ -1,8 +1,9 @@
 import type { ConnectionErrorReason } from "../errors.ts";
 
 // fetch wraps every network failure in a TypeError with one of these messages; the OS error
-// (and the stage it failed in) is in its `cause` chain.
-const FETCH_FAILURE = /^(fetch failed|error sending request|error reading a body)/;
+// (and the stage it failed in) is in its `cause` chain. A transport of the caller's may say
+// only what happened to the connection ("connection reset").
+const FETCH_FAILURE = /^(fetch failed|error sending request|error reading a body)|connection/i;
 
 /** The messages of an error and of its `cause` chain, outermost first. */
 function messages(error: unknown): string[] {

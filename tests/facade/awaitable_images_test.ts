@@ -32,7 +32,11 @@ Deno.test("images.promises aborts the request when the signal aborts", async () 
   );
   const controller = new AbortController();
   const listing = fake.client.images.promises.list({ signal: controller.signal });
-  setTimeout(() => controller.abort(new Error("stop listing")), 50);
+  // Abort once the server holds the request (on a busy machine a fixed delay may come first).
+  for (let i = 0; i < 1_000 && fake.requests.length === 0; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  controller.abort(new Error("stop listing"));
   await assert.rejects(listing, { message: "stop listing" });
   await serverSawAbort;
 });

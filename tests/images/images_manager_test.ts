@@ -200,7 +200,8 @@ Deno.test("getRegistryData() of a local-only image falls back to the local image
   assert.equal(data.id, image.id);
   assert.equal(data.hasPlatform(`${image.attrs.Os}/${image.attrs.Architecture}`), true);
   assert.equal(data.hasPlatform({ os: "plan9", architecture: "mips" }), false);
-  assert.throws(() => data.hasPlatform("linux"), TypeError);
+  assert.throws(() => data.hasPlatform("linux"), RangeError);
+  assert.throws(() => data.hasPlatform(42 as never), TypeError);
 });
 
 Deno.test("prepareModel() makes an Image from list attributes; resource is the Image class", async () => {
