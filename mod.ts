@@ -56,8 +56,17 @@ export type { Query, QueryValue } from "./src/client/query.ts";
 export type { OperationOptions } from "./src/client/operation.ts";
 export type { Transport } from "./src/transport/transport.ts";
 export { tcpTransport, unixSocketTransport } from "./src/transport/deno_transport.ts";
-export { APIError, BuildError, ImageNotFound, NotFound, PodmanError } from "./src/errors.ts";
-export type { APIErrorDetails } from "./src/errors.ts";
+export {
+  APIError,
+  BuildError,
+  ConnectionError,
+  ImageNotFound,
+  isPodmanError,
+  NotFound,
+  PodmanError,
+  TimeoutError,
+} from "./src/errors.ts";
+export type { APIErrorDetails, ConnectionErrorReason } from "./src/errors.ts";
 export { ImagesManager } from "./src/images/images_manager.ts";
 export { Images } from "./src/facade/images.ts";
 export { AwaitableImages } from "./src/facade/awaitable_images.ts";

@@ -1,4 +1,5 @@
 import { from, type Observable, type Subscription } from "rxjs";
+import { PodmanError } from "../errors.ts";
 
 /**
  * Runs a cold Observable to its end and resolves with what `result` makes of the values it
@@ -6,8 +7,9 @@ import { from, type Observable, type Subscription } from "rxjs";
  * the signal's reason; no listener stays on the signal once the promise settled. A throwing
  * `onValue` ends the run and rejects with what it threw.
  *
- * This is the one way podrx waits on an Observable under an `AbortSignal`: the await facade,
- * the inspect after a pull, load or build, and a connection under a caller's signal.
+ * This is the one way podrx waits on an Observable: the await facade (whose caller's signal
+ * is the operation's own `signal` option, handled by the operation), the inspect after a
+ * pull, load or build, and a connection under a caller's signal.
  */
 export function settle<T, R>(
   source: Observable<T>,
@@ -63,10 +65,10 @@ export function settle<T, R>(
  * Resolves with the last value an Observable emits; rejects when it completes empty, errors,
  * or `signal` aborts (see {@linkcode settle}).
  */
-export function lastOf<T>(source: Observable<T>, signal: AbortSignal | undefined): Promise<T> {
+export function lastOf<T>(source: Observable<T>, signal?: AbortSignal): Promise<T> {
   let last: { value: T } | undefined;
   return settle(source, signal, (value) => (last = { value }), () => {
-    if (!last) throw new Error("The operation completed without a result");
+    if (!last) throw new PodmanError("The operation completed without a result");
     return last.value;
   });
 }

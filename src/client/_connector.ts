@@ -1,6 +1,6 @@
 import { abortable } from "../async/settle.ts";
 import { findPodmanConnection } from "../config/podman_connections.ts";
-import { PodmanError } from "../errors.ts";
+import { ConnectionError, PodmanError } from "../errors.ts";
 import type { Transport } from "../transport/transport.ts";
 import { connectionError } from "./api_request.ts";
 import { baseUrlProblem } from "./_base_url.ts";
@@ -26,7 +26,17 @@ export interface Connection {
   endpoint?: Endpoint | undefined;
 }
 
-const CLOSED_DURING_CONNECT = "the client was closed while connecting";
+/**
+ * The error of an operation that meets a closed client: a {@linkcode ConnectionError} with
+ * reason `"closed"`, whether the operation started after `close()` or was still connecting or
+ * running when it was called.
+ */
+export function clientClosedError(action: string, cause?: unknown): ConnectionError {
+  return new ConnectionError(
+    `${action}: the client is closed`,
+    cause === undefined ? { reason: "closed" } : { reason: "closed", cause },
+  );
+}
 
 /**
  * Finds and keeps the connection to one Podman service: a given transport or URL, a named
@@ -44,19 +54,31 @@ export class Connector {
   #opening = new Set<Promise<unknown>>();
   // The settled value of #connection, to notice an endpoint that died since.
   #current: Connection | undefined;
+  // Why the given URL's transport could not be made (a missing Deno permission): every
+  // operation reports it, rather than the constructor throwing.
+  #unusable: unknown;
 
-  /** Takes checked options; a plain URL gets its transport now (so a bad one fails now). */
+  /**
+   * Takes checked options; a plain URL gets its transport now (so a malformed one fails now).
+   * A missing permission does not throw here: the first operation reports it.
+   */
   constructor(options: PodmanClientOptions) {
     this.#options = options;
     if (options.baseUrl !== undefined && !options.transport && !isSshUrl(options.baseUrl)) {
-      this.#endpoints.push(directEndpoint(transportFor(options.baseUrl)));
+      try {
+        this.#endpoints.push(directEndpoint(transportFor(options.baseUrl)));
+      } catch (error) {
+        if (!isPermissionError(error)) throw error;
+        this.#unusable = error;
+      }
     }
   }
 
   /** The connection, made on first call; `action` names the operation in errors. */
   connect(action: string, signal: AbortSignal | undefined): Promise<Connection> {
-    if (this.#closed) {
-      return Promise.reject(new PodmanError(`${action}: the client is closed`));
+    if (this.#closed) return Promise.reject(clientClosedError(action));
+    if (this.#unusable !== undefined) {
+      return Promise.reject(connectionError(action, this.#options.baseUrl!, this.#unusable));
     }
     const dead = this.#current?.endpoint;
     if (dead && !dead.isAlive()) {
@@ -87,7 +109,7 @@ export class Connector {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#lifetime.abort(new PodmanError(CLOSED_DURING_CONNECT));
+    this.#lifetime.abort(clientClosedError("Cannot connect to Podman"));
     // An SSH tunnel still opening is torn down by the abort; wait for that to finish.
     await Promise.allSettled([...this.#opening]);
     const endpoints = this.#endpoints;
@@ -140,8 +162,9 @@ export class Connector {
       }
       failures.push(result.failure);
     }
-    throw new PodmanError(
+    throw new ConnectionError(
       `${action}: no Podman service answered; looked at ${failures.join("; ")}`,
+      { reason: "unreachable" },
     );
   }
 
@@ -164,13 +187,13 @@ export class Connector {
       endpoint = await opening;
     } catch (error) {
       if (!this.#closed) throw error;
-      throw new PodmanError(`${ssh.action}: ${CLOSED_DURING_CONNECT}`, { cause: error });
+      throw clientClosedError(ssh.action ?? "Cannot connect to Podman", error);
     } finally {
       this.#opening.delete(opening);
     }
     if (this.#closed) {
       await endpoint.close();
-      throw new PodmanError(`${ssh.action}: ${CLOSED_DURING_CONNECT}`);
+      throw clientClosedError(ssh.action ?? "Cannot connect to Podman");
     }
     this.#endpoints.push(endpoint);
     return endpoint;
@@ -222,4 +245,8 @@ async function readApiVersion(transport: Transport, action: string): Promise<str
     );
   }
   return version;
+}
+
+function isPermissionError(error: unknown): boolean {
+  return error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied;
 }

@@ -1,4 +1,5 @@
-import { APIError, ImageNotFound, NotFound, PodmanError } from "../errors.ts";
+import { APIError, ConnectionError, ImageNotFound, NotFound, PodmanError } from "../errors.ts";
+import { connectionFailureReason } from "../transport/_connection_failure.ts";
 import type { Query } from "./query.ts";
 
 /** A request to the libpod API, as {@linkcode PodmanClient.request} takes it. */
@@ -115,7 +116,11 @@ export async function errorFromResponse(
   return new APIError(request.action, details);
 }
 
-/** Wraps a failure to reach the service (refused, reset, missing socket) with the action. */
+/**
+ * Wraps a failure to send a request (missing socket, refused, a connection the server closed
+ * before answering) in a {@linkcode ConnectionError} naming the action and the place; its
+ * `reason` and message tell a service that is not there from one that broke the connection.
+ */
 export function connectionError(
   action: string,
   where: string,
@@ -123,10 +128,27 @@ export function connectionError(
   secrets?: readonly string[],
 ): PodmanError {
   if (cause instanceof PodmanError) return cause;
-  const reason = networkReason(cause);
-  return new PodmanError(
-    `${action}: cannot reach Podman at ${where}: ${redact(reason, secrets)}`,
-    { cause },
+  const reason = connectionFailureReason(cause);
+  const detail = redact(networkReason(cause), secrets);
+  const message = reason === "broken"
+    ? `${action}: the connection to Podman at ${where} broke before it answered: ${detail}`
+    : `${action}: cannot reach Podman at ${where}: ${detail}`;
+  return new ConnectionError(message, { reason, cause });
+}
+
+/**
+ * The {@linkcode ConnectionError} for a connection that broke while a body was being read (the
+ * service died mid-pull, mid-build or mid-download): the same class and reason whichever
+ * operation it hit.
+ */
+export function brokenConnectionError(
+  action: string,
+  cause: unknown,
+  secrets?: readonly string[],
+): ConnectionError {
+  return new ConnectionError(
+    `${action}: the connection to Podman broke: ${redact(networkReason(cause), secrets)}`,
+    { reason: "broken", cause },
   );
 }
 

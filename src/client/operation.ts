@@ -1,56 +1,110 @@
 import { Observable } from "rxjs";
-import { PodmanError } from "../errors.ts";
-import { networkReason } from "./api_request.ts";
+import { PodmanError, TimeoutError } from "../errors.ts";
+import { isConnectionFailure } from "../transport/_connection_failure.ts";
+import { brokenConnectionError } from "./api_request.ts";
 
 /** Per-call options every operation takes. */
 export interface OperationOptions {
   /**
    * Milliseconds the operation may stay silent (no response, no new data) before it fails
-   * with a {@linkcode PodmanError} and the request is aborted. A long pull or build that keeps
+   * with a {@linkcode TimeoutError} and the request is aborted. A long pull or build that keeps
    * reporting progress never times out.
    * @default {undefined} no limit
    */
   timeout?: number;
+  /**
+   * Aborts the operation as unsubscribing does: the request is aborted, and the subscriber
+   * (or the await twin's promise) gets the signal's reason as its error. An already aborted
+   * signal fails the operation on subscribe, before anything is sent.
+   * @default {undefined}
+   */
+  signal?: AbortSignal;
 }
 
 /** What an operation's body gets: a way to emit, the abort signal, and a liveness tick. */
 export interface OperationContext<T> {
   /** Emits a value to the subscriber. */
   emit(value: T): void;
-  /** Aborted when the subscriber unsubscribes or the timeout fires. */
+  /** Aborted when the subscriber unsubscribes, the caller's signal aborts or the timeout fires. */
   signal: AbortSignal;
   /** Tells the idle timeout that data arrived. */
   alive(): void;
 }
 
-function validateTimeout(timeout: number | undefined): void {
-  if (timeout === undefined) return;
-  if (typeof timeout !== "number" || !Number.isFinite(timeout) || timeout <= 0) {
-    throw new RangeError(
-      `Cannot start operation: timeout must be a positive number, got ${timeout}`,
-    );
+/**
+ * Checks the options every operation shares: an object (or nothing), a positive `timeout`, an
+ * `AbortSignal`. Run on subscribe, like every argument check.
+ *
+ * @throws {TypeError} For a wrong type.
+ * @throws {RangeError} For a timeout that is not a positive finite number.
+ */
+export function checkOperationOptions(options: unknown, action: string): void {
+  if (options === undefined) return;
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`${action}: options must be an object, got ${describe(options)}`);
   }
+  const { timeout, signal } = options as OperationOptions;
+  if (timeout !== undefined) {
+    if (typeof timeout !== "number") {
+      throw new TypeError(`${action}: timeout must be a number, got ${describe(timeout)}`);
+    }
+    if (!Number.isFinite(timeout) || timeout <= 0) {
+      throw new RangeError(`${action}: timeout must be a positive number, got ${timeout}`);
+    }
+  }
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new TypeError(`${action}: signal must be an AbortSignal, got ${describe(signal)}`);
+  }
+}
+
+/** A value's kind for a message: `null`, `string "x"`, `number 3`, `object`. */
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value === "string") return `string "${value}"`;
+  if (typeof value === "number" || typeof value === "boolean") return `${typeof value} ${value}`;
+  return typeof value;
 }
 
 /**
  * A cold Observable around one request: nothing runs until subscribe, each subscription runs
- * `body` once with its own `AbortController`, and unsubscribing aborts it. Errors raised after
- * the subscriber left are dropped (the abort caused them).
+ * `body` once with its own `AbortController`, and unsubscribing (or aborting the caller's
+ * `signal`) aborts it. Errors raised after the subscriber left are dropped (the abort caused
+ * them).
+ *
+ * Every operation goes through here, so the contract is written once: the shared options are
+ * checked on subscribe (a bad one is the error notification, nothing is sent); an aborted
+ * caller's signal errors with its reason and no listener stays on it once the operation ended;
+ * an idle `timeout` errors with {@linkcode TimeoutError}; a connection that breaks mid-body
+ * with {@linkcode ConnectionError}. Operations check their own arguments on subscribe too
+ * (each returns `defer(...)`), so calling an operation never throws.
  */
 export function operation<T>(
   action: string,
   options: OperationOptions | undefined,
   body: (context: OperationContext<T>) => Promise<void>,
 ): Observable<T> {
-  const timeout = options?.timeout;
-  validateTimeout(timeout);
   return new Observable<T>((subscriber) => {
+    try {
+      checkOperationOptions(options, action);
+    } catch (error) {
+      subscriber.error(error);
+      return;
+    }
+    const timeout = options?.timeout;
+    const callerSignal = options?.signal;
+    if (callerSignal?.aborted) {
+      subscriber.error(callerSignal.reason);
+      return;
+    }
     const controller = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
     let timedOut = false;
     // Once the body has settled there is nothing left to abort; skipping the abort saves the
     // event dispatch on every short call.
     let settled = false;
+    // The teardown below aborts the request and removes this listener.
+    const onCallerAbort = (): void => subscriber.error(callerSignal!.reason);
+    callerSignal?.addEventListener("abort", onCallerAbort, { once: true });
     const alive = (): void => {
       if (timeout === undefined || controller.signal.aborted) return;
       clearTimeout(timer);
@@ -69,19 +123,21 @@ export function operation<T>(
       (error: unknown) => {
         settled = true;
         clearTimeout(timer);
+        if (subscriber.closed) return;
         if (timedOut) {
           subscriber.error(
-            new PodmanError(`${action}: no answer from Podman within ${timeout} ms`, {
+            new TimeoutError(`${action}: no answer from Podman within ${timeout} ms`, timeout!, {
               cause: error,
             }),
           );
-        } else if (!subscriber.closed) {
+        } else {
           subscriber.error(asPodmanError(action, error));
         }
       },
     );
     return () => {
       clearTimeout(timer);
+      callerSignal?.removeEventListener("abort", onCallerAbort);
       if (!settled) controller.abort();
     };
   });
@@ -89,10 +145,14 @@ export function operation<T>(
 
 /**
  * Every failure of an operation reaches the subscriber as a {@linkcode PodmanError}: a body
- * that breaks off mid-stream (a `TypeError` from fetch) is wrapped, with the action named and
+ * that breaks off mid-stream (a `TypeError` from fetch) becomes a {@linkcode ConnectionError}
+ * with reason `"broken"`, anything else unexpected a `PodmanError`, with the action named and
  * the original as `cause`.
  */
 function asPodmanError(action: string, error: unknown): PodmanError {
   if (error instanceof PodmanError) return error;
-  return new PodmanError(`${action}: ${networkReason(error)}`, { cause: error });
+  if (isConnectionFailure(error)) return brokenConnectionError(action, error);
+  return new PodmanError(`${action}: ${error instanceof Error ? error.message : String(error)}`, {
+    cause: error,
+  });
 }

@@ -82,10 +82,11 @@ export class PodmanClient implements AsyncDisposable {
    *
    * @param options Storage, environment and timing; see {@linkcode SpawnServiceOptions}.
    * @returns A client whose {@linkcode PodmanClient.service} describes the service.
-   * @throws {TypeError} For malformed options, before anything starts.
-   * @throws {RangeError} For a timeout that is not a positive number.
-   * @throws {PodmanError} (as a rejection) When there is no `podman` program, or the service
-   * exits or does not answer in time; the message ends with the service's log.
+   * The promise rejects (it never throws) with `TypeError` for options of the wrong type or
+   * that conflict, `RangeError` for an unknown `storage` or `logLevel` or a timeout that is not
+   * a positive number (before anything starts), and with {@linkcode PodmanError} when there
+   * is no `podman` program, or the service exits or does not answer in time; the message ends
+   * with the service's log.
    *
    * @example A throwaway service with its own, empty image storage
    * ```ts ignore
@@ -101,7 +102,11 @@ export class PodmanClient implements AsyncDisposable {
    * ```
    */
   static spawn(options: SpawnServiceOptions = {}): Promise<PodmanClient> {
-    validateSpawnOptions(options);
+    try {
+      validateSpawnOptions(options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return spawnService(options).then((service) => {
       const client = new PodmanClient({ baseUrl: service.baseUrl });
       client.#service = service;
@@ -272,8 +277,8 @@ export class PodmanClient implements AsyncDisposable {
    */
   get promises(): ClientPromises {
     return (this.#promises ??= {
-      ping: (options = {}) => lastOf(this.ping(options), options.signal),
-      version: (options = {}) => lastOf(this.version(options), options.signal),
+      ping: (options = {}) => lastOf(this.ping(options)),
+      version: (options = {}) => lastOf(this.version(options)),
     });
   }
 

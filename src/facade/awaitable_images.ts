@@ -1,4 +1,5 @@
 import type { AwaitOptions } from "../async/await_options.ts";
+import { PodmanError } from "../errors.ts";
 import { lastOf, settle } from "../async/settle.ts";
 import type { TwinsOf } from "../async/twins.ts";
 import type { OperationOptions } from "../client/operation.ts";
@@ -67,37 +68,37 @@ export class AwaitableImages {
 
   /** `get()` as a promise of the {@linkcode Image}. */
   get(name: string, options: OperationOptions & AwaitOptions = {}): Promise<Image> {
-    return lastOf(this.#images.get(name, options), options.signal);
+    return lastOf(this.#images.get(name, options));
   }
 
   /** `exists()` as a promise of `true` or `false`. */
   exists(name: string, options: OperationOptions & AwaitOptions = {}): Promise<boolean> {
-    return lastOf(this.#images.exists(name, options), options.signal);
+    return lastOf(this.#images.exists(name, options));
   }
 
   /** `list()` as a promise of the images. */
   list(options: ListOptions & AwaitOptions = {}): Promise<Image[]> {
-    return lastOf(this.#images.list(options), options.signal);
+    return lastOf(this.#images.list(options));
   }
 
   /** `remove()` as a promise of the report. */
   remove(image: Image | string, options: RemoveOptions & AwaitOptions = {}): Promise<RemoveReport> {
-    return lastOf(this.#images.remove(image, options), options.signal);
+    return lastOf(this.#images.remove(image, options));
   }
 
   /** `prune()` as a promise of the report. */
   prune(options: PruneOptions & AwaitOptions = {}): Promise<PruneReport> {
-    return lastOf(this.#images.prune(options), options.signal);
+    return lastOf(this.#images.prune(options));
   }
 
   /** `pruneBuilds()` as a promise of the report. */
   pruneBuilds(options: OperationOptions & AwaitOptions = {}): Promise<PruneBuildsReport> {
-    return lastOf(this.#images.pruneBuilds(options), options.signal);
+    return lastOf(this.#images.pruneBuilds(options));
   }
 
   /** `search()` as a promise of the hits. */
   search(term: string, options: SearchOptions & AwaitOptions = {}): Promise<SearchResult[]> {
-    return lastOf(this.#images.search(term, options), options.signal);
+    return lastOf(this.#images.search(term, options));
   }
 
   /** `getRegistryData()` as a promise. */
@@ -105,7 +106,7 @@ export class AwaitableImages {
     name: string,
     options: RegistryDataOptions & AwaitOptions = {},
   ): Promise<RegistryData> {
-    return lastOf(this.#images.getRegistryData(name, options), options.signal);
+    return lastOf(this.#images.getRegistryData(name, options));
   }
 
   /**
@@ -131,11 +132,11 @@ export class AwaitableImages {
     options: PushOptions & AwaitOptions<PushEvent> = {},
   ): Promise<PushedEvent> {
     let pushed: PushedEvent | undefined;
-    return settle(this.#images.push(repository, options), options.signal, (event) => {
+    return settle(this.#images.push(repository, options), undefined, (event) => {
       options.onProgress?.(event);
       if (event.type === "pushed") pushed = event;
     }, () => {
-      if (!pushed) throw new Error("The push completed without a result");
+      if (!pushed) throw new PodmanError("The push completed without a result");
       return pushed;
     });
   }
@@ -145,7 +146,7 @@ export class AwaitableImages {
     const log: string[] = [];
     let image: Image | undefined;
     let list: { manifest: string; images: PlatformImageOf<Image>[] } | undefined;
-    return settle(this.#images.build(options), options.signal, (event) => {
+    return settle(this.#images.build(options), undefined, (event) => {
       options.onProgress?.(event);
       if (event.type === "log") log.push(event.line);
       else if (event.type === "built") image = event.image;
@@ -154,7 +155,7 @@ export class AwaitableImages {
         list = { manifest: event.manifest, images: event.images };
       }
     }, () => {
-      if (!image) throw new Error("The build completed without an image");
+      if (!image) throw new PodmanError("The build completed without an image");
       return list ? { image, log, ...list } : { image, log };
     });
   }
@@ -162,7 +163,7 @@ export class AwaitableImages {
   /** `load()` as a promise of every loaded image. */
   load(source: LoadSource, options: OperationOptions & AwaitOptions<Image> = {}): Promise<Image[]> {
     const images: Image[] = [];
-    return settle(this.#images.load(source, options), options.signal, (image) => {
+    return settle(this.#images.load(source, options), undefined, (image) => {
       options.onProgress?.(image);
       images.push(image);
     }, () => images);
@@ -170,7 +171,7 @@ export class AwaitableImages {
 
   /** `scp()` as a promise of the report. */
   scp(source: string, options: ScpOptions & AwaitOptions = {}): Promise<ScpReport> {
-    return lastOf(this.#images.scp(source, options), options.signal);
+    return lastOf(this.#images.scp(source, options));
   }
 }
 

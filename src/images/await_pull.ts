@@ -1,6 +1,7 @@
 import type { Observable } from "rxjs";
 import type { AwaitOptions } from "../async/await_options.ts";
 import { settle } from "../async/settle.ts";
+import { PodmanError } from "../errors.ts";
 import type { PullEventOf, PullOptions } from "./operations/pull.ts";
 
 /**
@@ -12,11 +13,11 @@ export function awaitPull<M>(
   options: PullOptions & AwaitOptions<PullEventOf<M>>,
 ): Promise<M | M[]> {
   let images: M[] = [];
-  return settle(events, options.signal, (event) => {
+  return settle(events, undefined, (event) => {
     options.onProgress?.(event);
     if (event.type === "pulled") images = event.images;
   }, () => {
-    if (images.length === 0) throw new Error("The pull completed without an image");
+    if (images.length === 0) throw new PodmanError("The pull completed without an image");
     return options.allTags ? images : images[0]!;
   });
 }

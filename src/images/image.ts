@@ -134,8 +134,9 @@ export class Image {
    *
    * @param repository The repository, e.g. `localhost/app` or `127.0.0.1:5000/team/app`.
    * @param tag The tag; `latest` when left out.
-   * @returns A cold Observable that emits `true` once tagged (`false` when refused with `force`).
-   * @throws {TypeError} When the repository or tag is malformed.
+   * @returns A cold Observable that emits `true` once tagged (`false` when refused with `force`);
+   * on subscribe, a malformed repository or tag errors it with `RangeError` before anything is
+   * sent.
    *
    * @example
    * ```ts ignore
@@ -227,23 +228,21 @@ true satisfies TwinsOf<Image, AwaitableImage>;
 
 function awaitableImage(image: Image): AwaitableImage {
   return {
-    history: (options = {}) => lastOf(image.history(options), options.signal),
-    reload: (options = {}) => lastOf(image.reload(options), options.signal),
-    remove: (options = {}) => lastOf(image.remove(options), options.signal),
-    tag: (repository, tag, options = {}) =>
-      lastOf(image.tag(repository, tag, options), options.signal),
-    untag: (repository, tag, options = {}) =>
-      lastOf(image.untag(repository, tag, options), options.signal),
+    history: (options = {}) => lastOf(image.history(options)),
+    reload: (options = {}) => lastOf(image.reload(options)),
+    remove: (options = {}) => lastOf(image.remove(options)),
+    tag: (repository, tag, options = {}) => lastOf(image.tag(repository, tag, options)),
+    untag: (repository, tag, options = {}) => lastOf(image.untag(repository, tag, options)),
     save: (options = {}) => {
       const chunks: Uint8Array[] = [];
-      return settle(image.save(options), options.signal, (chunk) => {
+      return settle(image.save(options), undefined, (chunk) => {
         options.onProgress?.(chunk);
         chunks.push(chunk);
       }, () => joinChunks(chunks));
     },
     saveToFile: (path, options = {}) => {
       let written = 0;
-      return settle(image.saveToFile(path, options), options.signal, (bytes) => {
+      return settle(image.saveToFile(path, options), undefined, (bytes) => {
         options.onProgress?.(bytes);
         written = bytes;
       }, () => written);

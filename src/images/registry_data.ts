@@ -86,7 +86,8 @@ export class RegistryData {
    * Tells whether the image is published for a platform.
    *
    * @param platform `os/arch[/variant]` or an object; a variant is only compared when given.
-   * @throws {TypeError} When the platform is malformed.
+   * @throws {RangeError} When the platform string is not `os/arch[/variant]`.
+   * @throws {TypeError} When it is neither a string nor a platform object.
    *
    * @example A list as a registry describes it, checked without a server
    * ```ts
@@ -124,8 +125,8 @@ export class RegistryData {
   /**
    * Pulls the image this data describes, by its name (with its tag or digest).
    *
-   * @returns The same cold Observable as `images.pull(imageName, options)`.
-   * @throws {TypeError} When `options.tag` is given and the name already carries a tag.
+   * @returns The same cold Observable as `images.pull(imageName, options)`; it errors with
+   * `TypeError` on subscribe when `options.tag` is given and the name already carries a tag.
    *
    * @example
    * ```ts ignore

@@ -135,7 +135,7 @@ export function validateSpawnOptions(options: SpawnServiceOptions): void {
   if (
     options.storage !== undefined && options.storage !== "default" && options.storage !== "private"
   ) {
-    throw new TypeError(`${ACTION}: storage must be "default" or "private"`);
+    throw new RangeError(`${ACTION}: storage must be "default" or "private"`);
   }
   if (
     options.storage === "private" && (options.root !== undefined || options.runroot !== undefined)
@@ -148,7 +148,7 @@ export function validateSpawnOptions(options: SpawnServiceOptions): void {
     options.logLevel !== undefined &&
     !["debug", "info", "warn", "error"].includes(options.logLevel)
   ) {
-    throw new TypeError(`${ACTION}: logLevel must be "debug", "info", "warn" or "error"`);
+    throw new RangeError(`${ACTION}: logLevel must be "debug", "info", "warn" or "error"`);
   }
   if (options.env !== undefined) {
     if (typeof options.env !== "object" || options.env === null) {

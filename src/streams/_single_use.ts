@@ -14,7 +14,9 @@ export function requireUnlocked(
   what: string,
   action: string,
 ): void {
-  if (stream.locked) {
+  // A stream podrx itself claimed is locked by its own reader: claimStream() says "already
+  // used" for it, which is the useful message.
+  if (stream.locked && !claimed.has(stream)) {
     throw new TypeError(`${action}: the ${what} stream is locked; it is being read elsewhere`);
   }
 }

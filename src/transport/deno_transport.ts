@@ -1,5 +1,6 @@
 // The only module that opens HTTP connections: everything else goes through a `Transport`.
 import type { Transport } from "./transport.ts";
+import { connectionFailureReason } from "./_connection_failure.ts";
 
 /**
  * A transport over a Unix socket, using Deno's native HTTP client.
@@ -40,7 +41,10 @@ export function unixSocketTransport(path: string): Transport {
 }
 
 // "Connection refused" says little when the path is missing or is a plain file; look at it.
+// Only a failure to connect is explained so: a connection that broke after the server accepted
+// it keeps fetch's own reason (the socket is there, and someone did answer).
 async function explainSocketFailure(path: string, error: unknown): Promise<Error> {
+  if (connectionFailureReason(error) === "broken") return error as Error;
   let what: string | undefined;
   try {
     const info = await Deno.lstat(path);

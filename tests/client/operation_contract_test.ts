@@ -1,7 +1,7 @@
 // The cold-Observable contract, on a fake server (a real one cannot be made slow on demand).
 import assert from "node:assert/strict";
 import { firstValueFrom, lastValueFrom } from "rxjs";
-import { APIError, ImageNotFound, PodmanError } from "../../mod.ts";
+import { APIError, ImageNotFound, isPodmanError, TimeoutError } from "../../mod.ts";
 import { silentBody, startFakePodman } from "../fake/fake_podman.ts";
 
 const IMAGE = { Id: "a".repeat(64), RepoTags: ["localhost/x:1"] };
@@ -93,13 +93,15 @@ Deno.test("a plain-text or HTML error body becomes the APIError's explanation", 
   assert.match(error.message, /^Cannot list images: <html>.*502 Bad Gateway.* \(502\)$/);
 });
 
-Deno.test("the timeout option ends a silent operation with a PodmanError and aborts it", async () => {
+Deno.test("the timeout option ends a silent operation with a TimeoutError and aborts it", async () => {
   const silent = silentBody();
   await using fake = await startFakePodman(() => new Response(silent.body));
   const started = performance.now();
   const error = await lastValueFrom(fake.client.images.pull("127.0.0.1:1/x", { timeout: 200 }))
     .catch((error: unknown) => error);
-  assert.ok(error instanceof PodmanError);
+  assert.ok(error instanceof TimeoutError && isPodmanError(error));
+  assert.equal(error.name, "TimeoutError");
+  assert.equal(error.timeout, 200);
   assert.match(
     error.message,
     /^Cannot pull image "127\.0\.0\.1:1\/x:latest": no answer from Podman within 200 ms$/,
@@ -108,9 +110,14 @@ Deno.test("the timeout option ends a silent operation with a PodmanError and abo
   await silent.cancelled;
 });
 
-Deno.test("a timeout that is not a positive number is a RangeError before anything is sent", async () => {
+Deno.test("a timeout that is not a positive number is a RangeError on subscribe, before anything is sent", async () => {
   await using fake = await startFakePodman(() => Response.json([]));
-  assert.throws(() => fake.client.images.list({ timeout: -1 }), RangeError);
-  assert.throws(() => fake.client.images.list({ timeout: Number.NaN }), RangeError);
+  const listing = fake.client.images.list({ timeout: -1 }); // calling does not throw
+  await assert.rejects(lastValueFrom(listing), RangeError);
+  await assert.rejects(lastValueFrom(fake.client.images.list({ timeout: Number.NaN })), RangeError);
+  await assert.rejects(
+    lastValueFrom(fake.client.images.list({ timeout: "9" as never })),
+    TypeError,
+  );
   assert.equal(fake.requests.length, 0);
 });

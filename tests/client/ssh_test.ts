@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { firstValueFrom, lastValueFrom } from "rxjs";
-import { PodmanClient, PodmanError } from "../../mod.ts";
+import { ConnectionError, PodmanClient, PodmanError } from "../../mod.ts";
 import { testBed } from "../bed/env.ts";
 import { sshClientsFor, startSshd } from "./_sshd.ts";
 
@@ -166,8 +166,8 @@ Deno.test("PodmanClient close() while an SSH tunnel is opening stops ssh", async
     await podman.close();
     assert.deepEqual(sshClientsFor(port), [], "ssh outlived close()");
     const error = await pinged;
-    assert.ok(error instanceof PodmanError, String(error));
-    assert.match(error.message, /^Cannot ping Podman: the client was closed while connecting$/);
+    assert.ok(error instanceof ConnectionError && error.reason === "closed", String(error));
+    assert.match(error.message, /^Cannot ping Podman: the client is closed$/);
   } finally {
     silent.close();
   }

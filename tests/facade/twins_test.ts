@@ -6,23 +6,9 @@ import { isObservable } from "rxjs";
 import { PodmanClient, RegistryData } from "../../mod.ts";
 import { testBed } from "../bed/env.ts";
 import { importImage, uniqueName } from "../images/_fixtures.ts";
+import { methodNames } from "./_method_names.ts";
 
 const bed = testBed();
-
-/** Names of the methods on an object's prototype chain (below Object), without the constructor. */
-function methodNames(object: object): string[] {
-  const names = new Set<string>();
-  for (
-    let proto = Object.getPrototypeOf(object);
-    proto && proto !== Object.prototype;
-    proto = Object.getPrototypeOf(proto)
-  ) {
-    for (const [name, descriptor] of Object.entries(Object.getOwnPropertyDescriptors(proto))) {
-      if (name !== "constructor" && typeof descriptor.value === "function") names.add(name);
-    }
-  }
-  return [...names].sort();
-}
 
 /**
  * The methods whose call gives an Observable (not subscribed, so nothing is sent). Probe a

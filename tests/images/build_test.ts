@@ -589,20 +589,21 @@ Deno.test("build() sends cacheFrom in the form the server's version reads", asyn
   }
 });
 
-Deno.test("build() rejects inconsistent options with a TypeError before sending", async () => {
+Deno.test("build() rejects inconsistent options (TypeError) and values out of range (RangeError) on subscribe", async () => {
   await using podman = connect();
-  const bad: [BuildOptions, RegExp][] = [
-    [{}, /give one of path, fileobj or customContext/],
-    [{ path: "/tmp", fileobj: FROM }, /give only one of .*got path, fileobj/],
-    [{ customContext: new Uint8Array(1024) }, /customContext needs dockerfile/],
-    [{ fileobj: FROM, dockerfile: "../Dockerfile" }, /leaves it/],
-    [{ fileobj: FROM, encoding: "br" as "gzip" }, /encoding must be "gzip"/],
-    [{ fileobj: FROM, tag: "Bad Name" }, /^Cannot build image "Bad Name": /],
+  const bad: [BuildOptions, typeof TypeError | typeof RangeError, RegExp][] = [
+    [{}, TypeError, /give one of path, fileobj or customContext/],
+    [{ path: "/tmp", fileobj: FROM }, TypeError, /give only one of .*got path, fileobj/],
+    [{ customContext: new Uint8Array(1024) }, TypeError, /customContext needs dockerfile/],
+    [{ fileobj: FROM, dockerfile: "../Dockerfile" }, RangeError, /leaves it/],
+    [{ fileobj: FROM, encoding: "br" as "gzip" }, RangeError, /encoding must be one of "gzip"/],
+    [{ fileobj: FROM, tag: "Bad Name" }, RangeError, /^Cannot build image "Bad Name": /],
   ];
-  for (const [options, message] of bad) {
-    assert.throws(() => podman.images.build(options), (error: unknown) => {
-      assert.ok(error instanceof TypeError);
-      assert.match(error.message, message);
+  for (const [options, expected, message] of bad) {
+    const building = podman.images.build(options); // calling never throws
+    await assert.rejects(lastValueFrom(building), (error: unknown) => {
+      assert.equal((error as Error).constructor, expected);
+      assert.match((error as Error).message, message);
       return true;
     });
   }

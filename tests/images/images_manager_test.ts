@@ -36,9 +36,9 @@ Deno.test("get() of a missing image fails with ImageNotFound carrying Podman's m
   );
 });
 
-Deno.test("get() rejects an empty name with a TypeError before sending", async () => {
+Deno.test("get() rejects an empty name with a TypeError on subscribe, before sending", async () => {
   await using podman = connect();
-  assert.throws(() => podman.images.get(""), TypeError);
+  await assert.rejects(lastValueFrom(podman.images.get("")), TypeError);
 });
 
 Deno.test("exists() is true for a stored image and false for a missing one", async () => {
@@ -62,12 +62,12 @@ Deno.test("Image.tag() then list({ name }) shows the new tag; untag() removes it
   assert.deepEqual(await lastValueFrom(podman.images.list({ name: repository })), []);
 });
 
-Deno.test("Image.tag() rejects malformed names with a TypeError; refused tags give false with force", async () => {
+Deno.test("Image.tag() rejects malformed names (RangeError) and a tag given twice (TypeError); refused tags give false with force", async () => {
   await using podman = connect();
   const image = await lastValueFrom(podman.images.get(bed.busyboxImage));
-  assert.throws(() => image.tag("localhost/x", "bad tag!"), TypeError);
-  assert.throws(() => image.tag("localhost/x:1", "v1"), TypeError);
-  assert.throws(() => image.tag("UPPER/case", "v1"), TypeError);
+  await assert.rejects(lastValueFrom(image.tag("localhost/x", "bad tag!")), RangeError);
+  await assert.rejects(lastValueFrom(image.tag("localhost/x:1", "v1")), TypeError);
+  await assert.rejects(lastValueFrom(image.tag("UPPER/case", "v1")), RangeError);
   const gone = podman.images.prepareModel({ Id: "0".repeat(64) });
   assert.equal(await lastValueFrom(gone.tag("localhost/x", "v1", { force: true })), false);
   await assert.rejects(lastValueFrom(gone.tag("localhost/x", "v1")), ImageNotFound);

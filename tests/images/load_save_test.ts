@@ -162,15 +162,21 @@ Deno.test("save() with format oci-archive and oci-dir gives an OCI layout with i
   }
 });
 
-Deno.test("save() checks named and format before sending anything", async () => {
+Deno.test("save() checks named and format on subscribe, before sending anything", async () => {
   await using client = connect();
   const image = client.images.prepareModel({ Id: "a".repeat(64), RepoTags: ["localhost/x:1"] });
-  assert.throws(() => image.save({ named: "localhost/y:1" }), TypeError);
-  assert.throws(() => image.saveToFile("/tmp/x.tar", { named: "localhost/y:1" }), TypeError);
-  // deno-lint-ignore no-explicit-any -- a format the types forbid, as plain JS could pass it
-  assert.throws(() => image.save({ format: "zip" as any }), /unknown format "zip"/);
-  assert.throws(() => image.saveToFile(""), TypeError);
-  assert.throws(() => image.saveToFile(new URL("http://x/y.tar")), TypeError);
+  await assert.rejects(lastValueFrom(image.save({ named: "localhost/y:1" })), RangeError);
+  await assert.rejects(
+    lastValueFrom(image.saveToFile("/tmp/x.tar", { named: "localhost/y:1" })),
+    RangeError,
+  );
+  await assert.rejects(
+    // deno-lint-ignore no-explicit-any -- a format the types forbid, as plain JS could pass it
+    lastValueFrom(image.save({ format: "zip" as any })),
+    { name: "RangeError", message: /format must be one of .*got "zip"/ },
+  );
+  await assert.rejects(lastValueFrom(image.saveToFile("")), TypeError);
+  await assert.rejects(lastValueFrom(image.saveToFile(new URL("http://x/y.tar"))), RangeError);
 });
 
 Deno.test("save() of an image the server does not have errors with ImageNotFound", async () => {
@@ -320,17 +326,23 @@ Deno.test("load() with a ReadableStream source fails clearly on a second subscri
   assert.match(error.message, /source stream was already used/);
 });
 
-Deno.test("load() rejects sources it cannot send before subscribe", async () => {
+Deno.test("load() rejects sources it cannot send on subscribe, before sending", async () => {
   await using client = connect();
-  assert.throws(() => client.images.load(""), TypeError);
-  assert.throws(() => client.images.load(new Uint8Array()), TypeError);
-  assert.throws(() => client.images.load(new Blob([])), TypeError);
-  assert.throws(() => client.images.load(new URL("https://example.com/a.tar")), TypeError);
+  await assert.rejects(lastValueFrom(client.images.load("")), TypeError);
+  await assert.rejects(lastValueFrom(client.images.load(new Uint8Array())), TypeError);
+  await assert.rejects(lastValueFrom(client.images.load(new Blob([]))), TypeError);
+  await assert.rejects(
+    lastValueFrom(client.images.load(new URL("https://example.com/a.tar"))),
+    RangeError,
+  );
   // deno-lint-ignore no-explicit-any -- what plain JS could pass
-  assert.throws(() => client.images.load(42 as any), TypeError);
+  await assert.rejects(lastValueFrom(client.images.load(42 as any)), TypeError);
   const locked = new Blob(["x"]).stream();
   const reader = locked.getReader();
-  assert.throws(() => client.images.load(locked), /locked/);
+  await assert.rejects(lastValueFrom(client.images.load(locked)), {
+    name: "TypeError",
+    message: /locked/,
+  });
   await reader.cancel();
 });
 

@@ -29,7 +29,7 @@ Deno.test("parsePlatform() takes os/arch[/variant] or an object, one rule for ev
   });
   for (const bad of ["linux", "linux//v7", "a/b/c/d", "", "/amd64"]) {
     assert.throws(() => parsePlatform(bad, "Cannot pull"), {
-      name: "TypeError",
+      name: "RangeError",
       message: `Cannot pull: platform "${bad}" is not os/arch[/variant]`,
     });
   }
@@ -49,5 +49,8 @@ Deno.test("withTag() appends a checked tag and refuses a second one", () => {
   assert.throws(() => withTag("busybox@sha256:" + "a".repeat(64), "2", "Cannot push"), {
     message: 'Cannot push: the reference already names a digest; do not pass tag "2" too',
   });
-  assert.throws(() => withTag("busybox", "bad tag", "Cannot push"), TypeError);
+  assert.throws(() => withTag("busybox:1", "2", "Cannot pull"), TypeError);
+  assert.throws(() => withTag("busybox", "bad tag", "Cannot push"), RangeError);
+  assert.throws(() => withTag("busybox", "", "Cannot push"), TypeError);
+  assert.throws(() => withTag("busybox", 1 as never, "Cannot push"), TypeError);
 });

@@ -9,7 +9,9 @@ import {
   PodmanClient,
   PodmanError,
   type PullEvent,
+  type PullOptions,
   type PushEvent,
+  type PushOptions,
   unixSocketTransport,
 } from "../../mod.ts";
 import { PullStreamReader } from "../../src/images/operations/_pull_stream.ts";
@@ -310,18 +312,17 @@ Deno.test("push() of an image that does not exist fails with the server's messag
   assert.match(error.message, /image not known/);
 });
 
-Deno.test("push() rejects bad arguments synchronously", async () => {
+Deno.test("push() rejects bad arguments on subscribe, before sending", async () => {
   await using podman = connect();
-  assert.throws(() => podman.images.push("localhost/x:1", { tag: "2" }), TypeError);
-  assert.throws(() => podman.images.push("Not/Valid"), TypeError);
-  assert.throws(() => podman.images.push("localhost/x", { tag: "bad tag" }), TypeError);
-  assert.throws(() => podman.images.push("localhost/x", { destination: "a//b" }), TypeError);
-  assert.throws(
-    () => podman.images.push("localhost/x", { format: "v3" as "oci" }),
-    RangeError,
-  );
-  assert.throws(() => podman.images.push("localhost/x", { compressionLevel: 1.5 }), RangeError);
-  assert.throws(() => podman.images.push("localhost/x", { timeout: 0 }), RangeError);
+  const push = (repository: string, options?: PushOptions) =>
+    lastValueFrom(podman.images.push(repository, options));
+  await assert.rejects(push("localhost/x:1", { tag: "2" }), TypeError);
+  await assert.rejects(push("Not/Valid"), RangeError);
+  await assert.rejects(push("localhost/x", { tag: "bad tag" }), RangeError);
+  await assert.rejects(push("localhost/x", { destination: "a//b" }), RangeError);
+  await assert.rejects(push("localhost/x", { format: "v3" as "oci" }), RangeError);
+  await assert.rejects(push("localhost/x", { compressionLevel: 1.5 }), RangeError);
+  await assert.rejects(push("localhost/x", { timeout: 0 }), RangeError);
 });
 
 // --- pull ---------------------------------------------------------------------------------
@@ -478,28 +479,27 @@ Deno.test("pull() sends the platform as OS, Arch and Variant", async () => {
   );
 });
 
-Deno.test("pull() rejects a tag given twice and malformed references synchronously", async () => {
+Deno.test("pull() rejects a tag given twice and malformed references on subscribe", async () => {
   await using podman = connect();
-  assert.throws(() => podman.images.pull("x:1", { tag: "2" }), {
+  const pull = (repository: string, options?: PullOptions) =>
+    lastValueFrom(podman.images.pull(repository, options));
+  await assert.rejects(pull("x:1", { tag: "2" }), {
     name: "TypeError",
     message: /already names a tag/,
   });
-  assert.throws(
-    () => podman.images.pull(`x@sha256:${"a".repeat(64)}`, { tag: "2" }),
-    { name: "TypeError", message: /already names a digest/ },
-  );
-  assert.throws(() => podman.images.pull(""), TypeError);
-  assert.throws(() => podman.images.pull("UPPER/case"), TypeError);
-  assert.throws(() => podman.images.pull("a//b"), TypeError);
-  assert.throws(() => podman.images.pull("x@sha256:short"), TypeError);
-  assert.throws(() => podman.images.pull("x", { tag: "no spaces" }), TypeError);
-  assert.throws(() => podman.images.pull("x:1", { allTags: true }), TypeError);
-  assert.throws(() => podman.images.pull("x", { platform: "linux/amd64/v2/extra" }), TypeError);
-  assert.throws(() => podman.images.pull("x", { platform: "linux//v7" }), TypeError);
-  assert.throws(
-    () => podman.images.pull("x", { policy: "sometimes" as "always" }),
-    RangeError,
-  );
+  await assert.rejects(pull(`x@sha256:${"a".repeat(64)}`, { tag: "2" }), {
+    name: "TypeError",
+    message: /already names a digest/,
+  });
+  await assert.rejects(pull(""), TypeError);
+  await assert.rejects(pull("UPPER/case"), RangeError);
+  await assert.rejects(pull("a//b"), RangeError);
+  await assert.rejects(pull("x@sha256:short"), RangeError);
+  await assert.rejects(pull("x", { tag: "no spaces" }), RangeError);
+  await assert.rejects(pull("x:1", { allTags: true }), TypeError);
+  await assert.rejects(pull("x", { platform: "linux/amd64/v2/extra" }), RangeError);
+  await assert.rejects(pull("x", { platform: "linux//v7" }), RangeError);
+  await assert.rejects(pull("x", { policy: "sometimes" as "always" }), RangeError);
 });
 
 Deno.test("pull() unsubscribed after the first event aborts, and the client keeps working", async () => {

@@ -51,10 +51,11 @@ Deno.test("parseReference() keeps a registry port apart from the tag", () => {
   assert.deepEqual(parseReference("busybox"), { path: "busybox" });
 });
 
-Deno.test("parseReference() rejects empty and malformed references with a TypeError", () => {
-  for (
-    const bad of ["", "  ", "UPPER/x", "a//b", "a:b:c", "x:bad tag", "x@sha256:xyz", "/x", "x/"]
-  ) {
-    assert.throws(() => parseReference(bad), TypeError, bad);
+Deno.test("parseReference() rejects a missing reference with a TypeError, a malformed one with a RangeError", () => {
+  for (const missing of ["", "  ", undefined, 42]) {
+    assert.throws(() => parseReference(missing as never), TypeError, String(missing));
+  }
+  for (const bad of ["UPPER/x", "a//b", "a:b:c", "x:bad tag", "x@sha256:xyz", "/x", "x/"]) {
+    assert.throws(() => parseReference(bad), RangeError, bad);
   }
 });

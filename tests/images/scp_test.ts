@@ -69,8 +69,11 @@ Deno.test("scp() of a local image without destination errors with the server's m
   assert.match(error.explanation, /must specify a destination/);
 });
 
-Deno.test("scp() rejects an empty source or destination before sending", async () => {
+Deno.test("scp() rejects an empty source or destination on subscribe, before sending", async () => {
   await using client = connect();
-  assert.throws(() => client.images.scp(""), TypeError);
-  assert.throws(() => client.images.scp(bed.busyboxImage, { destination: " " }), TypeError);
+  await assert.rejects(lastValueFrom(client.images.scp("")), TypeError);
+  await assert.rejects(
+    lastValueFrom(client.images.scp(bed.busyboxImage, { destination: " " })),
+    TypeError,
+  );
 });

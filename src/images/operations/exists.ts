@@ -1,4 +1,4 @@
-import { catchError, type Observable, of } from "rxjs";
+import { catchError, defer, type Observable, of } from "rxjs";
 import type { OperationOptions } from "../../client/operation.ts";
 import type { Requester } from "../../client/requester.ts";
 import { requestJson, segment } from "../../client/request_json.ts";
@@ -12,25 +12,27 @@ import { retryImageRace } from "./_retry_image_race.ts";
  * @returns A cold Observable of `true` (204) or `false` (404); any other answer is an error,
  * not `false`, except a 500 "image not known" (Podman 4, when another client removes an image
  * meanwhile), which is retried: 3 tries in all, 50 then 100 ms apart.
- * @throws {TypeError} When the name is empty.
+ * A name that is empty or not a string errors it with `TypeError`, before anything is sent.
  */
 export function imageExists(
   requester: Requester,
   name: string,
   options?: OperationOptions,
 ): Observable<boolean> {
-  const action = `Cannot check whether image "${name}" exists`;
-  requireName(name, action);
-  return requestJson(
-    requester,
-    { path: `/images/${segment(name)}/exists`, action, notFound: "image" },
-    options,
-    () => true,
-  ).pipe(
-    retryImageRace(),
-    catchError((error: unknown) => {
-      if (error instanceof NotFound) return of(false);
-      throw error;
-    }),
-  );
+  return defer(() => {
+    const action = `Cannot check whether image "${name}" exists`;
+    requireName(name, action);
+    return requestJson(
+      requester,
+      { path: `/images/${segment(name)}/exists`, action, notFound: "image" },
+      options,
+      () => true,
+    ).pipe(
+      retryImageRace(),
+      catchError((error: unknown) => {
+        if (error instanceof NotFound) return of(false);
+        throw error;
+      }),
+    );
+  });
 }

@@ -1,4 +1,4 @@
-import type { Observable } from "rxjs";
+import { defer, type Observable } from "rxjs";
 import type { OperationOptions } from "../../client/operation.ts";
 import { requestJson, segment } from "../../client/request_json.ts";
 import { requireName } from "../params/reference.ts";
@@ -10,18 +10,20 @@ import type { ImageAttrs } from "./reports.ts";
  * `GET /libpod/images/{name}/json`: an image's attributes by name or id.
  *
  * @returns A cold Observable of the model; errors with `ImageNotFound` at once when there is
- * none by that name (a 404). A 500 "image not known" (Podman 4, when another client removes
- * an image meanwhile) is retried: 3 tries in all, 50 then 100 ms apart.
- * @throws {TypeError} When the name is empty.
+ * none by that name (a 404), with `TypeError` (before anything is sent) when the name is empty
+ * or not a string. A 500 "image not known" (Podman 4, when another client removes an image
+ * meanwhile) is retried: 3 tries in all, 50 then 100 ms apart.
  */
 export function getImage<M>(
   context: ImagesContext<M>,
   name: string,
   options?: OperationOptions,
 ): Observable<M> {
-  const action = `Cannot get image "${name}"`;
-  requireName(name, action);
-  return inspectImage(context, name, action, options);
+  return defer(() => {
+    const action = `Cannot get image "${name}"`;
+    requireName(name, action);
+    return inspectImage(context, name, action, options);
+  });
 }
 
 /** The inspect request behind `get` and `Image.reload`, with the caller's action in errors. */

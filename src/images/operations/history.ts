@@ -1,4 +1,4 @@
-import type { Observable } from "rxjs";
+import { defer, type Observable } from "rxjs";
 import type { OperationOptions } from "../../client/operation.ts";
 import type { Requester } from "../../client/requester.ts";
 import { requestJson, segment } from "../../client/request_json.ts";
@@ -18,14 +18,16 @@ export function imageHistory(
   image: ImageRef,
   options?: OperationOptions,
 ): Observable<HistoryEntry[]> {
-  return requestJson(
-    requester,
-    {
-      path: `/images/${segment(image.id)}/history`,
-      action: `Cannot read the history of image "${image.shortId}"`,
-      notFound: "image",
-    },
-    options,
-    (body) => (body ?? []) as HistoryEntry[],
-  ).pipe(retryImageRace());
+  return defer(() =>
+    requestJson(
+      requester,
+      {
+        path: `/images/${segment(image.id)}/history`,
+        action: `Cannot read the history of image "${image.shortId}"`,
+        notFound: "image",
+      },
+      options,
+      (body) => (body ?? []) as HistoryEntry[],
+    ).pipe(retryImageRace())
+  );
 }

@@ -1,5 +1,5 @@
-import { catchError, type Observable } from "rxjs";
-import type { OperationOptions } from "../../client/operation.ts";
+import { catchError, defer, type Observable } from "rxjs";
+import { checkOperationOptions, type OperationOptions } from "../../client/operation.ts";
 import { requestJson } from "../../client/request_json.ts";
 import { encodeFilters, type Filters } from "../params/filters.ts";
 import type { ImagesContext } from "./images_context.ts";
@@ -25,25 +25,32 @@ export interface ListOptions extends OperationOptions {
  * another client removes an image during the listing; that answer alone is retried (3 tries
  * in all, 50 then 100 ms apart).
  *
- * @returns A cold Observable of one array of models.
- * @throws {TypeError} When `filters` is not an object of filter values.
+ * @returns A cold Observable of one array of models; it errors with `TypeError` (before
+ * anything is sent) when `filters` is not an object of filter values.
  */
 export function listImages<M>(
   context: ImagesContext<M>,
   options: ListOptions = {},
 ): Observable<M[]> {
-  // Encoding first rejects filters that are not an object, before the spread hides it.
-  encodeFilters(options.filters);
-  const filters: Record<string, Filters[string]> = { ...options.filters };
-  if (options.name) filters.reference = options.name;
-  return requestJson(
-    context.requester,
-    {
-      path: "/images/json",
-      query: { all: options.all, filters: encodeFilters(filters) },
-      action: "Cannot list images",
-    },
-    options,
-    (body) => ((body ?? []) as ImageAttrs[]).map(context.toImage),
-  ).pipe(retryImageRace(), catchError(nameBrokenLists(context.requester, options)));
+  return defer(() => {
+    const action = "Cannot list images";
+    checkOperationOptions(options, action);
+    // Encoding first rejects filters that are not an object, before the spread hides it.
+    encodeFilters(options.filters);
+    const filters: Record<string, Filters[string]> = { ...options.filters };
+    if (options.name !== undefined && typeof options.name !== "string") {
+      throw new TypeError(`${action}: name must be a string, got ${typeof options.name}`);
+    }
+    if (options.name) filters.reference = options.name;
+    return requestJson(
+      context.requester,
+      {
+        path: "/images/json",
+        query: { all: options.all, filters: encodeFilters(filters) },
+        action,
+      },
+      options,
+      (body) => ((body ?? []) as ImageAttrs[]).map(context.toImage),
+    ).pipe(retryImageRace(), catchError(nameBrokenLists(context.requester, options)));
+  });
 }

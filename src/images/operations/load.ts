@@ -1,6 +1,6 @@
-import type { Observable } from "rxjs";
+import { defer, type Observable } from "rxjs";
 import { inBandError, streamError } from "../../client/json_stream.ts";
-import { operation, type OperationOptions } from "../../client/operation.ts";
+import { checkOperationOptions, operation, type OperationOptions } from "../../client/operation.ts";
 import { PodmanError } from "../../errors.ts";
 import { notJsonError } from "../../streams/_not_json.ts";
 import { plainBytes } from "../../streams/_plain_bytes.ts";
@@ -52,7 +52,7 @@ function bodyMaker(source: LoadSource, action: string): BodyMaker {
   }
   if (source instanceof URL) {
     if (source.protocol !== "file:") {
-      throw new TypeError(`${action}: only file: URLs can be loaded, got "${source.protocol}"`);
+      throw new RangeError(`${action}: only file: URLs can be loaded, got "${source.protocol}"`);
     }
     return (alive) => openArchive(source, action, alive);
   }
@@ -183,9 +183,9 @@ function loadedNames(report: unknown, action: string): string[] {
  * model in the order the server names them, then completes. A file that cannot
  * be opened errors with {@linkcode PodmanError} naming the path before anything is sent; an
  * archive the server cannot read errors with {@linkcode APIError} carrying its message
- * (`payload does not match any of the supported image formats ...`).
- * @throws {TypeError} When the source is of another kind, an empty path or archive, a URL
- * other than `file:`, or a stream that is locked.
+ * (`payload does not match any of the supported image formats ...`). Before anything is sent,
+ * it errors with `TypeError` when the source is missing or of another kind, an empty path or
+ * archive, or a stream that is locked, and with `RangeError` for a URL other than `file:`.
  *
  * @example Loading an archive saved earlier
  * ```ts ignore
@@ -202,7 +202,19 @@ export function loadImages<M>(
   source: LoadSource,
   options?: OperationOptions,
 ): Observable<M> {
-  const action = loadAction(source);
+  return defer(() => {
+    const action = loadAction(source);
+    checkOperationOptions(options, action);
+    return loadChecked(context, source, action, options);
+  });
+}
+
+function loadChecked<M>(
+  context: ImagesContext<M>,
+  source: LoadSource,
+  action: string,
+  options: OperationOptions | undefined,
+): Observable<M> {
   const makeBody = bodyMaker(source, action);
   return operation<M>(action, options, async ({ emit, signal, alive }) => {
     const prepared = await makeBody(options?.timeout === undefined ? undefined : alive);

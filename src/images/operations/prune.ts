@@ -1,5 +1,5 @@
-import type { Observable } from "rxjs";
-import type { OperationOptions } from "../../client/operation.ts";
+import { defer, type Observable } from "rxjs";
+import { checkOperationOptions, type OperationOptions } from "../../client/operation.ts";
 import type { Requester } from "../../client/requester.ts";
 import { requestJson } from "../../client/request_json.ts";
 import { APIError } from "../../errors.ts";
@@ -27,8 +27,8 @@ export interface PruneOptions extends OperationOptions {
  * `POST /libpod/images/prune`: removes unused images, dangling ones or every unused one.
  *
  * @returns A cold Observable of the ids removed and the bytes reclaimed. When the server
- * could not remove some images it errors with one `APIError` naming them all.
- * @throws {TypeError} When `filters` is not an object of filter values.
+ * could not remove some images it errors with one `APIError` naming them all; with
+ * `TypeError` (before anything is sent) when `filters` is not an object of filter values.
  */
 export function pruneImages(
   requester: Requester,
@@ -36,37 +36,42 @@ export function pruneImages(
 ): Observable<PruneReport> {
   const action = "Cannot prune images";
   const path = "/images/prune";
-  return requestJson(
-    requester,
-    {
-      method: "POST",
-      path,
-      query: {
-        all: options.all,
-        external: options.external,
-        filters: encodeFilters(options.filters),
+  return defer(() => {
+    checkOperationOptions(options, action);
+    return requestJson(
+      requester,
+      {
+        method: "POST",
+        path,
+        query: {
+          all: options.all,
+          external: options.external,
+          filters: encodeFilters(options.filters),
+        },
+        action,
       },
-      action,
-    },
-    options,
-    (body) => pruneReport(body, action, path),
-  );
+      options,
+      (body) => pruneReport(body, action, path),
+    );
+  });
 }
 
 function pruneReport(body: unknown, action: string, path: string): PruneReport {
-  const entries = (body ?? []) as { Id: string; Size?: number; Err?: string | null }[];
+  const entries = (body ?? []) as { Id?: string; Size?: number; Err?: string | null }[];
   const failures = entries.filter((entry) => entry.Err);
   if (failures.length > 0) {
     throw new APIError(action, {
       status: 200,
       method: "POST",
       path,
-      explanation: failures.map((entry) => `${entry.Id}: ${entry.Err}`).join("; "),
+      // An entry may carry an error without naming an image; then the error says it all.
+      explanation: failures.map((entry) => entry.Id ? `${entry.Id}: ${entry.Err}` : entry.Err)
+        .join("; "),
     });
   }
   return {
-    // Bare ids, whether or not the server wrote `sha256:`.
-    imagesDeleted: entries.map((entry) => withoutIdPrefix(entry.Id)),
+    // Bare ids, whether or not the server wrote `sha256:`; an entry without one names none.
+    imagesDeleted: entries.flatMap((entry) => entry.Id ? [withoutIdPrefix(entry.Id)] : []),
     spaceReclaimed: entries.reduce((sum, entry) => sum + (entry.Size ?? 0), 0),
   };
 }

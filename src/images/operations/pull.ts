@@ -1,9 +1,10 @@
-import type { Observable } from "rxjs";
+import { defer, type Observable } from "rxjs";
 import { jsonStream } from "../../client/json_stream.ts";
-import type { OperationOptions } from "../../client/operation.ts";
+import { checkOperationOptions, type OperationOptions } from "../../client/operation.ts";
 import { APIError } from "../../errors.ts";
 import { parsePlatform } from "../params/platform.ts";
 import { formatReference, repositoryOf, withTag } from "../params/reference.ts";
+import { requireOneOf } from "../params/one_of.ts";
 import { type AuthConfig, encodeRegistryAuth } from "../params/registry_auth.ts";
 import type { ImagesContext } from "./images_context.ts";
 import { inspectMade } from "./_inspect_made.ts";
@@ -112,26 +113,31 @@ function noImageError(action: string, why: string): APIError {
 
 /**
  * `POST /libpod/images/pull`, streamed, then an inspect of what the stream named. Arguments
- * are checked here, at call time; the request is sent on subscribe.
+ * are checked on subscribe, before the request is sent.
  *
  * @returns A cold Observable of status lines and layer progress as the server sends them,
  * ending with a `pulled` event holding the model(s). An error reported inside the stream
- * errors it with `APIError`; a failed pull never ends with an empty image.
- * @throws {TypeError} When the reference or platform is malformed, or names a tag twice.
- * @throws {RangeError} When `policy` is not one the server knows.
+ * errors it with `APIError`; a failed pull never ends with an empty image. A malformed
+ * reference, tag, platform or `policy` errors it with `RangeError`, a tag given twice or an
+ * argument of the wrong type with `TypeError`.
  */
 export function pullImage<M extends { readonly id: string }>(
   context: ImagesContext<M>,
   repository: string,
   options: PullOptions = {},
 ): Observable<PullEventOf<M>> {
+  return defer(() => pullChecked(context, repository, options));
+}
+
+function pullChecked<M extends { readonly id: string }>(
+  context: ImagesContext<M>,
+  repository: string,
+  options: PullOptions,
+): Observable<PullEventOf<M>> {
+  checkOperationOptions(options, `Cannot pull image "${String(repository)}"`);
   const reference = pullReference(repository, options);
   const action = `Cannot pull image "${reference}"`;
-  if (options.policy !== undefined && !POLICIES.includes(options.policy)) {
-    throw new RangeError(
-      `${action}: policy must be one of ${POLICIES.join(", ")}, got "${options.policy}"`,
-    );
-  }
+  requireOneOf(options.policy, POLICIES, "policy", action);
   const platform = platformQuery(options.platform, action);
   const auth = encodeRegistryAuth(options.authConfig, reference);
   // Docker-style lines (Podman 4.8+) end with one image id, so an allTags pull asks for the

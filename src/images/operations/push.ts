@@ -1,10 +1,11 @@
-import type { Observable } from "rxjs";
+import { defer, type Observable } from "rxjs";
 import { jsonStream } from "../../client/json_stream.ts";
-import type { OperationOptions } from "../../client/operation.ts";
+import { checkOperationOptions, type OperationOptions } from "../../client/operation.ts";
 import { apiAtLeast } from "../../client/api_version.ts";
 import type { Requester } from "../../client/requester.ts";
 import { segment } from "../../client/request_json.ts";
 import { formatReference, parseReference, withTag } from "../params/reference.ts";
+import { requireOneOf } from "../params/one_of.ts";
 import { type AuthConfig, encodeRegistryAuth } from "../params/registry_auth.ts";
 import { PushStreamReader } from "./_push_stream.ts";
 import type { LayerProgressEvent, PullStatusEvent } from "./stream_events.ts";
@@ -66,23 +67,28 @@ function pushName(repository: string, options: PushOptions): string {
 
 function validatePushOptions(options: PushOptions, action: string): void {
   if (options.destination !== undefined) parseReference(options.destination);
-  if (options.format !== undefined && !FORMATS.includes(options.format)) {
-    throw new RangeError(
-      `${action}: format must be one of ${FORMATS.join(", ")}, got "${options.format}"`,
-    );
-  }
+  requireOneOf(options.format, FORMATS, "format", action);
   const level = options.compressionLevel;
+  if (level !== undefined && typeof level !== "number") {
+    throw new TypeError(`${action}: compressionLevel must be a number, got ${typeof level}`);
+  }
   if (level !== undefined && (!Number.isInteger(level) || level < 0)) {
     throw new RangeError(`${action}: compressionLevel must be a whole number, got ${level}`);
   }
-  if (options.compressionFormat !== undefined && options.compressionFormat.trim() === "") {
-    throw new TypeError(`${action}: compressionFormat is empty`);
+  const { compressionFormat } = options;
+  if (
+    compressionFormat !== undefined &&
+    (typeof compressionFormat !== "string" || compressionFormat.trim() === "")
+  ) {
+    throw new TypeError(`${action}: compressionFormat must be a non-empty string`);
   }
 }
 
 /**
- * `ImagesManager.push`: `POST /libpod/images/{name}/push`. Arguments are checked here, at call
- * time; on subscribe the server's API version picks the mode: Podman 5 and later stream
+ * `ImagesManager.push`: `POST /libpod/images/{name}/push`. On subscribe the arguments are
+ * checked first (a malformed name, tag or `format` is a `RangeError`, a wrong type or a tag
+ * given twice a `TypeError`, before anything is sent); then the server's API version picks the
+ * mode: Podman 5 and later stream
  * progress (`quiet=false`), Podman 4 answers once the push is done (`quiet=true`): its streaming
  * mode writes no final line on success (fixed in Podman 5.0), so it never reports the digest.
  * The blocking answer is silent until the push is done, so there `timeout` bounds the whole
@@ -98,6 +104,15 @@ export function pushImage(
   repository: string,
   options: PushOptions = {},
 ): Observable<PushEvent> {
+  return defer(() => pushChecked(requester, repository, options));
+}
+
+function pushChecked(
+  requester: Requester,
+  repository: string,
+  options: PushOptions,
+): Observable<PushEvent> {
+  checkOperationOptions(options, `Cannot push image "${String(repository)}"`);
   const name = pushName(repository, options);
   const action = `Cannot push image "${name}"`;
   validatePushOptions(options, action);

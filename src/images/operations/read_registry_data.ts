@@ -1,5 +1,5 @@
-import type { Observable } from "rxjs";
-import { operation, type OperationOptions } from "../../client/operation.ts";
+import { defer, type Observable } from "rxjs";
+import { checkOperationOptions, operation, type OperationOptions } from "../../client/operation.ts";
 import { readManifest, type RegistryManifest } from "../../registry/read_manifest.ts";
 import { parseReference, requireName } from "../params/reference.ts";
 import type { AuthConfig } from "../params/registry_auth.ts";
@@ -44,38 +44,44 @@ export interface RegistryAnswer extends RegistryManifest {
  * its config for the platform), emits what the registry said once and completes. Errors are
  * `ImageNotFound` for a manifest the registry does not have, `APIError` for any other
  * registry error (401 without or with wrong credentials), `PodmanError` for a registry that
- * cannot be reached.
- * @throws {TypeError} When the name is empty or not an image reference, or `authConfig` is
- * not an object.
+ * cannot be reached; and, before anything is sent, `TypeError` when the name is empty or
+ * `authConfig` is not an object, `RangeError` when the name is not an image reference.
  */
 export function readRegistryData(
   name: string,
   options: RegistryDataOptions = {},
 ): Observable<RegistryAnswer> {
-  const action = `Cannot read registry data of "${name}"`;
-  requireName(name, action);
-  const reference = parseReference(name);
-  const auth = options.authConfig;
-  if (auth !== undefined && (typeof auth !== "object" || auth === null)) {
-    throw new TypeError(`${action}: authConfig must be an object`);
-  }
-  const registry = reference.registry ?? "docker.io";
-  const repository = reference.registry === undefined && !reference.path.includes("/")
-    ? `library/${reference.path}`
-    : reference.path;
-  const target = { registry, repository, reference: reference.digest ?? reference.tag ?? "latest" };
-  const credentials = auth && {
-    username: auth.username,
-    password: auth.password,
-    identityToken: auth.identityToken,
-  };
-  return operation<RegistryAnswer>(action, options, async ({ emit, signal }) => {
-    const manifest = await readManifest(target, {
-      tlsVerify: options.tlsVerify ?? true,
-      credentials,
-      signal,
-      action,
+  return defer(() => {
+    const action = `Cannot read registry data of "${name}"`;
+    checkOperationOptions(options, action);
+    requireName(name, action);
+    const reference = parseReference(name);
+    const auth = options.authConfig;
+    if (auth !== undefined && (typeof auth !== "object" || auth === null)) {
+      throw new TypeError(`${action}: authConfig must be an object`);
+    }
+    const registry = reference.registry ?? "docker.io";
+    const repository = reference.registry === undefined && !reference.path.includes("/")
+      ? `library/${reference.path}`
+      : reference.path;
+    const target = {
+      registry,
+      repository,
+      reference: reference.digest ?? reference.tag ?? "latest",
+    };
+    const credentials = auth && {
+      username: auth.username,
+      password: auth.password,
+      identityToken: auth.identityToken,
+    };
+    return operation<RegistryAnswer>(action, options, async ({ emit, signal }) => {
+      const manifest = await readManifest(target, {
+        tlsVerify: options.tlsVerify ?? true,
+        credentials,
+        signal,
+        action,
+      });
+      emit({ source: "registry", ...manifest });
     });
-    emit({ source: "registry", ...manifest });
   });
 }

@@ -1,5 +1,5 @@
-import type { Observable } from "rxjs";
-import type { OperationOptions } from "../../client/operation.ts";
+import { defer, type Observable } from "rxjs";
+import { checkOperationOptions, type OperationOptions } from "../../client/operation.ts";
 import type { Requester } from "../../client/requester.ts";
 import { requestJson, segment } from "../../client/request_json.ts";
 import { requireName } from "../params/reference.ts";
@@ -25,17 +25,29 @@ export interface RemoveOptions extends OperationOptions {
  *
  * @returns A cold Observable of what was deleted and untagged. Errors with `ImageNotFound`
  * (404) or `APIError` (409 when a container uses it and `force` is not set, or when the
- * server's report lists errors).
- * @throws {TypeError} When the name is empty.
+ * server's report lists errors); with `TypeError` (before anything is sent) when the name is
+ * empty or not a string.
  */
 export function removeImage(
   requester: Requester,
   image: ImageRef | string,
   options: RemoveOptions = {},
 ): Observable<RemoveReport> {
-  const name = typeof image === "object" && image !== null ? image.id : image;
-  const action = `Cannot remove image "${name}"`;
-  requireName(name, action);
+  return defer(() => {
+    const name = typeof image === "object" && image !== null ? image.id : image;
+    const action = `Cannot remove image "${name}"`;
+    requireName(name, action);
+    checkOperationOptions(options, action);
+    return removeRequest(requester, name, action, options);
+  });
+}
+
+function removeRequest(
+  requester: Requester,
+  name: string,
+  action: string,
+  options: RemoveOptions,
+): Observable<RemoveReport> {
   const path = `/images/${segment(name)}`;
   return requestJson(
     requester,

@@ -1,10 +1,11 @@
-import type { Observable } from "rxjs";
+import { defer, type Observable } from "rxjs";
 import type { ApiRequest } from "../../client/api_request.ts";
-import { networkReason } from "../../client/api_request.ts";
-import { operation, type OperationOptions } from "../../client/operation.ts";
+import { brokenConnectionError } from "../../client/api_request.ts";
+import { checkOperationOptions, operation, type OperationOptions } from "../../client/operation.ts";
 import { segment } from "../../client/request_json.ts";
 import { PodmanError } from "../../errors.ts";
 import { copyToFile } from "../../streams/_copy_to_file.ts";
+import { requireOneOf } from "../params/one_of.ts";
 import type { Requester } from "../../client/requester.ts";
 import type { ImageRef } from "./images_context.ts";
 
@@ -34,7 +35,7 @@ function archiveName(image: ImageRef, named: unknown, action: string): string {
   if (typeof named === "string") {
     if (!image.tags.includes(named)) {
       const tags = image.tags.length ? image.tags.map((tag) => `"${tag}"`).join(", ") : "none";
-      throw new TypeError(`${action}: "${named}" is not one of its tags (${tags})`);
+      throw new RangeError(`${action}: "${named}" is not one of its tags (${tags})`);
     }
     return named;
   }
@@ -43,14 +44,11 @@ function archiveName(image: ImageRef, named: unknown, action: string): string {
 
 /** Checks the options and builds the request, before anything is sent. */
 function saveRequest(image: ImageRef, options: SaveOptions): ApiRequest {
+  checkOperationOptions(options, `Cannot save image "${image.shortId}"`);
   const format = options.format ?? "docker-archive";
   const name = archiveName(image, options.named, `Cannot save image "${image.shortId}"`);
   const action = `Cannot save image "${name === image.id ? image.shortId : name}"`;
-  if (!FORMATS.includes(format)) {
-    throw new TypeError(
-      `${action}: unknown format "${format}"; use one of ${FORMATS.join(", ")}`,
-    );
-  }
+  requireOneOf(format, FORMATS, "format", action);
   // By id, the archive has no name; by name, the server writes that name into it.
   return { path: `/images/${segment(name)}/get`, query: { format }, action, notFound: "image" };
 }
@@ -85,10 +83,9 @@ async function forEachChunk(
   }
 }
 
+// The same error as any other stream that breaks off (pull, build): the service went away.
 function downloadError(action: string, error: unknown): PodmanError {
-  return new PodmanError(`${action}: the download broke off: ${networkReason(error)}`, {
-    cause: error,
-  });
+  return brokenConnectionError(action, error);
 }
 
 /**
@@ -100,8 +97,9 @@ function downloadError(action: string, error: unknown): PodmanError {
  * its bytes as `Uint8Array` chunks as they arrive, then completes. Podman 4 writes the whole
  * archive to a temporary file before sending the first byte, so the first chunk can take a
  * while (the `timeout` option counts from the request). Unsubscribing aborts the download and
- * releases the connection. A missing image errors with {@linkcode ImageNotFound}.
- * @throws {TypeError} When `named` is not one of the image's tags, or `format` is unknown.
+ * releases the connection. A missing image errors with {@linkcode ImageNotFound}; before
+ * anything is sent, `named` that is not one of the image's tags or an unknown `format` errors
+ * it with `RangeError` (a wrong type with `TypeError`).
  *
  * @example Collecting an archive in memory
  * ```ts ignore
@@ -120,13 +118,15 @@ export function saveImage(
   image: ImageRef,
   options: SaveOptions = {},
 ): Observable<Uint8Array> {
-  const request = saveRequest(image, options);
-  return operation<Uint8Array>(request.action, options, async ({ emit, signal, alive }) => {
-    const response = await requester.request(request, signal);
-    alive();
-    await forEachChunk(response.body, request.action, signal, (chunk) => {
+  return defer(() => {
+    const request = saveRequest(image, options);
+    return operation<Uint8Array>(request.action, options, async ({ emit, signal, alive }) => {
+      const response = await requester.request(request, signal);
       alive();
-      emit(chunk);
+      await forEachChunk(response.body, request.action, signal, (chunk) => {
+        alive();
+        emit(chunk);
+      });
     });
   });
 }
@@ -138,7 +138,7 @@ function pathText(path: string | URL): string {
 function validatePath(path: string | URL, action: string): void {
   if (path instanceof URL) {
     if (path.protocol !== "file:") {
-      throw new TypeError(`${action}: only file: URLs can be written, got "${path.protocol}"`);
+      throw new RangeError(`${action}: only file: URLs can be written, got "${path.protocol}"`);
     }
     return;
   }
@@ -172,8 +172,9 @@ async function removePartial(path: string | URL): Promise<void> {
  * @returns A cold Observable of the bytes written so far, after each write (every MiB, and
  * the rest at the end: the last value is the file's size); it completes once the file is
  * whole and closed. Errors with {@linkcode PodmanError} when the
- * file cannot be opened or written, {@linkcode ImageNotFound} when the image is gone.
- * @throws {TypeError} On an empty path, a URL other than `file:`, or bad `named`/`format`.
+ * file cannot be opened or written, {@linkcode ImageNotFound} when the image is gone; before
+ * anything is sent, with `TypeError` on an empty path and `RangeError` on a URL other than
+ * `file:` or bad `named`/`format`.
  *
  * @example Saving with progress
  * ```ts ignore
@@ -193,6 +194,15 @@ export function saveImageToFile(
   image: ImageRef,
   path: string | URL,
   options: SaveOptions = {},
+): Observable<number> {
+  return defer(() => saveToFileChecked(requester, image, path, options));
+}
+
+function saveToFileChecked(
+  requester: Requester,
+  image: ImageRef,
+  path: string | URL,
+  options: SaveOptions,
 ): Observable<number> {
   const request = saveRequest(image, options);
   validatePath(path, request.action);

@@ -1,5 +1,5 @@
-import type { Observable } from "rxjs";
-import type { OperationOptions } from "../../client/operation.ts";
+import { defer, type Observable } from "rxjs";
+import { checkOperationOptions, type OperationOptions } from "../../client/operation.ts";
 import { requestJson, segment } from "../../client/request_json.ts";
 import { PodmanError } from "../../errors.ts";
 import type { Requester } from "../../client/requester.ts";
@@ -38,7 +38,7 @@ export interface ScpReport {
  * @returns A cold Observable that emits `{ id }` of the image loaded at the destination, then
  * completes. A copy that fails errors with {@linkcode APIError} carrying the server's message,
  * e.g. `failed to connect: dial tcp 10.0.0.9:22: connect: connection refused` (500).
- * @throws {TypeError} When `source` or `destination` is empty.
+ * An empty `source` or `destination` errors it with `TypeError`, before anything is sent.
  *
  * @example Copying an image to another machine
  * ```ts ignore
@@ -56,6 +56,17 @@ export function scpImage(
   requester: Requester,
   source: string,
   options: ScpOptions = {},
+): Observable<ScpReport> {
+  return defer(() => {
+    checkOperationOptions(options, `Cannot copy image "${String(source)}"`);
+    return scpRequest(requester, source, options);
+  });
+}
+
+function scpRequest(
+  requester: Requester,
+  source: string,
+  options: ScpOptions,
 ): Observable<ScpReport> {
   const { destination } = options;
   const action = destination === undefined

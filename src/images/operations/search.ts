@@ -1,5 +1,5 @@
-import type { Observable } from "rxjs";
-import type { OperationOptions } from "../../client/operation.ts";
+import { defer, type Observable } from "rxjs";
+import { checkOperationOptions, type OperationOptions } from "../../client/operation.ts";
 import type { Requester } from "../../client/requester.ts";
 import { requestJson } from "../../client/request_json.ts";
 import { encodeFilters, type Filters } from "../params/filters.ts";
@@ -35,21 +35,34 @@ export interface SearchOptions extends OperationOptions {
  * `GET /libpod/images/search`: searches registries, or lists a repository's tags with
  * `listTags`.
  *
- * @returns A cold Observable of the hits.
- * @throws {TypeError} When the term is empty or `authConfig` is malformed.
- * @throws {RangeError} When `limit` is not a positive integer.
+ * @returns A cold Observable of the hits. Before anything is sent, it errors with `TypeError`
+ * when the term is empty, `limit` is not a number or `authConfig` not an object, and with
+ * `RangeError` when `limit` is not a positive integer.
  */
 export function searchImages(
   requester: Requester,
   term: string,
   options: SearchOptions = {},
 ): Observable<SearchResult[]> {
-  const action = `Cannot search for "${term}"`;
+  return defer(() => searchRequest(requester, term, options));
+}
+
+function searchRequest(
+  requester: Requester,
+  term: string,
+  options: SearchOptions,
+): Observable<SearchResult[]> {
+  const action = `Cannot search for "${String(term)}"`;
+  checkOperationOptions(options, action);
   if (typeof term !== "string" || term.trim() === "") {
     throw new TypeError(`${action}: the search term is empty`);
   }
-  if (options.limit !== undefined && (!Number.isInteger(options.limit) || options.limit < 1)) {
-    throw new RangeError(`${action}: limit must be a positive integer, got ${options.limit}`);
+  const { limit } = options;
+  if (limit !== undefined && typeof limit !== "number") {
+    throw new TypeError(`${action}: limit must be a number, got ${typeof limit}`);
+  }
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
+    throw new RangeError(`${action}: limit must be a positive integer, got ${limit}`);
   }
   const auth = encodeRegistryAuth(options.authConfig, term);
   return requestJson(

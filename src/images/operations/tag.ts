@@ -1,5 +1,5 @@
-import { catchError, type Observable, of } from "rxjs";
-import type { OperationOptions } from "../../client/operation.ts";
+import { catchError, defer, type Observable, of } from "rxjs";
+import { checkOperationOptions, type OperationOptions } from "../../client/operation.ts";
 import type { Requester } from "../../client/requester.ts";
 import { requestJson, segment } from "../../client/request_json.ts";
 import { APIError } from "../../errors.ts";
@@ -20,7 +20,8 @@ export interface TagOptions extends OperationOptions {
  * `POST /libpod/images/{id}/tag`: adds the name `repository:tag` to an image.
  *
  * @returns A cold Observable that emits `true` once tagged (`false` when refused with `force`).
- * @throws {TypeError} When the repository carries a tag or digest, or the tag is malformed.
+ * Before anything is sent, it errors with `TypeError` when the repository carries a tag or
+ * digest (the tag would be given twice) and with `RangeError` when either is malformed.
  */
 export function tagImage(
   requester: Requester,
@@ -29,7 +30,20 @@ export function tagImage(
   tag: string | undefined,
   options: TagOptions = {},
 ): Observable<boolean> {
-  const action = `Cannot tag image "${image.shortId}" as "${repository}:${tag ?? "latest"}"`;
+  return defer(() => tagRequest(requester, image, repository, tag, options));
+}
+
+function tagRequest(
+  requester: Requester,
+  image: ImageRef,
+  repository: string,
+  tag: string | undefined,
+  options: TagOptions,
+): Observable<boolean> {
+  const action = `Cannot tag image "${image.shortId}" as "${String(repository)}:${
+    String(tag ?? "latest")
+  }"`;
+  checkOperationOptions(options, action);
   const parsed = parseReference(repository);
   if (parsed.tag !== undefined || parsed.digest !== undefined) {
     throw new TypeError(`${action}: the repository must not carry a tag or digest`);

@@ -1,4 +1,4 @@
-import type { Observable } from "rxjs";
+import { defer, type Observable } from "rxjs";
 import type { OperationOptions } from "../../client/operation.ts";
 import type { Requester } from "../../client/requester.ts";
 import { requestJson, segment } from "../../client/request_json.ts";
@@ -9,8 +9,9 @@ import type { ImageRef } from "./images_context.ts";
  * `POST /libpod/images/{id}/untag`: removes the name `repository:tag` from an image, or every
  * name when both are left out.
  *
- * @returns A cold Observable that emits `true` once untagged.
- * @throws {TypeError} When the repository or tag is malformed.
+ * @returns A cold Observable that emits `true` once untagged; before anything is sent, it
+ * errors with `RangeError` when the repository or tag is malformed (`TypeError` when not a
+ * string).
  */
 export function untagImage(
   requester: Requester,
@@ -19,19 +20,24 @@ export function untagImage(
   tag?: string,
   options?: OperationOptions,
 ): Observable<boolean> {
-  const name = repository === undefined ? "every tag" : `"${repository}:${tag ?? "latest"}"`;
-  if (repository !== undefined) parseReference(repository);
-  if (tag !== undefined) validateTag(tag, `Cannot untag ${name}`);
-  return requestJson(
-    requester,
-    {
-      method: "POST",
-      path: `/images/${segment(image.id)}/untag`,
-      query: { repo: repository, tag: repository === undefined ? undefined : tag ?? "latest" },
-      action: `Cannot remove ${name} from image "${image.shortId}"`,
-      notFound: "image",
-    },
-    options,
-    () => true,
-  );
+  return defer(() => {
+    const name = repository === undefined
+      ? "every tag"
+      : `"${String(repository)}:${String(tag ?? "latest")}"`;
+    const action = `Cannot remove ${name} from image "${image.shortId}"`;
+    if (repository !== undefined) parseReference(repository);
+    if (tag !== undefined) validateTag(tag, action);
+    return requestJson(
+      requester,
+      {
+        method: "POST",
+        path: `/images/${segment(image.id)}/untag`,
+        query: { repo: repository, tag: repository === undefined ? undefined : tag ?? "latest" },
+        action,
+        notFound: "image",
+      },
+      options,
+      () => true,
+    );
+  });
 }

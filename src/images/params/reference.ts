@@ -24,14 +24,16 @@ function looksLikeRegistry(component: string): boolean {
  * Parses an image reference as Podman does. The last `:` after the last `/` starts the tag, so
  * `127.0.0.1:5000/a/b` has no tag; `@` starts a digest.
  *
- * @throws {TypeError} When the reference is empty or has illegal characters.
+ * @throws {TypeError} When the reference is not a string, or is empty.
+ * @throws {RangeError} When it is malformed (illegal characters, a bad tag or digest).
  */
 export function parseReference(reference: string): ImageReference {
-  if (typeof reference !== "string" || reference.trim() === "") {
-    throw new TypeError("Cannot parse image reference: it is empty");
+  if (typeof reference !== "string") {
+    throw new TypeError(`Cannot parse image reference: expected a string, got ${typeof reference}`);
   }
+  if (reference.trim() === "") throw new TypeError("Cannot parse image reference: it is empty");
   const fail = (why: string): never => {
-    throw new TypeError(`Cannot parse image reference "${reference}": ${why}`);
+    throw new RangeError(`Cannot parse image reference "${reference}": ${why}`);
   };
   let rest = reference;
   let digest: string | undefined;
@@ -83,11 +85,18 @@ export function repositoryOf(reference: ImageReference): string {
   return reference.registry ? `${reference.registry}/${reference.path}` : reference.path;
 }
 
-/** Checks a tag on its own, as `Image.tag()` and `push()` take it. */
+/**
+ * Checks a tag on its own, as `Image.tag()` and `push()` take it.
+ *
+ * @throws {TypeError} When the tag is not a string, or is empty.
+ * @throws {RangeError} When it is malformed.
+ */
 export function validateTag(tag: string, action: string): void {
-  if (typeof tag !== "string" || !TAG.test(tag)) {
-    throw new TypeError(`${action}: "${String(tag)}" is not a valid tag`);
+  if (typeof tag !== "string") {
+    throw new TypeError(`${action}: the tag must be a string, got ${typeof tag}`);
   }
+  if (tag === "") throw new TypeError(`${action}: the tag is empty`);
+  if (!TAG.test(tag)) throw new RangeError(`${action}: "${tag}" is not a valid tag`);
 }
 
 /**
@@ -95,7 +104,8 @@ export function validateTag(tag: string, action: string): void {
  * reference that already names a tag or digest is refused (the tag would be given twice).
  * Without `tag`, the parsed reference as it is.
  *
- * @throws {TypeError} When the reference or the tag is malformed, or both name a tag.
+ * @throws {TypeError} When both name a tag (the tag is given twice), or one is not a string.
+ * @throws {RangeError} When the reference or the tag is malformed.
  */
 export function withTag(
   repository: string,

@@ -1,10 +1,14 @@
-import type { Observable } from "rxjs";
-import { networkReason } from "../../../client/api_request.ts";
+import { defer, type Observable } from "rxjs";
 import { inBandError } from "../../../client/json_stream.ts";
-import { operation, type OperationContext } from "../../../client/operation.ts";
-import { BuildError, PodmanError } from "../../../errors.ts";
+import {
+  checkOperationOptions,
+  operation,
+  type OperationContext,
+} from "../../../client/operation.ts";
+import { BuildError, ConnectionError, PodmanError } from "../../../errors.ts";
 import { forEachJsonLine } from "../../../streams/json_lines.ts";
 import { fullImageId } from "../../params/image_id.ts";
+import { requireOneOf } from "../../params/one_of.ts";
 import { parseReference } from "../../params/reference.ts";
 import { claimStream } from "../../../streams/_single_use.ts";
 import type { ImagesContext } from "../images_context.ts";
@@ -53,11 +57,16 @@ function isByteStream(value: unknown): value is ReadableStream<Uint8Array> {
   return value instanceof ReadableStream;
 }
 
-/** Checks the arguments before anything is sent; throws `TypeError` for a bad one. */
+/**
+ * Checks the arguments before anything is sent: `TypeError` for a wrong type, a missing or
+ * conflicting source; `RangeError` for a value outside what is allowed (a malformed tag, an
+ * unknown encoding or pull policy, a Dockerfile outside the context).
+ */
 function validate(options: BuildOptions, action: string): void {
   if (typeof options !== "object" || options === null) {
     throw new TypeError(`${action}: options are required`);
   }
+  checkOperationOptions(options, action);
   const sources = (["path", "fileobj", "customContext"] as const).filter((key) =>
     options[key] !== undefined
   );
@@ -94,14 +103,13 @@ function validate(options: BuildOptions, action: string): void {
     fileobj !== undefined && dockerfile !== undefined &&
     (dockerfile.startsWith("/") || dockerfile.split("/").includes(".."))
   ) {
-    throw new TypeError(
+    throw new RangeError(
       `${action}: with fileobj, dockerfile names the file inside the context; ` +
         `"${dockerfile}" leaves it`,
     );
   }
-  if (encoding !== undefined && encoding !== "gzip") {
-    throw new TypeError(`${action}: encoding must be "gzip", got "${encoding}"`);
-  }
+  requireOneOf(encoding, ["gzip"], "encoding", action);
+  requireOneOf(options.pullPolicy, ["always", "missing", "newer", "never"], "pullPolicy", action);
   const platforms = buildPlatforms(options.platform);
   validateBuildPlatforms(platforms, action);
   if (platforms.length > 1 && options.manifest === undefined) {
@@ -112,7 +120,9 @@ function validate(options: BuildOptions, action: string): void {
     try {
       parseReference(tag);
     } catch (error) {
-      throw new TypeError(`${action}: ${(error as Error).message}`);
+      // The same class, with the build named in the message.
+      const Class = error instanceof RangeError ? RangeError : TypeError;
+      throw new Class(`${action}: ${(error as Error).message}`);
     }
   }
 }
@@ -249,11 +259,12 @@ async function readBuildLog<M>(
     });
   } catch (error) {
     if (error instanceof BuildError || context.signal.aborted) throw error;
+    // What arrived before the failure is log too.
     lines.flush(onLine);
-    const message = error instanceof PodmanError
-      ? error.message
-      : `${action}: the connection to Podman broke: ${networkReason(error)}`;
-    throw new BuildError(message, [...log], { cause: error });
+    // A connection that breaks (the service died) is not the build's failure: it reaches
+    // operation() as it is and becomes the ConnectionError every broken stream gives.
+    if (!(error instanceof PodmanError) || error instanceof ConnectionError) throw error;
+    throw new BuildError(error.message, [...log], { cause: error });
   }
   lines.flush(onLine);
   if (id === undefined) {
@@ -278,8 +289,10 @@ async function readBuildLog<M>(
  * {@linkcode BuildError} (the server's message, and the log so far); a refused request with
  * {@linkcode APIError}; a missing context or Dockerfile with {@linkcode PodmanError} before
  * anything is sent. Unsubscribing aborts the upload and the build, and closes open files.
- * @throws {TypeError} When the options are inconsistent (no source or several, `customContext`
- * without `dockerfile`, a malformed tag, an unknown encoding).
+ * A service that dies mid-build errors with {@linkcode ConnectionError} (as mid-pull). Bad
+ * options error it before anything is sent: `TypeError` when they are inconsistent (no source
+ * or several, `customContext` without `dockerfile`) or of the wrong type, `RangeError` for a
+ * malformed tag or an unknown `encoding` or `pullPolicy`.
  *
  * @example Building a directory and printing the log
  * ```ts ignore
@@ -299,8 +312,15 @@ export function buildImage<M>(
   context: ImagesContext<M>,
   options: BuildOptions,
 ): Observable<BuildEventOf<M>> {
-  const tags = tagsOf(options ?? {});
-  const action = tags.length > 0 ? `Cannot build image "${tags[0]}"` : "Cannot build image";
+  return defer(() => buildChecked(context, options));
+}
+
+function buildChecked<M>(
+  context: ImagesContext<M>,
+  options: BuildOptions,
+): Observable<BuildEventOf<M>> {
+  const tags = typeof options === "object" && options !== null ? tagsOf(options) : [];
+  const action = tags.length > 0 ? `Cannot build image "${String(tags[0])}"` : "Cannot build image";
   validate(options, action);
   const { requester } = context;
   return operation<BuildEventOf<M>>(action, options, async (stream) => {
