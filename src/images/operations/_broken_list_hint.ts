@@ -33,7 +33,11 @@ export function nameBrokenLists(
         action: "Cannot list manifest lists",
       },
       options,
-      (body) => ((body ?? []) as ImageAttrs[]).flatMap((attrs) => attrs.RepoTags ?? [attrs.Id]),
+      // An untagged list (`RepoTags: []`) is still named, by its id.
+      (body) =>
+        ((body ?? []) as ImageAttrs[]).flatMap((attrs) =>
+          attrs.RepoTags?.length ? attrs.RepoTags : [attrs.Id]
+        ),
     ).pipe(
       catchError(() => of<string[]>([])),
       concatMap((names) => {
