@@ -147,7 +147,7 @@ export type {
   SearchResult,
 } from "./src/images/operations/reports.ts";
 export { Fleet } from "./src/fleet/fleet.ts";
-export type { FleetRunOptions, FromConnectionsOptions } from "./src/fleet/fleet.ts";
+export type { FromConnectionsOptions } from "./src/fleet/fleet_connections.ts";
 export type { FleetHosts, FleetHostSource } from "./src/fleet/fleet_host.ts";
 export { FleetError } from "./src/fleet/fleet_error.ts";
 export type { FleetFailure } from "./src/fleet/fleet_error.ts";
@@ -159,17 +159,17 @@ export type {
   FleetOptions,
   FleetRetryEvent,
   FleetRetryPolicy,
+  FleetRunOptions,
   FleetStartedEvent,
 } from "./src/fleet/fleet_event.ts";
 export type {
   DistributedImage,
   DistributeEvent,
-  DistributeOptions,
   LoadedEvent,
-  RegistryRoute,
   SavedEvent,
   SentEvent,
-} from "./src/fleet/distribute.ts";
+} from "./src/fleet/distribute_event.ts";
+export type { DistributeOptions, RegistryRoute } from "./src/fleet/distribute_options.ts";
 export { fleetProgress } from "./src/fleet/fleet_progress.ts";
 export type {
   FleetHostState,

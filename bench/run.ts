@@ -14,12 +14,14 @@
  * deno task bench --quick                 # small sizes and 2 runs, to try the bench itself
  * ```
  *
- * Cases: calls, concurrency, cold, events, cancel, liveness, pull, build, archives.
+ * Cases: calls, concurrency, cold, events, cancel, liveness, pull, build, archives, fleet,
+ * fleet-scale.
  *
  * @module
  */
 
 import { lastValueFrom } from "rxjs";
+import { PodmanClient } from "../mod.ts";
 import { toSearchParams } from "../src/client/query.ts";
 import { buildQuery } from "../src/images/operations/building/_params.ts";
 import { packDockerfile } from "../src/images/operations/building/_context.ts";
@@ -53,6 +55,8 @@ const ALL_CASES = [
   "pull",
   "build",
   "archives",
+  "fleet",
+  "fleet-scale",
 ] as const;
 type CaseName = typeof ALL_CASES[number];
 
@@ -963,6 +967,305 @@ async function pullCase(ctx: Context): Promise<Omit<CaseResult, "seconds">> {
 }
 
 // ---------------------------------------------------------------------------------------
+// Fleet: distribution to many hosts, and many hosts at once
+
+/** Private services for the fleet cases, started a few at a time (each start runs podman). */
+async function spawnFleetHosts(ctx: Context, count: number): Promise<PodmanClient[]> {
+  const hosts: PodmanClient[] = [];
+  try {
+    for (let first = 0; first < count; first += 8) {
+      const batch = Math.min(8, count - first);
+      hosts.push(
+        ...await Promise.all(
+          Array.from({ length: batch }, () =>
+            PodmanClient.spawn({
+              storage: "private",
+              storageDriver: "vfs",
+              registriesConf: `${ctx.work}/registries.conf`,
+              env: { BUILDAH_ISOLATION: "chroot" },
+            })),
+        ),
+      );
+    }
+    return hosts;
+  } catch (error) {
+    await Promise.allSettled(hosts.map((host) => host.close()));
+    throw error;
+  }
+}
+
+/** Resident memory of the services' processes, in MiB (the bed's own cost, not podrx's). */
+async function servicesRssMiB(hosts: readonly PodmanClient[]): Promise<number> {
+  let kib = 0;
+  for (const host of hosts) {
+    const status = await Deno.readTextFile(`/proc/${host.service!.pid}/status`);
+    kib += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  }
+  return kib / 1024;
+}
+
+/** Checks that every host has the image `id`, then removes it (untimed, between runs). */
+async function takeBack(hosts: readonly PodmanClient[], id: string): Promise<void> {
+  const missing: string[] = [];
+  await Promise.all(hosts.map(async (host) => {
+    if (!await lastValueFrom(host.images.exists(id))) {
+      missing.push(host.service!.socketPath);
+      return;
+    }
+    await lastValueFrom(host.images.remove(id, { force: true }));
+  }));
+  if (missing.length > 0) throw new Error(`The image is missing on ${missing.join(", ")}`);
+  await flushWrites();
+}
+
+/** `curl` save piped through `tee` into one `curl` load per host, all at once. */
+function streamBaseline(ctx: Context, targets: readonly string[], image: string): string[] {
+  const api = `http://libpod/v${ctx.bed.apiVersion}/libpod`;
+  const loads = targets.map((socket, index) =>
+    `mkfifo "$d/f${index}"; curl -sS --fail --unix-socket '${socket}' -X POST ` +
+    `-H 'Content-Type: application/x-tar' -T - '${api}/images/load' < "$d/f${index}" ` +
+    `> /dev/null & pids="$pids $!"`
+  );
+  const fifos = targets.map((_, index) => `"$d/f${index}"`).join(" ");
+  const script = [
+    "set -e",
+    `d=$(mktemp -d -p '${ctx.work}')`,
+    'pids=""',
+    ...loads,
+    `curl -sS --fail --unix-socket '${ctx.bed.socketPath}' ` +
+    `'${api}/images/${
+      encodeURIComponent(image)
+    }/get?format=docker-archive' | tee ${fifos} > /dev/null`,
+    "for pid in $pids; do wait $pid; done",
+    'rm -r "$d"',
+  ].join("\n");
+  return ["bash", "-c", script];
+}
+
+/** One `podman push`, then `podman --url ... pull` on every host at once. */
+function registryBaseline(
+  ctx: Context,
+  targets: readonly string[],
+  image: string,
+  reference: string,
+): string[] {
+  const script = [
+    "set -e",
+    `podman --url 'unix://${ctx.bed.socketPath}' push -q --tls-verify=false '${image}' '${reference}'`,
+    'pids=""',
+    ...targets.map((socket) =>
+      `podman --url 'unix://${socket}' pull -q --tls-verify=false '${reference}' > /dev/null & ` +
+      'pids="$pids $!"'
+    ),
+    "for pid in $pids; do wait $pid; done",
+  ].join("\n");
+  return ["bash", "-c", script];
+}
+
+async function fleetCase(ctx: Context): Promise<Omit<CaseResult, "seconds">> {
+  const { bed, work, settings } = ctx;
+  const size = settings.quick
+    ? { label: "32m", bytes: 32 * MiB }
+    : { label: "256m", bytes: 256 * MiB };
+  const image = `localhost/bench/fleet:${size.label}`;
+  const reference = `${bed.registry}/bench/fleet:${size.label}`;
+  console.log(`  making the ${size.label} image`);
+  const archive = `${work}/fleet-${size.label}.tar`;
+  const id = await makeBigImage(bed, work, image, size.bytes, archive);
+  await Deno.remove(archive);
+  // Untimed: from here on every push finds the layer in the registry (see the method).
+  await bed.podman(["push", "--tls-verify=false", image, reference]);
+  const counts = [2, 4, 8];
+  console.log(`  starting ${counts.at(-1)} private services`);
+  const hosts = await spawnFleetHosts(ctx, counts.at(-1)!);
+  const rows: Row[] = [];
+  const verdicts: Verdict[] = [];
+  const notes: string[] = [];
+  try {
+    for (const route of ["stream", "registry"] as const) {
+      const peaks: { count: number; rss: Summary }[] = [];
+      for (const count of counts) {
+        const targets = hosts.slice(0, count);
+        const sockets = targets.map((host) => host.service!.socketPath);
+        const podrx = (): Promise<Measured> =>
+          measure(
+            ctx,
+            caseCommand("fleet_distribute.ts", {
+              source: bed.socketPath,
+              targets: sockets,
+              image,
+              ...(route === "registry" ? { registry: bed.registry } : {}),
+            }),
+          ).then((run) => {
+            const ids = run.result.ids as string[];
+            if (run.result.hosts !== count + 1 || ids.length !== 1 || ids[0] !== id) {
+              throw new Error(`${route} to ${count} hosts: ${JSON.stringify(run.result)}`);
+            }
+            return run;
+          });
+        const between = () => takeBack(targets, id);
+        console.log(`  ${route} route, ${count} hosts`);
+        let podrxRuns: Measured[];
+        if (count === counts.at(-1)) {
+          const baseline = route === "stream"
+            ? streamBaseline(ctx, sockets, image)
+            : registryBaseline(ctx, sockets, image, reference);
+          const { a, b } = await alternate(
+            settings.bigRuns,
+            podrx,
+            () => measure(ctx, baseline),
+            between,
+          );
+          podrxRuns = a;
+          const podrxWall = summarize(wall(a));
+          const baseWall = summarize(wall(b));
+          const ratio = ratioOf(podrxWall, baseWall);
+          rows.push({
+            metric: `${route} route, ${count} hosts: wall time`,
+            unit: "ms",
+            podrx: podrxWall,
+            baseline: baseWall,
+            ratio,
+          });
+          rows.push({
+            metric: `${route} route, ${count} hosts: in-process distribute()`,
+            unit: "ms",
+            podrx: summarize(field(a, "opMs")),
+          });
+          verdicts.push({
+            target: `${route} route, ${count} hosts: podrx / baseline ≤ 1.10`,
+            figure: fixed(ratio, 3),
+            met: ratio <= 1.10,
+          });
+        } else {
+          podrxRuns = [];
+          for (let run = 0; run < settings.bigRuns; run++) {
+            podrxRuns.push(await podrx());
+            await between();
+          }
+        }
+        const peak = summarize(rss(podrxRuns));
+        peaks.push({ count, rss: peak });
+        rows.push({ metric: `${route} route, ${count} hosts: peak RSS`, unit: "MiB", podrx: peak });
+      }
+      const highest = Math.max(...peaks.map((peak) => peak.rss.max));
+      const spread = Math.max(...peaks.map((peak) => peak.rss.median)) -
+        Math.min(...peaks.map((peak) => peak.rss.median));
+      verdicts.push({
+        target: `${route} route: peak RSS ≤ 100 MiB at 2, 4 and 8 hosts`,
+        figure: `${fixed(highest)} MiB at most`,
+        met: highest <= 100,
+      });
+      verdicts.push({
+        target: `${route} route: peak RSS flat in the hosts (medians within 10 MiB)`,
+        figure: peaks.map((peak) => `${peak.count}: ${fixed(peak.rss.median)}`).join(", ") +
+          ` MiB (spread ${fixed(spread)})`,
+        met: spread <= 10,
+      });
+    }
+    notes.push(
+      `The ${hosts.length} host services together held ${
+        fixed(await servicesRssMiB(hosts), 0)
+      } MiB resident after the case (the bed's cost, not podrx's).`,
+    );
+  } finally {
+    await Promise.allSettled(hosts.map((host) => host.close()));
+  }
+  return {
+    id: "fleet",
+    title: `Fleet distribution of a ${size.label} image`,
+    method: [
+      `Source: the bench's service; hosts: ${
+        counts.at(-1)
+      } more private services (\`PodmanClient.spawn\`, vfs), all on this machine. The image: one layer holding one random file of ${size.label}.`,
+      "Stream route. podrx: `fleet.distribute(name, { from })` in its own process (one save on the source, its body fanned out to every host's load). Baseline: `curl` save piped through `tee` into one FIFO per host, each read by a `curl -T -` load, all at once (bash).",
+      "Registry route. podrx: `fleet.distribute(name, { from, via: { registry, tlsVerify: false } })`. Baseline: one `podman --url unix://SRC push`, then `podman --url unix://HOST pull` on every host at once (bash). The image was pushed once before the case (untimed), so every timed push, podrx's and the baseline's, finds the layer in the registry and sends only the manifest: the route's time is the pulls.",
+      "Wall time of the whole process (podrx's includes Deno's start and module loading, ~0.1–0.2 s); podrx and the baseline alternate at 8 hosts; at 2 and 4 hosts podrx runs alone, for its peak RSS. After every run (untimed) each host is checked to hold the source's image id, the image is removed from every host, and `sync` writes out what the run left.",
+    ],
+    rows,
+    verdicts,
+    notes,
+  };
+}
+
+async function fleetScaleCase(ctx: Context): Promise<Omit<CaseResult, "seconds">> {
+  const { bed, settings } = ctx;
+  const count = settings.quick ? 8 : 32;
+  const reference = `${bed.registry}/bench/busybox:latest`;
+  await bed.podman(["push", "--tls-verify=false", BUSYBOX, reference]);
+  console.log(`  starting ${count} private services`);
+  const spawnStarted = performance.now();
+  const hosts = await spawnFleetHosts(ctx, count);
+  const spawnMs = performance.now() - spawnStarted;
+  const rows: Row[] = [];
+  const verdicts: Verdict[] = [];
+  const notes: string[] = [];
+  try {
+    const idleRss = await servicesRssMiB(hosts);
+    const sockets = hosts.map((host) => host.service!.socketPath);
+    const runs: Measured[] = [];
+    for (let run = 0; run < settings.runs; run++) {
+      runs.push(await measure(ctx, caseCommand("fleet_scale.ts", { sockets, reference })));
+      const image = await lastValueFrom(hosts[0]!.images.get(reference));
+      await takeBack(hosts, image.id);
+    }
+    const counted = (name: "list" | "pull", key: "done" | "failed") =>
+      runs.map((run) => (run.result[name] as Record<string, number>)[key]!);
+    const allDone = runs.every((run) =>
+      (run.result.list as { done: number }).done === count &&
+      (run.result.pull as { done: number }).done === count
+    );
+    rows.push(
+      {
+        metric: `list on ${count} hosts`,
+        unit: "ms",
+        podrx: summarize(runs.map((run) => (run.result.list as { ms: number }).ms)),
+      },
+      {
+        metric: `pull of busybox on ${count} hosts`,
+        unit: "ms",
+        podrx: summarize(runs.map((run) => (run.result.pull as { ms: number }).ms)),
+      },
+      { metric: "whole process: wall time", unit: "ms", podrx: summarize(wall(runs)) },
+      { metric: "whole process: peak RSS", unit: "MiB", podrx: summarize(rss(runs)) },
+    );
+    verdicts.push({
+      target: `every one of ${count} hosts accounted for (done) in list and pull`,
+      figure: `list done ${counted("list", "done").join("/")}, failed ${
+        counted("list", "failed").join("/")
+      }; pull done ${counted("pull", "done").join("/")}, failed ${
+        counted("pull", "failed").join("/")
+      }`,
+      met: allDone,
+    });
+    verdicts.push({
+      target: `(no target) peak RSS with ${count} hosts`,
+      figure: `${fixed(summarize(rss(runs)).median)} MiB`,
+      met: true,
+    });
+    notes.push(
+      `The bed itself: starting the ${count} services took ${
+        fixed(spawnMs / 1000, 1)
+      } s (8 at a time); idle, they held ${fixed(idleRss, 0)} MiB resident together (${
+        fixed(idleRss / count, 0)
+      } MiB each), ${fixed(await servicesRssMiB(hosts), 0)} MiB after the runs.`,
+    );
+  } finally {
+    await Promise.allSettled(hosts.map((host) => host.close()));
+  }
+  return {
+    id: "fleet-scale",
+    title: `A fleet of ${count} hosts: list and a small pull`,
+    method: [
+      `${count} private services (\`PodmanClient.spawn\`, vfs) on this machine. podrx, in its own process: \`fleet.list()\`, then \`fleet.pull(busybox, { tlsVerify: false })\` from the bench's registry, every host at once; each host's outcome (\`done\` or \`failed\`) is counted. Between runs (untimed) every host is checked to hold the image, which is then removed.`,
+    ],
+    rows,
+    verdicts,
+    notes,
+  };
+}
+
+// ---------------------------------------------------------------------------------------
 // The report
 
 function cell(summary: Summary | undefined, unit: string): string {
@@ -1082,6 +1385,8 @@ const CASES: Record<
   pull: pullCase,
   build: buildCase,
   archives: archivesCases,
+  fleet: fleetCase,
+  "fleet-scale": fleetScaleCase,
 };
 
 async function main(): Promise<number> {
@@ -1156,7 +1461,7 @@ async function main(): Promise<number> {
 }
 
 function order(id: string): number {
-  return id === "extra" ? 100 : Number(id);
+  return id === "extra" ? 100 : id.startsWith("fleet") ? 200 + id.length : Number(id);
 }
 
 if (import.meta.main) Deno.exit(await main());

@@ -1,9 +1,6 @@
-import { concatMap, defer, type Observable, throwError } from "rxjs";
-import type { PodmanClientOptions } from "../client/client_options.ts";
+import type { Observable } from "rxjs";
 import type { OperationOptions } from "../client/operation.ts";
 import type { PodmanClient } from "../client/podman_client.ts";
-import { readPodmanConnections } from "../config/podman_connections.ts";
-import { PodmanError } from "../errors.ts";
 import type { Image } from "../images/image.ts";
 import type { BuildEvent, PullEvent } from "../images/image_events.ts";
 import type { BuildOptions } from "../images/operations/building/build_options.ts";
@@ -15,63 +12,26 @@ import type { RemoveOptions } from "../images/operations/remove.ts";
 import type { PruneReport, RemoveReport } from "../images/operations/reports.ts";
 import type { PullOptions } from "../images/operations/pull.ts";
 import type { TagOptions } from "../images/operations/tag.ts";
-import { fanOut } from "./_fan_out.ts";
+import { HostList } from "./_host_list.ts";
 import {
-  distributeAsStream,
-  type DistributedImage,
-  type DistributeEvent,
-  type DistributeOptions,
-  distributeViaRegistry,
-} from "./distribute.ts";
-import { FleetError } from "./fleet_error.ts";
-import type { FleetEvent, FleetOptions } from "./fleet_event.ts";
-import { type FleetHost, type FleetHosts, makeFleetHosts } from "./fleet_host.ts";
-import { runOnHosts, type RunOnHostsOptions } from "./run_on_hosts.ts";
-
-/** Options for {@linkcode Fleet.fromConnections}. */
-export interface FromConnectionsOptions {
-  /**
-   * Take these connections only, by name; a name no file defines is an error.
-   * @default {undefined} every connection
-   */
-  names?: readonly string[];
-  /**
-   * Client options for every host (SSH host-key checking, known_hosts file...).
-   * @default {{}}
-   */
-  client?: Omit<PodmanClientOptions, "baseUrl" | "connection" | "transport">;
-}
-
-/** Options for {@linkcode Fleet.run}. */
-export interface FleetRunOptions<E, R> extends FleetOptions {
-  /**
-   * Folds one host's events into its result; `undefined` leaves the result as it was.
-   * @default {the last event}
-   */
-  result?: (previous: R | undefined, event: E) => R | undefined;
-}
-
-const FLEET_KEYS = ["concurrency", "failFast", "retry", "hosts"] as const;
-
-/** Splits a fleet method's options into the fleet's and the operation's own. */
-function split<O extends FleetOptions>(
-  options: O | undefined,
-): [FleetOptions, Omit<O, keyof FleetOptions>] {
-  const fleet: Record<string, unknown> = {};
-  const own: Record<string, unknown> = { ...options };
-  for (const key of FLEET_KEYS) {
-    if (key in own) {
-      fleet[key] = own[key];
-      delete own[key];
-    }
-  }
-  return [fleet as FleetOptions, own as Omit<O, keyof FleetOptions>];
-}
-
-/** The pulled image, from the final `pulled` event. */
-function pulledImage(previous: Image | undefined, event: PullEvent): Image | undefined {
-  return event.type === "pulled" ? event.image : previous;
-}
+  buildOnFleet,
+  existsOnFleet,
+  getOnFleet,
+  listOnFleet,
+  loadOnFleet,
+  pruneOnFleet,
+  pullOnFleet,
+  pushOnFleet,
+  removeOnFleet,
+  runOnFleet,
+  tagOnFleet,
+} from "./_image_operations_on_fleet.ts";
+import { distribute } from "./distribute.ts";
+import type { DistributedImage, DistributeEvent } from "./distribute_event.ts";
+import type { DistributeOptions } from "./distribute_options.ts";
+import { connectionHosts, type FromConnectionsOptions } from "./fleet_connections.ts";
+import type { FleetEvent, FleetOptions, FleetRunOptions } from "./fleet_event.ts";
+import type { FleetHosts } from "./fleet_host.ts";
 
 /**
  * Many Podman hosts as one: every image operation runs on all of them (or some) as one cold
@@ -84,7 +44,9 @@ function pulledImage(previous: Image | undefined, event: PullEvent): Image | und
  * installed on the hosts: each is driven through its own Podman service.
  *
  * The fleet owns its hosts' clients, those it was given included: closing it (or
- * `await using`) closes every one.
+ * `await using`) closes every one. Any other operation runs on every host through
+ * {@linkcode Fleet.run}; {@linkcode Fleet.fromConnections} makes a fleet of Podman's named
+ * connections.
  *
  * @example Pulling on every host, then reporting each
  * ```ts ignore
@@ -105,22 +67,9 @@ function pulledImage(previous: Image | undefined, event: PullEvent): Image | und
  *   if (error instanceof FleetError) console.error(error.failures.map((f) => f.host));
  * }
  * ```
- *
- * @example Any operation, through `run`
- * ```ts ignore
- * import { Fleet } from "@podrx/podrx";
- * import { lastValueFrom, toArray } from "rxjs";
- *
- * await using fleet = await Fleet.fromConnections();
- * const events = await lastValueFrom(
- *   fleet.run("Cannot ping", (client) => client.ping()).pipe(toArray()),
- * );
- * console.log(events.filter((event) => event.type === "done").length, "hosts answered");
- * ```
  */
 export class Fleet implements AsyncDisposable {
-  readonly #hosts: readonly FleetHost[];
-  readonly #byName: ReadonlyMap<string, FleetHost>;
+  readonly #hosts: HostList;
 
   /**
    * Makes a fleet; no connection is made until the first operation.
@@ -132,8 +81,7 @@ export class Fleet implements AsyncDisposable {
    * @throws {RangeError} For a URL in a form Podman does not accept.
    */
   constructor(hosts: FleetHosts) {
-    this.#hosts = makeFleetHosts(hosts);
-    this.#byName = new Map(this.#hosts.map((host) => [host.name, host]));
+    this.#hosts = new HostList(hosts);
   }
 
   /**
@@ -156,31 +104,12 @@ export class Fleet implements AsyncDisposable {
    * ```
    */
   static async fromConnections(options: FromConnectionsOptions = {}): Promise<Fleet> {
-    const action = "Cannot create Fleet from Podman's connections";
-    const found = await readPodmanConnections();
-    const names = options.names ?? [...found.connections.keys()];
-    const missing = names.filter((name) => !found.connections.has(name));
-    if (missing.length > 0) {
-      throw new TypeError(
-        `${action}: no connection is named ${missing.map((name) => `"${name}"`).join(", ")}` +
-          ` (read ${found.searched.join(", ") || "no files"})`,
-      );
-    }
-    if (names.length === 0) {
-      throw new PodmanError(
-        `${action}: no connections are configured (read ${
-          found.searched.join(", ") || "no files"
-        })`,
-      );
-    }
-    const hosts: Record<string, PodmanClientOptions> = {};
-    for (const name of names) hosts[name] = { ...options.client, connection: name };
-    return new Fleet(hosts);
+    return new Fleet(await connectionHosts(options));
   }
 
   /** The hosts' names, in the fleet's order. */
   get names(): string[] {
-    return this.#hosts.map((host) => host.name);
+    return this.#hosts.names;
   }
 
   /**
@@ -189,26 +118,7 @@ export class Fleet implements AsyncDisposable {
    * @throws {TypeError} When no host has that name.
    */
   client(name: string): PodmanClient {
-    const host = this.#byName.get(name);
-    if (!host) throw new TypeError(`Cannot find host "${name}": the fleet has ${this.#list()}`);
-    return host.client;
-  }
-
-  #list(): string {
-    return this.names.map((name) => `"${name}"`).join(", ");
-  }
-
-  /** The hosts an operation runs on; an unknown name is an error on subscribe. */
-  #select(names: readonly string[] | undefined, action: string): FleetHost[] {
-    if (names === undefined) return [...this.#hosts];
-    const unknown = names.filter((name) => !this.#byName.has(name));
-    if (unknown.length > 0) {
-      throw new TypeError(
-        `${action}: the fleet has no host ${unknown.map((name) => `"${name}"`).join(", ")}` +
-          ` (it has ${this.#list()})`,
-      );
-    }
-    return names.map((name) => this.#byName.get(name)!);
+    return this.#hosts.client(name);
   }
 
   /**
@@ -241,18 +151,7 @@ export class Fleet implements AsyncDisposable {
     operation: (client: PodmanClient, host: string) => Observable<E>,
     options: FleetRunOptions<E, R> = {},
   ): Observable<FleetEvent<E, R>> {
-    return defer(() => {
-      const hosts = this.#select(options.hosts, action);
-      const runOptions: RunOnHostsOptions<E, R> = { ...options };
-      return runOnHosts<E, R>(
-        action,
-        hosts.map((host) => ({
-          name: host.name,
-          operation: () => operation(host.client, host.name),
-        })),
-        runOptions,
-      );
-    });
+    return runOnFleet(this.#hosts, action, operation, options);
   }
 
   /**
@@ -267,12 +166,7 @@ export class Fleet implements AsyncDisposable {
     repository: string,
     options?: PullOptions & FleetOptions,
   ): Observable<FleetEvent<PullEvent, Image>> {
-    const [fleet, own] = split(options);
-    return this.run(
-      `Cannot pull "${repository}"`,
-      (client) => client.images.pull(repository, own),
-      { ...fleet, result: pulledImage },
-    );
+    return pullOnFleet(this.#hosts, repository, options);
   }
 
   /**
@@ -287,12 +181,7 @@ export class Fleet implements AsyncDisposable {
     repository: string,
     options?: PushOptions & FleetOptions,
   ): Observable<FleetEvent<PushEvent, PushedEvent>> {
-    const [fleet, own] = split(options);
-    return this.run<PushEvent, PushedEvent>(
-      `Cannot push "${repository}"`,
-      (client) => client.images.push(repository, own),
-      { ...fleet, result: (previous, event) => event.type === "pushed" ? event : previous },
-    );
+    return pushOnFleet(this.#hosts, repository, options);
   }
 
   /**
@@ -304,12 +193,7 @@ export class Fleet implements AsyncDisposable {
    * ```
    */
   build(options: BuildOptions & FleetOptions): Observable<FleetEvent<BuildEvent, Image>> {
-    const [fleet, own] = split(options);
-    return this.run<BuildEvent, Image>(
-      "Cannot build",
-      (client) => client.images.build(own as BuildOptions),
-      { ...fleet, result: (previous, event) => event.type === "built" ? event.image : previous },
-    );
+    return buildOnFleet(this.#hosts, options);
   }
 
   /**
@@ -329,27 +213,7 @@ export class Fleet implements AsyncDisposable {
     source: LoadSource,
     options?: OperationOptions & FleetOptions,
   ): Observable<FleetEvent<Image, Image[]>> {
-    const [fleet, own] = split(options);
-    const action = "Cannot load images";
-    const collect = (previous: Image[] | undefined, image: Image) => [...previous ?? [], image];
-    if (!(source instanceof ReadableStream)) {
-      return this.run(action, (client) => client.images.load(source, own), {
-        ...fleet,
-        result: collect,
-      });
-    }
-    return defer(() => {
-      const hosts = this.#select(fleet.hosts, action);
-      const branches = fanOut(source, hosts.length);
-      return runOnHosts(
-        action,
-        hosts.map((host, index) => ({
-          name: host.name,
-          operation: () => host.client.images.load(branches[index]!, own),
-        })),
-        { ...fleet, concurrency: Infinity, result: collect },
-      );
-    });
+    return loadOnFleet(this.#hosts, source, options);
   }
 
   /**
@@ -361,8 +225,7 @@ export class Fleet implements AsyncDisposable {
    * ```
    */
   list(options?: ListOptions & FleetOptions): Observable<FleetEvent<Image[], Image[]>> {
-    const [fleet, own] = split(options);
-    return this.run("Cannot list images", (client) => client.images.list(own), fleet);
+    return listOnFleet(this.#hosts, options);
   }
 
   /**
@@ -377,12 +240,7 @@ export class Fleet implements AsyncDisposable {
     name: string,
     options?: OperationOptions & FleetOptions,
   ): Observable<FleetEvent<boolean, boolean>> {
-    const [fleet, own] = split(options);
-    return this.run(
-      `Cannot tell whether image "${name}" exists`,
-      (client) => client.images.exists(name, own),
-      fleet,
-    );
+    return existsOnFleet(this.#hosts, name, options);
   }
 
   /**
@@ -397,12 +255,7 @@ export class Fleet implements AsyncDisposable {
     name: string,
     options?: OperationOptions & FleetOptions,
   ): Observable<FleetEvent<Image, Image>> {
-    const [fleet, own] = split(options);
-    return this.run(
-      `Cannot inspect image "${name}"`,
-      (client) => client.images.get(name, own),
-      fleet,
-    );
+    return getOnFleet(this.#hosts, name, options);
   }
 
   /**
@@ -417,12 +270,7 @@ export class Fleet implements AsyncDisposable {
     name: string,
     options?: RemoveOptions & FleetOptions,
   ): Observable<FleetEvent<RemoveReport, RemoveReport>> {
-    const [fleet, own] = split(options);
-    return this.run(
-      `Cannot remove image "${name}"`,
-      (client) => client.images.remove(name, own),
-      fleet,
-    );
+    return removeOnFleet(this.#hosts, name, options);
   }
 
   /**
@@ -434,8 +282,7 @@ export class Fleet implements AsyncDisposable {
    * ```
    */
   prune(options?: PruneOptions & FleetOptions): Observable<FleetEvent<PruneReport, PruneReport>> {
-    const [fleet, own] = split(options);
-    return this.run("Cannot prune images", (client) => client.images.prune(own), fleet);
+    return pruneOnFleet(this.#hosts, options);
   }
 
   /**
@@ -452,13 +299,7 @@ export class Fleet implements AsyncDisposable {
     tag?: string,
     options?: TagOptions & FleetOptions,
   ): Observable<FleetEvent<boolean, boolean>> {
-    const [fleet, own] = split(options);
-    return this.run(
-      `Cannot tag image "${name}" as "${repository}:${tag ?? "latest"}"`,
-      (client) =>
-        client.images.get(name, own).pipe(concatMap((image) => image.tag(repository, tag, own))),
-      fleet,
-    );
+    return tagOnFleet(this.#hosts, name, repository, tag, options);
   }
 
   /**
@@ -490,19 +331,7 @@ export class Fleet implements AsyncDisposable {
     name: string,
     options: DistributeOptions,
   ): Observable<FleetEvent<DistributeEvent, DistributedImage>> {
-    const action = `Cannot distribute "${name}"`;
-    return defer(() => {
-      const source = this.#select([options.from], action)[0]!;
-      const targets = this.#select(options.hosts, action).filter((host) => host !== source);
-      const via = options.via ?? "stream";
-      if (via === "stream") return distributeAsStream(source, targets, name, options);
-      if (typeof via !== "object" || typeof via.registry !== "string" || via.registry === "") {
-        return throwError(() =>
-          new TypeError(`${action}: via must be "stream" or { registry: "host[:port]" }`)
-        );
-      }
-      return distributeViaRegistry(source, targets, name, via, options);
-    });
+    return distribute(this.#hosts, name, options);
   }
 
   /**
@@ -511,14 +340,8 @@ export class Fleet implements AsyncDisposable {
    * @throws {FleetError} (as a rejection) Naming each host whose client failed to close; the
    * others are closed all the same.
    */
-  async close(): Promise<void> {
-    const results = await Promise.allSettled(this.#hosts.map((host) => host.client.close()));
-    const failures = results.flatMap((result, index) =>
-      result.status === "rejected"
-        ? [{ host: this.#hosts[index]!.name, error: result.reason as Error }]
-        : []
-    );
-    if (failures.length > 0) throw new FleetError("Cannot close", this.#hosts.length, failures);
+  close(): Promise<void> {
+    return this.#hosts.close();
   }
 
   /** Same as {@linkcode Fleet.close}, for `await using`. */

@@ -94,6 +94,15 @@ export interface FleetOptions {
   hosts?: readonly string[];
 }
 
+/** Options for {@linkcode Fleet.run}. */
+export interface FleetRunOptions<E, R> extends FleetOptions {
+  /**
+   * Folds one host's events into its result; `undefined` leaves the result as it was.
+   * @default {the last event}
+   */
+  result?: (previous: R | undefined, event: E) => R | undefined;
+}
+
 /** When and how often a failed host is tried again; see {@linkcode FleetOptions.retry}. */
 export interface FleetRetryPolicy {
   /** Retries after the first try. */

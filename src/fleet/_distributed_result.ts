@@ -1,0 +1,45 @@
+import { catchError, type Observable, type OperatorFunction } from "rxjs";
+import type { Image } from "../images/image.ts";
+import type { DistributedImage, DistributeEvent } from "./distribute_event.ts";
+import { FleetError } from "./fleet_error.ts";
+import type { FleetEvent } from "./fleet_event.ts";
+
+/** What a distribution emits, for every host (the source included). */
+export type DistributeOutcome = FleetEvent<DistributeEvent, DistributedImage>;
+
+/**
+ * Folds a host's distribution events into its result: a target's is the image it loaded or
+ * pulled, the source's is its own image once its archive is read or its push is done.
+ */
+export function distributedResult(
+  previous: DistributedImage | undefined,
+  event: DistributeEvent,
+  source: () => Image,
+): DistributedImage | undefined {
+  switch (event.type) {
+    case "loaded":
+      return { id: event.image.id, image: event.image };
+    case "pulled":
+      return { id: event.image.id, image: event.image };
+    case "saved":
+    case "pushed":
+      return { id: source().id, image: source() };
+    default:
+      return previous;
+  }
+}
+
+/**
+ * A later phase's error counted over every host of the distribution: the hosts of phases not
+ * reached are listed as not finished.
+ */
+export function overAllHosts(
+  action: string,
+  total: number,
+  notReached: readonly string[],
+): OperatorFunction<DistributeOutcome, DistributeOutcome> {
+  return catchError<DistributeOutcome, Observable<DistributeOutcome>>((error: unknown) => {
+    if (!(error instanceof FleetError)) throw error;
+    throw new FleetError(action, total, error.failures, [...error.cancelled, ...notReached]);
+  });
+}
