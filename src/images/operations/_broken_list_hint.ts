@@ -39,13 +39,14 @@ export function nameBrokenLists(
           attrs.RepoTags?.length ? attrs.RepoTags : [attrs.Id]
         ),
     ).pipe(
-      catchError(() => of<string[]>([])),
+      catchError((listing: unknown) => of<string[] | Error>(listing as Error)),
       concatMap((names) => {
-        const which = names.length > 0
+        const which = Array.isArray(names) && names.length > 0
           ? `remove the manifest list${names.length > 1 ? "s" : ""} ${
             names.map((name) => `"${name}"`).join(", ")
           } (podman.manifests.remove(name)) and list again`
-          : "remove the manifest list that lacks this platform and list again";
+          : "remove the manifest list that lacks this platform and list again" +
+            (names instanceof Error ? ` (the lists could not be listed: ${names.message})` : "");
         return throwError(() =>
           new APIError("Cannot list images", {
             status: error.status,
