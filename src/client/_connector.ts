@@ -3,6 +3,7 @@ import { findPodmanConnection } from "../config/podman_connections.ts";
 import { PodmanError } from "../errors.ts";
 import type { Transport } from "../transport/transport.ts";
 import { connectionError } from "./api_request.ts";
+import { closedError } from "./_closed_error.ts";
 import type { PodmanClientOptions } from "./client_options.ts";
 import {
   type Candidate,
@@ -55,7 +56,7 @@ export class Connector {
   /** The connection, made on first call; `action` names the operation in errors. */
   connect(action: string, signal: AbortSignal | undefined): Promise<Connection> {
     if (this.#closed) {
-      return Promise.reject(new PodmanError(`${action}: the client is closed`));
+      return Promise.reject(closedError(action));
     }
     const dead = this.#current?.endpoint;
     if (dead && !dead.isAlive()) {

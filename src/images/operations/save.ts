@@ -1,6 +1,7 @@
 import type { Observable } from "rxjs";
 import type { ApiRequest } from "../../client/api_request.ts";
 import { networkReason } from "../../client/api_request.ts";
+import { isClosedError } from "../../client/_closed_error.ts";
 import { operation, type OperationOptions } from "../../client/operation.ts";
 import { segment } from "../../client/request_json.ts";
 import { PodmanError } from "../../errors.ts";
@@ -86,6 +87,8 @@ async function forEachChunk(
 }
 
 function downloadError(action: string, error: unknown): PodmanError {
+  // Closing the client is not a broken download; its error says what happened.
+  if (isClosedError(error)) return error as PodmanError;
   return new PodmanError(`${action}: the download broke off: ${networkReason(error)}`, {
     cause: error,
   });

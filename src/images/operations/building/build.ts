@@ -1,5 +1,6 @@
 import type { Observable } from "rxjs";
 import { networkReason } from "../../../client/api_request.ts";
+import { isClosedError } from "../../../client/_closed_error.ts";
 import { inBandError } from "../../../client/json_stream.ts";
 import { operation, type OperationContext } from "../../../client/operation.ts";
 import { BuildError, PodmanError } from "../../../errors.ts";
@@ -188,7 +189,8 @@ async function readBuildLog<M>(
       context.emit({ type: "log", line });
     });
   } catch (error) {
-    if (error instanceof BuildError || context.signal.aborted) throw error;
+    // Closing the client ended the build, not a failure of the build itself.
+    if (error instanceof BuildError || context.signal.aborted || isClosedError(error)) throw error;
     const message = error instanceof PodmanError
       ? error.message
       : `${action}: the connection to Podman broke: ${networkReason(error)}`;
