@@ -4,6 +4,7 @@ import { ConnectionError, PodmanError } from "../errors.ts";
 import type { Transport } from "../transport/transport.ts";
 import { connectionError } from "./api_request.ts";
 import { baseUrlProblem } from "./_base_url.ts";
+import { closedError } from "./_closed_error.ts";
 import type { PodmanClientOptions } from "./client_options.ts";
 import {
   type Candidate,
@@ -24,18 +25,6 @@ export interface Connection {
   apiVersion: string;
   /** The endpoint behind the transport, when the connector opened it. */
   endpoint?: Endpoint | undefined;
-}
-
-/**
- * The error of an operation that meets a closed client: a {@linkcode ConnectionError} with
- * reason `"closed"`, whether the operation started after `close()` or was still connecting or
- * running when it was called.
- */
-export function clientClosedError(action: string, cause?: unknown): ConnectionError {
-  return new ConnectionError(
-    `${action}: the client is closed`,
-    cause === undefined ? { reason: "closed" } : { reason: "closed", cause },
-  );
 }
 
 /**
@@ -76,7 +65,7 @@ export class Connector {
 
   /** The connection, made on first call; `action` names the operation in errors. */
   connect(action: string, signal: AbortSignal | undefined): Promise<Connection> {
-    if (this.#closed) return Promise.reject(clientClosedError(action));
+    if (this.#closed) return Promise.reject(closedError(action));
     if (this.#unusable !== undefined) {
       return Promise.reject(connectionError(action, this.#options.baseUrl!, this.#unusable));
     }
@@ -109,7 +98,7 @@ export class Connector {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#lifetime.abort(clientClosedError("Cannot connect to Podman"));
+    this.#lifetime.abort(closedError("Cannot connect to Podman"));
     // An SSH tunnel still opening is torn down by the abort; wait for that to finish.
     await Promise.allSettled([...this.#opening]);
     const endpoints = this.#endpoints;
@@ -187,13 +176,13 @@ export class Connector {
       endpoint = await opening;
     } catch (error) {
       if (!this.#closed) throw error;
-      throw clientClosedError(ssh.action ?? "Cannot connect to Podman", error);
+      throw closedError(ssh.action ?? "Cannot connect to Podman", error);
     } finally {
       this.#opening.delete(opening);
     }
     if (this.#closed) {
       await endpoint.close();
-      throw clientClosedError(ssh.action ?? "Cannot connect to Podman");
+      throw closedError(ssh.action ?? "Cannot connect to Podman");
     }
     this.#endpoints.push(endpoint);
     return endpoint;

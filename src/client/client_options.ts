@@ -45,6 +45,14 @@ export interface PodmanClientOptions {
   /** A ready transport; takes precedence over `baseUrl`. The client closes it on `close()`. */
   transport?: Transport;
   /**
+   * How many requests the client runs at once, and so how many connections it holds to the
+   * service; more wait their turn, in order. A streaming operation (pull, push, build, load,
+   * save) holds its place until its body is over or it is unsubscribed. Waiting requests can
+   * still be unsubscribed or aborted, and `close()` ends them too.
+   * @default {10}
+   */
+  maxConnections?: number;
+  /**
    * The libpod API version to use in the `/v{version}/libpod/` prefix. Read from the server
    * (`Libpod-API-Version`) on first use when left out.
    */
@@ -56,7 +64,8 @@ export interface PodmanClientOptions {
  * fails when the client is made, not on first use.
  *
  * @throws {TypeError} For a wrong type, or `baseUrl` with `connection`.
- * @throws {RangeError} For a URL in a form Podman does not accept.
+ * @throws {RangeError} For a URL in a form Podman does not accept, or a `maxConnections` that
+ * is not a whole number of at least 1.
  */
 export function validateClientOptions(options: PodmanClientOptions): void {
   for (const key of ["baseUrl", "connection", "identity", "sshKnownHostsFile"] as const) {
@@ -68,6 +77,17 @@ export function validateClientOptions(options: PodmanClientOptions): void {
     options.sshHostKeyChecking !== undefined && typeof options.sshHostKeyChecking !== "boolean"
   ) {
     throw new TypeError("Cannot create PodmanClient: sshHostKeyChecking must be a boolean");
+  }
+  const { maxConnections } = options;
+  if (maxConnections !== undefined) {
+    if (typeof maxConnections !== "number") {
+      throw new TypeError("Cannot create PodmanClient: maxConnections must be a number");
+    }
+    if (!Number.isInteger(maxConnections) || maxConnections < 1) {
+      throw new RangeError(
+        `Cannot create PodmanClient: maxConnections must be a whole number of at least 1, got ${maxConnections}`,
+      );
+    }
   }
   if (options.baseUrl !== undefined && options.connection !== undefined) {
     throw new TypeError("Cannot create PodmanClient: give either baseUrl or connection");

@@ -18,6 +18,11 @@ import { Connector } from "./_connector.ts";
 import { operation, type OperationOptions } from "./operation.ts";
 import type { Requester } from "./requester.ts";
 import { sendRequest } from "./_send_request.ts";
+import { RequestSlots } from "./_request_slots.ts";
+import { onBodyEnd } from "../streams/_on_body_end.ts";
+
+/** How many requests a client runs at once unless `maxConnections` says otherwise. */
+const DEFAULT_MAX_CONNECTIONS = 10;
 
 /** The service's report from `GET /libpod/version`. */
 export interface VersionReport {
@@ -44,8 +49,9 @@ export interface VersionReport {
  * operation returns a cold Observable: nothing is sent until subscribe, each subscription is
  * one request, and unsubscribing aborts it.
  *
- * The connection is made on first use. Close the client (or use `await using`) to release
- * its sockets.
+ * The connection is made on first use. At most `maxConnections` requests run at once (each
+ * on its own connection); more wait their turn. Close the client (or use `await using`) to
+ * end whatever still runs and release its sockets.
  *
  * @example Listing images
  * ```ts ignore
@@ -63,6 +69,7 @@ export class PodmanClient implements AsyncDisposable {
   /** The manifest-list operations of this service. */
   readonly manifests: Manifests;
   #connector: Connector;
+  #slots: RequestSlots;
   #service: SpawnedService | undefined;
   #promises: ClientPromises | undefined;
 
@@ -70,6 +77,7 @@ export class PodmanClient implements AsyncDisposable {
   constructor(options: PodmanClientOptions = {}) {
     validateClientOptions(options);
     this.#connector = new Connector(options);
+    this.#slots = new RequestSlots(options.maxConnections ?? DEFAULT_MAX_CONNECTIONS);
     this.images = new Images(this);
     this.manifests = new Manifests(this);
   }
@@ -147,7 +155,10 @@ export class PodmanClient implements AsyncDisposable {
    * arrived; a status of 400 or more rejects with {@linkcode APIError} (or its subclass for 404),
    * a failure to reach the service with {@linkcode PodmanError}.
    *
-   * This is the low-level door every operation goes through; prefer the operations.
+   * This is the low-level door every operation goes through; prefer the operations. The
+   * request takes one of the client's `maxConnections` places (waiting for one when all are
+   * taken) and keeps it until the response body is read to its end or cancelled, so read or
+   * cancel every body. `close()` aborts the request, body included.
    *
    * @param request What to send, and the action to name in errors.
    * @param signal Aborts the request, and the response body with it.
@@ -163,7 +174,15 @@ export class PodmanClient implements AsyncDisposable {
    * ```
    */
   async request(request: ApiRequest, signal?: AbortSignal): Promise<Response> {
-    return sendRequest(await this.#connector.connect(request.action, signal), request, signal);
+    const connection = await this.#connector.connect(request.action, signal);
+    const slot = await this.#slots.acquire(request.action, signal);
+    try {
+      const response = await sendRequest(connection, request, slot.signal);
+      return onBodyEnd(response, slot.signal, slot.release);
+    } catch (error) {
+      slot.release();
+      throw error;
+    }
   }
 
   /**
@@ -244,8 +263,12 @@ export class PodmanClient implements AsyncDisposable {
   }
 
   /**
-   * Releases the client's connections, stops its SSH tunnel and, for a client made by
-   * {@linkcode PodmanClient.spawn}, its service. Operations started afterwards fail.
+   * Ends every operation still running or waiting for a connection at once (request, upload
+   * and response body are aborted; each subscriber gets a {@linkcode PodmanError} saying the
+   * client was closed, and a promise twin rejects with it), then releases the client's
+   * connections, stops its SSH tunnel and, for a client made by
+   * {@linkcode PodmanClient.spawn}, its service. Operations started afterwards fail the same
+   * way. Connections that were idle are closed by Deno within a second (see the README).
    *
    * @example
    * ```ts
@@ -256,6 +279,7 @@ export class PodmanClient implements AsyncDisposable {
    * ```
    */
   async close(): Promise<void> {
+    this.#slots.close();
     const results = await Promise.allSettled([
       this.#connector.close(),
       ...(this.#service ? [this.#service.stop()] : []),

@@ -1,8 +1,10 @@
 /**
  * Keeps the processes podrx starts from outliving the script: while one lives, an `unload`
- * listener stops it when the script ends without closing it, and SIGINT/SIGTERM listeners
- * stop it when the script is interrupted. The listeners exist only while something is
- * guarded, so a script that never starts a process is left exactly as it was.
+ * listener stops it when the script ends without closing it (normally or by `Deno.exit()`),
+ * `error` and `unhandledrejection` listeners when it dies of an uncaught exception or an
+ * unhandled rejection (Deno dispatches those instead of `unload`), and SIGINT/SIGTERM
+ * listeners when it is interrupted. The listeners exist only while something is guarded, so
+ * a script that never starts a process is left exactly as it was.
  *
  * @module
  */
@@ -30,7 +32,10 @@ const SIGNALS: readonly Deno.Signal[] = ["SIGINT", "SIGTERM"];
 const guarded = new Set<GuardedProcess>();
 const stoppedOnSignal = new Set<GuardedProcess>();
 let signalListeners: [Deno.Signal, () => void][] = [];
-let unloadListening = false;
+let endingListening = false;
+// The events after which the script ends: `unload` always, the other two unless a listener
+// of the application's calls preventDefault() (it handled the failure and goes on).
+const ENDINGS = ["unload", "error", "unhandledrejection"] as const;
 let handlingSignal = false;
 
 /**
@@ -54,12 +59,12 @@ export function guardProcess(process: GuardedProcess, options: GuardOptions = {}
 }
 
 function updateListeners(): void {
-  if (guarded.size > 0 && !unloadListening) {
-    globalThis.addEventListener("unload", onUnload);
-    unloadListening = true;
-  } else if (guarded.size === 0 && unloadListening) {
-    globalThis.removeEventListener("unload", onUnload);
-    unloadListening = false;
+  if (guarded.size > 0 && !endingListening) {
+    for (const type of ENDINGS) globalThis.addEventListener(type, onEnding);
+    endingListening = true;
+  } else if (guarded.size === 0 && endingListening) {
+    for (const type of ENDINGS) globalThis.removeEventListener(type, onEnding);
+    endingListening = false;
   }
   if (stoppedOnSignal.size > 0 && signalListeners.length === 0) {
     for (const signal of SIGNALS) {
@@ -81,7 +86,10 @@ function removeSignalListeners(): void {
   signalListeners = [];
 }
 
-function onUnload(): void {
+function onEnding(event: Event): void {
+  // An application listener that ran before this one kept the script alive; so does the
+  // service. (One added after the service started runs too late for this check.)
+  if (event.defaultPrevented) return;
   for (const process of guarded) {
     try {
       process.stopSync();

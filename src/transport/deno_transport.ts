@@ -3,6 +3,13 @@ import type { Transport } from "./transport.ts";
 import { connectionFailureReason } from "./_connection_failure.ts";
 
 /**
+ * How long a connection may sit idle in Deno's pool before it is closed. `HttpClient.close()`
+ * does not close idle connections (bench/idle_sockets.ts shows them still open seconds
+ * later); this timeout is what closes them, also after `close()`.
+ */
+const IDLE_CONNECTION_MS = 1_000;
+
+/**
  * A transport over a Unix socket, using Deno's native HTTP client.
  *
  * The URL host is `libpod` on purpose: Deno sends the absolute URL as the request target,
@@ -10,7 +17,8 @@ import { connectionFailureReason } from "./_connection_failure.ts";
  * piece of that URL. Any other host makes Podman treat libpod calls as Docker-compatible ones.
  *
  * @param path Absolute path of the socket, e.g. `/run/podman/podman.sock`.
- * @returns A transport whose `close()` releases the socket's connections.
+ * @returns A transport whose `close()` releases the socket's connections; idle ones are
+ * closed after a second of idleness (Deno's `HttpClient.close()` leaves them open).
  *
  * @example
  * ```ts
@@ -23,7 +31,10 @@ import { connectionFailureReason } from "./_connection_failure.ts";
  * ```
  */
 export function unixSocketTransport(path: string): Transport {
-  const client = Deno.createHttpClient({ proxy: { transport: "unix", path } });
+  const client = Deno.createHttpClient({
+    proxy: { transport: "unix", path },
+    poolIdleTimeout: IDLE_CONNECTION_MS,
+  });
   return {
     origin: "http://libpod",
     description: `unix://${path}`,
@@ -60,7 +71,8 @@ async function explainSocketFailure(path: string, error: unknown): Promise<Error
  * A transport over TCP to a Podman service started with `podman system service tcp://...`.
  *
  * @param origin `http://host:port` of the service.
- * @returns A transport with its own connection pool, released by `close()`.
+ * @returns A transport with its own connection pool, released by `close()`; idle
+ * connections close after a second.
  *
  * @example
  * ```ts
@@ -74,7 +86,7 @@ async function explainSocketFailure(path: string, error: unknown): Promise<Error
  */
 export function tcpTransport(origin: string): Transport {
   const url = new URL(origin);
-  const client = Deno.createHttpClient({});
+  const client = Deno.createHttpClient({ poolIdleTimeout: IDLE_CONNECTION_MS });
   return {
     origin: url.origin,
     description: `tcp://${url.host}`,

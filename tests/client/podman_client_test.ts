@@ -107,5 +107,5 @@ Deno.test("PodmanClient after close() fails operations with a PodmanError", asyn
   await podman.close();
   const error = await firstValueFrom(podman.ping()).catch((error: unknown) => error);
   assert.ok(error instanceof PodmanError);
-  assert.equal(error.message, "Cannot ping Podman: the client is closed");
+  assert.equal(error.message, "Cannot ping Podman: the client was closed");
 });

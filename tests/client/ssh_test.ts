@@ -167,7 +167,7 @@ Deno.test("PodmanClient close() while an SSH tunnel is opening stops ssh", async
     assert.deepEqual(sshClientsFor(port), [], "ssh outlived close()");
     const error = await pinged;
     assert.ok(error instanceof ConnectionError && error.reason === "closed", String(error));
-    assert.match(error.message, /^Cannot ping Podman: the client is closed$/);
+    assert.match(error.message, /^Cannot ping Podman: the client was closed$/);
   } finally {
     silent.close();
   }

@@ -194,7 +194,7 @@ Deno.test("a closed client fails every operation with ConnectionError reason clo
   await podman.close();
   const error = await podman.promises.ping().catch((error: unknown) => error);
   assert.ok(error instanceof ConnectionError && error.reason === "closed", String(error));
-  assert.equal(error.message, "Cannot ping Podman: the client is closed");
+  assert.equal(error.message, "Cannot ping Podman: the client was closed");
 });
 
 Deno.test("the constructor does not throw for a missing permission: the first operation reports it", async () => {

@@ -54,7 +54,7 @@ Deno.test("PodmanClient.spawn() serves an empty private storage and stops and cl
   assert.equal(exists(service.dir), false, "the service directory is still there");
   const error = await firstValueFrom(podman.ping()).catch((error: unknown) => error);
   assert.ok(error instanceof PodmanError);
-  assert.match(error.message, /the client is closed/);
+  assert.match(error.message, /the client was closed/);
   // A second close is harmless.
   await podman.close();
 });
@@ -133,22 +133,75 @@ Deno.test("PodmanClient.spawn() rejects malformed options (never throws), before
 Deno.test("PodmanClient.spawn() stops the service when the script ends without close()", async () => {
   const { service, status } = await runChild("exit");
   assert.equal(status.code, 0);
-  assert.equal(exists(`/proc/${service.pid}`), false, "the service outlived the script");
-  assert.equal(exists(service.dir), false, "the service directory outlived the script");
+  await assertCleanedUp(service);
 });
 
-Deno.test("PodmanClient.spawn() stops the service on SIGINT, then ends the script", async () => {
-  const { service, status } = await runChild("wait", (child) => child.kill("SIGINT"));
-  // The signal is raised again after the cleanup, so the script dies of it.
-  assert.equal(status.signal, "SIGINT");
-  assert.equal(exists(`/proc/${service.pid}`), false, "the service outlived the script");
-  assert.equal(exists(service.dir), false, "the service directory outlived the script");
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  Deno.test(`PodmanClient.spawn() stops the service on ${signal}, then ends the script`, async () => {
+    const { service, status } = await runChild("wait", (child) => child.kill(signal));
+    // The signal is raised again after the cleanup, so the script dies of it.
+    assert.equal(status.signal, signal);
+    await assertCleanedUp(service);
+  });
+}
+
+Deno.test("PodmanClient.spawn() stops the service when the script calls Deno.exit()", async () => {
+  const { service, status } = await runChild("deno-exit");
+  assert.equal(status.code, 3);
+  await assertCleanedUp(service);
 });
+
+for (
+  const [mode, how] of [
+    ["throw-subscriber", "an exception thrown in a subscriber"],
+    ["throw-timer", "an exception thrown in a timer"],
+    ["reject", "an unhandled rejection"],
+  ] as const
+) {
+  Deno.test(`PodmanClient.spawn() stops the service when the script dies of ${how}`, async () => {
+    const { service, status, stderr } = await runChild(mode);
+    // The script still dies of its error, as it would without podrx.
+    assert.equal(status.code, 1);
+    assert.match(stderr, /Uncaught/);
+    await assertCleanedUp(service);
+  });
+}
+
+/**
+ * The child's service is gone and its directory removed. The cleanup runs before the child
+ * exits, but a process killed with SIGKILL lingers until reaped, so allow a bounded wait.
+ */
+async function assertCleanedUp(service: ServiceInfo): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (isLive(service.pid) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const leftovers = [
+    ...(isLive(service.pid) ? ["the service outlived the script"] : []),
+    ...(exists(service.dir) ? ["the service directory outlived the script"] : []),
+  ];
+  if (leftovers.length > 0) {
+    // A failing run must not leave its service behind for the next tests.
+    if (isLive(service.pid)) Deno.kill(service.pid, "SIGKILL");
+    await Deno.remove(service.dir, { recursive: true }).catch(() => undefined);
+  }
+  assert.deepEqual(leftovers, []);
+}
+
+/** Whether a process runs (a zombie waiting to be reaped by init has stopped). */
+function isLive(pid: number): boolean {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch {
+    return false;
+  }
+}
 
 async function runChild(
-  mode: "exit" | "wait",
+  mode: "exit" | "deno-exit" | "wait" | "throw-subscriber" | "throw-timer" | "reject",
   afterStart?: (child: Deno.ChildProcess) => void,
-): Promise<{ service: ServiceInfo; status: Deno.CommandStatus }> {
+): Promise<{ service: ServiceInfo; status: Deno.CommandStatus; stderr: string }> {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", new URL("./_spawn_child.ts", import.meta.url).pathname, mode],
     stdin: "null",
@@ -173,12 +226,14 @@ async function runChild(
     throw new Error(`the child script failed (${status.code}): ${await stderr}`);
   }
   const service = JSON.parse(text.slice(0, text.indexOf("\n"))) as ServiceInfo;
-  assert.ok(exists(`/proc/${service.pid}`), "the child's service is not running");
-  afterStart?.(child);
+  if (afterStart) {
+    // A child that ends by itself may have stopped its service already; this one waits.
+    assert.ok(exists(`/proc/${service.pid}`), "the child's service is not running");
+    afterStart(child);
+  }
   const status = await child.status;
   await rest;
-  await stderr;
-  return { service, status };
+  return { service, status, stderr: await stderr };
 }
 
 Deno.test("PodmanClient.spawn() starts its own service even when CONTAINER_HOST and CONTAINER_CONNECTION are set", async () => {

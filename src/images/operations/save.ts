@@ -1,6 +1,7 @@
 import { defer, type Observable } from "rxjs";
 import type { ApiRequest } from "../../client/api_request.ts";
 import { brokenConnectionError } from "../../client/api_request.ts";
+import { isClosedError } from "../../client/_closed_error.ts";
 import { checkOperationOptions, operation, type OperationOptions } from "../../client/operation.ts";
 import { segment } from "../../client/request_json.ts";
 import { PodmanError } from "../../errors.ts";
@@ -85,6 +86,8 @@ async function forEachChunk(
 
 // The same error as any other stream that breaks off (pull, build): the service went away.
 function downloadError(action: string, error: unknown): PodmanError {
+  // Closing the client is not a broken download; its error says what happened.
+  if (isClosedError(error)) return error;
   return brokenConnectionError(action, error);
 }
 

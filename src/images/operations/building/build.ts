@@ -261,8 +261,9 @@ async function readBuildLog<M>(
     if (error instanceof BuildError || context.signal.aborted) throw error;
     // What arrived before the failure is log too.
     lines.flush(onLine);
-    // A connection that breaks (the service died) is not the build's failure: it reaches
-    // operation() as it is and becomes the ConnectionError every broken stream gives.
+    // A connection that breaks (the service died) or a closed client is not the build's
+    // failure: it reaches operation() as it is and becomes the ConnectionError every broken
+    // stream gives.
     if (!(error instanceof PodmanError) || error instanceof ConnectionError) throw error;
     throw new BuildError(error.message, [...log], { cause: error });
   }
