@@ -3,7 +3,7 @@
 // an upload that never ends, a request waiting for a connection).
 import assert from "node:assert/strict";
 import type { Observable, Subscription } from "rxjs";
-import { PodmanClient, PodmanError } from "../../mod.ts";
+import { ConnectionError, PodmanClient } from "../../mod.ts";
 import { testBed } from "../bed/env.ts";
 import { startCountingProxy } from "../fake/counting_proxy.ts";
 import { silentBody, startFakePodman } from "../fake/fake_podman.ts";
@@ -62,8 +62,11 @@ async function endOf(outcome: Outcome, what: string): Promise<{ error: unknown }
 function assertClosedError(end: { error: unknown } | "completed", action: RegExp): void {
   assert.notEqual(end, "completed", "the operation completed instead of failing");
   const { error } = end as { error: unknown };
-  assert.ok(error instanceof PodmanError, `not a PodmanError: ${error}`);
-  assert.equal(error.constructor, PodmanError, `a ${error.name}, not the plain PodmanError`);
+  // The one closed-client error: a ConnectionError with reason "closed", never wrapped (not a
+  // BuildError, not an AbortError).
+  assert.ok(error instanceof ConnectionError, `not a ConnectionError: ${error}`);
+  assert.equal(error.constructor, ConnectionError, `a ${error.name}, not a ConnectionError`);
+  assert.equal(error.reason, "closed");
   assert.match(error.message, action);
   assert.match(error.message, /: the client was closed$/);
 }

@@ -264,7 +264,14 @@ Deno.test("images.list() on Podman 4.3 names the manifest list that breaks it", 
     const outcome = await podman.images.promises.list().then(() => "listed", (e: unknown) => e);
     if ((await podman.apiVersion()).startsWith("4.")) {
       assert.ok(outcome instanceof APIError, String(outcome));
-      assert.match(outcome.message, new RegExp(`remove the manifest list "${list}"`));
+      // The hint names the list when Podman can still list lists (`manifest=true`); in a store
+      // with more images that listing fails the same way (seen in full suite runs), and the
+      // hint then says so instead of naming it.
+      const named = outcome.message.includes(`remove the manifest list "${list}"`);
+      const unnamed =
+        /remove the manifest list that lacks this platform and list again \(the lists could not be listed: Cannot list manifest lists: .*no image found in image index/
+          .test(outcome.message);
+      assert.ok(named || unnamed, outcome.message);
     } else {
       // Podman 5 lists images whatever lists are stored.
       assert.equal(outcome, "listed");

@@ -5,6 +5,7 @@ import { requestJson } from "../../client/request_json.ts";
 import { APIError } from "../../errors.ts";
 import { encodeFilters } from "../params/filters.ts";
 import type { ImageAttrs } from "./reports.ts";
+import { isImageRace } from "./_retry_image_race.ts";
 
 // What Podman 4.3 answers to `GET /images/json` while a stored manifest list has no readable
 // instance for the server's platform: it looks for parents among layerless images, opens the
@@ -22,7 +23,11 @@ export function nameBrokenLists(
 ): (error: unknown) => Observable<never> {
   return (error) => {
     if (!(error instanceof APIError) || error.status !== 500) return throwError(() => error);
-    if (!BROKEN_LIST.test(`${error.explanation} ${error.serverCause ?? ""}`)) {
+    // "image not known" is the removal race (retried before this), not a broken list, though
+    // its message mentions a manifest list.
+    if (
+      isImageRace(error) || !BROKEN_LIST.test(`${error.explanation} ${error.serverCause ?? ""}`)
+    ) {
       return throwError(() => error);
     }
     return requestJson(

@@ -11,7 +11,7 @@ import { retryImageRace } from "./_retry_image_race.ts";
  *
  * @returns A cold Observable of `true` (204) or `false` (404); any other answer is an error,
  * not `false`, except a 500 "image not known" (Podman 4, when another client removes an image
- * meanwhile), which is retried: 3 tries in all, 50 then 100 ms apart.
+ * meanwhile), which is retried: 5 tries in all, 50, 100, 200 then 400 ms apart.
  * A name that is empty or not a string errors it with `TypeError`, before anything is sent.
  */
 export function imageExists(

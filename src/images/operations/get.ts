@@ -12,7 +12,7 @@ import type { ImageAttrs } from "./reports.ts";
  * @returns A cold Observable of the model; errors with `ImageNotFound` at once when there is
  * none by that name (a 404), with `TypeError` (before anything is sent) when the name is empty
  * or not a string. A 500 "image not known" (Podman 4, when another client removes an image
- * meanwhile) is retried: 3 tries in all, 50 then 100 ms apart.
+ * meanwhile) is retried: 5 tries in all, 50, 100, 200 then 400 ms apart.
  */
 export function getImage<M>(
   context: ImagesContext<M>,

@@ -10,8 +10,8 @@ import { retryImageRace } from "./_retry_image_race.ts";
  * `GET /libpod/images/{id}/history`: an image's layer history.
  *
  * @returns A cold Observable of the history, newest layer first. A 500 "image not known"
- * (Podman 4, when another client removes an image meanwhile) is retried: 3 tries in all, 50
- * then 100 ms apart.
+ * (Podman 4, when another client removes an image meanwhile) is retried: 5 tries in all, 50,
+ * 100, 200 then 400 ms apart.
  */
 export function imageHistory(
   requester: Requester,

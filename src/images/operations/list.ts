@@ -22,8 +22,8 @@ export interface ListOptions extends OperationOptions {
 
 /**
  * `GET /libpod/images/json`: the local images. Podman 4 answers 500 "image not known" when
- * another client removes an image during the listing; that answer alone is retried (3 tries
- * in all, 50 then 100 ms apart).
+ * another client removes an image during the listing; that answer alone is retried (5 tries
+ * in all, 50, 100, 200 then 400 ms apart).
  *
  * @returns A cold Observable of one array of models; it errors with `TypeError` (before
  * anything is sent) when `filters` is not an object of filter values.
