@@ -23,7 +23,7 @@ export function imageHistory(
       requester,
       {
         path: `/images/${segment(image.id)}/history`,
-        action: `Cannot read the history of image "${image.shortId}"`,
+        action: `Cannot read the history of image "${image.name}"`,
         notFound: "image",
       },
       options,

@@ -88,16 +88,19 @@ async function inspectPulled<M extends { readonly id: string }>(
   found: Exclude<PulledIds, { kind: "none" }>,
   action: string,
   signal: AbortSignal,
+  named: string | undefined,
 ): Promise<M[]> {
   if (found.kind === "prefix") {
-    const image = await inspectMade(context, found.prefix, signal);
+    const image = await inspectMade(context, found.prefix, signal, undefined, named);
     if (!image.id.startsWith(found.prefix)) {
       throw noImageError(action, `"${found.prefix}" is not the id of the pulled image`);
     }
     return [image];
   }
   const images: M[] = [];
-  for (const id of found.ids) images.push(await inspectMade(context, id, signal));
+  // One image is named as pulled; each of several (allTags) by its own first tag.
+  const one = found.ids.length === 1 ? named : undefined;
+  for (const id of found.ids) images.push(await inspectMade(context, id, signal, undefined, one));
   return images;
 }
 
@@ -175,7 +178,8 @@ function pullChecked<M extends { readonly id: string }>(
             throw noImageError(action, "the server ended the pull without naming an image");
           }
           alive();
-          const images = await inspectPulled(context, found, action, signal);
+          const named = options.allTags ? undefined : reference;
+          const images = await inspectPulled(context, found, action, signal, named);
           emit({ type: "pulled", image: images[0]!, images });
         },
       };

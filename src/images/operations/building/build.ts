@@ -357,7 +357,10 @@ function buildChecked<M>(
       const { id, log } = await readBuildLog(response, action, stream);
       stream.emit(
         options.manifest === undefined
-          ? { type: "built", image: await inspectMade(context, id, signal) }
+          ? {
+            type: "built",
+            image: await inspectMade(context, id, signal, undefined, builtName(options.tag)),
+          }
           : await finishManifestBuild(
             context,
             options.manifest,
@@ -371,4 +374,9 @@ function buildChecked<M>(
       packing.abort();
     }
   });
+}
+
+/** The name a built image goes by: its first tag as the caller gave it. */
+function builtName(tag: string | string[] | undefined): string | undefined {
+  return Array.isArray(tag) ? tag[0] : tag;
 }
