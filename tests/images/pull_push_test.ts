@@ -664,6 +664,14 @@ Deno.test("PullStreamReader finds no image in a stream that names none", () => {
   assert.deepEqual(odd.reader.end(), { kind: "none" });
 });
 
+Deno.test("PushEvent lists only what push emits: status lines and pushed, no layer progress", () => {
+  // Podman 4.3 and 5.4 stream no per-layer progress for a push (the tests above see only
+  // status lines), so a progress event is not a PushEvent.
+  // @ts-expect-error: not a member of PushEvent
+  const progress: PushEvent = { type: "progress", id: "0123456789ab", status: "Pushing" };
+  assert.equal(progress.type, "progress");
+});
+
 Deno.test("PushStreamReader maps Podman 5 push lines: status, then the manifest digest", () => {
   const reader = new PushStreamReader();
   const digest = `sha256:${"c".repeat(64)}`;

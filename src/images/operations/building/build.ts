@@ -109,7 +109,7 @@ function validate(options: BuildOptions, action: string): void {
     );
   }
   requireOneOf(encoding, ["gzip"], "encoding", action);
-  requireOneOf(options.pullPolicy, ["always", "missing", "newer", "never"], "pullPolicy", action);
+  requireOneOf(options.policy, ["always", "missing", "newer", "never"], "policy", action);
   const platforms = buildPlatforms(options.platform);
   validateBuildPlatforms(platforms, action);
   if (platforms.length > 1 && options.manifest === undefined) {
@@ -292,7 +292,7 @@ async function readBuildLog<M>(
  * A service that dies mid-build errors with {@linkcode ConnectionError} (as mid-pull). Bad
  * options error it before anything is sent: `TypeError` when they are inconsistent (no source
  * or several, `customContext` without `dockerfile`) or of the wrong type, `RangeError` for a
- * malformed tag or an unknown `encoding` or `pullPolicy`.
+ * malformed tag or an unknown `encoding` or `policy`.
  *
  * @example Building a directory and printing the log
  * ```ts ignore
