@@ -479,6 +479,27 @@ Deno.test("pull() sends the platform as OS, Arch and Variant", async () => {
   );
 });
 
+Deno.test("pull() with platform os alone sends only OS, and the server picks the architecture", async () => {
+  const { podman, sent } = recordingClient();
+  await using _ = podman;
+  const image = await busybox(podman);
+  const repository = `${bed.registry}/podrx/${uniqueName("platform-os")}`;
+  await pushToOpenRegistry(podman, image, repository, "1");
+
+  const pulled = await podman.images.promises.pull(`${repository}:1`, {
+    platform: "linux",
+    policy: "always",
+    tlsVerify: false,
+  });
+
+  const query = new URL(sent.find((request) => request.url.includes("/images/pull?"))!.url)
+    .searchParams;
+  assert.equal(query.get("OS"), "linux");
+  assert.equal(query.has("Arch"), false);
+  assert.equal(query.has("Variant"), false);
+  assert.equal(pulled.id, image.id);
+});
+
 Deno.test("pull() rejects a tag given twice and malformed references on subscribe", async () => {
   await using podman = connect();
   const pull = (repository: string, options?: PullOptions) =>

@@ -20,7 +20,10 @@ export interface PullOptions extends OperationOptions {
    * @default {false}
    */
   allTags?: boolean;
-  /** Platform `os[/arch[/variant]]`, e.g. `linux/arm64`. */
+  /**
+   * Platform `os[/arch[/variant]]`, e.g. `linux/arm64`; only the parts given are sent (the
+   * server picks the rest), as podman-py's `platform="linux"` sends only the OS.
+   */
   platform?: string;
   /**
    * `always`, `missing`, `newer` or `never`.
@@ -75,11 +78,15 @@ function pullReference(repository: string, options: PullOptions): string {
   return formatReference({ ...parsed, tag: parsed.tag ?? "latest" });
 }
 
-/** `os/arch[/variant]` as the `OS`, `Arch` and `Variant` parameters. */
+/** `os[/arch[/variant]]` as the `OS`, `Arch` and `Variant` parameters: only the parts given. */
 function platformQuery(platform: string | undefined, action: string): Record<string, string> {
   if (platform === undefined) return {};
   const { os, architecture, variant } = parsePlatform(platform, action);
-  return { OS: os, Arch: architecture, ...(variant === undefined ? {} : { Variant: variant }) };
+  return {
+    OS: os,
+    ...(architecture === undefined ? {} : { Arch: architecture }),
+    ...(variant === undefined ? {} : { Variant: variant }),
+  };
 }
 
 /** Inspects what the stream named; a prefix must really be the start of the image's id. */
