@@ -103,7 +103,7 @@ export class Image {
    * @example
    * ```ts ignore
    * const history = await lastValueFrom(image.history());
-   * console.log(history.map((layer) => layer.CreatedBy));
+   * console.log(history.map((layer) => layer.createdBy));
    * ```
    */
   history(options?: OperationOptions): Observable<HistoryEntry[]> {
