@@ -45,7 +45,11 @@
  */
 
 export { PodmanClient } from "./src/client/podman_client.ts";
-export type { ClientPromises, VersionReport } from "./src/client/podman_client.ts";
+export type {
+  ClientPromises,
+  VersionComponent,
+  VersionReport,
+} from "./src/client/podman_client.ts";
 export type { PodmanClientOptions } from "./src/client/client_options.ts";
 export type { Requester } from "./src/client/requester.ts";
 export type { ServiceInfo, SpawnServiceOptions } from "./src/service/spawn_service.ts";

@@ -32,15 +32,21 @@ import { untagImage } from "./operations/untag.ts";
 export class Image {
   #attrs: ImageAttrs;
   readonly #context: ImagesContext<Image>;
+  readonly #name: string | undefined;
   #promises: AwaitableImage | undefined;
 
-  /** Wraps attributes; use `ImagesManager.prepareModel` rather than this constructor. */
-  constructor(attrs: ImageAttrs, context: ImagesContext<Image>) {
+  /**
+   * Wraps attributes; use `ImagesManager.prepareModel` rather than this constructor.
+   *
+   * @param name How the caller named the image (see {@linkcode Image.name}).
+   */
+  constructor(attrs: ImageAttrs, context: ImagesContext<Image>, name?: string) {
     if (!attrs || typeof attrs.Id !== "string") {
       throw new TypeError("Cannot make an Image: the attributes have no Id");
     }
     this.#attrs = { ...attrs };
     this.#context = context;
+    this.#name = typeof name === "string" && name.trim() !== "" ? name : undefined;
   }
 
   /** The raw attributes, as the server sent them. */
@@ -56,6 +62,15 @@ export class Image {
   /** The id cut short as podman-py does: `sha256:` plus 10 digits, or 10 digits. */
   get shortId(): string {
     return this.id.startsWith("sha256:") ? this.id.slice(0, 17) : this.id.slice(0, 10);
+  }
+
+  /**
+   * The image as the caller named it, which every error message of its methods uses: the
+   * name passed to `get()`, the reference pulled or built, else its first tag, else its
+   * short id.
+   */
+  get name(): string {
+    return this.#name ?? this.tags[0] ?? this.shortId;
   }
 
   /** Tags of the image, without the `<none>:<none>` placeholder. */
@@ -88,7 +103,7 @@ export class Image {
    * @example
    * ```ts ignore
    * const history = await lastValueFrom(image.history());
-   * console.log(history.map((layer) => layer.CreatedBy));
+   * console.log(history.map((layer) => layer.createdBy));
    * ```
    */
   history(options?: OperationOptions): Observable<HistoryEntry[]> {
@@ -108,7 +123,7 @@ export class Image {
    */
   reload(options?: OperationOptions): Observable<Image> {
     const fresh = { requester: this.#context.requester, toImage: (attrs: ImageAttrs) => attrs };
-    return inspectImage(fresh, this.id, `Cannot reload image "${this.shortId}"`, options).pipe(
+    return inspectImage(fresh, this.id, `Cannot reload image "${this.name}"`, options).pipe(
       map((attrs) => {
         this.#attrs = { ...attrs };
         return this;

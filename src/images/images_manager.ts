@@ -53,7 +53,7 @@ export class ImagesManager {
     this.client = client;
     const context: ImagesContext<Image> = {
       requester: client,
-      toImage: (attrs) => new Image(attrs, context),
+      toImage: (attrs, name) => new Image(attrs, context, name),
     };
     this.#context = context;
   }
@@ -81,7 +81,9 @@ export class ImagesManager {
    * ```
    */
   prepareModel(attrs: ImageAttrs | Image): Image {
-    return this.#context.toImage(attrs instanceof Image ? attrs.attrs : attrs);
+    return attrs instanceof Image
+      ? this.#context.toImage(attrs.attrs, attrs.name)
+      : this.#context.toImage(attrs);
   }
 
   /** Inspects an image by name or id; errors with `ImageNotFound` when there is none. */

@@ -85,8 +85,9 @@ export class RegistryData {
   /**
    * Tells whether the image is published for a platform.
    *
-   * @param platform `os/arch[/variant]` or an object; a variant is only compared when given.
-   * @throws {RangeError} When the platform string is not `os/arch[/variant]`.
+   * @param platform `os[/arch[/variant]]` or an object; a part left out matches any
+   * (`"linux"` is true when any platform has that OS).
+   * @throws {RangeError} When the platform string is not `os[/arch[/variant]]`.
    * @throws {TypeError} When it is neither a string nor a platform object.
    *
    * @example A list as a registry describes it, checked without a server
@@ -111,13 +112,16 @@ export class RegistryData {
    * assert.equal(data.hasPlatform("linux/amd64"), true);
    * assert.equal(data.hasPlatform({ os: "linux", architecture: "arm", variant: "v7" }), true);
    * assert.equal(data.hasPlatform("linux/arm64"), false);
+   * assert.equal(data.hasPlatform("linux"), true);
+   * assert.equal(data.hasPlatform("windows"), false);
    * await podman.close();
    * ```
    */
   hasPlatform(platform: string | Platform): boolean {
     const wanted = parsePlatform(platform, `Cannot compare platforms of "${this.imageName}"`);
     return this.platforms.some((candidate) =>
-      candidate.os === wanted.os && candidate.architecture === wanted.architecture &&
+      candidate.os === wanted.os &&
+      (wanted.architecture === undefined || candidate.architecture === wanted.architecture) &&
       (wanted.variant === undefined || candidate.variant === wanted.variant)
     );
   }

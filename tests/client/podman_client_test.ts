@@ -12,9 +12,17 @@ Deno.test("PodmanClient ping(), version() and apiVersion() read the real service
   const report = await firstValueFrom(podman.version());
   const apiVersion = await podman.apiVersion();
   assert.match(apiVersion, /^\d+\.\d+\.\d+/);
-  const engine = report.Components?.find((component) => component.Name === "Podman Engine");
-  assert.equal(engine?.Details?.APIVersion, apiVersion);
-  assert.equal(report.Version, engine?.Version);
+  const engine = report.components.find((component) => component.name === "Podman Engine");
+  assert.equal(engine?.details.APIVersion, apiVersion);
+  assert.equal(report.version, engine?.version);
+  assert.match(report.version, /^\d+\.\d+\.\d+/);
+  // camelCase fields, read from the server's PascalCase report, which `attrs` keeps as sent.
+  assert.equal(report.version, report.attrs.Version);
+  assert.equal(report.apiVersion, report.attrs.ApiVersion);
+  assert.equal(report.os, report.attrs.Os);
+  assert.equal(report.arch, report.attrs.Arch);
+  assert.equal(report.minApiVersion, report.attrs.MinAPIVersion);
+  assert.ok(report.os !== "" && report.arch !== "");
   assert.equal(await podman.apiMajorVersion(), Number.parseInt(apiVersion, 10));
 });
 

@@ -223,10 +223,10 @@ function badCalls(client: PodmanClient): [string, ErrorClass, () => unknown, () 
       () => twins.build({ path: ".", encoding: "br" as never }),
     ],
     [
-      "build(pullPolicy sometimes)",
+      "build(policy sometimes)",
       RangeError,
-      () => images.build({ path: ".", pullPolicy: "sometimes" as never }),
-      () => twins.build({ path: ".", pullPolicy: "sometimes" as never }),
+      () => images.build({ path: ".", policy: "sometimes" as never }),
+      () => twins.build({ path: ".", policy: "sometimes" as never }),
     ],
     [
       "build(bad tag)",

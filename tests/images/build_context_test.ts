@@ -509,7 +509,7 @@ Deno.test("buildQuery() sends cachefrom as one name before Podman 4.4, a JSON ar
   );
 });
 
-Deno.test("buildQuery() turns networkMode and pullPolicy into what libpod reads", () => {
+Deno.test("buildQuery() turns networkMode and policy into what libpod reads", () => {
   const context = { dockerfile: "D", excludes: undefined };
   const network = (networkMode: string) => {
     const { networkmode, nsoptions } = buildQuery({ networkMode }, context, "4.3.1", ACTION);
@@ -520,9 +520,9 @@ Deno.test("buildQuery() turns networkMode and pullPolicy into what libpod reads"
   assert.deepEqual(network("bridge"), ["NetworkEnabled", '[{"Name":"network"}]']);
   assert.deepEqual(network("NetworkDisabled"), ["NetworkDisabled", undefined]);
   assert.deepEqual(network("mynet"), ["NetworkEnabled", '[{"Name":"network","Path":"mynet"}]']);
-  assert.equal(buildQuery({ pullPolicy: "newer" }, context, "4.3.1", ACTION).pullpolicy, "ifnewer");
+  assert.equal(buildQuery({ policy: "newer" }, context, "4.3.1", ACTION).pullpolicy, "ifnewer");
   assert.equal(
-    buildQuery({ pull: true, pullPolicy: "never" }, context, "4.3.1", ACTION).pullpolicy,
+    buildQuery({ pull: true, policy: "never" }, context, "4.3.1", ACTION).pullpolicy,
     "never",
   );
   assert.equal(buildQuery({ pull: false }, context, "4.3.1", ACTION).pullpolicy, undefined);

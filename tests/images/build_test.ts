@@ -531,6 +531,18 @@ Deno.test("build() with pull: true makes libpod pull the base image (sent as pul
   assert.match(error.message, /^Cannot build image: .*localhost\/podrx-test\/busybox/);
 });
 
+Deno.test("build() with policy always pulls the base image, as pull() names the policy", async () => {
+  await using podman = connect();
+  const error = await failure(
+    podman.images.build({ fileobj: `${FROM}RUN echo never\n`, policy: "always" }),
+  );
+  assert.ok(error instanceof BuildError, String(error));
+  assert.ok(error.buildLog.some((line) => line.startsWith("Trying to pull")));
+  // The default (missing) takes the local base image without a pull.
+  const { lines } = await build(podman.images.build({ fileobj: `${FROM}LABEL policy=missing\n` }));
+  assert.ok(!lines.some((line) => line.startsWith("Trying to pull")));
+});
+
 Deno.test("build() with quiet logs only the image id", async () => {
   await using podman = connect();
   const { lines, image } = await build(

@@ -95,7 +95,18 @@ Deno.test("Image.history() lists the layers of the image", async () => {
   const image = await lastValueFrom(podman.images.get(bed.busyboxImage));
   const history = await lastValueFrom(image.history());
   assert.ok(history.length >= 1);
-  assert.ok(history.some((layer) => layer.Id === image.id || layer.Id === `sha256:${image.id}`));
+  assert.ok(history.some((layer) => layer.id === image.id || layer.id === `sha256:${image.id}`));
+  // camelCase fields, read from the server's PascalCase entry, which `attrs` keeps as sent.
+  for (const layer of history) {
+    assert.equal(layer.id, layer.attrs.Id);
+    assert.equal(layer.createdBy, layer.attrs.CreatedBy);
+    assert.equal(layer.created, layer.attrs.Created);
+    assert.equal(layer.size, layer.attrs.Size);
+    assert.equal(layer.comment, layer.attrs.Comment ?? "");
+    assert.deepEqual(layer.tags, layer.attrs.Tags ?? []);
+    assert.equal(typeof layer.created, "number");
+  }
+  assert.ok(history.some((layer) => layer.createdBy !== ""));
 });
 
 Deno.test("remove() of an image used by a container fails with 409 and succeeds with force", async () => {
@@ -199,11 +210,16 @@ Deno.test("search() finds an image pushed to the local registry and lists its ta
   await podmanOk(["tag", bed.labeledImage, `${repository}:1`]);
   await podmanOk(["push", "--tls-verify=false", `${repository}:1`]);
   const hits = await lastValueFrom(podman.images.search(repository, { tlsVerify: false }));
-  assert.ok(hits.some((hit) => hit.Name === repository), JSON.stringify(hits));
+  assert.ok(hits.some((hit) => hit.name === repository), JSON.stringify(hits));
+  const hit = hits.find((each) => each.name === repository)!;
+  assert.equal(hit.index, bed.registry);
+  assert.equal(hit.attrs.Name, repository);
+  assert.equal(hit.attrs.Index, hit.index);
   const tags = await lastValueFrom(
     podman.images.search(repository, { tlsVerify: false, listTags: true }),
   );
-  assert.deepEqual(tags.map((hit) => hit.Tag), ["1"]);
+  assert.deepEqual(tags.map((hit) => hit.tag), ["1"]);
+  assert.deepEqual(tags.map((hit) => hit.attrs.Tag), ["1"]);
 });
 
 Deno.test("search() of the auth registry with a wrong password keeps the password out of the error", async () => {

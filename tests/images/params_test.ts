@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { apiAtLeast, parseApiVersion } from "../../src/client/api_version.ts";
 import { parsePlatform } from "../../src/images/params/platform.ts";
+import { validateBuildPlatforms } from "../../src/images/params/build_platforms.ts";
 import { withTag } from "../../src/images/params/reference.ts";
 
 Deno.test("parseApiVersion() and apiAtLeast() read major.minor, missing parts as 0", () => {
@@ -27,13 +28,26 @@ Deno.test("parsePlatform() takes os/arch[/variant] or an object, one rule for ev
     os: "linux",
     architecture: "amd64",
   });
-  for (const bad of ["linux", "linux//v7", "a/b/c/d", "", "/amd64"]) {
+  // A part left out means any: podman-py's platform="linux" names the OS only.
+  assert.deepEqual(parsePlatform("linux", "x"), { os: "linux" });
+  for (const bad of ["linux//v7", "a/b/c/d", "", "/amd64", "linux/"]) {
     assert.throws(() => parsePlatform(bad, "Cannot pull"), {
       name: "RangeError",
-      message: `Cannot pull: platform "${bad}" is not os/arch[/variant]`,
+      message: `Cannot pull: platform "${bad}" is not os[/arch[/variant]]`,
     });
   }
   assert.throws(() => parsePlatform({ os: "linux" } as never, "Cannot pull"), TypeError);
+});
+
+Deno.test("validateBuildPlatforms() keeps requiring the architecture a build needs", () => {
+  assert.deepEqual(validateBuildPlatforms(["linux/arm64", "linux/arm/v7"], "x"), [
+    { os: "linux", architecture: "arm64" },
+    { os: "linux", architecture: "arm", variant: "v7" },
+  ]);
+  assert.throws(() => validateBuildPlatforms(["linux"], "Cannot build image"), {
+    name: "RangeError",
+    message: 'Cannot build image: platform "linux" names no architecture: a build needs os/arch',
+  });
 });
 
 Deno.test("withTag() appends a checked tag and refuses a second one", () => {

@@ -479,6 +479,27 @@ Deno.test("pull() sends the platform as OS, Arch and Variant", async () => {
   );
 });
 
+Deno.test("pull() with platform os alone sends only OS, and the server picks the architecture", async () => {
+  const { podman, sent } = recordingClient();
+  await using _ = podman;
+  const image = await busybox(podman);
+  const repository = `${bed.registry}/podrx/${uniqueName("platform-os")}`;
+  await pushToOpenRegistry(podman, image, repository, "1");
+
+  const pulled = await podman.images.promises.pull(`${repository}:1`, {
+    platform: "linux",
+    policy: "always",
+    tlsVerify: false,
+  });
+
+  const query = new URL(sent.find((request) => request.url.includes("/images/pull?"))!.url)
+    .searchParams;
+  assert.equal(query.get("OS"), "linux");
+  assert.equal(query.has("Arch"), false);
+  assert.equal(query.has("Variant"), false);
+  assert.equal(pulled.id, image.id);
+});
+
 Deno.test("pull() rejects a tag given twice and malformed references on subscribe", async () => {
   await using podman = connect();
   const pull = (repository: string, options?: PullOptions) =>
@@ -662,6 +683,14 @@ Deno.test("PullStreamReader finds no image in a stream that names none", () => {
   // A final compat line whose id is not hex is no image id.
   const odd = readAll([{ status: "Download complete", progressDetail: {}, id: "latest" }]);
   assert.deepEqual(odd.reader.end(), { kind: "none" });
+});
+
+Deno.test("PushEvent lists only what push emits: status lines and pushed, no layer progress", () => {
+  // Podman 4.3 and 5.4 stream no per-layer progress for a push (the tests above see only
+  // status lines), so a progress event is not a PushEvent.
+  // @ts-expect-error: not a member of PushEvent
+  const progress: PushEvent = { type: "progress", id: "0123456789ab", status: "Pushing" };
+  assert.equal(progress.type, "progress");
 });
 
 Deno.test("PushStreamReader maps Podman 5 push lines: status, then the manifest digest", () => {

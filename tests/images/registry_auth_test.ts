@@ -56,8 +56,8 @@ Deno.test("search() with the right authConfig finds the image and its tags on th
     podman.images.search(repository, { tlsVerify: false, listTags: true, authConfig: credentials }),
   );
 
-  assert.ok(hits.some((hit) => hit.Name === repository), JSON.stringify(hits));
-  assert.deepEqual(tags.map((hit) => hit.Tag), ["1"]);
+  assert.ok(hits.some((hit) => hit.name === repository), JSON.stringify(hits));
+  assert.deepEqual(tags.map((hit) => hit.tag), ["1"]);
 });
 
 Deno.test("pull() and push() with the right authConfig round-trip an image through the htpasswd registry", async () => {

@@ -22,21 +22,25 @@ export function getImage<M>(
   return defer(() => {
     const action = `Cannot get image "${name}"`;
     requireName(name, action);
-    return inspectImage(context, name, action, options);
+    return inspectImage(context, name, action, options, name);
   });
 }
 
-/** The inspect request behind `get` and `Image.reload`, with the caller's action in errors. */
+/**
+ * The inspect request behind `get` and `Image.reload`, with the caller's action in errors;
+ * `named` is the name the model keeps for messages (none: its first tag or short id).
+ */
 export function inspectImage<M>(
   context: ImagesContext<M>,
   name: string,
   action: string,
   options?: OperationOptions,
+  named?: string,
 ): Observable<M> {
   return requestJson(
     context.requester,
     { path: `/images/${segment(name)}/json`, action, notFound: "image" },
     options,
-    (body) => context.toImage(body as ImageAttrs),
+    (body) => context.toImage(body as ImageAttrs, named),
   ).pipe(retryImageRace());
 }

@@ -3,7 +3,7 @@ import type { OperationOptions } from "../../client/operation.ts";
 import type { Requester } from "../../client/requester.ts";
 import { requestJson, segment } from "../../client/request_json.ts";
 import type { ImageRef } from "./images_context.ts";
-import type { HistoryEntry } from "./reports.ts";
+import { type HistoryEntry, readHistory } from "./reports.ts";
 import { retryImageRace } from "./_retry_image_race.ts";
 
 /**
@@ -23,11 +23,11 @@ export function imageHistory(
       requester,
       {
         path: `/images/${segment(image.id)}/history`,
-        action: `Cannot read the history of image "${image.shortId}"`,
+        action: `Cannot read the history of image "${image.name}"`,
         notFound: "image",
       },
       options,
-      (body) => (body ?? []) as HistoryEntry[],
+      readHistory,
     ).pipe(retryImageRace())
   );
 }

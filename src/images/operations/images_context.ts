@@ -10,16 +10,22 @@ import type { ImageAttrs } from "./reports.ts";
 export interface ImagesContext<M> {
   /** Sends the requests. */
   readonly requester: Requester;
-  /** Makes the model of an image from its inspect or list attributes. */
-  readonly toImage: (attrs: ImageAttrs) => M;
+  /**
+   * Makes the model of an image from its inspect or list attributes; `name` is how the
+   * caller named it (the name passed to `get`, the reference pulled or built), when known.
+   */
+  readonly toImage: (attrs: ImageAttrs, name?: string) => M;
 }
 
 /** What an operation on one image needs to know of it (an `Image` is one). */
 export interface ImageRef {
   /** The full id. */
   readonly id: string;
-  /** The short id, for messages. */
-  readonly shortId: string;
+  /**
+   * How the caller named it, for messages: the name passed to `get`, the reference pulled or
+   * built, else its first tag, else its short id.
+   */
+  readonly name: string;
   /** Its tags. */
   readonly tags: readonly string[];
 }

@@ -50,7 +50,7 @@ export function listImages<M>(
         action,
       },
       options,
-      (body) => ((body ?? []) as ImageAttrs[]).map(context.toImage),
+      (body) => ((body ?? []) as ImageAttrs[]).map((attrs) => context.toImage(attrs)),
     ).pipe(retryImageRace(), catchError(nameBrokenLists(context.requester, options)));
   });
 }

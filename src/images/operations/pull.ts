@@ -20,7 +20,10 @@ export interface PullOptions extends OperationOptions {
    * @default {false}
    */
   allTags?: boolean;
-  /** Platform `os[/arch[/variant]]`, e.g. `linux/arm64`. */
+  /**
+   * Platform `os[/arch[/variant]]`, e.g. `linux/arm64`; only the parts given are sent (the
+   * server picks the rest), as podman-py's `platform="linux"` sends only the OS.
+   */
   platform?: string;
   /**
    * `always`, `missing`, `newer` or `never`.
@@ -75,11 +78,15 @@ function pullReference(repository: string, options: PullOptions): string {
   return formatReference({ ...parsed, tag: parsed.tag ?? "latest" });
 }
 
-/** `os/arch[/variant]` as the `OS`, `Arch` and `Variant` parameters. */
+/** `os[/arch[/variant]]` as the `OS`, `Arch` and `Variant` parameters: only the parts given. */
 function platformQuery(platform: string | undefined, action: string): Record<string, string> {
   if (platform === undefined) return {};
   const { os, architecture, variant } = parsePlatform(platform, action);
-  return { OS: os, Arch: architecture, ...(variant === undefined ? {} : { Variant: variant }) };
+  return {
+    OS: os,
+    ...(architecture === undefined ? {} : { Arch: architecture }),
+    ...(variant === undefined ? {} : { Variant: variant }),
+  };
 }
 
 /** Inspects what the stream named; a prefix must really be the start of the image's id. */
@@ -88,16 +95,19 @@ async function inspectPulled<M extends { readonly id: string }>(
   found: Exclude<PulledIds, { kind: "none" }>,
   action: string,
   signal: AbortSignal,
+  named: string | undefined,
 ): Promise<M[]> {
   if (found.kind === "prefix") {
-    const image = await inspectMade(context, found.prefix, signal);
+    const image = await inspectMade(context, found.prefix, signal, undefined, named);
     if (!image.id.startsWith(found.prefix)) {
       throw noImageError(action, `"${found.prefix}" is not the id of the pulled image`);
     }
     return [image];
   }
   const images: M[] = [];
-  for (const id of found.ids) images.push(await inspectMade(context, id, signal));
+  // One image is named as pulled; each of several (allTags) by its own first tag.
+  const one = found.ids.length === 1 ? named : undefined;
+  for (const id of found.ids) images.push(await inspectMade(context, id, signal, undefined, one));
   return images;
 }
 
@@ -175,7 +185,8 @@ function pullChecked<M extends { readonly id: string }>(
             throw noImageError(action, "the server ended the pull without naming an image");
           }
           alive();
-          const images = await inspectPulled(context, found, action, signal);
+          const named = options.allTags ? undefined : reference;
+          const images = await inspectPulled(context, found, action, signal, named);
           emit({ type: "pulled", image: images[0]!, images });
         },
       };

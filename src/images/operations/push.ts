@@ -8,7 +8,7 @@ import { formatReference, parseReference, withTag } from "../params/reference.ts
 import { requireOneOf } from "../params/one_of.ts";
 import { type AuthConfig, encodeRegistryAuth } from "../params/registry_auth.ts";
 import { PushStreamReader } from "./_push_stream.ts";
-import type { LayerProgressEvent, PullStatusEvent } from "./stream_events.ts";
+import type { PullStatusEvent } from "./stream_events.ts";
 
 /** Options for {@linkcode ImagesManager.push}. */
 export interface PushOptions extends OperationOptions {
@@ -30,7 +30,9 @@ export interface PushOptions extends OperationOptions {
   /** Compression level (Podman 5 and later; older servers ignore it). */
   compressionLevel?: number;
   /**
-   * Push every tag of the repository.
+   * Podman's `all`: when the name is a manifest list, push every image it lists too, as
+   * `manifest.push`'s `all` does. It does not push every tag of a repository (Podman 4.3 and
+   * 5.4 answer a bare repository with "image not known"), so it is not `pull()`'s `allTags`.
    * @default {false}
    */
   all?: boolean;
@@ -51,8 +53,11 @@ export interface PushedEvent {
   digest?: string;
 }
 
-/** What `push()` emits: status lines and progress as the server reports them, then `pushed`. */
-export type PushEvent = PullStatusEvent | LayerProgressEvent | PushedEvent;
+/**
+ * What `push()` emits: the server's status lines (Podman 5 streams them; Podman 4.3 says
+ * nothing until done), then `pushed`. Push reports no per-layer progress on either version.
+ */
+export type PushEvent = PullStatusEvent | PushedEvent;
 
 const FORMATS: readonly string[] = ["oci", "v2s1", "v2s2"];
 

@@ -34,8 +34,10 @@ export function removeImage(
   options: RemoveOptions = {},
 ): Observable<RemoveReport> {
   return defer(() => {
-    const name = typeof image === "object" && image !== null ? image.id : image;
-    const action = `Cannot remove image "${name}"`;
+    // A model is removed by its id, but named in messages as the caller named it.
+    const model = typeof image === "object" && image !== null;
+    const name = model ? image.id : image;
+    const action = `Cannot remove image "${model ? image.name : name}"`;
     requireName(name, action);
     checkOperationOptions(options, action);
     return removeRequest(requester, name, action, options);

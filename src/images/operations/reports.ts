@@ -28,20 +28,38 @@ export interface ImageAttrs {
   [field: string]: unknown;
 }
 
-/** One layer of an image's history (`Image.history()`). */
+/**
+ * One layer of an image's history (`Image.history()`): the server's fields (podman-py's
+ * names) in camelCase, and the entry as sent on `attrs`.
+ */
 export interface HistoryEntry {
-  /** Id of the layer's image, or `<missing>`. */
-  Id: string;
+  /** Id of the layer's image, as the server wrote it (with or without `sha256:`), or `<missing>`. */
+  id: string;
   /** Creation time, Unix seconds. */
-  Created: number;
+  created: number;
   /** The instruction that made the layer. */
-  CreatedBy: string;
-  /** Tags of that image. */
-  Tags: string[] | null;
+  createdBy: string;
+  /** Tags of that image; `[]` when it has none (the server sends `null`). */
+  tags: string[];
   /** Size of the layer in bytes. */
-  Size: number;
+  size: number;
   /** Comment of the layer. */
-  Comment: string;
+  comment: string;
+  /** The entry as the server sent it (`Id`, `Created`, `CreatedBy`, `Tags`, `Size`, `Comment`). */
+  attrs: Record<string, unknown>;
+}
+
+/** Reads libpod's history answer (PascalCase entries) into {@linkcode HistoryEntry}s. */
+export function readHistory(body: unknown): HistoryEntry[] {
+  return entriesOf(body).map((attrs) => ({
+    id: textOf(attrs.Id),
+    created: numberOf(attrs.Created),
+    createdBy: textOf(attrs.CreatedBy),
+    tags: Array.isArray(attrs.Tags) ? attrs.Tags.filter((tag) => typeof tag === "string") : [],
+    size: numberOf(attrs.Size),
+    comment: textOf(attrs.Comment),
+    attrs,
+  }));
 }
 
 /** What `remove()` did. */
@@ -75,22 +93,57 @@ export interface PruneBuildsReport {
   supported: boolean;
 }
 
-/** One search hit (`search()`), as the libpod search endpoint reports it. */
+/**
+ * One search hit (`search()`): the libpod search endpoint's fields (podman-py's names) in
+ * camelCase, and the hit as sent on `attrs`.
+ */
 export interface SearchResult {
   /** Registry that answered. */
-  Index: string;
+  index: string;
   /** Full name, `registry/name`. */
-  Name: string;
+  name: string;
   /** Description. */
-  Description: string;
-  /** Stars, where the registry counts them. */
-  Stars: number;
-  /** Official image, where the registry says so. */
-  Official: string;
-  /** Automated build, where the registry says so. */
-  Automated: string;
-  /** The tag, with `listTags`. */
-  Tag: string;
+  description: string;
+  /** Stars, where the registry counts them (0 otherwise). */
+  stars: number;
+  /** Official image: `[OK]` where the registry says so, else empty. */
+  official: string;
+  /** Automated build: `[OK]` where the registry says so, else empty. */
+  automated: string;
+  /** The tag, with `listTags` (empty otherwise). */
+  tag: string;
+  /** The hit as the server sent it (`Index`, `Name`, `Description`, `Stars`, ...). */
+  attrs: Record<string, unknown>;
+}
+
+/** Reads libpod's search answer (PascalCase hits) into {@linkcode SearchResult}s. */
+export function readSearchResults(body: unknown): SearchResult[] {
+  return entriesOf(body).map((attrs) => ({
+    index: textOf(attrs.Index),
+    name: textOf(attrs.Name),
+    description: textOf(attrs.Description),
+    stars: numberOf(attrs.Stars),
+    official: textOf(attrs.Official),
+    automated: textOf(attrs.Automated),
+    tag: textOf(attrs.Tag),
+    attrs,
+  }));
+}
+
+// A field the server left out (or sent as another type) reads as empty, never as "undefined".
+function entriesOf(body: unknown): Record<string, unknown>[] {
+  if (!Array.isArray(body)) return [];
+  return body.filter((entry): entry is Record<string, unknown> =>
+    typeof entry === "object" && entry !== null
+  );
+}
+
+function textOf(value: unknown): string {
+  return typeof value === "string" ? value : "";
+}
+
+function numberOf(value: unknown): number {
+  return typeof value === "number" ? value : 0;
 }
 
 /**

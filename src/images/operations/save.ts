@@ -45,10 +45,10 @@ function archiveName(image: ImageRef, named: unknown, action: string): string {
 
 /** Checks the options and builds the request, before anything is sent. */
 function saveRequest(image: ImageRef, options: SaveOptions): ApiRequest {
-  checkOperationOptions(options, `Cannot save image "${image.shortId}"`);
+  checkOperationOptions(options, `Cannot save image "${image.name}"`);
   const format = options.format ?? "docker-archive";
-  const name = archiveName(image, options.named, `Cannot save image "${image.shortId}"`);
-  const action = `Cannot save image "${name === image.id ? image.shortId : name}"`;
+  const name = archiveName(image, options.named, `Cannot save image "${image.name}"`);
+  const action = `Cannot save image "${name === image.id ? image.name : name}"`;
   requireOneOf(format, FORMATS, "format", action);
   // By id, the archive has no name; by name, the server writes that name into it.
   return { path: `/images/${segment(name)}/get`, query: { format }, action, notFound: "image" };

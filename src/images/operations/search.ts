@@ -4,7 +4,7 @@ import type { Requester } from "../../client/requester.ts";
 import { requestJson } from "../../client/request_json.ts";
 import { encodeFilters, type Filters } from "../params/filters.ts";
 import { type AuthConfig, encodeRegistryAuth } from "../params/registry_auth.ts";
-import type { SearchResult } from "./reports.ts";
+import { readSearchResults, type SearchResult } from "./reports.ts";
 
 /** Options for {@linkcode ImagesManager.search}. */
 export interface SearchOptions extends OperationOptions {
@@ -82,6 +82,6 @@ function searchRequest(
       action,
     },
     options,
-    (body) => (body ?? []) as SearchResult[],
+    readSearchResults,
   );
 }

@@ -40,7 +40,7 @@ function tagRequest(
   tag: string | undefined,
   options: TagOptions,
 ): Observable<boolean> {
-  const action = `Cannot tag image "${image.shortId}" as "${String(repository)}:${
+  const action = `Cannot tag image "${image.name}" as "${String(repository)}:${
     String(tag ?? "latest")
   }"`;
   checkOperationOptions(options, action);

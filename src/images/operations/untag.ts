@@ -24,7 +24,7 @@ export function untagImage(
     const name = repository === undefined
       ? "every tag"
       : `"${String(repository)}:${String(tag ?? "latest")}"`;
-    const action = `Cannot remove ${name} from image "${image.shortId}"`;
+    const action = `Cannot remove ${name} from image "${image.name}"`;
     if (repository !== undefined) parseReference(repository);
     if (tag !== undefined) validateTag(tag, action);
     return requestJson(

@@ -47,8 +47,9 @@ export function buildPlatforms(platform: string | readonly string[] | undefined)
  * each once. Podman itself takes any text (and Podman 4.3 reads `linux/amd64,linux/arm64` as
  * one platform with architecture `amd64,linux`), so the check happens here.
  *
- * @throws {TypeError} For a platform that is not `os/arch[/variant]`.
- * @throws {RangeError} For an unknown OS or architecture, or a platform given twice.
+ * @throws {TypeError} For a platform that is not a string, or several in one string.
+ * @throws {RangeError} For a platform that is not `os/arch[/variant]` (the architecture
+ * cannot be left out here), an unknown OS or architecture, or a platform given twice.
  */
 export function validateBuildPlatforms(platforms: readonly string[], action: string): Platform[] {
   const seen = new Set<string>();
@@ -56,7 +57,14 @@ export function validateBuildPlatforms(platforms: readonly string[], action: str
     if (typeof text !== "string" || text.includes(",")) {
       throw new TypeError(`${action}: give each platform as its own entry, got "${text}"`);
     }
-    const platform = parsePlatform(text, action);
+    const parsed = parsePlatform(text, action);
+    // A build names what it makes: the list needs each image's architecture.
+    if (parsed.architecture === undefined) {
+      throw new RangeError(
+        `${action}: platform "${text}" names no architecture: a build needs os/arch`,
+      );
+    }
+    const platform: Platform = { ...parsed, architecture: parsed.architecture };
     if (!KNOWN_OS.has(platform.os)) {
       throw new RangeError(
         `${action}: unknown platform "${text}": OS "${platform.os}" is not one of ${

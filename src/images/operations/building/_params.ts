@@ -70,7 +70,7 @@ function networkParams(mode: string | undefined): Record<string, QueryValue> {
 const PULL_POLICIES = { always: "always", missing: "missing", newer: "ifnewer", never: "never" };
 
 function pullPolicyOf(options: BuildOptions): string | undefined {
-  if (options.pullPolicy !== undefined) return PULL_POLICIES[options.pullPolicy];
+  if (options.policy !== undefined) return PULL_POLICIES[options.policy];
   return options.pull ? "always" : undefined;
 }
 

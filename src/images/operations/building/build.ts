@@ -109,7 +109,7 @@ function validate(options: BuildOptions, action: string): void {
     );
   }
   requireOneOf(encoding, ["gzip"], "encoding", action);
-  requireOneOf(options.pullPolicy, ["always", "missing", "newer", "never"], "pullPolicy", action);
+  requireOneOf(options.policy, ["always", "missing", "newer", "never"], "policy", action);
   const platforms = buildPlatforms(options.platform);
   validateBuildPlatforms(platforms, action);
   if (platforms.length > 1 && options.manifest === undefined) {
@@ -293,7 +293,7 @@ async function readBuildLog<M>(
  * A service that dies mid-build errors with {@linkcode ConnectionError} (as mid-pull). Bad
  * options error it before anything is sent: `TypeError` when they are inconsistent (no source
  * or several, `customContext` without `dockerfile`) or of the wrong type, `RangeError` for a
- * malformed tag or an unknown `encoding` or `pullPolicy`.
+ * malformed tag or an unknown `encoding` or `policy`.
  *
  * @example Building a directory and printing the log
  * ```ts ignore
@@ -358,7 +358,10 @@ function buildChecked<M>(
       const { id, log } = await readBuildLog(response, action, stream);
       stream.emit(
         options.manifest === undefined
-          ? { type: "built", image: await inspectMade(context, id, signal) }
+          ? {
+            type: "built",
+            image: await inspectMade(context, id, signal, undefined, builtName(options.tag)),
+          }
           : await finishManifestBuild(
             context,
             options.manifest,
@@ -372,4 +375,9 @@ function buildChecked<M>(
       packing.abort();
     }
   });
+}
+
+/** The name a built image goes by: its first tag as the caller gave it. */
+function builtName(tag: string | string[] | undefined): string | undefined {
+  return Array.isArray(tag) ? tag[0] : tag;
 }

@@ -63,10 +63,11 @@ export interface BuildOptions extends OperationOptions {
   /** Pull the base image even when present (sent as `pullpolicy=always`, which libpod reads). */
   pull?: boolean;
   /**
-   * When to pull base images; overrides `pull`.
+   * When to pull base images: `always`, `missing`, `newer` or `never`, as `pull()`'s
+   * `policy`; overrides `pull`.
    * @default {"missing"}
    */
-  pullPolicy?: "always" | "missing" | "newer" | "never";
+  policy?: "always" | "missing" | "newer" | "never";
   /** Build arguments. */
   buildargs?: Record<string, string>;
   /** Limits for the build's containers. */
