@@ -45,11 +45,8 @@
  */
 
 export { PodmanClient } from "./src/client/podman_client.ts";
-export type {
-  ClientPromises,
-  VersionComponent,
-  VersionReport,
-} from "./src/client/podman_client.ts";
+export type { ClientPromises } from "./src/client/podman_client.ts";
+export type { VersionComponent, VersionReport } from "./src/client/version_report.ts";
 export type { PodmanClientOptions } from "./src/client/client_options.ts";
 export type { Requester } from "./src/client/requester.ts";
 export type { ServiceInfo, SpawnServiceOptions } from "./src/service/spawn_service.ts";
@@ -107,7 +104,7 @@ export type {
   BuildEventOf,
   BuildLogEvent,
   BuiltEventOf,
-} from "./src/images/operations/building/build.ts";
+} from "./src/images/operations/building/build_events.ts";
 export type {
   BuildOptions,
   ContainerLimits,

@@ -1,5 +1,5 @@
 import type { Image } from "./image.ts";
-import type { BuildEventOf, BuiltEventOf } from "./operations/building/build.ts";
+import type { BuildEventOf, BuiltEventOf } from "./operations/building/build_events.ts";
 import type { BuiltManifestEventOf } from "./operations/building/build_manifest.ts";
 import type { PulledEventOf, PullEventOf } from "./operations/pull.ts";
 

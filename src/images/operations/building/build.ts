@@ -1,13 +1,5 @@
 import { defer, type Observable } from "rxjs";
-import { inBandError } from "../../../client/json_stream.ts";
-import {
-  checkOperationOptions,
-  operation,
-  type OperationContext,
-} from "../../../client/operation.ts";
-import { BuildError, ConnectionError, PodmanError } from "../../../errors.ts";
-import { forEachJsonLine } from "../../../streams/json_lines.ts";
-import { fullImageId } from "../../params/image_id.ts";
+import { checkOperationOptions, operation } from "../../../client/operation.ts";
 import { requireOneOf } from "../../params/one_of.ts";
 import { parseReference } from "../../params/reference.ts";
 import { claimStream } from "../../../streams/_single_use.ts";
@@ -18,40 +10,10 @@ import { packDirectory, packDockerfile } from "./_context.ts";
 import { releasingSentChunks } from "../../../streams/_release_sent.ts";
 import { buildQuery, tagsOf } from "./_params.ts";
 import type { BuildOptions } from "./build_options.ts";
-import { type BuiltManifestEventOf, finishManifestBuild } from "./build_manifest.ts";
-import {
-  buildPlatforms,
-  logLinePlatform,
-  validateBuildPlatforms,
-} from "../../params/build_platforms.ts";
-
-/** A line of build output, live. */
-export interface BuildLogEvent {
-  /** Discriminant. */
-  type: "log";
-  /**
-   * One line of output, as the server wrote it: ending with `\n` (`\r\n` where the build
-   * wrote that), except a last line the server left unterminated. The server may pack many
-   * lines into one message or split one over two; podrx emits exactly one event per line.
-   */
-  line: string;
-  /** In a multi-platform build, the platform the line comes from (Podman's `[os/arch]` prefix). */
-  platform?: string;
-}
-
-/** The last event of a successful build, with the model `M` (`Image`) of what was built. */
-export interface BuiltEventOf<M> {
-  /** Discriminant. */
-  type: "built";
-  /** The image built. */
-  image: M;
-}
-
-/**
- * What `build()` emits: log lines as the server writes them, then `built`, or
- * `builtManifest` for a build into a manifest list.
- */
-export type BuildEventOf<M> = BuildLogEvent | BuiltEventOf<M> | BuiltManifestEventOf<M>;
+import { finishManifestBuild } from "./build_manifest.ts";
+import type { BuildEventOf } from "./build_events.ts";
+import { readBuildLog } from "./_build_log.ts";
+import { buildPlatforms, validateBuildPlatforms } from "../../params/build_platforms.ts";
 
 function isByteStream(value: unknown): value is ReadableStream<Uint8Array> {
   return value instanceof ReadableStream;
@@ -193,89 +155,6 @@ function requestBody(
     ? ticking.pipeThrough(new CompressionStream("gzip") as TransformStream<Uint8Array, Uint8Array>)
     : ticking;
   return ours ? releasingSentChunks(encoded) : encoded;
-}
-
-/**
- * Cuts the text of the build's `stream` objects into lines: one object may hold many lines
- * (`RUN ls -aR`), and a line may be split over two objects (the server writes what its
- * buffer holds). Each complete line keeps its `\n` (and a `\r` before it).
- */
-class LineSplitter {
-  #pending = "";
-
-  /** Hands every line that `text` completes to `onLine`; keeps an unfinished tail. */
-  push(text: string, onLine: (line: string) => void): void {
-    let start = 0;
-    let end = text.indexOf("\n");
-    if (end === -1) {
-      this.#pending += text;
-      return;
-    }
-    onLine(this.#pending + text.slice(0, end + 1));
-    this.#pending = "";
-    start = end + 1;
-    while ((end = text.indexOf("\n", start)) !== -1) {
-      onLine(text.slice(start, end + 1));
-      start = end + 1;
-    }
-    this.#pending = text.slice(start);
-  }
-
-  /** The unfinished tail, once the body ended (a last line without `\n`), if any. */
-  flush(onLine: (line: string) => void): void {
-    if (this.#pending !== "") onLine(this.#pending);
-    this.#pending = "";
-  }
-}
-
-/**
- * Reads the build's JSON lines: emits each log line live, one event per line, and returns the
- * image id and the log.
- */
-async function readBuildLog<M>(
-  response: Response,
-  action: string,
-  context: OperationContext<BuildEventOf<M>>,
-): Promise<{ id: string; log: string[] }> {
-  const log: string[] = [];
-  const lines = new LineSplitter();
-  let id: string | undefined;
-  const onLine = (line: string): void => {
-    log.push(line);
-    // A RUN step may print a bare hex line too; the server's id line comes last.
-    id = fullImageId(line.replace(/\r?\n$/, "")) ?? id;
-    const platform = logLinePlatform(line);
-    context.emit(platform === undefined ? { type: "log", line } : { type: "log", line, platform });
-  };
-  try {
-    await forEachJsonLine(response.body, action, context.alive, (value) => {
-      const message = inBandError(value);
-      if (message !== undefined) {
-        lines.flush(onLine);
-        throw new BuildError(`${action}: ${message.trim()}`, [...log]);
-      }
-      const text = (value as { stream?: unknown }).stream;
-      if (typeof text === "string") lines.push(text, onLine);
-    });
-  } catch (error) {
-    if (error instanceof BuildError || context.signal.aborted) throw error;
-    // What arrived before the failure is log too.
-    lines.flush(onLine);
-    // A connection that breaks (the service died) or a closed client is not the build's
-    // failure: it reaches operation() as it is and becomes the ConnectionError every broken
-    // stream gives.
-    if (!(error instanceof PodmanError) || error instanceof ConnectionError) throw error;
-    throw new BuildError(error.message, [...log], { cause: error });
-  }
-  lines.flush(onLine);
-  if (id === undefined) {
-    const last = log.at(-1)?.trim();
-    throw new BuildError(
-      `${action}: the build ended without an image id${last ? ` (last line: ${last})` : ""}`,
-      [...log],
-    );
-  }
-  return { id, log };
 }
 
 /**
