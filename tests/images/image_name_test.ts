@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { lastValueFrom } from "rxjs";
 import { type Image, ImageNotFound, PodmanClient } from "../../mod.ts";
-import { testBed } from "../bed/env.ts";
+import { podmanCli, testBed } from "../bed/env.ts";
 import { importImage, podmanOk, uniqueName } from "./_fixtures.ts";
 
 const bed = testBed();
@@ -80,9 +80,16 @@ Deno.test("Image from pull() goes by the reference pulled; from build() by its t
     tlsVerify: false,
   });
   const reference = `${repository}@${data.id}`;
-  const pulled = await podman.images.promises.pull(reference, { tlsVerify: false });
-  assert.equal(pulled.name, reference);
-  assert.ok(!pulled.tags.includes(reference));
+  try {
+    const pulled = await podman.images.promises.pull(reference, { tlsVerify: false });
+    assert.equal(pulled.name, reference);
+    assert.ok(!pulled.tags.includes(reference));
+  } finally {
+    // The seeded image is shared: the names this test gave it go (a digest reference is a name
+    // too, and would keep the image alive when another test removes its seeded tag).
+    await podmanCli(["rmi", reference]);
+    await lastValueFrom(busybox.untag(repository, "1")).catch(() => undefined);
+  }
 
   // A short name, which the image's tags spell with "localhost/": the name is as given.
   const tag = `${uniqueName("podrx-named-build")}:1`;
@@ -94,5 +101,4 @@ Deno.test("Image from pull() goes by the reference pulled; from build() by its t
   assert.ok(built.tags.includes(`localhost/${tag}`));
   await podmanOk(["rmi", "--force", built.id]);
   await assertNamedInEveryMessage(built, tag);
-  await lastValueFrom(busybox.untag(repository, "1"));
 });
