@@ -3,9 +3,10 @@
 // that exists only in a type would not show.
 import assert from "node:assert/strict";
 import { isObservable } from "rxjs";
-import { PodmanClient, RegistryData } from "../../mod.ts";
+import { PodmanClient } from "../../mod.ts";
 import { testBed } from "../bed/env.ts";
 import { importImage, uniqueName } from "../images/_fixtures.ts";
+import { registryDataOf } from "../images/_registry_data.ts";
 import { methodNames } from "./_method_names.ts";
 
 const bed = testBed();
@@ -39,19 +40,7 @@ Deno.test("every Observable method of the client, the manager, Image and Registr
   try {
     const image = await podman.images.promises.get(name);
     const probe = new PodmanClient({ baseUrl: `unix://${bed.socketPath}` });
-    const dataOf = (client: PodmanClient) =>
-      new RegistryData(name, {
-        source: "registry",
-        url: `http://${name}`,
-        digest: `sha256:${image.id}`,
-        mediaType: "application/vnd.oci.image.manifest.v1+json",
-        size: 1,
-        platforms: [],
-        manifest: {},
-      }, {
-        requester: client,
-        toImage: (attrs) => client.images.prepareModel(attrs),
-      });
+    const dataOf = (client: PodmanClient) => registryDataOf(client, name, image.id);
     const args = {
       build: [{ path: "." }],
       load: [new Uint8Array(1)],

@@ -4,8 +4,9 @@
 // rejects), before anything is sent; never a crash, a hang or a request.
 import assert from "node:assert/strict";
 import { isObservable, lastValueFrom, type Observable, toArray } from "rxjs";
-import { PodmanClient, PodmanError, RegistryData } from "../../mod.ts";
+import { PodmanClient, PodmanError, type RegistryData } from "../../mod.ts";
 import { startFakePodman } from "../fake/fake_podman.ts";
+import { registryDataOf } from "../images/_registry_data.ts";
 import { methodNames } from "../facade/_method_names.ts";
 
 const IMAGE = { Id: "f".repeat(64), RepoTags: ["localhost/x:1"] };
@@ -13,18 +14,7 @@ const IMAGE = { Id: "f".repeat(64), RepoTags: ["localhost/x:1"] };
 type ErrorClass = typeof TypeError | typeof RangeError;
 
 function registryData(client: PodmanClient, name = "localhost/x:1"): RegistryData {
-  return new RegistryData(name, {
-    source: "registry",
-    url: `http://${name}`,
-    digest: `sha256:${IMAGE.Id}`,
-    mediaType: "application/vnd.oci.image.manifest.v1+json",
-    size: 1,
-    platforms: [],
-    manifest: {},
-  }, {
-    requester: client,
-    toImage: (attrs) => client.images.prepareModel(attrs),
-  });
+  return registryDataOf(client, name, IMAGE.Id);
 }
 
 /** Every bad call, once as an Observable method and once as its await twin. */
