@@ -27,17 +27,17 @@ export class AwaitableManifests {
 
   /** `create()` as a promise of the new list. */
   create(name: string, options: CreateManifestOptions & AwaitOptions = {}): Promise<Manifest> {
-    return lastOf(this.#manifests.create(name, options), options.signal);
+    return lastOf(this.#manifests.create(name, options));
   }
 
   /** `exists()` as a promise of `true` or `false`. */
   exists(name: string, options: OperationOptions & AwaitOptions = {}): Promise<boolean> {
-    return lastOf(this.#manifests.exists(name, options), options.signal);
+    return lastOf(this.#manifests.exists(name, options));
   }
 
   /** `get()` as a promise of the list. */
   get(name: string, options: OperationOptions & AwaitOptions = {}): Promise<Manifest> {
-    return lastOf(this.#manifests.get(name, options), options.signal);
+    return lastOf(this.#manifests.get(name, options));
   }
 
   /** `remove()` as a promise of the report. */
@@ -45,7 +45,7 @@ export class AwaitableManifests {
     manifest: Manifest | string,
     options: OperationOptions & AwaitOptions = {},
   ): Promise<RemoveReport> {
-    return lastOf(this.#manifests.remove(manifest, options), options.signal);
+    return lastOf(this.#manifests.remove(manifest, options));
   }
 }
 

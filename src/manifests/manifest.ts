@@ -1,6 +1,7 @@
 import { concatMap, map, type Observable } from "rxjs";
 import type { AwaitOptions } from "../async/await_options.ts";
 import { lastOf, settle } from "../async/settle.ts";
+import { PodmanError } from "../errors.ts";
 import type { TwinsOf } from "../async/twins.ts";
 import type { OperationOptions } from "../client/operation.ts";
 import type { PushedEvent } from "../images/operations/push.ts";
@@ -111,16 +112,16 @@ export class Manifest {
    */
   get promises(): AwaitableManifest {
     return (this.#promises ??= {
-      add: (images, options = {}) => lastOf(this.add(images, options), options.signal),
-      remove: (digest, options = {}) => lastOf(this.remove(digest, options), options.signal),
-      reload: (options = {}) => lastOf(this.reload(options), options.signal),
+      add: (images, options = {}) => lastOf(this.add(images, options)),
+      remove: (digest, options = {}) => lastOf(this.remove(digest, options)),
+      reload: (options = {}) => lastOf(this.reload(options)),
       push: (destination, options = {}) => {
         let pushed: PushedEvent | undefined;
-        return settle(this.push(destination, options), options.signal, (event) => {
+        return settle(this.push(destination, options), undefined, (event) => {
           options.onProgress?.(event);
           if (event.type === "pushed") pushed = event;
         }, () => {
-          if (!pushed) throw new Error("The push completed without a result");
+          if (!pushed) throw new PodmanError("The push completed without a result");
           return pushed;
         });
       },
