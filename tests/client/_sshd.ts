@@ -120,6 +120,9 @@ function running(dir: string, port: number, daemon: LoggedProcess): Sshd {
 }
 
 function sshdConfig(dir: string, port: number, sessionEnv: Record<string, string>): string {
+  const setEnv = Object.entries(sessionEnv).map(([name, value]) =>
+    `${name}=${JSON.stringify(value)}`
+  );
   return [
     "ListenAddress 127.0.0.1",
     `Port ${port}`,
@@ -135,7 +138,8 @@ function sshdConfig(dir: string, port: number, sessionEnv: Record<string, string
     "AllowStreamLocalForwarding yes",
     // `podman image scp` copies the archive over SFTP.
     "Subsystem sftp internal-sftp",
-    ...Object.entries(sessionEnv).map(([name, value]) => `SetEnv ${name}=${JSON.stringify(value)}`),
+    // One line for all: sshd uses only the first SetEnv line it reads.
+    ...(setEnv.length === 0 ? [] : [`SetEnv ${setEnv.join(" ")}`]),
     "",
   ].join("\n");
 }
