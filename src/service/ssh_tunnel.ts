@@ -6,11 +6,12 @@
  * @module
  */
 
-import { PodmanError } from "../errors.ts";
+import { ConnectionError, type ConnectionErrorReason } from "../errors.ts";
 import { startDaemon } from "./_daemon.ts";
 import { errorMessage } from "./_error_message.ts";
 import type { LoggedProcess } from "./_logged_process.ts";
 import { pingSocket } from "./_ping.ts";
+import { sshDiagnostics, sshFailureReason, sshLoginArgs, sshTargetArgs } from "./_ssh_args.ts";
 
 /** Where an `ssh://` base URL points; see {@linkcode parseSshUrl}. */
 export interface SshDestination {
@@ -141,8 +142,10 @@ export interface SshTunnel {
  * @param destination Where to connect, from {@linkcode parseSshUrl}.
  * @param options Key, host-key checking and timing.
  * @returns The open tunnel.
- * @throws {PodmanError} (as a rejection) When ssh is missing or fails (the message carries
- * ssh's error output), or the remote socket does not answer.
+ * @throws {ConnectionError} (as a rejection) When ssh is missing or fails (the message
+ * names the `ssh://` URL and carries ssh's error output; `reason` is `"refused"` when ssh
+ * says the connection was refused, else `"unreachable"`), or the remote socket does not
+ * answer.
  *
  * @example
  * ```ts ignore
@@ -162,8 +165,15 @@ export async function openSshTunnel(
 ): Promise<SshTunnel> {
   const action = options.action ?? "Cannot open an SSH tunnel";
   const where = `cannot reach Podman at ${destination.url}`;
-  const fail = (why: string, cause?: unknown): PodmanError =>
-    new PodmanError(`${action}: ${where}: ${why}`, cause === undefined ? {} : { cause });
+  const fail = (
+    why: string,
+    cause?: unknown,
+    reason: ConnectionErrorReason = "unreachable",
+  ): ConnectionError =>
+    new ConnectionError(
+      `${action}: ${where}: ${why}`,
+      cause === undefined ? { reason } : { reason, cause },
+    );
 
   if (options.identity !== undefined) {
     try {
@@ -174,15 +184,18 @@ export async function openSshTunnel(
   }
   const timeoutMs = options.timeout ?? 20_000;
   const sshPath = options.sshPath ?? "ssh";
+  const missingProgram = `no \`${sshPath}\` executable found (install the OpenSSH client)`;
+  const handleSignals = options.handleSignals ?? true;
+  const remoteSocketPath = destination.socketPath;
   const daemon = await startDaemon({
     dirPrefix: "podrx-ssh-",
     dirFailure: "cannot create a directory for the tunnel",
     command: (dir) => ({
       program: sshPath,
-      args: sshArgs(destination, localSocketIn(dir), options),
+      args: tunnelArgs(destination, localSocketIn(dir), remoteSocketPath, options),
       logPath: `${dir}/ssh.log`,
     }),
-    missingProgram: `no \`${sshPath}\` executable found (install the OpenSSH client)`,
+    missingProgram,
     fail,
     async isReady(dir, ssh) {
       const localSocketPath = localSocketIn(dir);
@@ -190,25 +203,31 @@ export async function openSshTunnel(
       if (await pingSocket(localSocketPath, { timeoutMs: 5_000, signal: options.signal })) {
         return true;
       }
-      // ssh accepted the local connection but could not open the remote socket.
+      // ssh accepted the local connection but could not open the remote socket. sshd does
+      // not say why (no such file, or refused), so this is "unreachable" either way.
       const output = await sshOutput(ssh);
       if (/open failed|connect failed/.test(output)) {
         throw fail(
-          `the remote socket ${destination.socketPath} cannot be opened (is the Podman service ` +
+          `the remote socket ${remoteSocketPath} cannot be opened (is the Podman service ` +
             `running there, and may this user open it?): ${output}`,
         );
       }
       return false;
     },
     async notReady(outcome, ssh) {
+      const output = await sshOutput(ssh);
       return outcome === "exited"
-        ? fail(`ssh exited with code ${(await ssh.status).code}: ${await sshOutput(ssh)}`)
-        : fail(`no answer to /_ping within ${timeoutMs / 1000} s: ${await sshOutput(ssh)}`);
+        ? fail(
+          `ssh exited with code ${(await ssh.status).code}: ${output}`,
+          undefined,
+          sshFailureReason(output),
+        )
+        : fail(`no answer to /_ping within ${timeoutMs / 1000} s: ${output}`);
     },
     startTimeoutMs: timeoutMs,
     stopGraceMs: 2_000,
     stopSyncGraceMs: 1_000,
-    handleSignals: options.handleSignals ?? true,
+    handleSignals,
     signal: options.signal,
   });
   return {
@@ -223,66 +242,33 @@ function localSocketIn(dir: string): string {
   return `${dir}/podman.sock`;
 }
 
-function sshArgs(
+function tunnelArgs(
   destination: SshDestination,
   localSocketPath: string,
+  remoteSocketPath: string,
   options: SshTunnelOptions,
 ): string[] {
-  const timeoutSeconds = Math.max(1, Math.ceil((options.timeout ?? 20_000) / 1000));
-  const args = [
+  return [
     "-N",
     "-T",
-    // Fail instead of asking for a password or a passphrase: there is nobody to answer.
-    "-o",
-    "BatchMode=yes",
+    ...sshLoginArgs(options),
     "-o",
     "ExitOnForwardFailure=yes",
-    "-o",
-    `ConnectTimeout=${timeoutSeconds}`,
     "-o",
     "ServerAliveInterval=15",
     "-o",
     "ServerAliveCountMax=3",
-    // A shared master connection would carry the forward and leave no process of ours to stop.
-    "-o",
-    "ControlMaster=no",
-    "-o",
-    "ControlPath=none",
     // INFO, ssh's default, is the level that reports a remote socket that cannot be opened.
     "-o",
     "LogLevel=INFO",
+    "-L",
+    `${localSocketPath}:${remoteSocketPath}`,
+    ...sshTargetArgs(destination),
   ];
-  if (options.hostKeyChecking ?? true) {
-    args.push("-o", "StrictHostKeyChecking=yes");
-    if (options.knownHostsFile !== undefined) {
-      args.push("-o", `UserKnownHostsFile=${sshQuote(options.knownHostsFile)}`);
-    }
-  } else {
-    args.push("-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null");
-  }
-  if (options.identity !== undefined) {
-    args.push("-i", options.identity, "-o", "IdentitiesOnly=yes");
-  }
-  args.push("-L", `${localSocketPath}:${destination.socketPath}`);
-  if (destination.port !== undefined) args.push("-p", String(destination.port));
-  if (destination.user !== undefined) args.push("-l", destination.user);
-  // "--" so that a host can never be read as an option.
-  args.push("--", destination.host);
-  return args;
-}
-
-/** ssh reads `-o` values like config lines, so a path with spaces needs quotes. */
-function sshQuote(value: string): string {
-  return /\s/.test(value) ? `"${value}"` : value;
 }
 
 async function sshOutput(ssh: LoggedProcess): Promise<string> {
-  const lines = (await ssh.tail(20))
-    .replaceAll("\r", "")
-    .split("\n")
-    // Only with host-key checking off; it is noise next to the error.
-    .filter((line) => !line.startsWith("Warning: Permanently added") && line !== "(log is empty)");
-  return lines.length === 0 ? "(ssh printed nothing)" : lines.join("\n").trim();
+  return sshDiagnostics(await ssh.tail(20));
 }
 
 async function exists(path: string): Promise<boolean> {

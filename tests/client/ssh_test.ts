@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { firstValueFrom, lastValueFrom } from "rxjs";
-import { ConnectionError, PodmanClient, PodmanError } from "../../mod.ts";
+import { ConnectionError, type ConnectionErrorReason, PodmanClient } from "../../mod.ts";
+import { openSshTunnel, parseSshUrl } from "../../src/service/ssh_tunnel.ts";
 import { testBed } from "../bed/env.ts";
 import { sshClientsFor, startSshd } from "./_sshd.ts";
 
@@ -8,6 +9,17 @@ const bed = testBed();
 
 async function errorOf(promise: Promise<unknown>): Promise<unknown> {
   return await promise.then(() => assert.fail("expected a failure"), (error: unknown) => error);
+}
+
+/** The failure of `promise`, which must be a ConnectionError with this reason. */
+async function connectionErrorOf(
+  promise: Promise<unknown>,
+  reason: ConnectionErrorReason,
+): Promise<ConnectionError> {
+  const error = await errorOf(promise);
+  assert.ok(error instanceof ConnectionError, String(error));
+  assert.equal(error.reason, reason, error.message);
+  return error;
 }
 
 Deno.test("PodmanClient over ssh:// lists and gets images through an SSH tunnel", async () => {
@@ -43,8 +55,7 @@ Deno.test("PodmanClient over ssh:// refuses an unknown host key by default", asy
     identity: sshd.identity,
     sshKnownHostsFile: sshd.emptyKnownHosts,
   });
-  const error = await errorOf(lastValueFrom(podman.images.list()));
-  assert.ok(error instanceof PodmanError, String(error));
+  const error = await connectionErrorOf(lastValueFrom(podman.images.list()), "unreachable");
   assert.ok(
     error.message.startsWith(
       `Cannot list images: cannot reach Podman at ${sshd.url(bed.socketPath)}: ` +
@@ -70,8 +81,7 @@ Deno.test("PodmanClient over ssh:// refuses a host key that differs from known_h
       identity: sshd.identity,
       sshKnownHostsFile: knownHosts,
     });
-    const error = await errorOf(firstValueFrom(podman.ping()));
-    assert.ok(error instanceof PodmanError, String(error));
+    const error = await connectionErrorOf(firstValueFrom(podman.ping()), "unreachable");
     assert.match(error.message, /REMOTE HOST IDENTIFICATION HAS CHANGED/);
     assert.match(error.message, /Host key verification failed\.$/);
   } finally {
@@ -108,8 +118,7 @@ Deno.test("PodmanClient over ssh:// with a key the server does not accept fails 
       identity: `${dir}/stranger`,
       sshKnownHostsFile: sshd.knownHosts,
     });
-    const error = await errorOf(firstValueFrom(podman.ping()));
-    assert.ok(error instanceof PodmanError, String(error));
+    const error = await connectionErrorOf(firstValueFrom(podman.ping()), "unreachable");
     assert.match(
       error.message,
       /^Cannot ping Podman: cannot reach Podman at ssh:\/\/\S+: ssh exited with code 255: root@127\.0\.0\.1: Permission denied \(publickey\)\.$/,
@@ -126,8 +135,7 @@ Deno.test("PodmanClient over ssh:// to a remote socket that does not exist names
     identity: sshd.identity,
     sshKnownHostsFile: sshd.knownHosts,
   });
-  const error = await errorOf(firstValueFrom(podman.ping()));
-  assert.ok(error instanceof PodmanError, String(error));
+  const error = await connectionErrorOf(firstValueFrom(podman.ping()), "unreachable");
   assert.match(
     error.message,
     /the remote socket \/nonexistent\/podman\.sock cannot be opened .*: channel \d+: open failed/,
@@ -143,8 +151,7 @@ Deno.test("PodmanClient over ssh:// to a port where nothing listens fails with s
     baseUrl: `ssh://root@127.0.0.1:${port}/run/podman/podman.sock`,
     sshHostKeyChecking: false,
   });
-  const error = await errorOf(firstValueFrom(podman.ping()));
-  assert.ok(error instanceof PodmanError, String(error));
+  const error = await connectionErrorOf(firstValueFrom(podman.ping()), "refused");
   assert.match(error.message, /ssh exited with code 255: .*Connection refused/);
 });
 
@@ -207,4 +214,36 @@ Deno.test("PodmanClient over ssh:// opens a new tunnel when ssh died", async () 
   const now = sshClientsFor(sshd.port);
   assert.equal(now.length, 1);
   assert.notEqual(now[0], first);
+});
+
+Deno.test("openSshTunnel() to a remote socket that never answers gives up after its timeout", async () => {
+  await using sshd = await startSshd();
+  const dir = await Deno.makeTempDir({ prefix: "podrx-mute-" });
+  // Not Podman: takes each connection and closes it without a word.
+  const mute = Deno.listen({ transport: "unix", path: `${dir}/mute.sock` });
+  const serving = (async () => {
+    for await (const connection of mute) connection.close();
+  })();
+  try {
+    const started = Date.now();
+    const error = await connectionErrorOf(
+      openSshTunnel(parseSshUrl(sshd.url(`${dir}/mute.sock`)), {
+        identity: sshd.identity,
+        knownHostsFile: sshd.knownHosts,
+        timeout: 1_500,
+        action: "Cannot open the test tunnel",
+      }),
+      "unreachable",
+    );
+    assert.match(
+      error.message,
+      /^Cannot open the test tunnel: cannot reach Podman at ssh:\/\/\S+mute\.sock: no answer to \/_ping within 1\.5 s: /,
+    );
+    assert.ok(Date.now() - started < 10_000, "the timeout was not kept");
+    assert.deepEqual(sshClientsFor(sshd.port), [], "ssh outlived the failed start");
+  } finally {
+    mute.close();
+    await serving;
+    await Deno.remove(dir, { recursive: true });
+  }
 });
