@@ -1,7 +1,8 @@
 /**
  * Reaching a remote Podman over SSH: the system's OpenSSH client forwards the remote
  * service's unix socket to a local one in a private temp directory, and HTTP goes over that
- * local socket as it would to a local service.
+ * local socket as it would to a local service. A URL without the socket's path asks the
+ * remote host for it first, as `podman system connection add` does.
  *
  * @module
  */
@@ -11,6 +12,7 @@ import { startDaemon } from "./_daemon.ts";
 import { errorMessage } from "./_error_message.ts";
 import type { LoggedProcess } from "./_logged_process.ts";
 import { pingSocket } from "./_ping.ts";
+import { askRemoteSocket } from "./_remote_socket.ts";
 import { sshDiagnostics, sshFailureReason, sshLoginArgs, sshTargetArgs } from "./_ssh_args.ts";
 
 /** Where an `ssh://` base URL points; see {@linkcode parseSshUrl}. */
@@ -21,20 +23,24 @@ export interface SshDestination {
   host: string;
   /** The SSH port; ssh's own default (22, or `Port` in ssh_config) when unset. */
   port: number | undefined;
-  /** Path of the Podman socket on the remote host. */
-  socketPath: string;
+  /**
+   * Path of the Podman socket on the remote host; `undefined` when the URL has none, and
+   * {@linkcode openSshTunnel} asks the remote `podman info` for it.
+   */
+  socketPath: string | undefined;
   /** The URL as it may appear in messages. */
   url: string;
 }
 
 /**
- * Reads an `ssh://[user@]host[:port]/path/to/podman.sock` base URL, as `podman system
- * connection` writes them.
+ * Reads an `ssh://[user@]host[:port][/path/to/podman.sock]` base URL, as `podman system
+ * connection` writes them; without a path (or with just `/`), the socket is the one the
+ * remote host reports, as `podman system connection add` takes it.
  *
  * @param baseUrl The URL.
  * @returns Its parts.
- * @throws {RangeError} When it is not such a URL, has no socket path, or carries a password
- * (which the message does not repeat).
+ * @throws {RangeError} When it is not such a URL, has no host, a socket path with `:` in it,
+ * or carries a password (which the message does not repeat).
  *
  * @example
  * ```ts
@@ -65,14 +71,10 @@ export function parseSshUrl(baseUrl: string): SshDestination {
   if (!url.hostname) {
     throw new RangeError(`Cannot connect to Podman over SSH: "${display}" has no host`);
   }
-  const socketPath = decodeURIComponent(url.pathname);
-  if (socketPath === "" || socketPath === "/") {
-    throw new RangeError(
-      `Cannot connect to Podman over SSH at ${display}: the URL needs the remote socket's path, ` +
-        "e.g. ssh://user@host/run/podman/podman.sock",
-    );
-  }
-  if (socketPath.includes(":")) {
+  const path = decodeURIComponent(url.pathname);
+  // As in Podman: no path, or just "/", means "ask the remote host".
+  const socketPath = path === "" || path === "/" ? undefined : path;
+  if (socketPath?.includes(":")) {
     // ssh's -L takes LOCAL:REMOTE, with no way to escape a colon.
     throw new RangeError(
       `Cannot connect to Podman over SSH at ${display}: the socket path contains ":"`,
@@ -105,7 +107,8 @@ export interface SshTunnelOptions {
    */
   sshPath?: string | undefined;
   /**
-   * How long, in milliseconds, to wait for the tunnel to answer `/_ping`.
+   * How long, in milliseconds, to wait for the tunnel to answer `/_ping`; without a socket
+   * path, also how long the remote `podman info` may take, before that.
    * @default {20000}
    */
   timeout?: number | undefined;
@@ -127,6 +130,8 @@ export interface SshTunnelOptions {
 export interface SshTunnel {
   /** The local socket that leads to the remote Podman socket. */
   readonly localSocketPath: string;
+  /** The remote Podman socket: the URL's path, or the one the remote host reported. */
+  readonly remoteSocketPath: string;
   /** Process id of ssh. */
   readonly pid: number;
   /** Whether ssh has exited. */
@@ -137,15 +142,17 @@ export interface SshTunnel {
 
 /**
  * Starts `ssh -N -L LOCAL.sock:REMOTE.sock` to a remote Podman socket and waits until
- * Podman answers `/_ping` through it.
+ * Podman answers `/_ping` through it. Without a socket path in the destination, it first
+ * runs `podman info --format json` on the remote host over ssh (with the same key and
+ * host-key checking) and uses the socket it reports (`host.remoteSocket.path`).
  *
  * @param destination Where to connect, from {@linkcode parseSshUrl}.
  * @param options Key, host-key checking and timing.
  * @returns The open tunnel.
  * @throws {ConnectionError} (as a rejection) When ssh is missing or fails (the message
  * names the `ssh://` URL and carries ssh's error output; `reason` is `"refused"` when ssh
- * says the connection was refused, else `"unreachable"`), or the remote socket does not
- * answer.
+ * says the connection was refused, else `"unreachable"`), the remote host cannot say where
+ * its socket is, or the remote socket does not answer.
  *
  * @example
  * ```ts ignore
@@ -186,7 +193,19 @@ export async function openSshTunnel(
   const sshPath = options.sshPath ?? "ssh";
   const missingProgram = `no \`${sshPath}\` executable found (install the OpenSSH client)`;
   const handleSignals = options.handleSignals ?? true;
-  const remoteSocketPath = destination.socketPath;
+  const reported = destination.socketPath === undefined;
+  const remoteSocketPath = destination.socketPath ?? await askRemoteSocket({
+    sshPath,
+    args: ["-T", ...sshLoginArgs(options), ...sshTargetArgs(destination)],
+    timeoutMs,
+    handleSignals,
+    fail,
+    missingProgram,
+    signal: options.signal,
+  });
+  const remoteSocket = reported
+    ? `${remoteSocketPath} (which the remote \`podman info\` reports)`
+    : remoteSocketPath;
   const daemon = await startDaemon({
     dirPrefix: "podrx-ssh-",
     dirFailure: "cannot create a directory for the tunnel",
@@ -208,7 +227,7 @@ export async function openSshTunnel(
       const output = await sshOutput(ssh);
       if (/open failed|connect failed/.test(output)) {
         throw fail(
-          `the remote socket ${remoteSocketPath} cannot be opened (is the Podman service ` +
+          `the remote socket ${remoteSocket} cannot be opened (is the Podman service ` +
             `running there, and may this user open it?): ${output}`,
         );
       }
@@ -232,6 +251,7 @@ export async function openSshTunnel(
   });
   return {
     localSocketPath: localSocketIn(daemon.dir),
+    remoteSocketPath,
     pid: daemon.process.pid,
     exited: () => daemon.process.exited(),
     close: daemon.stop,

@@ -7,6 +7,7 @@
  */
 
 import { type LoggedProcess, removeDir, spawnLogged } from "../bed/_process.ts";
+import { podmanProgram } from "../bed/env.ts";
 
 /** A running server started by {@linkcode startSshd}. */
 export interface Sshd extends AsyncDisposable {
@@ -142,6 +143,22 @@ function sshdConfig(dir: string, port: number, sessionEnv: Record<string, string
     ...(setEnv.length === 0 ? [] : [`SetEnv ${setEnv.join(" ")}`]),
     "",
   ].join("\n");
+}
+
+/**
+ * A session `PATH` under which `podman` is the bed's Podman (the Podman 5 launcher when the
+ * bed runs Podman 5), so that a command run over SSH uses the same Podman as the service.
+ *
+ * @returns The `PATH` variable for {@linkcode SshdOptions.sessionEnv}.
+ */
+export function bedPodmanPath(): Record<string, string> {
+  const program = podmanProgram();
+  const system = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  if (!program.includes("/")) return { PATH: system };
+  if (!program.endsWith("/podman")) {
+    throw new Error(`the bed's Podman ${program} is not named podman; no PATH can select it`);
+  }
+  return { PATH: `${program.slice(0, -"/podman".length)}:${system}` };
 }
 
 /**
