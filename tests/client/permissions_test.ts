@@ -2,7 +2,8 @@
 // the documented flags and no -A, and does something real against the bed. For a known
 // socket, the script also runs once with each flag left out, and must then fail.
 import assert from "node:assert/strict";
-import { testBed } from "../bed/env.ts";
+import { removeDir, spawnLogged, waitUntilReady } from "../bed/_process.ts";
+import { podmanEnv, podmanProgram, podmanStorageFlags, testBed } from "../bed/env.ts";
 import { withConfigHome } from "./_config_home.ts";
 
 const bed = testBed();
@@ -101,4 +102,51 @@ Deno.test("PodmanClient.spawn() needs --allow-run=podman, the temp dir and --all
     { PATH: Deno.env.get("PATH") ?? "" },
   );
   assert.equal(result.stdout.trim(), "true 0", result.stderr);
+});
+
+/** `podman system service` on a free TCP port of 127.0.0.1, over the bed's storage. */
+async function startTcpService(): Promise<{ port: number } & AsyncDisposable> {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  const dir = await Deno.makeTempDir({ prefix: "podrx-tcp-" });
+  const service = await spawnLogged(
+    podmanProgram(),
+    [...podmanStorageFlags(bed), "system", "service", "--time", "0", `tcp:127.0.0.1:${port}`],
+    { logPath: `${dir}/service.log`, env: podmanEnv(bed.registriesConf) },
+  );
+  const stop = async (): Promise<void> => {
+    await service.stop();
+    await removeDir(dir);
+  };
+  const readiness = await waitUntilReady(service, async () => {
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/_ping`);
+      await response.body?.cancel();
+      return response.ok;
+    } catch {
+      return false;
+    }
+  }, { timeoutMs: 20_000 });
+  if (readiness !== "ready") {
+    const log = await service.tail();
+    await stop();
+    throw new Error(`podman system service on tcp:127.0.0.1:${port}: ${readiness}\n${log}`);
+  }
+  return { port, [Symbol.asyncDispose]: stop };
+}
+
+Deno.test("a TCP service needs exactly --allow-net=host:port", async () => {
+  await using service = await startTcpService();
+  const address = `127.0.0.1:${service.port}`;
+  const body = LIST_BODY(`{ baseUrl: ${JSON.stringify(`tcp://${address}`)} }`);
+  const result = await runScript(body, [`--allow-net=${address}`]);
+  assert.equal(result.stdout.trim(), "true", result.stderr);
+  const without = await runScript(body, []);
+  assert.equal(without.success, false, "succeeded without --allow-net");
+  assert.match(
+    without.stderr,
+    /NotCapable: Requires net access to "127\.0\.0\.1:\d+"/,
+    without.stderr,
+  );
 });
