@@ -12,6 +12,7 @@ import { startDaemon } from "./_daemon.ts";
 import { errorMessage } from "./_error_message.ts";
 import type { LoggedProcess } from "./_logged_process.ts";
 import { pingSocket } from "./_ping.ts";
+import { isPermissionError } from "../transport/_connection_failure.ts";
 import { askRemoteSocket } from "./_remote_socket.ts";
 import { sshDiagnostics, sshFailureReason, sshLoginArgs, sshTargetArgs } from "./_ssh_args.ts";
 
@@ -218,9 +219,15 @@ export async function openSshTunnel(
     fail,
     async isReady(dir, ssh) {
       const localSocketPath = localSocketIn(dir);
-      if (!(await exists(localSocketPath))) return false;
-      if (await pingSocket(localSocketPath, { timeoutMs: 5_000, signal: options.signal })) {
-        return true;
+      try {
+        if (!(await exists(localSocketPath))) return false;
+        if (await pingSocket(localSocketPath, { timeoutMs: 5_000, signal: options.signal })) {
+          return true;
+        }
+      } catch (error) {
+        // A missing Deno permission (for the tunnel's socket) does not go away by waiting.
+        if (isPermissionError(error)) throw fail(errorMessage(error), error);
+        throw error;
       }
       // ssh accepted the local connection but could not open the remote socket. sshd does
       // not say why (no such file, or refused), so this is "unreachable" either way.
@@ -295,7 +302,8 @@ async function exists(path: string): Promise<boolean> {
   try {
     await Deno.lstat(path);
     return true;
-  } catch {
+  } catch (error) {
+    if (isPermissionError(error)) throw error;
     return false;
   }
 }
