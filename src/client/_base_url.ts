@@ -15,7 +15,8 @@ const ACTION = "Cannot connect to Podman";
  * - `unix:///abs/path.sock` and `unix:/abs/path.sock`; query and fragment are ignored.
  * - `unix://run/podman/podman.sock` means `/run/podman/podman.sock`: Podman takes the host
  *   as the first directory, so such a path is never relative.
- * - `tcp://host:port`, `http://host:port`; `ssh://[user@]host[:port]/path/to/podman.sock`.
+ * - `tcp://host:port`, `http://host:port`; `ssh://[user@]host[:port][/path/to/podman.sock]`
+ *   (without a path, the SSH tunnel asks the remote host for its socket).
  *
  * @param baseUrl The URL.
  * @returns What it points at.

@@ -1,6 +1,7 @@
 import { abortable } from "../async/settle.ts";
 import { findPodmanConnection } from "../config/podman_connections.ts";
 import { ConnectionError, PodmanError } from "../errors.ts";
+import { isPermissionError } from "../transport/_connection_failure.ts";
 import type { Transport } from "../transport/transport.ts";
 import { connectionError } from "./api_request.ts";
 import { baseUrlProblem } from "./_base_url.ts";
@@ -234,8 +235,4 @@ async function readApiVersion(transport: Transport, action: string): Promise<str
     );
   }
   return version;
-}
-
-function isPermissionError(error: unknown): boolean {
-  return error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied;
 }

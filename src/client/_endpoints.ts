@@ -54,7 +54,7 @@ export type SshConnectOptions = Pick<
  * errors name the `ssh://` URL.
  *
  * @throws {RangeError} When the URL is malformed.
- * @throws {PodmanError} (as a rejection) When the SSH tunnel cannot be opened.
+ * @throws {ConnectionError} (as a rejection) When the SSH tunnel cannot be opened.
  */
 export async function openEndpoint(baseUrl: string, ssh: SshConnectOptions): Promise<Endpoint> {
   const target = parseBaseUrl(baseUrl);

@@ -5,9 +5,10 @@ import type { Transport } from "../transport/transport.ts";
 export interface PodmanClientOptions {
   /**
    * Where the service listens, in any form `podman --url` accepts: `unix:///abs/path.sock`,
-   * `unix:/abs/path.sock`, `tcp://host:port`, or `ssh://[user@]host[:port]/path/to/podman.sock`
-   * for a remote service reached through the system's OpenSSH client (see `identity`); also
-   * podman-py's `http+unix://` and `http://host:port`. A Unix socket path must be absolute
+   * `unix:/abs/path.sock`, `tcp://host:port`, or `ssh://[user@]host[:port][/path/to/podman.sock]`
+   * for a remote service reached through the system's OpenSSH client (see `identity`; without
+   * a path, the socket the remote `podman info` reports); also podman-py's `http+unix://` and
+   * `http://host:port`. A Unix socket path must be absolute
    * (`unix://run/podman/podman.sock` means `/run/podman/podman.sock`, as in Podman).
    *
    * When neither this nor `connection` is given, the client looks at `CONTAINER_HOST`

@@ -1,16 +1,20 @@
 /**
  * Reaching a remote Podman over SSH: the system's OpenSSH client forwards the remote
  * service's unix socket to a local one in a private temp directory, and HTTP goes over that
- * local socket as it would to a local service.
+ * local socket as it would to a local service. A URL without the socket's path asks the
+ * remote host for it first, as `podman system connection add` does.
  *
  * @module
  */
 
-import { PodmanError } from "../errors.ts";
+import { ConnectionError, type ConnectionErrorReason } from "../errors.ts";
 import { startDaemon } from "./_daemon.ts";
 import { errorMessage } from "./_error_message.ts";
 import type { LoggedProcess } from "./_logged_process.ts";
 import { pingSocket } from "./_ping.ts";
+import { isPermissionError } from "../transport/_connection_failure.ts";
+import { askRemoteSocket } from "./_remote_socket.ts";
+import { sshDiagnostics, sshFailureReason, sshLoginArgs, sshTargetArgs } from "./_ssh_args.ts";
 
 /** Where an `ssh://` base URL points; see {@linkcode parseSshUrl}. */
 export interface SshDestination {
@@ -20,20 +24,24 @@ export interface SshDestination {
   host: string;
   /** The SSH port; ssh's own default (22, or `Port` in ssh_config) when unset. */
   port: number | undefined;
-  /** Path of the Podman socket on the remote host. */
-  socketPath: string;
+  /**
+   * Path of the Podman socket on the remote host; `undefined` when the URL has none, and
+   * {@linkcode openSshTunnel} asks the remote `podman info` for it.
+   */
+  socketPath: string | undefined;
   /** The URL as it may appear in messages. */
   url: string;
 }
 
 /**
- * Reads an `ssh://[user@]host[:port]/path/to/podman.sock` base URL, as `podman system
- * connection` writes them.
+ * Reads an `ssh://[user@]host[:port][/path/to/podman.sock]` base URL, as `podman system
+ * connection` writes them; without a path (or with just `/`), the socket is the one the
+ * remote host reports, as `podman system connection add` takes it.
  *
  * @param baseUrl The URL.
  * @returns Its parts.
- * @throws {RangeError} When it is not such a URL, has no socket path, or carries a password
- * (which the message does not repeat).
+ * @throws {RangeError} When it is not such a URL, has no host, a socket path with `:` in it,
+ * or carries a password (which the message does not repeat).
  *
  * @example
  * ```ts
@@ -64,14 +72,10 @@ export function parseSshUrl(baseUrl: string): SshDestination {
   if (!url.hostname) {
     throw new RangeError(`Cannot connect to Podman over SSH: "${display}" has no host`);
   }
-  const socketPath = decodeURIComponent(url.pathname);
-  if (socketPath === "" || socketPath === "/") {
-    throw new RangeError(
-      `Cannot connect to Podman over SSH at ${display}: the URL needs the remote socket's path, ` +
-        "e.g. ssh://user@host/run/podman/podman.sock",
-    );
-  }
-  if (socketPath.includes(":")) {
+  const path = decodeURIComponent(url.pathname);
+  // As in Podman: no path, or just "/", means "ask the remote host".
+  const socketPath = path === "" || path === "/" ? undefined : path;
+  if (socketPath?.includes(":")) {
     // ssh's -L takes LOCAL:REMOTE, with no way to escape a colon.
     throw new RangeError(
       `Cannot connect to Podman over SSH at ${display}: the socket path contains ":"`,
@@ -104,7 +108,8 @@ export interface SshTunnelOptions {
    */
   sshPath?: string | undefined;
   /**
-   * How long, in milliseconds, to wait for the tunnel to answer `/_ping`.
+   * How long, in milliseconds, to wait for the tunnel to answer `/_ping`; without a socket
+   * path, also how long the remote `podman info` may take, before that.
    * @default {20000}
    */
   timeout?: number | undefined;
@@ -126,6 +131,8 @@ export interface SshTunnelOptions {
 export interface SshTunnel {
   /** The local socket that leads to the remote Podman socket. */
   readonly localSocketPath: string;
+  /** The remote Podman socket: the URL's path, or the one the remote host reported. */
+  readonly remoteSocketPath: string;
   /** Process id of ssh. */
   readonly pid: number;
   /** Whether ssh has exited. */
@@ -136,13 +143,17 @@ export interface SshTunnel {
 
 /**
  * Starts `ssh -N -L LOCAL.sock:REMOTE.sock` to a remote Podman socket and waits until
- * Podman answers `/_ping` through it.
+ * Podman answers `/_ping` through it. Without a socket path in the destination, it first
+ * runs `podman info --format json` on the remote host over ssh (with the same key and
+ * host-key checking) and uses the socket it reports (`host.remoteSocket.path`).
  *
  * @param destination Where to connect, from {@linkcode parseSshUrl}.
  * @param options Key, host-key checking and timing.
  * @returns The open tunnel.
- * @throws {PodmanError} (as a rejection) When ssh is missing or fails (the message carries
- * ssh's error output), or the remote socket does not answer.
+ * @throws {ConnectionError} (as a rejection) When ssh is missing or fails (the message
+ * names the `ssh://` URL and carries ssh's error output; `reason` is `"refused"` when ssh
+ * says the connection was refused, else `"unreachable"`), the remote host cannot say where
+ * its socket is, or the remote socket does not answer.
  *
  * @example
  * ```ts ignore
@@ -162,8 +173,15 @@ export async function openSshTunnel(
 ): Promise<SshTunnel> {
   const action = options.action ?? "Cannot open an SSH tunnel";
   const where = `cannot reach Podman at ${destination.url}`;
-  const fail = (why: string, cause?: unknown): PodmanError =>
-    new PodmanError(`${action}: ${where}: ${why}`, cause === undefined ? {} : { cause });
+  const fail = (
+    why: string,
+    cause?: unknown,
+    reason: ConnectionErrorReason = "unreachable",
+  ): ConnectionError =>
+    new ConnectionError(
+      `${action}: ${where}: ${why}`,
+      cause === undefined ? { reason } : { reason, cause },
+    );
 
   if (options.identity !== undefined) {
     try {
@@ -174,45 +192,73 @@ export async function openSshTunnel(
   }
   const timeoutMs = options.timeout ?? 20_000;
   const sshPath = options.sshPath ?? "ssh";
+  const missingProgram = `no \`${sshPath}\` executable found (install the OpenSSH client)`;
+  const handleSignals = options.handleSignals ?? true;
+  const reported = destination.socketPath === undefined;
+  const remoteSocketPath = destination.socketPath ?? await askRemoteSocket({
+    sshPath,
+    args: ["-T", ...sshLoginArgs(options), ...sshTargetArgs(destination)],
+    timeoutMs,
+    handleSignals,
+    fail,
+    missingProgram,
+    signal: options.signal,
+  });
+  const remoteSocket = reported
+    ? `${remoteSocketPath} (which the remote \`podman info\` reports)`
+    : remoteSocketPath;
   const daemon = await startDaemon({
     dirPrefix: "podrx-ssh-",
     dirFailure: "cannot create a directory for the tunnel",
     command: (dir) => ({
       program: sshPath,
-      args: sshArgs(destination, localSocketIn(dir), options),
+      args: tunnelArgs(destination, localSocketIn(dir), remoteSocketPath, options),
       logPath: `${dir}/ssh.log`,
     }),
-    missingProgram: `no \`${sshPath}\` executable found (install the OpenSSH client)`,
+    missingProgram,
     fail,
     async isReady(dir, ssh) {
       const localSocketPath = localSocketIn(dir);
-      if (!(await exists(localSocketPath))) return false;
-      if (await pingSocket(localSocketPath, { timeoutMs: 5_000, signal: options.signal })) {
-        return true;
+      try {
+        if (!(await exists(localSocketPath))) return false;
+        if (await pingSocket(localSocketPath, { timeoutMs: 5_000, signal: options.signal })) {
+          return true;
+        }
+      } catch (error) {
+        // A missing Deno permission (for the tunnel's socket) does not go away by waiting.
+        if (isPermissionError(error)) throw fail(errorMessage(error), error);
+        throw error;
       }
-      // ssh accepted the local connection but could not open the remote socket.
+      // ssh accepted the local connection but could not open the remote socket. sshd does
+      // not say why (no such file, or refused), so this is "unreachable" either way.
       const output = await sshOutput(ssh);
       if (/open failed|connect failed/.test(output)) {
         throw fail(
-          `the remote socket ${destination.socketPath} cannot be opened (is the Podman service ` +
+          `the remote socket ${remoteSocket} cannot be opened (is the Podman service ` +
             `running there, and may this user open it?): ${output}`,
         );
       }
       return false;
     },
     async notReady(outcome, ssh) {
+      const output = await sshOutput(ssh);
       return outcome === "exited"
-        ? fail(`ssh exited with code ${(await ssh.status).code}: ${await sshOutput(ssh)}`)
-        : fail(`no answer to /_ping within ${timeoutMs / 1000} s: ${await sshOutput(ssh)}`);
+        ? fail(
+          `ssh exited with code ${(await ssh.status).code}: ${output}`,
+          undefined,
+          sshFailureReason(output),
+        )
+        : fail(`no answer to /_ping within ${timeoutMs / 1000} s: ${output}`);
     },
     startTimeoutMs: timeoutMs,
     stopGraceMs: 2_000,
     stopSyncGraceMs: 1_000,
-    handleSignals: options.handleSignals ?? true,
+    handleSignals,
     signal: options.signal,
   });
   return {
     localSocketPath: localSocketIn(daemon.dir),
+    remoteSocketPath,
     pid: daemon.process.pid,
     exited: () => daemon.process.exited(),
     close: daemon.stop,
@@ -223,73 +269,41 @@ function localSocketIn(dir: string): string {
   return `${dir}/podman.sock`;
 }
 
-function sshArgs(
+function tunnelArgs(
   destination: SshDestination,
   localSocketPath: string,
+  remoteSocketPath: string,
   options: SshTunnelOptions,
 ): string[] {
-  const timeoutSeconds = Math.max(1, Math.ceil((options.timeout ?? 20_000) / 1000));
-  const args = [
+  return [
     "-N",
     "-T",
-    // Fail instead of asking for a password or a passphrase: there is nobody to answer.
-    "-o",
-    "BatchMode=yes",
+    ...sshLoginArgs(options),
     "-o",
     "ExitOnForwardFailure=yes",
-    "-o",
-    `ConnectTimeout=${timeoutSeconds}`,
     "-o",
     "ServerAliveInterval=15",
     "-o",
     "ServerAliveCountMax=3",
-    // A shared master connection would carry the forward and leave no process of ours to stop.
-    "-o",
-    "ControlMaster=no",
-    "-o",
-    "ControlPath=none",
     // INFO, ssh's default, is the level that reports a remote socket that cannot be opened.
     "-o",
     "LogLevel=INFO",
+    "-L",
+    `${localSocketPath}:${remoteSocketPath}`,
+    ...sshTargetArgs(destination),
   ];
-  if (options.hostKeyChecking ?? true) {
-    args.push("-o", "StrictHostKeyChecking=yes");
-    if (options.knownHostsFile !== undefined) {
-      args.push("-o", `UserKnownHostsFile=${sshQuote(options.knownHostsFile)}`);
-    }
-  } else {
-    args.push("-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null");
-  }
-  if (options.identity !== undefined) {
-    args.push("-i", options.identity, "-o", "IdentitiesOnly=yes");
-  }
-  args.push("-L", `${localSocketPath}:${destination.socketPath}`);
-  if (destination.port !== undefined) args.push("-p", String(destination.port));
-  if (destination.user !== undefined) args.push("-l", destination.user);
-  // "--" so that a host can never be read as an option.
-  args.push("--", destination.host);
-  return args;
-}
-
-/** ssh reads `-o` values like config lines, so a path with spaces needs quotes. */
-function sshQuote(value: string): string {
-  return /\s/.test(value) ? `"${value}"` : value;
 }
 
 async function sshOutput(ssh: LoggedProcess): Promise<string> {
-  const lines = (await ssh.tail(20))
-    .replaceAll("\r", "")
-    .split("\n")
-    // Only with host-key checking off; it is noise next to the error.
-    .filter((line) => !line.startsWith("Warning: Permanently added") && line !== "(log is empty)");
-  return lines.length === 0 ? "(ssh printed nothing)" : lines.join("\n").trim();
+  return sshDiagnostics(await ssh.tail(20));
 }
 
 async function exists(path: string): Promise<boolean> {
   try {
     await Deno.lstat(path);
     return true;
-  } catch {
+  } catch (error) {
+    if (isPermissionError(error)) throw error;
     return false;
   }
 }

@@ -17,6 +17,11 @@ function messages(error: unknown): string[] {
   return found;
 }
 
+/** Whether a failure is a missing Deno permission (or the OS refusing access): not the network's. */
+export function isPermissionError(error: unknown): boolean {
+  return error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied;
+}
+
 /** Whether a failure is the network's (fetch could not send, or a body broke off). */
 export function isConnectionFailure(error: unknown): boolean {
   if (
@@ -35,9 +40,7 @@ export function isConnectionFailure(error: unknown): boolean {
  * made (the request was sent, or a body was being read) is `"broken"`.
  */
 export function connectionFailureReason(error: unknown): ConnectionErrorReason {
-  if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
-    return "unreachable";
-  }
+  if (isPermissionError(error)) return "unreachable";
   const chain = messages(error);
   const refused = chain.some((message) => /Connection refused|os error 111\b/.test(message));
   if (refused || error instanceof Deno.errors.ConnectionRefused) return "refused";

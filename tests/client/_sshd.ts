@@ -7,6 +7,7 @@
  */
 
 import { type LoggedProcess, removeDir, spawnLogged } from "../bed/_process.ts";
+import { podmanProgram } from "../bed/env.ts";
 
 /** A running server started by {@linkcode startSshd}. */
 export interface Sshd extends AsyncDisposable {
@@ -120,6 +121,9 @@ function running(dir: string, port: number, daemon: LoggedProcess): Sshd {
 }
 
 function sshdConfig(dir: string, port: number, sessionEnv: Record<string, string>): string {
+  const setEnv = Object.entries(sessionEnv).map(([name, value]) =>
+    `${name}=${JSON.stringify(value)}`
+  );
   return [
     "ListenAddress 127.0.0.1",
     `Port ${port}`,
@@ -135,9 +139,26 @@ function sshdConfig(dir: string, port: number, sessionEnv: Record<string, string
     "AllowStreamLocalForwarding yes",
     // `podman image scp` copies the archive over SFTP.
     "Subsystem sftp internal-sftp",
-    ...Object.entries(sessionEnv).map(([name, value]) => `SetEnv ${name}=${JSON.stringify(value)}`),
+    // One line for all: sshd uses only the first SetEnv line it reads.
+    ...(setEnv.length === 0 ? [] : [`SetEnv ${setEnv.join(" ")}`]),
     "",
   ].join("\n");
+}
+
+/**
+ * A session `PATH` under which `podman` is the bed's Podman (the Podman 5 launcher when the
+ * bed runs Podman 5), so that a command run over SSH uses the same Podman as the service.
+ *
+ * @returns The `PATH` variable for {@linkcode SshdOptions.sessionEnv}.
+ */
+export function bedPodmanPath(): Record<string, string> {
+  const program = podmanProgram();
+  const system = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  if (!program.includes("/")) return { PATH: system };
+  if (!program.endsWith("/podman")) {
+    throw new Error(`the bed's Podman ${program} is not named podman; no PATH can select it`);
+  }
+  return { PATH: `${program.slice(0, -"/podman".length)}:${system}` };
 }
 
 /**

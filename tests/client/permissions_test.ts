@@ -1,9 +1,12 @@
 // The README's Permissions table, run for real: each script runs in its own Deno with exactly
 // the documented flags and no -A, and does something real against the bed. For a known
-// socket, the script also runs once with each flag left out, and must then fail.
+// socket, a TCP service and ssh://, the script also runs once with each flag left out, and
+// must then fail.
 import assert from "node:assert/strict";
-import { testBed } from "../bed/env.ts";
+import { removeDir, spawnLogged, waitUntilReady } from "../bed/_process.ts";
+import { podmanEnv, podmanProgram, podmanStorageFlags, testBed } from "../bed/env.ts";
 import { withConfigHome } from "./_config_home.ts";
+import { bedPodmanPath, startSshd } from "./_sshd.ts";
 
 const bed = testBed();
 const SOCK = bed.socketPath;
@@ -17,6 +20,34 @@ const SOCKET_FLAGS = [
   `--allow-write=${SOCK}`,
   `--allow-net=unix:${SOCK},libpod`,
 ];
+
+/**
+ * Flags from the permissions each kind grants (`{ read: [a, b] }` is `--allow-read=a,b`; an
+ * empty list grants it all), and every variant with one grant left out: the table's "remove
+ * each flag", also for a flag that lists two places.
+ */
+function grantFlags(grants: Record<string, readonly string[]>): {
+  all: string[];
+  withoutEach: { left: string; kind: string; value: string | undefined; flags: string[] }[];
+} {
+  const flagsOf = (from: Record<string, readonly string[]>): string[] =>
+    Object.entries(from).map(([kind, values]) =>
+      values.length === 0 ? `--allow-${kind}` : `--allow-${kind}=${values.join(",")}`
+    );
+  const withoutEach = Object.entries(grants).flatMap(([kind, values]) =>
+    (values.length === 0 ? [undefined] : values).map((value) => {
+      const rest = values.filter((kept) => kept !== value);
+      const others = Object.fromEntries(Object.entries(grants).filter(([name]) => name !== kind));
+      return {
+        left: value === undefined ? `--allow-${kind}` : `--allow-${kind}=${value}`,
+        kind,
+        value,
+        flags: flagsOf(rest.length === 0 ? others : { ...others, [kind]: rest }),
+      };
+    })
+  );
+  return { all: flagsOf(grants), withoutEach };
+}
 
 /** Writes a script that imports podrx and rxjs, runs it with `flags`, and returns its output. */
 async function runScript(
@@ -101,4 +132,100 @@ Deno.test("PodmanClient.spawn() needs --allow-run=podman, the temp dir and --all
     { PATH: Deno.env.get("PATH") ?? "" },
   );
   assert.equal(result.stdout.trim(), "true 0", result.stderr);
+});
+
+/** `podman system service` on a free TCP port of 127.0.0.1, over the bed's storage. */
+async function startTcpService(): Promise<{ port: number } & AsyncDisposable> {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  const dir = await Deno.makeTempDir({ prefix: "podrx-tcp-" });
+  const service = await spawnLogged(
+    podmanProgram(),
+    [...podmanStorageFlags(bed), "system", "service", "--time", "0", `tcp:127.0.0.1:${port}`],
+    { logPath: `${dir}/service.log`, env: podmanEnv(bed.registriesConf) },
+  );
+  const stop = async (): Promise<void> => {
+    await service.stop();
+    await removeDir(dir);
+  };
+  const readiness = await waitUntilReady(service, async () => {
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/_ping`);
+      await response.body?.cancel();
+      return response.ok;
+    } catch {
+      return false;
+    }
+  }, { timeoutMs: 20_000 });
+  if (readiness !== "ready") {
+    const log = await service.tail();
+    await stop();
+    throw new Error(`podman system service on tcp:127.0.0.1:${port}: ${readiness}\n${log}`);
+  }
+  return { port, [Symbol.asyncDispose]: stop };
+}
+
+Deno.test("a TCP service needs exactly --allow-net=host:port", async () => {
+  await using service = await startTcpService();
+  const address = `127.0.0.1:${service.port}`;
+  const body = LIST_BODY(`{ baseUrl: ${JSON.stringify(`tcp://${address}`)} }`);
+  const result = await runScript(body, [`--allow-net=${address}`]);
+  assert.equal(result.stdout.trim(), "true", result.stderr);
+  const without = await runScript(body, []);
+  assert.equal(without.success, false, "succeeded without --allow-net");
+  assert.match(
+    without.stderr,
+    /NotCapable: Requires net access to "127\.0\.0\.1:\d+"/,
+    without.stderr,
+  );
+});
+
+Deno.test("ssh:// needs exactly --allow-run=ssh, the temp dir, --allow-net and the identity", async () => {
+  // The remote podman is a client of the bed's service, so the URL without a path reaches it too.
+  await using sshd = await startSshd({
+    sessionEnv: { ...bedPodmanPath(), CONTAINER_HOST: `unix://${SOCK}` },
+  });
+  // The script's own temp dir, apart from the sshd's (where the key and known_hosts are): so
+  // reading the temp dir does not also grant reading the key.
+  const tmp = await Deno.makeTempDir({ prefix: "podrx-permissions-tmp-" });
+  try {
+    const options = (path: string): string =>
+      JSON.stringify({
+        baseUrl: sshd.url(path),
+        identity: sshd.identity,
+        sshKnownHostsFile: sshd.knownHosts,
+      });
+    // With the socket's path, and without (asking the remote podman info for it).
+    const body = `for (const options of [${options(SOCK)}, ${options("")}]) {\n` +
+      `  ${LIST_BODY("options").replaceAll("\n", "\n  ")}\n}`;
+    const { all, withoutEach } = grantFlags({
+      run: ["ssh"],
+      read: [tmp, sshd.identity],
+      write: [tmp],
+      net: [],
+    });
+    const env = { PATH: Deno.env.get("PATH") ?? "", TMPDIR: tmp };
+    const result = await runScript(body, all, env);
+    assert.equal(result.stdout.trim(), "true\ntrue", result.stderr);
+    for (const { left, kind, value, flags } of withoutEach) {
+      const started = Date.now();
+      const without = await runScript(body, flags, env);
+      assert.equal(without.success, false, `succeeded without ${left}`);
+      // At once: waiting out the tunnel's 20 s cannot bring a permission.
+      assert.ok(Date.now() - started < 15_000, `without ${left}, the failure took 20 s`);
+      // Deno names what it refused: the program, the key, a path in the temp dir (or the
+      // temp dir as <TMP>), the tunnel's socket.
+      const what = kind === "net" ? `"unix:${tmp}/` : `"${value}`;
+      assert.ok(
+        without.stderr.includes("ConnectionError: Cannot list images: cannot reach Podman at ") &&
+          [what, "<TMP>"].some((named) =>
+            without.stderr.includes(`Requires ${kind} access to ${named}`)
+          ),
+        `without ${left}: ${without.stderr}`,
+      );
+    }
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
 });

@@ -1,13 +1,33 @@
 import assert from "node:assert/strict";
 import { firstValueFrom, lastValueFrom } from "rxjs";
-import { ConnectionError, PodmanClient, PodmanError } from "../../mod.ts";
+import { ConnectionError, type ConnectionErrorReason, PodmanClient } from "../../mod.ts";
+import { openSshTunnel, parseSshUrl } from "../../src/service/ssh_tunnel.ts";
 import { testBed } from "../bed/env.ts";
-import { sshClientsFor, startSshd } from "./_sshd.ts";
+import { bedPodmanPath, sshClientsFor, startSshd } from "./_sshd.ts";
 
 const bed = testBed();
 
 async function errorOf(promise: Promise<unknown>): Promise<unknown> {
   return await promise.then(() => assert.fail("expected a failure"), (error: unknown) => error);
+}
+
+/** The failure of `promise`, which must be a ConnectionError with this reason. */
+async function connectionErrorOf(
+  promise: Promise<unknown>,
+  reason: ConnectionErrorReason,
+): Promise<ConnectionError> {
+  const error = await errorOf(promise);
+  assert.ok(error instanceof ConnectionError, String(error));
+  assert.equal(error.reason, reason, error.message);
+  return error;
+}
+
+/** Binds a unix socket and never listens on it: its file stays, and connecting is refused. */
+async function deadSocket(path: string): Promise<void> {
+  const bind = await new Deno.Command("python3", {
+    args: ["-c", "import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])", path],
+  }).output();
+  assert.ok(bind.success, new TextDecoder().decode(bind.stderr));
 }
 
 Deno.test("PodmanClient over ssh:// lists and gets images through an SSH tunnel", async () => {
@@ -43,8 +63,7 @@ Deno.test("PodmanClient over ssh:// refuses an unknown host key by default", asy
     identity: sshd.identity,
     sshKnownHostsFile: sshd.emptyKnownHosts,
   });
-  const error = await errorOf(lastValueFrom(podman.images.list()));
-  assert.ok(error instanceof PodmanError, String(error));
+  const error = await connectionErrorOf(lastValueFrom(podman.images.list()), "unreachable");
   assert.ok(
     error.message.startsWith(
       `Cannot list images: cannot reach Podman at ${sshd.url(bed.socketPath)}: ` +
@@ -70,8 +89,7 @@ Deno.test("PodmanClient over ssh:// refuses a host key that differs from known_h
       identity: sshd.identity,
       sshKnownHostsFile: knownHosts,
     });
-    const error = await errorOf(firstValueFrom(podman.ping()));
-    assert.ok(error instanceof PodmanError, String(error));
+    const error = await connectionErrorOf(firstValueFrom(podman.ping()), "unreachable");
     assert.match(error.message, /REMOTE HOST IDENTIFICATION HAS CHANGED/);
     assert.match(error.message, /Host key verification failed\.$/);
   } finally {
@@ -108,8 +126,7 @@ Deno.test("PodmanClient over ssh:// with a key the server does not accept fails 
       identity: `${dir}/stranger`,
       sshKnownHostsFile: sshd.knownHosts,
     });
-    const error = await errorOf(firstValueFrom(podman.ping()));
-    assert.ok(error instanceof PodmanError, String(error));
+    const error = await connectionErrorOf(firstValueFrom(podman.ping()), "unreachable");
     assert.match(
       error.message,
       /^Cannot ping Podman: cannot reach Podman at ssh:\/\/\S+: ssh exited with code 255: root@127\.0\.0\.1: Permission denied \(publickey\)\.$/,
@@ -126,8 +143,7 @@ Deno.test("PodmanClient over ssh:// to a remote socket that does not exist names
     identity: sshd.identity,
     sshKnownHostsFile: sshd.knownHosts,
   });
-  const error = await errorOf(firstValueFrom(podman.ping()));
-  assert.ok(error instanceof PodmanError, String(error));
+  const error = await connectionErrorOf(firstValueFrom(podman.ping()), "unreachable");
   assert.match(
     error.message,
     /the remote socket \/nonexistent\/podman\.sock cannot be opened .*: channel \d+: open failed/,
@@ -143,8 +159,7 @@ Deno.test("PodmanClient over ssh:// to a port where nothing listens fails with s
     baseUrl: `ssh://root@127.0.0.1:${port}/run/podman/podman.sock`,
     sshHostKeyChecking: false,
   });
-  const error = await errorOf(firstValueFrom(podman.ping()));
-  assert.ok(error instanceof PodmanError, String(error));
+  const error = await connectionErrorOf(firstValueFrom(podman.ping()), "refused");
   assert.match(error.message, /ssh exited with code 255: .*Connection refused/);
 });
 
@@ -153,21 +168,27 @@ Deno.test("PodmanClient close() while an SSH tunnel is opening stops ssh", async
   const silent = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const { port } = silent.addr as Deno.NetAddr;
   try {
-    const podman = new PodmanClient({
-      baseUrl: `ssh://root@127.0.0.1:${port}/run/podman/podman.sock`,
-      sshHostKeyChecking: false,
-    });
-    const pinged = firstValueFrom(podman.ping()).catch((error: unknown) => error);
-    const deadline = Date.now() + 5_000;
-    while (sshClientsFor(port).length === 0 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
+    // With a socket path ssh opens the tunnel; without, it first asks for the socket.
+    for (const path of ["/run/podman/podman.sock", ""]) {
+      const podman = new PodmanClient({
+        baseUrl: `ssh://root@127.0.0.1:${port}${path}`,
+        sshHostKeyChecking: false,
+      });
+      const pinged = firstValueFrom(podman.ping()).catch((error: unknown) => error);
+      const deadline = Date.now() + 5_000;
+      while (sshClientsFor(port).length === 0 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      assert.equal(sshClientsFor(port).length, 1, `ssh did not start (path "${path}")`);
+      const closing = Date.now();
+      await podman.close();
+      // ssh would give up by itself after 20 s (ConnectTimeout); close() must not wait for that.
+      assert.ok(Date.now() - closing < 5_000, `close() waited for ssh (path "${path}")`);
+      assert.deepEqual(sshClientsFor(port), [], `ssh outlived close() (path "${path}")`);
+      const error = await pinged;
+      assert.ok(error instanceof ConnectionError && error.reason === "closed", String(error));
+      assert.match(error.message, /^Cannot ping Podman: the client was closed$/);
     }
-    assert.equal(sshClientsFor(port).length, 1, "ssh did not start");
-    await podman.close();
-    assert.deepEqual(sshClientsFor(port), [], "ssh outlived close()");
-    const error = await pinged;
-    assert.ok(error instanceof ConnectionError && error.reason === "closed", String(error));
-    assert.match(error.message, /^Cannot ping Podman: the client was closed$/);
   } finally {
     silent.close();
   }
@@ -181,8 +202,8 @@ Deno.test("PodmanClient rejects a password in an ssh:// URL without repeating it
       !error.message.includes("hunter2"),
   );
   assert.throws(
-    () => new PodmanClient({ baseUrl: "ssh://root@example.com" }),
-    (error) => error instanceof RangeError && /needs the remote socket's path/.test(error.message),
+    () => new PodmanClient({ baseUrl: "ssh://root@example.com/run/a:b.sock" }),
+    (error) => error instanceof RangeError && /the socket path contains ":"/.test(error.message),
   );
 });
 
@@ -207,4 +228,167 @@ Deno.test("PodmanClient over ssh:// opens a new tunnel when ssh died", async () 
   const now = sshClientsFor(sshd.port);
   assert.equal(now.length, 1);
   assert.notEqual(now[0], first);
+});
+
+Deno.test("openSshTunnel() to a remote socket that never answers gives up after its timeout", async () => {
+  await using sshd = await startSshd();
+  const dir = await Deno.makeTempDir({ prefix: "podrx-mute-" });
+  // Not Podman: takes each connection and closes it without a word.
+  const mute = Deno.listen({ transport: "unix", path: `${dir}/mute.sock` });
+  const serving = (async () => {
+    for await (const connection of mute) connection.close();
+  })();
+  try {
+    const started = Date.now();
+    const error = await connectionErrorOf(
+      openSshTunnel(parseSshUrl(sshd.url(`${dir}/mute.sock`)), {
+        identity: sshd.identity,
+        knownHostsFile: sshd.knownHosts,
+        timeout: 1_500,
+        action: "Cannot open the test tunnel",
+      }),
+      "unreachable",
+    );
+    assert.match(
+      error.message,
+      /^Cannot open the test tunnel: cannot reach Podman at ssh:\/\/\S+mute\.sock: no answer to \/_ping within 1\.5 s: /,
+    );
+    assert.ok(Date.now() - started < 10_000, "the timeout was not kept");
+    assert.deepEqual(sshClientsFor(sshd.port), [], "ssh outlived the failed start");
+  } finally {
+    mute.close();
+    await serving;
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("PodmanClient over ssh:// without a socket path uses the one the remote podman info reports", async () => {
+  // The remote `podman` is a client of the bed's service (CONTAINER_HOST), so its `podman
+  // info` reports that service's socket, as unix:///path.
+  await using sshd = await startSshd({
+    sessionEnv: { ...bedPodmanPath(), CONTAINER_HOST: `unix://${bed.socketPath}` },
+  });
+  for (const path of ["", "/"]) {
+    const podman = new PodmanClient({
+      baseUrl: sshd.url(path),
+      identity: sshd.identity,
+      sshKnownHostsFile: sshd.knownHosts,
+    });
+    try {
+      const images = await lastValueFrom(podman.images.list());
+      assert.ok(
+        images.some((image) => image.tags.includes(bed.labeledImage)),
+        `${bed.labeledImage} missing from ${images.map((image) => image.tags).join(" ")}`,
+      );
+      // The asking ssh has ended; the tunnel's is the one left.
+      assert.equal(sshClientsFor(sshd.port).length, 1);
+    } finally {
+      await podman.close();
+    }
+    assert.deepEqual(sshClientsFor(sshd.port), [], "an ssh process outlived close()");
+  }
+  const tunnel = await openSshTunnel(parseSshUrl(sshd.url("")), {
+    identity: sshd.identity,
+    knownHostsFile: sshd.knownHosts,
+  });
+  try {
+    assert.equal(tunnel.remoteSocketPath, bed.socketPath);
+  } finally {
+    await tunnel.close();
+  }
+});
+
+Deno.test("PodmanClient over ssh:// without a socket path, where nobody listens on the reported socket, names it", async () => {
+  // A root `podman info` reports containers.conf's remote_uri; its storage is a private one.
+  const dir = await Deno.makeTempDir({ prefix: "podrx-remote-conf-" });
+  try {
+    await deadSocket(`${dir}/dead.sock`);
+    await Deno.writeTextFile(
+      `${dir}/containers.conf`,
+      `[engine]\nremote_uri = "unix://${dir}/dead.sock"\n`,
+    );
+    await Deno.writeTextFile(
+      `${dir}/storage.conf`,
+      `[storage]\ndriver = "vfs"\ngraphroot = "${dir}/root"\nrunroot = "${dir}/runroot"\n`,
+    );
+    await using sshd = await startSshd({
+      sessionEnv: {
+        ...bedPodmanPath(),
+        CONTAINERS_CONF: `${dir}/containers.conf`,
+        CONTAINERS_STORAGE_CONF: `${dir}/storage.conf`,
+      },
+    });
+    await using podman = new PodmanClient({
+      baseUrl: sshd.url(""),
+      identity: sshd.identity,
+      sshKnownHostsFile: sshd.knownHosts,
+    });
+    // sshd does not say why it could not connect (refused, or no such file): unreachable.
+    const error = await connectionErrorOf(firstValueFrom(podman.ping()), "unreachable");
+    assert.equal(
+      error.message.split(": channel ")[0],
+      `Cannot ping Podman: cannot reach Podman at ${sshd.url("")}: the remote socket ` +
+        `${dir}/dead.sock (which the remote \`podman info\` reports) cannot be opened (is the ` +
+        "Podman service running there, and may this user open it?)",
+    );
+    assert.match(error.message, /: channel \d+: open failed: connect failed: open failed$/);
+    assert.deepEqual(sshClientsFor(sshd.port), []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("PodmanClient over ssh:// without a socket path, and no podman on the remote host, says so", async () => {
+  await using sshd = await startSshd({ sessionEnv: { PATH: "/nonexistent" } });
+  await using podman = new PodmanClient({
+    baseUrl: sshd.url(""),
+    identity: sshd.identity,
+    sshKnownHostsFile: sshd.knownHosts,
+  });
+  const error = await connectionErrorOf(firstValueFrom(podman.ping()), "unreachable");
+  assert.equal(
+    error.message,
+    `Cannot ping Podman: cannot reach Podman at ${sshd.url("")}: cannot ask the remote host ` +
+      "for its Podman socket: it has no `podman` command (bash: line 1: podman: command not found)",
+  );
+  assert.deepEqual(sshClientsFor(sshd.port), []);
+});
+
+Deno.test("PodmanClient over ssh:// without a socket path, where the remote podman info fails, carries its error", async () => {
+  // The remote `podman` is told to use a service that is not there.
+  await using sshd = await startSshd({
+    sessionEnv: { ...bedPodmanPath(), CONTAINER_HOST: "unix:///nonexistent/podman.sock" },
+  });
+  await using podman = new PodmanClient({
+    baseUrl: sshd.url(""),
+    identity: sshd.identity,
+    sshKnownHostsFile: sshd.knownHosts,
+  });
+  const error = await connectionErrorOf(firstValueFrom(podman.ping()), "unreachable");
+  assert.match(
+    error.message,
+    new RegExp(
+      `^Cannot ping Podman: cannot reach Podman at ${RegExp.escape(sshd.url(""))}: cannot ask ` +
+        "the remote host for its Podman socket: `podman info --format json` exited with code " +
+        "125: Error: .*/nonexistent/podman\\.sock.*$",
+    ),
+  );
+  assert.deepEqual(sshClientsFor(sshd.port), []);
+});
+
+Deno.test("PodmanClient over ssh:// without a socket path fails on an unknown host key before asking", async () => {
+  await using sshd = await startSshd();
+  await using podman = new PodmanClient({
+    baseUrl: sshd.url(""),
+    identity: sshd.identity,
+    sshKnownHostsFile: sshd.emptyKnownHosts,
+  });
+  const error = await connectionErrorOf(firstValueFrom(podman.ping()), "unreachable");
+  assert.ok(
+    error.message.startsWith(
+      `Cannot ping Podman: cannot reach Podman at ${sshd.url("")}: ssh exited with code 255: `,
+    ),
+    error.message,
+  );
+  assert.match(error.message, /Host key verification failed\.$/);
 });
