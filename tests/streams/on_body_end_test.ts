@@ -1,0 +1,199 @@
+// onBodyEnd (src/streams/_on_body_end.ts): every response of PodmanClient.request goes through
+// it, and its end gives the request's connection place back. Whatever way the body is read
+// (whole, BYOB, default reader, over a byte stream or not), every byte must arrive in order,
+// the end must come exactly once, and an abort must end a read that the server leaves waiting.
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { onBodyEnd } from "../../src/streams/_on_body_end.ts";
+
+function pattern(size: number): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(size);
+  for (let i = 0; i < size; i++) bytes[i] = (i * 13 + (i >> 9)) & 0xff;
+  return bytes;
+}
+
+/** `data` in pieces of the given sizes, as a byte stream (as fetch bodies are) or not. */
+function source(
+  data: Uint8Array,
+  pieces: number[],
+  bytes: boolean,
+): ReadableStream<Uint8Array<ArrayBuffer>> {
+  let offset = 0;
+  let turn = 0;
+  const next = (): Uint8Array<ArrayBuffer> | undefined => {
+    if (offset >= data.byteLength) return undefined;
+    const piece = data.slice(offset, offset + Math.max(1, pieces[turn++ % pieces.length]!));
+    offset += piece.byteLength;
+    return piece;
+  };
+  const pull = (controller: ReadableStreamDefaultController | ReadableByteStreamController) => {
+    const piece = next();
+    if (piece) return controller.enqueue(piece);
+    controller.close();
+    // A byte source answers a waiting BYOB read of the end with respond(0), as fetch's do.
+    if ("byobRequest" in controller) controller.byobRequest?.respond(0);
+  };
+  return bytes
+    ? new ReadableStream({ type: "bytes", pull })
+    : new ReadableStream<Uint8Array<ArrayBuffer>>({ pull });
+}
+
+/** A body that sends nothing until cancelled; `cancelled` resolves with the reason. */
+function silentSource(): { stream: ReadableStream<Uint8Array>; cancelled: Promise<unknown> } {
+  let cancelled!: (reason: unknown) => void;
+  const promise = new Promise<unknown>((resolve) => cancelled = resolve);
+  const stream = new ReadableStream<Uint8Array>({
+    type: "bytes",
+    pull: () => new Promise<void>(() => {}),
+    cancel: (reason) => cancelled(reason),
+  });
+  return { stream, cancelled: promise };
+}
+
+/** Fails instead of hanging: a read that never settles is the defect these tests look for. */
+function within<T>(promise: Promise<T>, what: string, ms = 5_000): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
+
+async function readByob(body: ReadableStream<Uint8Array>, viewSize: number): Promise<Uint8Array> {
+  const reader = body.getReader({ mode: "byob" });
+  const parts: Uint8Array[] = [];
+  let buffer = new ArrayBuffer(viewSize);
+  while (true) {
+    const { done, value } = await within(reader.read(new Uint8Array(buffer)), "BYOB read");
+    if (done) break;
+    parts.push(value.slice());
+    buffer = value.buffer as ArrayBuffer;
+  }
+  return concat(parts);
+}
+
+async function readDefault(body: ReadableStream<Uint8Array>): Promise<Uint8Array> {
+  const reader = body.getReader();
+  const parts: Uint8Array[] = [];
+  while (true) {
+    const { done, value } = await within(reader.read(), "read");
+    if (done) break;
+    parts.push(value);
+  }
+  return concat(parts);
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const whole = new Uint8Array(parts.reduce((sum, part) => sum + part.byteLength, 0));
+  let offset = 0;
+  for (const part of parts) {
+    whole.set(part, offset);
+    offset += part.byteLength;
+  }
+  return whole;
+}
+
+Deno.test("onBodyEnd: every way of reading gives every byte in order and ends exactly once", async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.integer({ min: 0, max: 200_000 }),
+      fc.array(fc.integer({ min: 1, max: 70_000 }), { minLength: 1, maxLength: 5 }),
+      fc.boolean(),
+      fc.constantFrom("byob-small", "byob-big", "default", "whole"),
+      async (size, pieces, bytes, how) => {
+        const data = pattern(size);
+        let ends = 0;
+        const response = onBodyEnd(
+          new Response(source(data, pieces, bytes)),
+          new AbortController().signal,
+          () => ends++,
+        );
+        const read = how === "whole"
+          ? new Uint8Array(await within(response.arrayBuffer(), "arrayBuffer()"))
+          : how === "default"
+          ? await readDefault(response.body!)
+          : await readByob(response.body!, how === "byob-big" ? 1 << 20 : 1000);
+        assert.deepEqual(read, data);
+        assert.equal(ends, 1);
+      },
+    ),
+    { numRuns: 60 },
+  );
+});
+
+Deno.test("onBodyEnd: text() and json() read whole and end once", async () => {
+  let ends = 0;
+  const json = JSON.stringify({ Id: "a".repeat(64), RepoTags: ["x:1"] });
+  const signal = new AbortController().signal;
+  const text = onBodyEnd(new Response(json), signal, () => ends++);
+  assert.equal(await text.text(), json);
+  const parsed = onBodyEnd(new Response(json), signal, () => ends++);
+  assert.deepEqual(await parsed.json(), JSON.parse(json));
+  assert.equal(ends, 2);
+});
+
+Deno.test("onBodyEnd: an abort ends a whole read the server leaves waiting, with its reason", async () => {
+  // The connection underneath is closed by fetch's own signal (the same one); here the read
+  // must not wait for it, and the place must be given back.
+  const { stream } = silentSource();
+  const controller = new AbortController();
+  let ends = 0;
+  const response = onBodyEnd(new Response(stream), controller.signal, () => ends++);
+  const reading = response.text();
+  const reason = new Error("the client was closed");
+  controller.abort(reason);
+  await assert.rejects(within(reading, "text() after abort"), (error) => error === reason);
+  assert.equal(ends, 1);
+});
+
+Deno.test("onBodyEnd: an abort errors a streamed body mid-read and cancels the source", async () => {
+  const { stream, cancelled } = silentSource();
+  const controller = new AbortController();
+  let ends = 0;
+  const response = onBodyEnd(new Response(stream), controller.signal, () => ends++);
+  const reader = response.body!.getReader({ mode: "byob" });
+  const reading = reader.read(new Uint8Array(1024));
+  const reason = new Error("aborted by the caller");
+  controller.abort(reason);
+  await assert.rejects(within(reading, "read after abort"), (error) => error === reason);
+  assert.equal(await within(cancelled, "cancel of the source"), reason);
+  assert.equal(ends, 1);
+});
+
+Deno.test("onBodyEnd: cancelling the body ends once and cancels the source", async () => {
+  const { stream, cancelled } = silentSource();
+  let ends = 0;
+  const response = onBodyEnd(new Response(stream), new AbortController().signal, () => ends++);
+  await response.body!.cancel("enough");
+  assert.equal(await within(cancelled, "cancel of the source"), "enough");
+  assert.equal(ends, 1);
+});
+
+Deno.test("onBodyEnd: a signal aborted already fails every read at once", async () => {
+  const reason = new Error("closed before the answer");
+  const controller = new AbortController();
+  controller.abort(reason);
+  let ends = 0;
+  const whole = onBodyEnd(new Response("data"), controller.signal, () => ends++);
+  await assert.rejects(whole.text(), (error) => error === reason);
+  const streamed = onBodyEnd(new Response("data"), controller.signal, () => ends++);
+  await assert.rejects(streamed.body!.getReader().read(), (error) => error === reason);
+  assert.equal(ends, 2);
+});
+
+Deno.test("onBodyEnd: a response without a body ends at once; status, headers and url stay", async () => {
+  let ends = 0;
+  const empty = onBodyEnd(new Response(null, { status: 204 }), new AbortController().signal, () => {
+    ends++;
+  });
+  assert.equal(ends, 1);
+  assert.equal(empty.status, 204);
+
+  const original = new Response("x", { status: 201, headers: { "Libpod-API-Version": "4.3.1" } });
+  Object.defineProperty(original, "url", { value: "http://libpod/v4.3.1/libpod/images/x/json" });
+  const wrapped = onBodyEnd(original, new AbortController().signal, () => {});
+  assert.equal(wrapped.status, 201);
+  assert.equal(wrapped.headers.get("libpod-api-version"), "4.3.1");
+  assert.equal(wrapped.url, "http://libpod/v4.3.1/libpod/images/x/json");
+  assert.equal(await wrapped.text(), "x");
+});
