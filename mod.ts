@@ -99,7 +99,12 @@ export type {
   BuiltManifestEventOf,
   PlatformImageOf,
 } from "./src/images/operations/building/build_manifest.ts";
-export type { PushedEvent, PushEvent, PushOptions } from "./src/images/operations/push.ts";
+export type {
+  PushedEvent,
+  PushEvent,
+  PushOptions,
+  PushStatusEvent,
+} from "./src/images/operations/push.ts";
 export type {
   BuildEventOf,
   BuildLogEvent,

@@ -126,18 +126,27 @@ export class AwaitableImages {
     return awaitPull(this.#images.pull(repository, options), options);
   }
 
+  /**
+   * `push()` with `allTags` as a promise of every tag's `pushed` event, in the order pushed.
+   * `onProgress` receives every event, each naming its `tag`.
+   */
+  push(
+    repository: string,
+    options: PushOptions & { allTags: true } & AwaitOptions<PushEvent>,
+  ): Promise<PushedEvent[]>;
   /** `push()` as a promise of the final event (destination and digest). */
+  push(repository: string, options?: PushOptions & AwaitOptions<PushEvent>): Promise<PushedEvent>;
   push(
     repository: string,
     options: PushOptions & AwaitOptions<PushEvent> = {},
-  ): Promise<PushedEvent> {
-    let pushed: PushedEvent | undefined;
+  ): Promise<PushedEvent | PushedEvent[]> {
+    const pushed: PushedEvent[] = [];
     return settle(this.#images.push(repository, options), undefined, (event) => {
       options.onProgress?.(event);
-      if (event.type === "pushed") pushed = event;
+      if (event.type === "pushed") pushed.push(event);
     }, () => {
-      if (!pushed) throw new PodmanError("The push completed without a result");
-      return pushed;
+      if (pushed.length === 0) throw new PodmanError("The push completed without a result");
+      return options.allTags ? pushed : pushed[0]!;
     });
   }
 

@@ -170,7 +170,8 @@ export class Fleet implements AsyncDisposable {
   }
 
   /**
-   * Pushes an image from every host; each host's result is its `pushed` event.
+   * Pushes an image from every host; each host's result is its `pushed` event (with
+   * `allTags`, its last tag's; every tag's `pushed` is among the host's events).
    *
    * @example
    * ```ts ignore

@@ -133,7 +133,10 @@ export class ImagesManager {
     return pullImage(this.#context, repository, options);
   }
 
-  /** Pushes an image: the server's progress (Podman 5 streams it), then `pushed`. */
+  /**
+   * Pushes an image: the server's progress (Podman 5 streams it), then `pushed`; with
+   * `allTags`, every local tag of the repository in turn.
+   */
   push(repository: string, options?: PushOptions): Observable<PushEvent> {
     return pushImage(this.client, repository, options);
   }

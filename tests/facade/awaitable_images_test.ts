@@ -81,3 +81,32 @@ Deno.test("images.promises.pull() resolves with the pulled image and reports pro
     await podman.images.promises.remove(image, { force: true });
   }
 });
+
+Deno.test("images.promises.push() resolves with one pushed event, or with every tag's for allTags", async () => {
+  await using podman = new PodmanClient({ baseUrl: `unix://${bed.socketPath}` });
+  const repository = `${bed.registry}/podrx/${uniqueName("await-push")}`;
+  const ids = [await importImage(`${repository}:1`), await importImage(`${repository}:2`)];
+  try {
+    const one = await podman.images.promises.push(`${repository}:1`, { tlsVerify: false });
+    assert.equal(one.destination, `${repository}:1`);
+    assert.equal(one.tag, undefined);
+
+    const tagsSeen = new Set<string | undefined>();
+    const every = await podman.images.promises.push(repository, {
+      allTags: true,
+      tlsVerify: false,
+      onProgress: (event) => tagsSeen.add(event.tag),
+    });
+    assert.deepEqual(every.map(({ type, tag, destination }) => ({ type, tag, destination })), [
+      { type: "pushed", tag: "1", destination: `${repository}:1` },
+      { type: "pushed", tag: "2", destination: `${repository}:2` },
+    ]);
+    assert.deepEqual([...tagsSeen], ["1", "2"]);
+    await assert.rejects(
+      podman.images.promises.push(`${repository}:1`, { allTags: true }),
+      TypeError,
+    );
+  } finally {
+    for (const id of ids) await podman.images.promises.remove(id, { force: true });
+  }
+});

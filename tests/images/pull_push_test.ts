@@ -5,6 +5,7 @@ import { lastValueFrom, type Observable, toArray } from "rxjs";
 import {
   APIError,
   type Image,
+  ImageNotFound,
   NotFound,
   PodmanClient,
   PodmanError,
@@ -18,7 +19,7 @@ import { PullStreamReader } from "../../src/images/operations/_pull_stream.ts";
 import { PushStreamReader } from "../../src/images/operations/_push_stream.ts";
 import { encodeRegistryAuth } from "../../src/images/params/registry_auth.ts";
 import { testBed } from "../bed/env.ts";
-import { uniqueName } from "./_fixtures.ts";
+import { importImage, uniqueName } from "./_fixtures.ts";
 
 const bed = testBed();
 const credentials = { username: bed.authUser, password: bed.authPassword };
@@ -113,8 +114,13 @@ async function pushToOpenRegistry(
   await lastValueFrom(podman.images.push(repository, { tag, tlsVerify: false }));
 }
 
-/** A client on the bed's socket that records what it sends: URL, headers and abort signal. */
-function recordingClient(): { podman: PodmanClient; sent: { url: string; init: RequestInit }[] } {
+/**
+ * A client on the bed's socket that records what it sends: URL, headers and abort signal.
+ * `onSend` sees each request as it goes out.
+ */
+function recordingClient(
+  onSend?: (url: string) => void,
+): { podman: PodmanClient; sent: { url: string; init: RequestInit }[] } {
   const sent: { url: string; init: RequestInit }[] = [];
   const real = unixSocketTransport(bed.socketPath);
   const podman = new PodmanClient({
@@ -123,6 +129,7 @@ function recordingClient(): { podman: PodmanClient; sent: { url: string; init: R
       description: real.description,
       fetch: (url, init) => {
         sent.push({ url, init });
+        onSend?.(url);
         return real.fetch(url, init);
       },
       close: () => real.close(),
@@ -323,6 +330,202 @@ Deno.test("push() rejects bad arguments on subscribe, before sending", async () 
   await assert.rejects(push("localhost/x", { format: "v3" as "oci" }), RangeError);
   await assert.rejects(push("localhost/x", { compressionLevel: 1.5 }), RangeError);
   await assert.rejects(push("localhost/x", { timeout: 0 }), RangeError);
+});
+
+// --- push with allTags ----------------------------------------------------------------------
+
+/** The tags a registry holds for `path`, sorted; `undefined` when it has no such repository. */
+async function registryTags(registry: string, path: string): Promise<string[] | undefined> {
+  const response = await fetch(`http://${registry}/v2/${path}/tags/list`);
+  const text = await response.text();
+  if (response.status === 404) return undefined;
+  assert.equal(response.status, 200, `GET ${path}/tags/list: ${text}`);
+  return ((JSON.parse(text) as { tags: string[] | null }).tags ?? []).sort();
+}
+
+/**
+ * Throwaway images for `allTags`: two in `repository` under three tags (`a` and `c` name the
+ * first), and the same two in neighbours that are not it: `<repository>x`, which starts the
+ * same, and `<repository>/sub`, below it.
+ */
+async function allTagsFixture(
+  podman: PodmanClient,
+  repository: string,
+): Promise<{ first: string; second: string; [Symbol.asyncDispose](): Promise<void> }> {
+  const first = await importImage(`${repository}:a`);
+  const second = await importImage(`${repository}:b`);
+  const firstImage = await podman.images.promises.get(first);
+  await firstImage.promises.tag(repository, "c");
+  await firstImage.promises.tag(`${repository}x`, "1");
+  await (await podman.images.promises.get(second)).promises.tag(`${repository}/sub`, "1");
+  return {
+    first,
+    second,
+    async [Symbol.asyncDispose]() {
+      for (const id of [first, second]) {
+        await podman.images.promises.remove(id, { force: true }).catch(() => undefined);
+      }
+    },
+  };
+}
+
+Deno.test("push() with allTags pushes every local tag of the repository and nothing beside it", async () => {
+  const { podman, sent } = recordingClient();
+  await using _ = podman;
+  const path = `podrx/${uniqueName("alltags")}`;
+  const repository = `${bed.registry}/${path}`;
+  await using images = await allTagsFixture(podman, repository);
+
+  const events = await lastValueFrom(
+    podman.images.push(repository, { allTags: true, tlsVerify: false }).pipe(toArray()),
+  );
+
+  assert.deepEqual(await registryTags(bed.registry, path), ["a", "b", "c"]);
+  assert.equal(await registryImageId(bed.registry, path, "a"), images.first);
+  assert.equal(await registryImageId(bed.registry, path, "b"), images.second);
+  assert.equal(await registryImageId(bed.registry, path, "c"), images.first);
+  assert.equal(await registryTags(bed.registry, `${path}x`), undefined, "the sibling stayed home");
+  assert.equal(await registryTags(bed.registry, `${path}/sub`), undefined, "so did the nested one");
+  // One push a tag, one after another, each to its own name.
+  const pushes = sent.map((request) => new URL(request.url).pathname)
+    .filter((pathname) => pathname.endsWith("/push"));
+  assert.deepEqual(
+    pushes.map((pathname) => decodeURIComponent(pathname.split("/").at(-2)!)),
+    ["a", "b", "c"].map((tag) => `${repository}:${tag}`),
+  );
+  // Every event names its tag; each tag's events come together and end with its pushed.
+  assert.ok(events.every((event) => event.tag !== undefined), JSON.stringify(events));
+  const order = events.map((event) => event.tag).filter((tag, i, all) => tag !== all[i - 1]);
+  assert.deepEqual(order, ["a", "b", "c"]);
+  const pushed = events.filter((event) => event.type === "pushed");
+  assert.deepEqual(pushed.map(({ tag, destination }) => ({ tag, destination })), [
+    { tag: "a", destination: `${repository}:a` },
+    { tag: "b", destination: `${repository}:b` },
+    { tag: "c", destination: `${repository}:c` },
+  ]);
+  if (await serverStreamsPush()) {
+    // Podman 5 streams each tag's status lines, then its digest.
+    for (const tag of ["a", "b", "c"]) {
+      assert.ok(events.some((event) => event.type === "status" && event.tag === tag), tag);
+      const digest = pushed.find((event) => event.tag === tag)?.digest;
+      assert.equal(digest, await registryManifestDigest(bed.registry, path, tag));
+    }
+  } else {
+    assert.equal(events.length, 3, "Podman 4.3 reports nothing but the end of each push");
+  }
+});
+
+Deno.test("push() with allTags errors with the failing tag's error and pushes no tag after it", async () => {
+  const { podman, sent } = recordingClient();
+  await using _ = podman;
+  // The auth registry refuses a push without credentials.
+  const repository = `${bed.authRegistry}/podrx/${uniqueName("alltags-noauth")}`;
+  await using _images = await allTagsFixture(podman, repository);
+
+  const { events, error } = await collect(
+    podman.images.push(repository, { allTags: true, tlsVerify: false }),
+  );
+
+  assert.ok(error instanceof APIError, String(error));
+  assert.match(error.message, new RegExp(`^Cannot push image "${repository}:a": `));
+  assert.match(error.message, /authentication required/);
+  assert.ok(events.every((event) => event.type === "status" && event.tag === "a"));
+  const pushes = sent.filter((request) => new URL(request.url).pathname.endsWith("/push"));
+  assert.equal(pushes.length, 1, "tags b and c were never sent");
+});
+
+Deno.test("push() with allTags of a repository without local tags is ImageNotFound naming it", async () => {
+  const { podman, sent } = recordingClient();
+  await using _ = podman;
+  // Only neighbours have tags: one whose name starts the same, one below it.
+  const repository = `${bed.registry}/podrx/${uniqueName("alltags-none")}`;
+  const id = await importImage(`${repository}x:1`);
+  try {
+    await (await podman.images.promises.get(id)).promises.tag(`${repository}/sub`, "1");
+
+    const { events, error } = await collect(
+      podman.images.push(repository, { allTags: true, tlsVerify: false }),
+    );
+
+    assert.deepEqual(events, []);
+    assert.ok(error instanceof ImageNotFound, String(error));
+    assert.equal(
+      error.message,
+      `Cannot push image "${repository}": allTags found no local tag of this repository (404)`,
+    );
+    const pushes = sent.filter((request) => new URL(request.url).pathname.endsWith("/push"));
+    assert.equal(pushes.length, 0);
+  } finally {
+    await podman.images.promises.remove(id, { force: true });
+  }
+});
+
+Deno.test("push() with allTags checks its arguments on subscribe and sends nothing for bad ones", async () => {
+  const { podman, sent } = recordingClient();
+  await using _ = podman;
+  const push = (repository: string, options: PushOptions) =>
+    lastValueFrom(podman.images.push(repository, { allTags: true, ...options }));
+  const named = {
+    name: "TypeError",
+    message: /allTags pushes every tag, so name no tag or digest/,
+  };
+  await assert.rejects(push("localhost/x:1", {}), named);
+  await assert.rejects(push("localhost/x", { tag: "1" }), named);
+  await assert.rejects(push(`localhost/x@sha256:${"a".repeat(64)}`, {}), named);
+  await assert.rejects(push("localhost/x", { destination: "localhost/y" }), {
+    name: "TypeError",
+    message: /^Cannot push image "localhost\/x": allTags pushes each tag to its own name/,
+  });
+  await assert.rejects(push("localhost/x", { tag: "bad tag" }), RangeError);
+  await assert.rejects(push("Not/Valid", {}), RangeError);
+  await assert.rejects(push("localhost/x", { format: "v3" as "oci" }), RangeError);
+  await assert.rejects(push("localhost/x", { timeout: 0 }), RangeError);
+  assert.deepEqual(sent, []);
+});
+
+Deno.test("push() with allTags unsubscribed mid-way aborts the running push and starts no other", async () => {
+  const path = `podrx/${uniqueName("alltags-cancel")}`;
+  const repository = `${bed.registry}/${path}`;
+  /** The tag a request pushes, if it is a push. */
+  const pushedTag = (url: string) => {
+    const { pathname } = new URL(url);
+    if (!pathname.endsWith("/push")) return undefined;
+    return decodeURIComponent(pathname.split("/").at(-2)!).slice(repository.length + 1);
+  };
+  const stopped = Promise.withResolvers<string>();
+  // Unsubscribes once the push of b has gone out, so that it is under way.
+  const { podman, sent } = recordingClient((url) => {
+    if (pushedTag(url) === "b") {
+      setTimeout(() => {
+        subscription.unsubscribe();
+        stopped.resolve("unsubscribed");
+      });
+    }
+  });
+  await using _ = podman;
+  await using _images = await allTagsFixture(podman, repository);
+
+  const seen: PushEvent[] = [];
+  const subscription = podman.images.push(repository, { allTags: true, tlsVerify: false })
+    .subscribe({
+      next: (event) => seen.push(event),
+      error: (error) => stopped.resolve(`errored: ${error}`),
+      complete: () => stopped.resolve("completed"),
+    });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const outcome = await Promise.race([
+    stopped.promise,
+    new Promise<string>((resolve) => (timer = setTimeout(() => resolve("timed out"), 60_000))),
+  ]).finally(() => clearTimeout(timer));
+
+  assert.equal(outcome, "unsubscribed");
+  const pushes = sent.filter((request) => pushedTag(request.url) !== undefined);
+  assert.deepEqual(pushes.map((request) => pushedTag(request.url)), ["a", "b"], "c never went out");
+  assert.equal(pushes[1]?.init.signal?.aborted, true, "the push of b was aborted");
+  assert.deepEqual(seen.filter((event) => event.type === "pushed").map((event) => event.tag), [
+    "a",
+  ]);
+  assert.ok((await lastValueFrom(podman.images.list())).length > 0, "the client keeps working");
 });
 
 // --- pull ---------------------------------------------------------------------------------

@@ -1,12 +1,14 @@
-import { defer, type Observable } from "rxjs";
+import { concatMap, defer, from, map, type Observable } from "rxjs";
 import { jsonStream } from "../../client/json_stream.ts";
 import { checkOperationOptions, type OperationOptions } from "../../client/operation.ts";
 import { apiAtLeast } from "../../client/api_version.ts";
 import type { Requester } from "../../client/requester.ts";
 import { segment } from "../../client/request_json.ts";
-import { formatReference, parseReference, withTag } from "../params/reference.ts";
+import { ImageNotFound } from "../../errors.ts";
+import { formatReference, parseReference, repositoryOf, withTag } from "../params/reference.ts";
 import { requireOneOf } from "../params/one_of.ts";
 import { type AuthConfig, encodeRegistryAuth } from "../params/registry_auth.ts";
+import { localTags } from "./_local_tags.ts";
 import { PushStreamReader } from "./_push_stream.ts";
 import type { PullStatusEvent } from "./stream_events.ts";
 
@@ -14,6 +16,14 @@ import type { PullStatusEvent } from "./stream_events.ts";
 export interface PushOptions extends OperationOptions {
   /** Tag to push; the repository may carry it instead. */
   tag?: string;
+  /**
+   * Push every local tag of the repository, one after another, each to its own name (as
+   * `docker push --all-tags`; the counterpart of `pull()`'s `allTags`). Name the repository
+   * without tag or digest, as `list()` shows it (`localhost:5000/team/app`), and give no
+   * `tag` or `destination`. Each event then carries its `tag`.
+   * @default {false}
+   */
+  allTags?: boolean;
   /** Where to push, when not to the image's own name, e.g. `127.0.0.1:5000/team/app:1`. */
   destination?: string;
   /** Manifest type: `oci`, `v2s1` or `v2s2`. */
@@ -32,7 +42,7 @@ export interface PushOptions extends OperationOptions {
   /**
    * Podman's `all`: when the name is a manifest list, push every image it lists too, as
    * `manifest.push`'s `all` does. It does not push every tag of a repository (Podman 4.3 and
-   * 5.4 answer a bare repository with "image not known"), so it is not `pull()`'s `allTags`.
+   * 5.4 answer a bare repository with "image not known"): that is `allTags`.
    * @default {false}
    */
   all?: boolean;
@@ -43,7 +53,7 @@ export interface PushOptions extends OperationOptions {
   removeSignatures?: boolean;
 }
 
-/** The last event of a successful push. */
+/** The last event of a successful push (of one tag, with `allTags`). */
 export interface PushedEvent {
   /** Discriminant. */
   type: "pushed";
@@ -51,13 +61,22 @@ export interface PushedEvent {
   destination: string;
   /** Digest of the pushed manifest, where the server reports it (Podman 5 streams it). */
   digest?: string;
+  /** The tag this event belongs to, on the events of an `allTags` push (absent otherwise). */
+  tag?: string;
+}
+
+/** A status line of a push, as the server wrote it. */
+export interface PushStatusEvent extends PullStatusEvent {
+  /** The tag this event belongs to, on the events of an `allTags` push (absent otherwise). */
+  tag?: string;
 }
 
 /**
  * What `push()` emits: the server's status lines (Podman 5 streams them; Podman 4.3 says
  * nothing until done), then `pushed`. Push reports no per-layer progress on either version.
+ * With `allTags`, the events of every tag in turn, each naming its `tag`.
  */
-export type PushEvent = PullStatusEvent | PushedEvent;
+export type PushEvent = PushStatusEvent | PushedEvent;
 
 const FORMATS: readonly string[] = ["oci", "v2s1", "v2s2"];
 
@@ -91,9 +110,9 @@ function validatePushOptions(options: PushOptions, action: string): void {
 
 /**
  * `ImagesManager.push`: `POST /libpod/images/{name}/push`. On subscribe the arguments are
- * checked first (a malformed name, tag or `format` is a `RangeError`, a wrong type or a tag
- * given twice a `TypeError`, before anything is sent); then the server's API version picks the
- * mode: Podman 5 and later stream
+ * checked first (a malformed name, tag or `format` is a `RangeError`, a wrong type, a tag
+ * given twice or a tag or `destination` with `allTags` a `TypeError`, before anything is
+ * sent); then the server's API version picks the mode: Podman 5 and later stream
  * progress (`quiet=false`), Podman 4 answers once the push is done (`quiet=true`): its streaming
  * mode writes no final line on success (fixed in Podman 5.0), so it never reports the digest.
  * The blocking answer is silent until the push is done, so there `timeout` bounds the whole
@@ -109,7 +128,62 @@ export function pushImage(
   repository: string,
   options: PushOptions = {},
 ): Observable<PushEvent> {
-  return defer(() => pushChecked(requester, repository, options));
+  return defer(() =>
+    options.allTags
+      ? pushEveryTag(requester, repository, options)
+      : pushChecked(requester, repository, options)
+  );
+}
+
+/**
+ * `allTags`: the repository's local tags (listed once, on subscribe), pushed one after
+ * another with the same options; each event names its tag. The first failure errors the
+ * stream with that tag's own error (its message names the tag), and the tags after it are
+ * not pushed; unsubscribing aborts the push under way.
+ */
+function pushEveryTag(
+  requester: Requester,
+  repository: string,
+  options: PushOptions,
+): Observable<PushEvent> {
+  const action = `Cannot push image "${String(repository)}"`;
+  checkOperationOptions(options, action);
+  const parsed = withTag(repository, options.tag, action);
+  if (parsed.tag !== undefined || parsed.digest !== undefined) {
+    throw new TypeError(`${action}: allTags pushes every tag, so name no tag or digest`);
+  }
+  if (options.destination !== undefined) {
+    throw new TypeError(
+      `${action}: allTags pushes each tag to its own name, so give no destination`,
+    );
+  }
+  validatePushOptions(options, action);
+  const name = repositoryOf(parsed);
+  return localTags(requester, name, options, action).pipe(
+    concatMap((tags) => {
+      if (tags.length === 0) throw noLocalTagError(action);
+      return from(tags).pipe(
+        concatMap((tag) =>
+          pushChecked(requester, name, { ...options, allTags: false, tag }).pipe(
+            map((event): PushEvent => ({ ...event, tag })),
+          )
+        ),
+      );
+    }),
+  );
+}
+
+/**
+ * Podman has no answer of its own here (pushing a bare repository asks for its `latest`), so
+ * podrx answers as the image endpoints do for a name that is not there: a 404.
+ */
+function noLocalTagError(action: string): ImageNotFound {
+  return new ImageNotFound(action, {
+    status: 404,
+    method: "GET",
+    path: "/libpod/images/json",
+    explanation: "allTags found no local tag of this repository",
+  });
 }
 
 function pushChecked(
