@@ -15,6 +15,7 @@ import {
 } from "../../mod.ts";
 import { createTarWriter } from "../../src/tar/writer.ts";
 import { testBed } from "../bed/env.ts";
+import { keptOutput } from "./_kept_output.ts";
 import { uniqueName } from "./_fixtures.ts";
 
 const bed = testBed();
@@ -168,7 +169,7 @@ Deno.test("build() applies .dockerignore with Docker semantics, labels the image
   const tag = `localhost/${uniqueName("podrx-build")}:1`;
   const dir = await makeContext({
     "Dockerfile": `${FROM}LABEL from.dockerfile=yes\nCOPY . /ctx/\n` +
-      "RUN ls -a /ctx /ctx/secret /ctx/src /ctx/src/deep\n",
+      `RUN ${keptOutput("ls -a /ctx /ctx/secret /ctx/src /ctx/src/deep")}\n`,
     ".dockerignore": "# build outputs\n*.log\nsecret\n!secret/keep.txt\n**/*.tmp\nDockerfile\n",
     "a.txt": "a",
     "app.log": "log",
@@ -209,7 +210,7 @@ Deno.test("build() runs RUN steps through the libpod endpoint", async () => {
   try {
     const marker = crypto.randomUUID();
     const { lines } = await build(
-      podman.images.build({ fileobj: `${FROM}RUN echo run-${marker}\n` }),
+      podman.images.build({ fileobj: `${FROM}RUN ${keptOutput(`echo run-${marker}`)}\n` }),
     );
     assert.ok(hasLine(lines, `run-${marker}`));
     const request = sent.find((request) => request.url.includes("/build"));
@@ -242,21 +243,10 @@ Deno.test("build() twice reuses the cache and the id; nocache makes a new image"
   }
 });
 
-/**
- * Shell lines (about 140 KiB) to print after a line a test looks for. Buildah's chroot
- * isolation (the bed's) can drop the end of a RUN step's output: the process that relays the
- * step's stdout exits as soon as the step has, without forwarding what it has not passed on
- * yet (at most a pipe's 64 KiB plus its 8 KiB read buffer; `chroot/run_common.go`, Podman
- * 4.3.1 and 5.4.2 alike). A reader that falls behind makes the loss certain, a loaded machine
- * makes it possible; Podman then never sends those lines, so no client can show them.
- */
-const PAST_THE_RELAY =
-  "i=0; while [ $i -lt 2500 ]; do echo padding-that-pushes-earlier-output-through-the-relay-$i; i=$((i+1)); done";
-
 Deno.test("build() of a failing RUN errors with BuildError carrying the log and Podman's message", async () => {
   await using podman = connect();
   const emitted: string[] = [];
-  const run = `RUN echo step-output && ${PAST_THE_RELAY} && exit 3`;
+  const run = `RUN ${keptOutput("echo step-output")} && exit 3`;
   const error = await failure(
     podman.images.build({ fileobj: `${FROM}${run}\n`, tag: "localhost/podrx-build-fails:1" })
       .pipe(tap((event) => event.type === "log" && emitted.push(event.line))),
@@ -275,7 +265,10 @@ Deno.test("build() emits log lines live, as the server writes them", async () =>
   await using podman = connect();
   const stamps: { line: string; at: number }[] = [];
   const completed = Promise.withResolvers<number>();
-  podman.images.build({ fileobj: `${FROM}RUN echo one && sleep 2 && echo two\n`, nocache: true })
+  podman.images.build({
+    fileobj: `${FROM}RUN ${keptOutput("echo one && sleep 2 && echo two")}\n`,
+    nocache: true,
+  })
     .subscribe({
       next: (event) => {
         if (event.type === "log") stamps.push({ line: event.line, at: performance.now() });
@@ -295,7 +288,9 @@ Deno.test("build() takes a Dockerfile from outside the context without touching 
   await using podman = connect();
   const dir = await makeContext({ "inside.txt": "inside" });
   const elsewhere = await makeContext({
-    "Build.containerfile": `${FROM}LABEL which=outside\nCOPY . /ctx/\nRUN ls -a /ctx\n`,
+    "Build.containerfile": `${FROM}LABEL which=outside\nCOPY . /ctx/\nRUN ${
+      keptOutput("ls -a /ctx")
+    }\n`,
   });
   try {
     const { text, image } = await build(
@@ -387,7 +382,9 @@ Deno.test("build() archives a symlink as a link, never following it out of the c
   const secret = crypto.randomUUID();
   const outside = await makeContext({ "secret.txt": `host-secret-${secret}\n` });
   const dir = await makeContext({
-    "Dockerfile": `${FROM}COPY . /ctx/\nRUN ls -l /ctx/link; cat /ctx/link || echo cat-failed\n`,
+    "Dockerfile": `${FROM}COPY . /ctx/\nRUN ${
+      keptOutput("ls -l /ctx/link; cat /ctx/link || echo cat-failed")
+    }\n`,
   });
   try {
     await Deno.symlink(`${outside}/secret.txt`, `${dir}/link`);
@@ -404,7 +401,7 @@ Deno.test("build() archives a symlink as a link, never following it out of the c
 Deno.test("build() skips a FIFO in the context instead of hanging on it", async () => {
   await using podman = connect();
   const dir = await makeContext({
-    "Dockerfile": `${FROM}COPY . /ctx/\nRUN ls -a /ctx\n`,
+    "Dockerfile": `${FROM}COPY . /ctx/\nRUN ${keptOutput("ls -a /ctx")}\n`,
     "plain.txt": "plain",
   });
   try {
@@ -422,7 +419,7 @@ Deno.test("build() skips a FIFO in the context instead of hanging on it", async 
 Deno.test("build() from fileobj text, bytes and a stream", async () => {
   await using podman = connect();
   const marker = crypto.randomUUID();
-  const text = `${FROM}LABEL marker=${marker}\nRUN echo fileobj-${marker}\n`;
+  const text = `${FROM}LABEL marker=${marker}\nRUN ${keptOutput(`echo fileobj-${marker}`)}\n`;
   for (
     const fileobj of [text, new TextEncoder().encode(text), new Blob([text]).stream()]
   ) {
@@ -445,7 +442,7 @@ Deno.test("build() sends a customContext tar as it is, from bytes or a stream", 
   function tar(): ReadableStream<Uint8Array> {
     const writer = createTarWriter();
     const files = {
-      "docker/Build.file": `${FROM}COPY data.txt /data.txt\nRUN cat /data.txt\n`,
+      "docker/Build.file": `${FROM}COPY data.txt /data.txt\nRUN ${keptOutput("cat /data.txt")}\n`,
       "data.txt": `custom-${marker}\n`,
     };
     (async () => {
@@ -477,7 +474,7 @@ Deno.test("build() with encoding gzip compresses the context on the wire", async
   const { podman, sent } = recordingClient();
   const marker = crypto.randomUUID();
   const dir = await makeContext({
-    "Dockerfile": `${FROM}COPY data.txt /data.txt\nRUN cat /data.txt\n`,
+    "Dockerfile": `${FROM}COPY data.txt /data.txt\nRUN ${keptOutput("cat /data.txt")}\n`,
     "data.txt": `gzipped-${marker}\n`,
   });
   try {
@@ -507,7 +504,9 @@ Deno.test("build() with a tag array gives the image every tag", async () => {
 Deno.test("build() passes extraHosts as the array Podman parses, and buildargs", async () => {
   await using podman = connect();
   const { lines, text } = await build(podman.images.build({
-    fileobj: `${FROM}ARG GREETING\nRUN echo "greeting=$GREETING" && cat /etc/hosts\n`,
+    fileobj: `${FROM}ARG GREETING\nRUN ${
+      keptOutput('echo "greeting=$GREETING" && cat /etc/hosts')
+    }\n`,
     buildargs: { GREETING: "hello-arg" },
     extraHosts: { "podrx-host": "10.1.2.3" },
     nocache: true,
@@ -520,7 +519,9 @@ Deno.test("build() sends secrets from the context for RUN --mount=type=secret", 
   await using podman = connect();
   const value = `secret-${crypto.randomUUID()}`;
   const dir = await makeContext({
-    "Dockerfile": `${FROM}RUN --mount=type=secret,id=token cat /run/secrets/token\n`,
+    "Dockerfile": `${FROM}RUN --mount=type=secret,id=token ${
+      keptOutput("cat /run/secrets/token")
+    }\n`,
     "token.txt": value,
   });
   try {
