@@ -104,8 +104,10 @@ export class RequestSlots {
         this.#running.delete(entry);
         // Deno puts the connection back in its pool a moment after the body's end; a request
         // sent before that finds no idle connection and opens one more. One macrotask later
-        // (measured: never more connections than places over 300 calls; without it, one more
-        // in a third of the runs) the connection is back.
+        // the connection is usually back (idle machine: never more connections than places
+        // over 300 calls; without the delay, one more in a third of the runs). Under CPU load
+        // it can take longer (one or two more in about 1 of 8 bursts; two or three turns, or
+        // a 5 ms timer, did not close the gap), so the cap is on requests, not sockets.
         setTimeout(() => this.#handOn(), 0);
       },
     };

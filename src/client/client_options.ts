@@ -46,8 +46,9 @@ export interface PodmanClientOptions {
   /** A ready transport; takes precedence over `baseUrl`. The client closes it on `close()`. */
   transport?: Transport;
   /**
-   * How many requests the client runs at once, and so how many connections it holds to the
-   * service; more wait their turn, in order. A streaming operation (pull, push, build, load,
+   * How many requests the client runs at once, and so about how many connections it holds to
+   * the service (under load, Deno may open one or two more for a moment before a finished
+   * request's connection is back in its pool); more wait their turn, in order. A streaming operation (pull, push, build, load,
    * save) holds its place until its body is over or it is unsubscribed. Waiting requests can
    * still be unsubscribed or aborted, and `close()` ends them too.
    * @default {10}
