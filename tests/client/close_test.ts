@@ -162,6 +162,48 @@ Deno.test("close() ends a silent stream, an endless upload and a queued request;
   }
 });
 
+Deno.test("close() ends a whole read the server leaves silent, beside an endless upload", async () => {
+  // The answer's headers arrive, its body never does: list() waits inside the body's read.
+  const listing = silentBody("[");
+  let uploadAborted!: () => void;
+  const uploadEnded = new Promise<void>((resolve) => (uploadAborted = resolve));
+  await using fake = await startFakePodman(async (request, url) => {
+    if (url.pathname.endsWith("/images/json")) return new Response(listing.body);
+    if (url.pathname.endsWith("/images/load")) {
+      try {
+        for await (const _ of request.body!) { /* keep reading */ }
+      } catch {
+        // The client aborted the upload.
+      }
+      uploadAborted();
+      return new Response("{}");
+    }
+    return new Response("[]");
+  });
+  const podman = new PodmanClient({ baseUrl: `unix://${fake.socketPath}` });
+  try {
+    const endless = new ReadableStream<Uint8Array>({
+      pull: (controller) => controller.enqueue(new Uint8Array(512)),
+    });
+    const loading = watch(podman.images.load(endless));
+    const listed = podman.images.promises.list().then(() => "resolved", (error) => ({ error }));
+    await until(() => fake.requests.length === 2, "both requests reached the server");
+
+    await podman.close();
+
+    const listEnd = await listed;
+    assert.notEqual(listEnd, "resolved");
+    assertClosedError(listEnd as { error: unknown }, /^Cannot list images/);
+    assertClosedError(await endOf(loading, "the load"), /^Cannot load/);
+    // The server saw the silent answer cancelled: the connection was closed, not left open.
+    await listing.cancelled;
+    await uploadEnded;
+  } finally {
+    unsubscribeAll();
+    await podman.close();
+  }
+});
+
 Deno.test("close() before an operation starts fails it with the client-closed error", async () => {
   const podman = new PodmanClient({ baseUrl: `unix://${bed.socketPath}` });
   await podman.close();

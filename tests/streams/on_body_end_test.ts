@@ -133,17 +133,28 @@ Deno.test("onBodyEnd: text() and json() read whole and end once", async () => {
 });
 
 Deno.test("onBodyEnd: an abort ends a whole read the server leaves waiting, with its reason", async () => {
-  // The connection underneath is closed by fetch's own signal (the same one); here the read
-  // must not wait for it, and the place must be given back.
-  const { stream } = silentSource();
+  // PodmanClient gives fetch and onBodyEnd the same signal; fetch's abort ends the runtime's
+  // own read and closes the connection, which the server sees as its body cancelled.
+  let cancelled!: (reason: unknown) => void;
+  const serverSawCancel = new Promise<unknown>((resolve) => cancelled = resolve);
+  await using server = Deno.serve(
+    { port: 0, hostname: "127.0.0.1", onListen() {} },
+    () =>
+      new Response(
+        new ReadableStream({ pull: () => new Promise<void>(() => {}), cancel: () => cancelled(1) }),
+      ),
+  );
   const controller = new AbortController();
+  const response = await fetch(`http://127.0.0.1:${server.addr.port}/`, {
+    signal: controller.signal,
+  });
   let ends = 0;
-  const response = onBodyEnd(new Response(stream), controller.signal, () => ends++);
-  const reading = response.text();
+  const reading = onBodyEnd(response, controller.signal, () => ends++).text();
   const reason = new Error("the client was closed");
   controller.abort(reason);
   await assert.rejects(within(reading, "text() after abort"), (error) => error === reason);
   assert.equal(ends, 1);
+  await within(serverSawCancel, "the server's body cancelled");
 });
 
 Deno.test("onBodyEnd: an abort errors a streamed body mid-read and cancels the source", async () => {
