@@ -150,63 +150,11 @@ class BodyEndNotice {
   #noticingStream(
     source: ReadableStream<Uint8Array<ArrayBuffer>>,
   ): ReadableStream<Uint8Array<ArrayBuffer>> {
-    let reader: ReadableStreamBYOBReader;
-    try {
-      reader = source.getReader({ mode: "byob" });
-    } catch {
-      // Not a byte stream (a custom transport's body): notice its end without the BYOB path.
-      return this.#noticingPlainStream(source);
-    }
-    let controller!: ReadableByteStreamController;
-    const fail = (error: unknown): void => {
-      if (this.#ended) return;
-      this.#end();
-      controller.error(error);
-      reader.cancel(error).catch(() => {});
-    };
-    this.#onAbort = () => fail(this.#signal.reason);
-    this.#signal.addEventListener("abort", this.#onAbort, { once: true });
-    return new ReadableStream({
-      type: "bytes",
-      autoAllocateChunkSize: CHUNK_SIZE,
-      start: (byteController) => {
-        controller = byteController;
-      },
-      pull: async () => {
-        const request = controller.byobRequest!;
-        let result: ReadableStreamReadResult<Uint8Array<ArrayBuffer>>;
-        try {
-          result = await reader.read(request.view as Uint8Array<ArrayBuffer>);
-        } catch (error) {
-          if (this.#ended) return;
-          this.#end();
-          throw error;
-        }
-        // Aborted while the read was under way: the stream is errored already.
-        if (this.#ended) return;
-        // The read took the view's buffer over, so the answer is always the view it gave
-        // back: filled, or empty at the end (where a reader waiting on this pull learns of
-        // the end only through that answer).
-        if (result.done) {
-          this.#end();
-          controller.close();
-          if (result.value) request.respondWithNewView(result.value);
-          return;
-        }
-        request.respondWithNewView(result.value);
-      },
-      cancel: (reason) => {
-        this.#end();
-        return reader.cancel(reason);
-      },
-    });
-  }
-
-  /** For a body that is not a byte stream: the same end, chunks passed on as they come. */
-  #noticingPlainStream(
-    source: ReadableStream<Uint8Array<ArrayBuffer>>,
-  ): ReadableStream<Uint8Array<ArrayBuffer>> {
-    const reader = source.getReader();
+    // A byte stream (every fetch body) is read straight into the reader's view; another kind
+    // (a custom transport's body) chunk by chunk. Either way the result is a byte stream, so
+    // a BYOB reader works whatever the transport gave.
+    const byob = byobReaderOf(source);
+    const reader = byob ?? source.getReader();
     let controller!: ReadableByteStreamController;
     this.#onAbort = () => {
       if (this.#ended) return;
@@ -215,39 +163,65 @@ class BodyEndNotice {
       reader.cancel(this.#signal.reason).catch(() => {});
     };
     this.#signal.addEventListener("abort", this.#onAbort, { once: true });
-    // Still a byte stream, so that a BYOB reader works whatever the transport gave.
     return new ReadableStream({
       type: "bytes",
+      // With it, a default reader's read comes with a view too, which the BYOB read fills.
+      ...(byob ? { autoAllocateChunkSize: CHUNK_SIZE } : {}),
       start: (byteController) => {
         controller = byteController;
       },
       pull: async () => {
+        const request = controller.byobRequest;
         let result: ReadableStreamReadResult<Uint8Array<ArrayBuffer>>;
-        // A byte stream refuses empty chunks; read on until there is data or the end.
-        do {
-          try {
-            result = await reader.read();
-          } catch (error) {
-            if (this.#ended) return;
-            this.#end();
-            throw error;
-          }
-        } while (!result.done && result.value.byteLength === 0);
+        try {
+          result = byob
+            ? await byob.read(request!.view as Uint8Array<ArrayBuffer>)
+            : await readNonEmpty(reader as ReadableStreamDefaultReader<Uint8Array<ArrayBuffer>>);
+        } catch (error) {
+          if (this.#ended) return;
+          this.#end();
+          throw error;
+        }
+        // Aborted while the read was under way: the stream is errored already.
         if (this.#ended) return;
         if (result.done) {
           this.#end();
           controller.close();
-          // A BYOB read waiting for this pull learns of the end only through respond(0).
-          controller.byobRequest?.respond(0);
-          return;
         }
-        controller.enqueue(result.value);
+        if (byob) {
+          // The read took the view's buffer over, so the answer is always the view it gave
+          // back: filled, or empty at the end (a reader waiting on this pull learns of the end
+          // only through that answer).
+          if (result.value) request!.respondWithNewView(result.value);
+        } else if (result.done) controller.byobRequest?.respond(0);
+        else controller.enqueue(result.value);
       },
       cancel: (reason) => {
         this.#end();
         return reader.cancel(reason);
       },
     });
+  }
+}
+
+/** A BYOB reader of `source`, or `undefined` when it is not a byte stream. */
+function byobReaderOf(
+  source: ReadableStream<Uint8Array<ArrayBuffer>>,
+): ReadableStreamBYOBReader | undefined {
+  try {
+    return source.getReader({ mode: "byob" });
+  } catch {
+    return undefined;
+  }
+}
+
+/** The next chunk that holds bytes, or the end: a byte stream refuses empty chunks. */
+async function readNonEmpty(
+  reader: ReadableStreamDefaultReader<Uint8Array<ArrayBuffer>>,
+): Promise<ReadableStreamReadResult<Uint8Array<ArrayBuffer>>> {
+  while (true) {
+    const result = await reader.read();
+    if (result.done || result.value.byteLength > 0) return result;
   }
 }
 
