@@ -117,12 +117,15 @@ Deno.test("close() ends running builds and a queued request at once, and the ser
   }
 });
 
-Deno.test("close() ends a silent stream, an endless upload and a queued request; the server sees each end", async () => {
-  const pull = silentBody('{"status":"Trying to pull"}\n');
+/**
+ * A fake service that answers requests to `silentPath` with `silent` (headers, then nothing)
+ * and reads a load's upload until the client goes away; `uploadEnded` resolves then.
+ */
+async function startSilentService(silentPath: string, silent: ReadableStream<Uint8Array>) {
   let uploadAborted!: () => void;
   const uploadEnded = new Promise<void>((resolve) => (uploadAborted = resolve));
-  await using fake = await startFakePodman(async (request, url) => {
-    if (url.pathname.endsWith("/images/pull")) return new Response(pull.body);
+  const fake = await startFakePodman(async (request, url) => {
+    if (url.pathname.endsWith(silentPath)) return new Response(silent);
     if (url.pathname.endsWith("/images/load")) {
       // Reads the upload until the client goes away.
       try {
@@ -135,13 +138,24 @@ Deno.test("close() ends a silent stream, an endless upload and a queued request;
     }
     return new Response("[]");
   });
+  return { fake, uploadEnded };
+}
+
+/** An upload that never ends. */
+function endlessUpload(): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    pull: (controller) => controller.enqueue(new Uint8Array(512)),
+  });
+}
+
+Deno.test("close() ends a silent stream, an endless upload and a queued request; the server sees each end", async () => {
+  const pull = silentBody('{"status":"Trying to pull"}\n');
+  const { fake: started, uploadEnded } = await startSilentService("/images/pull", pull.body);
+  await using fake = started;
   const podman = new PodmanClient({ baseUrl: `unix://${fake.socketPath}`, maxConnections: 2 });
   try {
-    const endless = new ReadableStream<Uint8Array>({
-      pull: (controller) => controller.enqueue(new Uint8Array(512)),
-    });
     const pulling = watch(podman.images.pull("127.0.0.1:1/silent:1"));
-    const loading = watch(podman.images.load(endless));
+    const loading = watch(podman.images.load(endlessUpload()));
     await until(() => fake.requests.length === 2, "both requests reached the server");
     const queued = podman.images.promises.list().then(() => "resolved", (error) => ({ error }));
 
@@ -165,27 +179,11 @@ Deno.test("close() ends a silent stream, an endless upload and a queued request;
 Deno.test("close() ends a whole read the server leaves silent, beside an endless upload", async () => {
   // The answer's headers arrive, its body never does: list() waits inside the body's read.
   const listing = silentBody("[");
-  let uploadAborted!: () => void;
-  const uploadEnded = new Promise<void>((resolve) => (uploadAborted = resolve));
-  await using fake = await startFakePodman(async (request, url) => {
-    if (url.pathname.endsWith("/images/json")) return new Response(listing.body);
-    if (url.pathname.endsWith("/images/load")) {
-      try {
-        for await (const _ of request.body!) { /* keep reading */ }
-      } catch {
-        // The client aborted the upload.
-      }
-      uploadAborted();
-      return new Response("{}");
-    }
-    return new Response("[]");
-  });
+  const { fake: started, uploadEnded } = await startSilentService("/images/json", listing.body);
+  await using fake = started;
   const podman = new PodmanClient({ baseUrl: `unix://${fake.socketPath}` });
   try {
-    const endless = new ReadableStream<Uint8Array>({
-      pull: (controller) => controller.enqueue(new Uint8Array(512)),
-    });
-    const loading = watch(podman.images.load(endless));
+    const loading = watch(podman.images.load(endlessUpload()));
     const listed = podman.images.promises.list().then(() => "resolved", (error) => ({ error }));
     await until(() => fake.requests.length === 2, "both requests reached the server");
 
