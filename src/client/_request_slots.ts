@@ -1,4 +1,5 @@
 import { closedError } from "./_closed_error.ts";
+import { lentController } from "./_lent_controllers.ts";
 
 /** A request's place among the client's connections; see {@linkcode RequestSlots}. */
 export interface Slot {
@@ -86,6 +87,8 @@ export class RequestSlots {
   }
 
   #grant(action: string, caller: AbortSignal | undefined): Slot {
+    const lent = lentController(caller);
+    if (lent) return this.#grantLent(action, lent);
     const entry = { action, controller: new AbortController() };
     this.#running.add(entry);
     // Not AbortSignal.any(): its combined signal is only weakly held by its sources, and once
@@ -102,15 +105,42 @@ export class RequestSlots {
         released = true;
         caller?.removeEventListener("abort", onAbort);
         this.#running.delete(entry);
-        // Deno puts the connection back in its pool a moment after the body's end; a request
-        // sent before that finds no idle connection and opens one more. One macrotask later
-        // the connection is usually back (idle machine: never more connections than places
-        // over 300 calls; without the delay, one more in a third of the runs). Under CPU load
-        // it can take longer (one or two more in about 1 of 8 bursts; two or three turns, or
-        // a 5 ms timer, did not close the gap), so the cap is on requests, not sockets.
-        setTimeout(() => this.#handOn(), 0);
+        this.#giveBack();
       },
     };
+  }
+
+  /** A place for a request whose caller lent its controller: close() aborts that one. */
+  #grantLent(action: string, controller: AbortController): Slot {
+    const entry = { action, controller };
+    this.#running.add(entry);
+    let released = false;
+    return {
+      signal: controller.signal,
+      release: () => {
+        if (released) return;
+        released = true;
+        this.#running.delete(entry);
+        this.#giveBack();
+      },
+    };
+  }
+
+  /** Frees a place at once when nobody waits, or hands it on a moment later when somebody does. */
+  #giveBack(): void {
+    if (this.#waiting.length === 0) {
+      // Nobody to hand it to: a 0 ms timer on every call cost about a tenth of a short call's
+      // client-side time, for nothing.
+      this.#free++;
+      return;
+    }
+    // Deno puts the connection back in its pool a moment after the body's end; a request
+    // sent before that finds no idle connection and opens one more. One macrotask later
+    // the connection is usually back (idle machine: never more connections than places
+    // over 300 calls; without the delay, one more in a third of the runs). Under CPU load
+    // it can take longer (one or two more in about 1 of 8 bursts; two or three turns, or
+    // a 5 ms timer, did not close the gap), so the cap is on requests, not sockets.
+    setTimeout(() => this.#handOn(), 0);
   }
 
   /** Passes a given-back place straight to the next in line, or frees it. */

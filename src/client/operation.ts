@@ -2,6 +2,7 @@ import { Observable } from "rxjs";
 import { PodmanError, TimeoutError } from "../errors.ts";
 import { isConnectionFailure } from "../transport/_connection_failure.ts";
 import { brokenConnectionError } from "./api_request.ts";
+import { lendController } from "./_lent_controllers.ts";
 
 /** Per-call options every operation takes. */
 export interface OperationOptions {
@@ -97,6 +98,8 @@ export function operation<T>(
       return;
     }
     const controller = new AbortController();
+    // The client aborts this controller itself if it closes mid-request (see lendController).
+    const signal = lendController(controller);
     let timer: ReturnType<typeof setTimeout> | undefined;
     let timedOut = false;
     // Once the body has settled there is nothing left to abort; skipping the abort saves the
@@ -114,7 +117,7 @@ export function operation<T>(
       }, timeout);
     };
     alive();
-    body({ emit: (value) => subscriber.next(value), signal: controller.signal, alive }).then(
+    body({ emit: (value) => subscriber.next(value), signal, alive }).then(
       () => {
         settled = true;
         clearTimeout(timer);

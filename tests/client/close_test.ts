@@ -208,3 +208,30 @@ Deno.test("close() before an operation starts fails it with the client-closed er
   const end = await endOf(watch(podman.images.list()), "list");
   assertClosedError(end, /^Cannot list images: the client was closed$/);
 });
+
+Deno.test("close() ends a request made with the caller's own signal, and leaves that signal alone", async () => {
+  // podman.request() with a signal podrx did not make: the client cannot abort the caller's
+  // controller, so it must end the request through one of its own.
+  const listing = silentBody("[");
+  const { fake: started } = await startSilentService("/images/json", listing.body);
+  await using fake = started;
+  const podman = new PodmanClient({ baseUrl: `unix://${fake.socketPath}` });
+  const caller = new AbortController();
+  try {
+    const response = await podman.request(
+      { path: "/images/json", action: "Cannot list images" },
+      caller.signal,
+    );
+    const read = response.text().then(() => "completed" as const, (error: unknown) => ({ error }));
+
+    await podman.close();
+
+    const readEnd = await endOf({ values: [], ended: read }, "the read");
+    assertClosedError(readEnd, /^Cannot list images/);
+    assert.equal(caller.signal.aborted, false, "close() aborted the caller's own signal");
+    await listing.cancelled;
+  } finally {
+    caller.abort();
+    await podman.close();
+  }
+});
