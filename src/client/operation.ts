@@ -30,6 +30,11 @@ export interface OperationContext<T> {
   signal: AbortSignal;
   /** Tells the idle timeout that data arrived. */
   alive(): void;
+  /**
+   * Stops the idle timeout while the operation waits on purpose (a retry's backoff), when
+   * the silence is its own and not the server's; the next `alive()` starts it again.
+   */
+  pauseTimeout(): void;
 }
 
 /**
@@ -117,7 +122,8 @@ export function operation<T>(
       }, timeout);
     };
     alive();
-    body({ emit: (value) => subscriber.next(value), signal, alive }).then(
+    const pauseTimeout = (): void => clearTimeout(timer);
+    body({ emit: (value) => subscriber.next(value), signal, alive, pauseTimeout }).then(
       () => {
         settled = true;
         clearTimeout(timer);

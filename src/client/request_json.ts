@@ -1,22 +1,53 @@
+import { delay } from "../async/delay.ts";
 import { notJsonError } from "../streams/_not_json.ts";
 import type { Observable } from "rxjs";
 import type { ApiRequest } from "./api_request.ts";
 import { operation, type OperationOptions } from "./operation.ts";
 import type { Requester } from "./requester.ts";
 
+/** When a read answered whole tries again: a failure that a second request can clear. */
+export interface RetryPolicy {
+  /** Tries in all, the first included. */
+  tries: number;
+  /** Milliseconds before the first retry; doubled before each next one. */
+  backoffMs: number;
+  /** Whether this failure is worth another try; any other fails the read at once. */
+  retries(error: unknown): boolean;
+}
+
 /**
  * A cold Observable of one request whose answer is read whole: it emits `map(body)` once and
  * completes. `body` is the parsed JSON, or `undefined` for an empty body (201, 204).
+ *
+ * With `retry`, a failure the policy names sends the request again after a backoff, within
+ * the same subscription: unsubscribing and the caller's signal end the wait as they end a
+ * request. The idle timeout does not count the backoff (the silence is podrx's own), and
+ * starts again with each try. (Written here rather than as RxJS's `retry` around the Observable:
+ * that operator cost every read about 20 µs in a new process, where no retry happens.)
  */
 export function requestJson<T>(
   requester: Requester,
   request: ApiRequest,
   options: OperationOptions | undefined,
-  map: (body: unknown, response: Response) => T,
+  map: (body: unknown) => T,
+  retry?: RetryPolicy,
 ): Observable<T> {
-  return operation<T>(request.action, options, async ({ emit, signal }) => {
-    const response = await requester.request(request, signal);
-    emit(map(parseBody(await response.text(), request.action), response));
+  return operation<T>(request.action, options, async ({ emit, signal, alive, pauseTimeout }) => {
+    for (let tried = 1;; tried++) {
+      let body: unknown;
+      try {
+        const response = await requester.request(request, signal);
+        body = parseBody(await response.text(), request.action);
+      } catch (error) {
+        if (!retry || tried >= retry.tries || signal.aborted || !retry.retries(error)) throw error;
+        pauseTimeout();
+        await delay(retry.backoffMs * 2 ** (tried - 1), signal);
+        alive();
+        continue;
+      }
+      emit(map(body));
+      return;
+    }
   });
 }
 

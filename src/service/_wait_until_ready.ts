@@ -6,6 +6,7 @@
  */
 
 import type { LoggedProcess } from "./_logged_process.ts";
+import { delay } from "../async/delay.ts";
 
 /** The outcome of {@linkcode waitUntilReady}. */
 export type Readiness = "ready" | "exited" | "timeout";
@@ -47,18 +48,4 @@ export async function waitUntilReady(
     if (Date.now() >= deadline) return "timeout";
     await delay(intervalMs, options.signal);
   }
-}
-
-function delay(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    function onAbort(): void {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    }
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }

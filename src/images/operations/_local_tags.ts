@@ -3,7 +3,7 @@ import type { OperationOptions } from "../../client/operation.ts";
 import { requestJson } from "../../client/request_json.ts";
 import type { Requester } from "../../client/requester.ts";
 import { encodeFilters } from "../params/filters.ts";
-import { retryImageRace } from "./_retry_image_race.ts";
+import { IMAGE_RACE_RETRY } from "./_retry_image_race.ts";
 import type { ImageAttrs } from "./reports.ts";
 
 /**
@@ -40,5 +40,6 @@ export function localTags(
       }
       return [...tags].sort();
     },
-  ).pipe(retryImageRace());
+    IMAGE_RACE_RETRY,
+  );
 }

@@ -1,4 +1,4 @@
-import { type MonoTypeOperatorFunction, retry, throwError, timer } from "rxjs";
+import type { RetryPolicy } from "../../client/request_json.ts";
 import { APIError } from "../../errors.ts";
 
 /**
@@ -11,26 +11,36 @@ export const IMAGE_RACE_TRIES = 5;
 export const IMAGE_RACE_BACKOFF_MS = 50;
 
 /**
- * Whether an error is Podman 4's answer to an image removed while a read walks the store:
- * a 500 "image not known" (a missing image asked for by name is a 404, never this).
+ * Whether an error is Podman 4's answer to an image removed while a read walks the store: a
+ * 500 that says "image not known", or that blames one image Podman found half gone. Beside a
+ * removal loop, lists failed with each of these:
+ * - `image not known`;
+ * - `retrieving label for image "…": you may need to remove the image to resolve the error:
+ *   … layer not known` (or `size is not known`);
+ * - `locating item named "manifest" for image with ID "…" (consider removing the image to
+ *   resolve the issue): file does not exist`.
+ *
+ * Not this: a missing image asked for by name (a 404), and a stored manifest list without
+ * this platform's image, which Podman words the same way but about an "image index" or
+ * "image instance" (see `_broken_list_hint.ts`). A store that stays broken fails the same way
+ * after the last try.
  */
 export function isImageRace(error: unknown): boolean {
-  return error instanceof APIError && error.status === 500 && !error.inStream &&
-    /\bimage not known\b/.test(error.explanation);
+  if (!(error instanceof APIError) || error.status !== 500 || error.inStream) return false;
+  const said = error.explanation;
+  if (/\bimage not known\b/.test(said)) return true;
+  return /\b(?:you may need to remove|consider removing) the image\b/.test(said) &&
+    !/\bimage (?:index|instance)\b/.test(said);
 }
 
 /**
- * Retries a read (list, get, exists, history) that failed only because another client removed
- * an image while it ran: at most {@linkcode IMAGE_RACE_TRIES} tries with a short backoff, and
- * only for that exact server error; every other error passes through at once. Each retry is a
- * new request (the reads are cold).
+ * How a read (list, get, exists, history) retries a failure caused only by another client
+ * removing an image while it ran: at most {@linkcode IMAGE_RACE_TRIES} tries with a short
+ * backoff, and only for that exact server error; every other error passes through at once.
+ * Each retry is a new request.
  */
-export function retryImageRace<T>(): MonoTypeOperatorFunction<T> {
-  return retry({
-    count: IMAGE_RACE_TRIES - 1,
-    delay: (error: unknown, retryCount: number) =>
-      isImageRace(error)
-        ? timer(IMAGE_RACE_BACKOFF_MS * 2 ** (retryCount - 1))
-        : throwError(() => error),
-  });
-}
+export const IMAGE_RACE_RETRY: RetryPolicy = {
+  tries: IMAGE_RACE_TRIES,
+  backoffMs: IMAGE_RACE_BACKOFF_MS,
+  retries: isImageRace,
+};

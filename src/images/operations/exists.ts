@@ -4,7 +4,7 @@ import type { Requester } from "../../client/requester.ts";
 import { requestJson, segment } from "../../client/request_json.ts";
 import { NotFound } from "../../errors.ts";
 import { requireName } from "../params/reference.ts";
-import { retryImageRace } from "./_retry_image_race.ts";
+import { IMAGE_RACE_RETRY } from "./_retry_image_race.ts";
 
 /**
  * `GET /libpod/images/{name}/exists`: whether an image is in local storage.
@@ -27,8 +27,8 @@ export function imageExists(
       { path: `/images/${segment(name)}/exists`, action, notFound: "image" },
       options,
       () => true,
+      IMAGE_RACE_RETRY,
     ).pipe(
-      retryImageRace(),
       catchError((error: unknown) => {
         if (error instanceof NotFound) return of(false);
         throw error;

@@ -3,7 +3,7 @@ import type { OperationOptions } from "../../client/operation.ts";
 import { requestJson, segment } from "../../client/request_json.ts";
 import { requireName } from "../params/reference.ts";
 import type { ImagesContext } from "./images_context.ts";
-import { retryImageRace } from "./_retry_image_race.ts";
+import { IMAGE_RACE_RETRY } from "./_retry_image_race.ts";
 import type { ImageAttrs } from "./reports.ts";
 
 /**
@@ -42,5 +42,6 @@ export function inspectImage<M>(
     { path: `/images/${segment(name)}/json`, action, notFound: "image" },
     options,
     (body) => context.toImage(body as ImageAttrs, named),
-  ).pipe(retryImageRace());
+    IMAGE_RACE_RETRY,
+  );
 }

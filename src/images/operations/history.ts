@@ -4,7 +4,7 @@ import type { Requester } from "../../client/requester.ts";
 import { requestJson, segment } from "../../client/request_json.ts";
 import type { ImageRef } from "./images_context.ts";
 import { type HistoryEntry, readHistory } from "./reports.ts";
-import { retryImageRace } from "./_retry_image_race.ts";
+import { IMAGE_RACE_RETRY } from "./_retry_image_race.ts";
 
 /**
  * `GET /libpod/images/{id}/history`: an image's layer history.
@@ -28,6 +28,7 @@ export function imageHistory(
       },
       options,
       readHistory,
-    ).pipe(retryImageRace())
+      IMAGE_RACE_RETRY,
+    )
   );
 }

@@ -4,7 +4,7 @@ import { requestJson } from "../../client/request_json.ts";
 import { encodeFilters, type Filters } from "../params/filters.ts";
 import type { ImagesContext } from "./images_context.ts";
 import { nameBrokenLists } from "./_broken_list_hint.ts";
-import { retryImageRace } from "./_retry_image_race.ts";
+import { IMAGE_RACE_RETRY } from "./_retry_image_race.ts";
 import type { ImageAttrs } from "./reports.ts";
 
 /** Options for {@linkcode ImagesManager.list}. */
@@ -21,9 +21,10 @@ export interface ListOptions extends OperationOptions {
 }
 
 /**
- * `GET /libpod/images/json`: the local images. Podman 4 answers 500 "image not known" when
- * another client removes an image during the listing; that answer alone is retried (5 tries
- * in all, 50, 100, 200 then 400 ms apart).
+ * `GET /libpod/images/json`: the local images. Podman 4 answers a 500 ("image not known", or
+ * an error blaming one image found half gone) when another client removes an image during
+ * the listing; those answers alone are retried (5 tries in all, 50, 100, 200 then 400 ms
+ * apart; see `isImageRace`).
  *
  * @returns A cold Observable of one array of models; it errors with `TypeError` (before
  * anything is sent) when `filters` is not an object of filter values.
@@ -51,6 +52,7 @@ export function listImages<M>(
       },
       options,
       (body) => ((body ?? []) as ImageAttrs[]).map((attrs) => context.toImage(attrs)),
-    ).pipe(retryImageRace(), catchError(nameBrokenLists(context.requester, options)));
+      IMAGE_RACE_RETRY,
+    ).pipe(catchError(nameBrokenLists(context.requester, options)));
   });
 }
