@@ -83,6 +83,29 @@ async function readDefault(body: ReadableStream<Uint8Array>): Promise<Uint8Array
   return concat(parts);
 }
 
+/**
+ * One read with a reader of one kind, then the rest with the other kind: the stream picks how
+ * it reads its source from the first reader, and must still serve the second.
+ */
+async function readSwitching(
+  body: ReadableStream<Uint8Array>,
+  first: "byob" | "default",
+): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  const opening = first === "byob" ? body.getReader({ mode: "byob" }) : body.getReader();
+  const { done, value } = await within(
+    opening instanceof ReadableStreamBYOBReader
+      ? opening.read(new Uint8Array(3000))
+      : opening.read(),
+    "first read",
+  );
+  opening.releaseLock();
+  if (done) return new Uint8Array();
+  parts.push(value.slice());
+  parts.push(first === "byob" ? await readDefault(body) : await readByob(body, 1000));
+  return concat(parts);
+}
+
 function concat(parts: Uint8Array[]): Uint8Array {
   const whole = new Uint8Array(parts.reduce((sum, part) => sum + part.byteLength, 0));
   let offset = 0;
@@ -99,7 +122,14 @@ Deno.test("onBodyEnd: every way of reading gives every byte in order and ends ex
       fc.integer({ min: 0, max: 200_000 }),
       fc.array(fc.integer({ min: 1, max: 70_000 }), { minLength: 1, maxLength: 5 }),
       fc.boolean(),
-      fc.constantFrom("byob-small", "byob-big", "default", "whole"),
+      fc.constantFrom(
+        "byob-small",
+        "byob-big",
+        "default",
+        "whole",
+        "byob-then-default",
+        "default-then-byob",
+      ),
       async (size, pieces, bytes, how) => {
         const data = pattern(size);
         let ends = 0;
@@ -112,6 +142,10 @@ Deno.test("onBodyEnd: every way of reading gives every byte in order and ends ex
           ? new Uint8Array(await within(response.arrayBuffer(), "arrayBuffer()"))
           : how === "default"
           ? await readDefault(response.body!)
+          : how === "byob-then-default"
+          ? await readSwitching(response.body!, "byob")
+          : how === "default-then-byob"
+          ? await readSwitching(response.body!, "default")
           : await readByob(response.body!, how === "byob-big" ? 1 << 20 : 1000);
         assert.deepEqual(read, data);
         assert.equal(ends, 1);
