@@ -1,0 +1,184 @@
+// deno-lint-ignore-file no-console -- it reports to the terminal
+/**
+ * Cases 1 and 8 for the code of several checkouts, side by side on one machine at one time:
+ * whether a change made podrx slower than an earlier tree, which the spread between separate
+ * runs of `deno task bench` (±5 % per call) cannot tell.
+ *
+ * ```sh
+ * git worktree add --detach /tmp/before <commit>
+ * deno run -A bench/side_by_side.ts /tmp/before .     # checkouts to compare, first the baseline
+ * ```
+ *
+ * Each checkout runs its own `bench/cases/calls.ts` and `bench/cases/events.ts` (their
+ * parameters have not changed since the first bench), in turn, round after round, so the
+ * machine's noise falls on all alike:
+ * - per call, against the private Podman service (podrx / raw fetch, taken in one process as in
+ *   case 1), and against an instant fake service in a process of its own, where the answer
+ *   costs nothing and the figure is podrx's own time per call over raw fetch's, in µs;
+ * - events per second of case 8's pull-progress stream (this file's progress server).
+ *
+ * Env: `ROUNDS` (default 7), `OPS` (default `get,exists,history`).
+ *
+ * @module
+ */
+
+import { seedBusybox, startBed } from "./_bed.ts";
+import { summarize } from "./_measure.ts";
+
+const checkouts = Deno.args.length > 0 ? Deno.args : ["."];
+const rounds = Number(Deno.env.get("ROUNDS") ?? 7);
+const ops = (Deno.env.get("OPS") ?? "get,exists,history").split(",");
+const IMAGE = "localhost/bench/busybox:latest";
+
+/** Runs a case script of `checkout` and returns its `BENCH` figures. */
+async function runCase(
+  checkout: string,
+  script: string,
+  params: unknown,
+): Promise<Record<string, number>> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${checkout}/bench/cases/${script}`, JSON.stringify(params)],
+    env: { DENO_NO_UPDATE_CHECK: "1" },
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  const line = new TextDecoder().decode(output.stdout).split("\n")
+    .find((text) => text.startsWith("BENCH "));
+  if (!output.success || !line) throw new Error(`${checkout}: ${script} failed`);
+  return JSON.parse(line.slice("BENCH ".length));
+}
+
+/** Starts a server process that prints `ready <json>` (or `ready`) and returns what it said. */
+async function startServer(args: string[]): Promise<{ said: string; stop: () => Promise<void> }> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args,
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let said = "";
+  while (!said.includes("\n")) {
+    const { done, value } = await reader.read();
+    if (done) throw new Error(`${args.join(" ")} exited before it was ready`);
+    said += value;
+  }
+  return {
+    said: said.slice(0, said.indexOf("\n")),
+    stop: async () => {
+      child.kill("SIGTERM");
+      await child.status;
+      await reader.cancel().catch(() => {});
+    },
+  };
+}
+
+function row(cells: (string | number)[]): string {
+  return `| ${cells.join(" | ")} |`;
+}
+
+const spread = (values: number[], digits: number): string => {
+  const { median, min, max } = summarize(values);
+  return `${median.toFixed(digits)} (${min.toFixed(digits)}–${max.toFixed(digits)})`;
+};
+
+const work = await Deno.makeTempDir({ prefix: "podrx-side-" });
+const bed = await startBed(work);
+const lines: string[] = [];
+try {
+  await seedBusybox(bed, work, IMAGE);
+  // The fake answers with the real service's own bodies, at once.
+  const bodies: Record<string, string> = {};
+  for (const path of ["json", "history"]) {
+    bodies[path] = await (await bed.api("GET", `/images/${encodeURIComponent(IMAGE)}/${path}`))
+      .text();
+  }
+  const fakeSocket = `${work}/fake.sock`;
+  const fake = await startServer([
+    "eval",
+    `const bodies = ${JSON.stringify(bodies)};
+     const headers = { "Libpod-API-Version": ${
+      JSON.stringify(bed.apiVersion)
+    }, "Content-Type": "application/json" };
+     Deno.serve({ path: ${
+      JSON.stringify(fakeSocket)
+    }, onListen() { console.log("ready"); } }, (request) => {
+       const path = new URL(request.url).pathname;
+       if (path.endsWith("/exists")) return new Response(null, { status: 204, headers });
+       if (path.endsWith("/history")) return new Response(bodies.history, { headers });
+       if (path.endsWith("/json")) return new Response(bodies.json, { headers });
+       return new Response("OK", { headers });
+     });`,
+  ]);
+  const progress = await startServer([
+    "run",
+    "-A",
+    new URL("./cases/progress_server.ts", import.meta.url).pathname,
+    JSON.stringify({ totalBytes: 200 * 1024 * 1024 }),
+  ]);
+  const progressSocket = JSON.parse(progress.said.slice("ready ".length)).socketPath as string;
+  const ratio: Record<string, number[]> = {};
+  const ownUs: Record<string, number[]> = {};
+  const events: Record<string, number[]> = {};
+  try {
+    for (let round = 0; round < rounds; round++) {
+      for (const op of ops) {
+        for (const checkout of checkouts) {
+          const common = { op, image: IMAGE, calls: 300, warmup: 20, expectList: 0 };
+          const real = await runCase(checkout, "calls.ts", {
+            ...common,
+            socketPath: bed.socketPath,
+            apiVersion: bed.apiVersion,
+          });
+          (ratio[`${op} ${checkout}`] ??= []).push(real.podrxPerCallUs! / real.rawPerCallUs!);
+          const instant = await runCase(checkout, "calls.ts", {
+            ...common,
+            socketPath: fakeSocket,
+            apiVersion: bed.apiVersion,
+          });
+          (ownUs[`${op} ${checkout}`] ??= []).push(
+            instant.podrxPerCallUs! - instant.rawPerCallUs!,
+          );
+        }
+      }
+      for (const side of [...checkouts, "raw"]) {
+        const result = await runCase(side === "raw" ? checkouts[0]! : side, "events.ts", {
+          side: side === "raw" ? "raw" : "podrx",
+          socketPath: progressSocket,
+        });
+        (events[side] ??= []).push(result.eventsPerSecond! / 1e6);
+      }
+    }
+  } finally {
+    await progress.stop();
+    await fake.stop();
+  }
+  lines.push(
+    `${rounds} rounds; each round runs every checkout in turn. Median (min–max) over the rounds.`,
+    "",
+    row(["case", ...checkouts]),
+    row(["---", ...checkouts.map(() => "---")]),
+  );
+  for (const op of ops) {
+    lines.push(row([
+      `${op}: podrx / raw, Podman ${bed.podmanVersion}`,
+      ...checkouts.map((checkout) => spread(ratio[`${op} ${checkout}`]!, 3)),
+    ]));
+    lines.push(row([
+      `${op}: podrx − raw per call, instant fake (µs)`,
+      ...checkouts.map((checkout) => spread(ownUs[`${op} ${checkout}`]!, 0)),
+    ]));
+  }
+  const rawRate = summarize(events.raw!).median;
+  lines.push(row([
+    `events: M/s (raw ${rawRate.toFixed(2)})`,
+    ...checkouts.map((checkout) => spread(events[checkout]!, 2)),
+  ]));
+  lines.push(row([
+    "events: raw rate / podrx rate",
+    ...checkouts.map((checkout) => (rawRate / summarize(events[checkout]!).median).toFixed(3)),
+  ]));
+} finally {
+  await bed.stop();
+  await Deno.remove(work, { recursive: true }).catch(() => {});
+}
+console.log(lines.join("\n"));
