@@ -23,8 +23,8 @@ export function nameBrokenLists(
 ): (error: unknown) => Observable<never> {
   return (error) => {
     if (!(error instanceof APIError) || error.status !== 500) return throwError(() => error);
-    // The removal race (retried before this, "image not known" or "layer not known") is not
-    // a broken list, though its message can mention a manifest list.
+    // The removal race (retried before this; see isImageRace) is not a broken list, though
+    // its message can mention a manifest list.
     if (
       isImageRace(error) || !BROKEN_LIST.test(`${error.explanation} ${error.serverCause ?? ""}`)
     ) {

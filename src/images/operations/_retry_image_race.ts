@@ -36,8 +36,8 @@ export function isImageRace(error: unknown): boolean {
 /**
  * How a read (list, get, exists, history) retries a failure caused only by another client
  * removing an image while it ran: at most {@linkcode IMAGE_RACE_TRIES} tries with a short
- * backoff, and only for that exact server error; every other error passes through at once.
- * Each retry is a new request.
+ * backoff, and only for the answers {@linkcode isImageRace} names; every other error passes
+ * through at once. Each retry is a new request.
  */
 export const IMAGE_RACE_RETRY: RetryPolicy = {
   tries: IMAGE_RACE_TRIES,
