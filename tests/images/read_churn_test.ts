@@ -145,12 +145,15 @@ Deno.test("reads retry no other error: other 500s and a 404 fail at once", async
 });
 
 Deno.test("a read's idle timeout does not count the backoff between tries", async () => {
-  // Each answer comes at once; the two backoffs (50 then 100 ms) are longer than the timeout,
-  // and are podrx's own silence, not the server's.
+  // Every try but the last meets the race, so the read waits 50, 100, 200 then 400 ms. The
+  // timeout is shorter than the last wait, which is podrx's own silence, not the server's;
+  // it is long enough for a fake answer on a loaded machine (a 25 ms one was not, in CI).
+  const timeout = IMAGE_RACE_BACKOFF_MS * 6;
+  const answers = Array.from({ length: IMAGE_RACE_TRIES - 1 }, () => race);
   for (const [name, read, ok] of reads) {
-    const { fake, calls } = await fakeAnswering([race, race, ok]);
+    const { fake, calls } = await fakeAnswering([...answers, ok]);
     await using _ = fake;
-    await lastValueFrom(read(fake.client, { timeout: IMAGE_RACE_BACKOFF_MS / 2 }));
-    assert.equal(calls(), 3, name);
+    await lastValueFrom(read(fake.client, { timeout }));
+    assert.equal(calls(), IMAGE_RACE_TRIES, name);
   }
 });
