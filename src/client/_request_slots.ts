@@ -87,39 +87,25 @@ export class RequestSlots {
   }
 
   #grant(action: string, caller: AbortSignal | undefined): Slot {
+    // A caller that lent its controller is aborted through it; any other gets a controller
+    // of the client's own, linked to its signal. Not AbortSignal.any(): its combined signal is
+    // only weakly held by its sources, and once collected (under load, mid-stream) an abort no
+    // longer reached the body. This controller is held by #running while the request runs.
     const lent = lentController(caller);
-    if (lent) return this.#grantLent(action, lent);
-    const entry = { action, controller: new AbortController() };
+    const entry = { action, controller: lent ?? new AbortController() };
     this.#running.add(entry);
-    // Not AbortSignal.any(): its combined signal is only weakly held by its sources, and once
-    // collected (under load, mid-stream) an abort no longer reached the body. This controller
-    // is held by #running for as long as the request runs.
-    const onAbort = (): void => entry.controller.abort(caller!.reason);
-    if (caller?.aborted) onAbort();
-    else caller?.addEventListener("abort", onAbort, { once: true });
+    const onAbort = lent || !caller ? undefined : (): void => entry.controller.abort(caller.reason);
+    if (onAbort) {
+      if (caller!.aborted) onAbort();
+      else caller!.addEventListener("abort", onAbort, { once: true });
+    }
     let released = false;
     return {
       signal: entry.controller.signal,
       release: () => {
         if (released) return;
         released = true;
-        caller?.removeEventListener("abort", onAbort);
-        this.#running.delete(entry);
-        this.#giveBack();
-      },
-    };
-  }
-
-  /** A place for a request whose caller lent its controller: close() aborts that one. */
-  #grantLent(action: string, controller: AbortController): Slot {
-    const entry = { action, controller };
-    this.#running.add(entry);
-    let released = false;
-    return {
-      signal: controller.signal,
-      release: () => {
-        if (released) return;
-        released = true;
+        if (onAbort) caller!.removeEventListener("abort", onAbort);
         this.#running.delete(entry);
         this.#giveBack();
       },

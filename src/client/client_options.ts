@@ -48,9 +48,10 @@ export interface PodmanClientOptions {
   /**
    * How many requests the client runs at once, and so about how many connections it holds to
    * the service (under load, Deno may open one or two more for a moment before a finished
-   * request's connection is back in its pool); more wait their turn, in order. A streaming operation (pull, push, build, load,
-   * save) holds its place until its body is over or it is unsubscribed. Waiting requests can
-   * still be unsubscribed or aborted, and `close()` ends them too.
+   * request's connection is back in its pool); more wait their turn, in order. A streaming
+   * operation (pull, push, build, load, save) holds its place until its body is over or it is
+   * unsubscribed. Waiting requests can still be unsubscribed or aborted, and `close()` ends
+   * them too.
    * @default {10}
    */
   maxConnections?: number;

@@ -91,7 +91,7 @@ class BodyEndNotice {
   readonly #onEnd: () => void;
   #ended = false;
   #stream: ReadableStream<Uint8Array<ArrayBuffer>> | undefined;
-  /** Rejects with the signal's reason while a whole read or a stream runs. */
+  /** Errors the stream with the signal's reason while it runs (whole reads need none). */
   #onAbort: (() => void) | undefined;
 
   constructor(
