@@ -101,13 +101,67 @@ export async function measureProcess(
   const figures = (await Deno.readTextFile(options.timeFile)).trim().split("\n").at(-1) ?? "";
   await Deno.remove(options.timeFile).catch(() => {});
   const maxRssKiB = Number(figures.split(" ")[1]);
+  const { result, rest } = readResult(stdout);
+  return { wallMs, peakRssMiB: maxRssKiB / 1024, result, stdout: rest };
+}
+
+/**
+ * A case script's output split into its `BENCH` line, parsed (`{}` when it printed none),
+ * and the other non-empty lines.
+ */
+export function readResult(stdout: string): { result: Record<string, unknown>; rest: string } {
   let result: Record<string, unknown> = {};
   const kept: string[] = [];
   for (const line of stdout.split("\n")) {
     if (line.startsWith(RESULT_PREFIX)) result = JSON.parse(line.slice(RESULT_PREFIX.length));
     else if (line !== "") kept.push(line);
   }
-  return { wallMs, peakRssMiB: maxRssKiB / 1024, result, stdout: kept.join("\n") };
+  return { result, rest: kept.join("\n") };
+}
+
+/** A server process started by {@linkcode startServer}. */
+export interface StartedServer {
+  /** The first line it printed, which says it is ready (and, after `ready `, where). */
+  readyLine: string;
+  /** Stops it (SIGTERM) and waits for it to exit. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a server process (a case's fake service) and waits for the first line it prints,
+ * which it prints once it listens.
+ *
+ * @throws {Error} When it exits before printing a line.
+ */
+export async function startServer(
+  command: readonly string[],
+  options: { env?: Record<string, string>; cwd?: string } = {},
+): Promise<StartedServer> {
+  const child = new Deno.Command(command[0]!, {
+    args: command.slice(1),
+    env: options.env ?? {},
+    cwd: options.cwd ?? repoRoot(),
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let said = "";
+  while (!said.includes("\n")) {
+    const { done, value } = await reader.read();
+    if (done) {
+      await child.status;
+      throw new Error(`${command.slice(0, 6).join(" ")} ... exited before it was ready`);
+    }
+    said += value;
+  }
+  return {
+    readyLine: said.slice(0, said.indexOf("\n")),
+    stop: async () => {
+      child.kill("SIGTERM");
+      await child.status;
+      await reader.cancel().catch(() => {});
+    },
+  };
 }
 
 /** The repository root (the parent of `bench/`). */

@@ -40,6 +40,7 @@ import {
   type Measured,
   measureProcess,
   repoRoot,
+  startServer,
   summarize,
   type Summary,
 } from "./_measure.ts";
@@ -819,21 +820,11 @@ async function cancelCase(ctx: Context): Promise<Omit<CaseResult, "seconds">> {
 
 async function eventsCase(ctx: Context): Promise<Omit<CaseResult, "seconds">> {
   const { settings } = ctx;
-  const server = new Deno.Command(Deno.execPath(), {
-    args: caseCommand("progress_server.ts", { totalBytes: settings.eventBytes }).slice(1),
-    env: CHILD_ENV,
-    cwd: repoRoot(),
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const reader = server.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let banner = "";
-  while (!banner.includes("\n")) {
-    const { done, value } = await reader.read();
-    if (done) throw new Error("The progress server exited before it was ready");
-    banner += value;
-  }
-  const info = JSON.parse(banner.slice("ready ".length, banner.indexOf("\n"))) as {
+  const server = await startServer(
+    caseCommand("progress_server.ts", { totalBytes: settings.eventBytes }),
+    { env: CHILD_ENV },
+  );
+  const info = JSON.parse(server.readyLine.slice("ready ".length)) as {
     socketPath: string;
     bytes: number;
     lines: number;
@@ -848,9 +839,7 @@ async function eventsCase(ctx: Context): Promise<Omit<CaseResult, "seconds">> {
       () => measure(ctx, caseCommand("events.ts", { side: "raw", socketPath: info.socketPath })),
     );
   } finally {
-    server.kill("SIGTERM");
-    await server.status;
-    await reader.cancel().catch(() => {});
+    await server.stop();
   }
   const podrx = summarize(field(runs.a, "eventsPerSecond"));
   const raw = summarize(field(runs.b, "eventsPerSecond"));

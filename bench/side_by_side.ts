@@ -23,14 +23,14 @@
  */
 
 import { seedBusybox, startBed } from "./_bed.ts";
-import { summarize } from "./_measure.ts";
+import { caseCommand, readResult, startServer, summarize } from "./_measure.ts";
 
 const checkouts = Deno.args.length > 0 ? Deno.args : ["."];
 const rounds = Number(Deno.env.get("ROUNDS") ?? 7);
 const ops = (Deno.env.get("OPS") ?? "get,exists,history").split(",");
 const IMAGE = "localhost/bench/busybox:latest";
 
-/** Runs a case script of `checkout` and returns its `BENCH` figures. */
+/** Runs a case script of `checkout` (its own copy, not this one's) and returns its figures. */
 async function runCase(
   checkout: string,
   script: string,
@@ -42,34 +42,11 @@ async function runCase(
     stdout: "piped",
     stderr: "inherit",
   }).output();
-  const line = new TextDecoder().decode(output.stdout).split("\n")
-    .find((text) => text.startsWith("BENCH "));
-  if (!output.success || !line) throw new Error(`${checkout}: ${script} failed`);
-  return JSON.parse(line.slice("BENCH ".length));
-}
-
-/** Starts a server process that prints `ready <json>` (or `ready`) and returns what it said. */
-async function startServer(args: string[]): Promise<{ said: string; stop: () => Promise<void> }> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args,
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let said = "";
-  while (!said.includes("\n")) {
-    const { done, value } = await reader.read();
-    if (done) throw new Error(`${args.join(" ")} exited before it was ready`);
-    said += value;
+  const { result } = readResult(new TextDecoder().decode(output.stdout));
+  if (!output.success || Object.keys(result).length === 0) {
+    throw new Error(`${checkout}: ${script} failed`);
   }
-  return {
-    said: said.slice(0, said.indexOf("\n")),
-    stop: async () => {
-      child.kill("SIGTERM");
-      await child.status;
-      await reader.cancel().catch(() => {});
-    },
-  };
+  return result as Record<string, number>;
 }
 
 function row(cells: (string | number)[]): string {
@@ -94,6 +71,7 @@ try {
   }
   const fakeSocket = `${work}/fake.sock`;
   const fake = await startServer([
+    Deno.execPath(),
     "eval",
     `const bodies = ${JSON.stringify(bodies)};
      const headers = { "Libpod-API-Version": ${
@@ -109,13 +87,11 @@ try {
        return new Response("OK", { headers });
      });`,
   ]);
-  const progress = await startServer([
-    "run",
-    "-A",
-    new URL("./cases/progress_server.ts", import.meta.url).pathname,
-    JSON.stringify({ totalBytes: 200 * 1024 * 1024 }),
-  ]);
-  const progressSocket = JSON.parse(progress.said.slice("ready ".length)).socketPath as string;
+  const progress = await startServer(
+    caseCommand("progress_server.ts", { totalBytes: 200 * 1024 * 1024 }),
+  );
+  const progressSocket = JSON.parse(progress.readyLine.slice("ready ".length))
+    .socketPath as string;
   const ratio: Record<string, number[]> = {};
   const ownUs: Record<string, number[]> = {};
   const events: Record<string, number[]> = {};
