@@ -5,7 +5,7 @@
  *
  * ```sh
  * deno run -A tests/run.ts [deno test args...]   # default: tests/
- * PODRX_PODMAN=5 deno run -A tests/run.ts ...   # against Podman 5 (.ci/podman5/build-chroot)
+ * PODRX_PODMAN=sid deno run -A tests/run.ts ... # against a chroot's Podman (.ci/chroot/build sid)
  * ```
  *
  * A bed that does not start fails the run with exit code 1; tests never skip for lack of
@@ -16,7 +16,7 @@
 
 import { type TestBed, testBedEnv } from "./bed/env.ts";
 import { startPodmanService } from "./bed/podman_service.ts";
-import { selectPodman } from "./bed/podman5.ts";
+import { selectPodman } from "./bed/select_podman.ts";
 import { startRegistry } from "./bed/registry.ts";
 import { seedImages } from "./bed/seed.ts";
 
@@ -101,7 +101,7 @@ async function startBed(
   cleanups: (() => Promise<void>)[],
   signal: AbortSignal,
 ): Promise<TestBed> {
-  // PODRX_PODMAN=5 runs Podman 5 from a Debian trixie chroot (.ci/podman5/) instead.
+  // PODRX_PODMAN=trixie|sid|experimental runs Podman from a Debian chroot (.ci/chroot/).
   const podman = await selectPodman();
   console.log(`podrx test bed: ${podman.version} (${podman.program})`);
   const password = randomPassword();

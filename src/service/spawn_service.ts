@@ -37,6 +37,14 @@ export interface SpawnServiceOptions {
   /** A `registries.conf` for the service, passed as `CONTAINERS_REGISTRIES_CONF`. */
   registriesConf?: string;
   /**
+   * Where the service listens, as an absolute path: for example
+   * `$XDG_RUNTIME_DIR/podman/podman.sock`, where `podman --remote` and `new PodmanClient()`
+   * look first, so that other programs find the service too. Its directory is made if
+   * missing. A service that already answers there is an error, not replaced.
+   * @default {"podman.sock in the service's temp directory"}
+   */
+  socketPath?: string;
+  /**
    * Variables added to the service's environment, e.g. `{ BUILDAH_ISOLATION: "chroot" }` to
    * run build steps without an OCI runtime.
    * @default {{}}
@@ -126,11 +134,23 @@ export function validateSpawnOptions(options: SpawnServiceOptions): void {
   if (typeof options !== "object" || options === null) {
     throw new TypeError(`${ACTION}: options must be an object`);
   }
-  for (const key of ["podmanPath", "root", "runroot", "storageDriver", "registriesConf"] as const) {
+  for (
+    const key of [
+      "podmanPath",
+      "root",
+      "runroot",
+      "storageDriver",
+      "registriesConf",
+      "socketPath",
+    ] as const
+  ) {
     const value = options[key];
     if (value !== undefined && (typeof value !== "string" || value === "")) {
       throw new TypeError(`${ACTION}: ${key} must be a non-empty string`);
     }
+  }
+  if (options.socketPath !== undefined && !options.socketPath.startsWith("/")) {
+    throw new TypeError(`${ACTION}: socketPath must be an absolute path`);
   }
   if (
     options.storage !== undefined && options.storage !== "default" && options.storage !== "private"
@@ -199,6 +219,7 @@ export async function spawnService(options: SpawnServiceOptions = {}): Promise<S
   const podmanPath = options.podmanPath ?? "podman";
   const startTimeout = options.startTimeout ?? 20_000;
   const stopTimeout = options.stopTimeout ?? 5_000;
+  if (options.socketPath !== undefined) await claimSocketPath(options.socketPath);
   const daemon = await startDaemon({
     // A short name leaves room under Podman's runroot limit.
     dirPrefix: "podrx-svc-",
@@ -260,11 +281,30 @@ interface ServiceFiles {
 function serviceFiles(dir: string, options: SpawnServiceOptions): ServiceFiles {
   const isPrivate = options.storage === "private";
   return {
-    socketPath: `${dir}/podman.sock`,
+    socketPath: options.socketPath ?? `${dir}/podman.sock`,
     logPath: `${dir}/service.log`,
     root: isPrivate ? `${dir}/root` : options.root,
     runroot: isPrivate ? `${dir}/runroot` : options.runroot,
   };
+}
+
+/**
+ * Makes a chosen socket's directory, and refuses a path where a service already answers:
+ * Podman would unlink that socket and take the path over from under its owner.
+ */
+async function claimSocketPath(socketPath: string): Promise<void> {
+  if (await pingSocket(socketPath, { timeoutMs: 2_000 })) {
+    throw new PodmanError(`${ACTION}: a service already answers on ${socketPath}`);
+  }
+  const parent = socketPath.slice(0, socketPath.lastIndexOf("/")) || "/";
+  try {
+    await Deno.mkdir(parent, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw new PodmanError(
+      `${ACTION}: cannot create the socket's directory ${parent}: ${errorMessage(error)}`,
+      { cause: error },
+    );
+  }
 }
 
 function podmanArgs(files: ServiceFiles, options: SpawnServiceOptions): string[] {

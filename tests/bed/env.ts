@@ -118,7 +118,7 @@ export function podmanEnv(registriesConf: string): Record<string, string> {
 
 /**
  * Names the variable that holds the Podman program the bed runs, for the service and the CLI
- * alike; `tests/bed/podman5.ts` sets it to the Podman 5 chroot's launcher.
+ * alike; `tests/bed/select_podman.ts` sets it to a chroot's launcher.
  */
 export const PODMAN_PROGRAM_ENV = "PODRX_TEST_PODMAN";
 

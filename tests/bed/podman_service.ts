@@ -70,6 +70,7 @@ export async function startPodmanService(
       // vfs needs no kernel overlay support and no fuse-overlayfs, so it works in any container.
       storageDriver: "vfs",
       registriesConf,
+      ...rootlessSocket(),
       env: podmanEnv(registriesConf),
       // Info level logs startup and one line per request: what a failed start needs.
       logLevel: "info",
@@ -110,6 +111,22 @@ export async function startPodmanService(
     stop,
     [Symbol.asyncDispose]: stop,
   };
+}
+
+/**
+ * Run as a user other than root (CI's rootless leg), the bed's service listens where a
+ * rootless user's own service does, `$XDG_RUNTIME_DIR/podman/podman.sock`, so that the tests
+ * can check that `new PodmanClient()` finds it there. Its storage stays private.
+ */
+function rootlessSocket(): { socketPath?: string } {
+  if (Deno.uid() === 0) return {};
+  const runtimeDir = Deno.env.get("XDG_RUNTIME_DIR");
+  if (!runtimeDir) {
+    throw new Error(
+      "the rootless test bed needs XDG_RUNTIME_DIR (its service's socket lives there)",
+    );
+  }
+  return { socketPath: `${runtimeDir}/podman/podman.sock` };
 }
 
 function registriesConfText(insecureRegistries: readonly string[]): string {

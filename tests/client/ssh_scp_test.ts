@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { lastValueFrom } from "rxjs";
 import { APIError, PodmanClient } from "../../mod.ts";
 import { removeDir } from "../bed/_process.ts";
-import { testBed } from "../bed/env.ts";
+import { podmanProgram, testBed } from "../bed/env.ts";
 import { startSshAgent, startSshd } from "./_sshd.ts";
 
 const bed = testBed();
@@ -35,7 +35,10 @@ Deno.test("ImagesManager.scp() copies an image to another host over the server's
         "",
       ].join("\n"),
     );
+    // The bed's own Podman, never another version: storage one version has written, another
+    // may refuse (Podman 6 refuses the BoltDB state file Podman 4 leaves).
     await using podman = await PodmanClient.spawn({
+      podmanPath: podmanProgram(),
       env: {
         HOME: `${dir}/home`,
         SSH_AUTH_SOCK: agent.socket,
@@ -66,6 +69,7 @@ Deno.test("ImagesManager.scp() of a service on --root storage fails in Podman 4.
     // The bed's own configuration: storage given as flags. TMPDIR catches the empty temp
     // file that Podman 4.3 leaves behind when the copy fails.
     await using podman = await PodmanClient.spawn({
+      podmanPath: podmanProgram(),
       root: bed.root,
       runroot: bed.runroot,
       storageDriver: "vfs",
@@ -90,7 +94,7 @@ function storageConf(root: string, runroot: string): string {
 }
 
 async function remoteImageId(storageConfPath: string, name: string): Promise<string> {
-  const output = await new Deno.Command("podman", {
+  const output = await new Deno.Command(podmanProgram(), {
     args: ["image", "inspect", "--format", "{{.Id}}", name],
     env: { CONTAINERS_STORAGE_CONF: storageConfPath },
     stdin: "null",
@@ -101,7 +105,7 @@ async function remoteImageId(storageConfPath: string, name: string): Promise<str
 }
 
 async function remoteImageRemove(storageConfPath: string, name: string): Promise<void> {
-  const output = await new Deno.Command("podman", {
+  const output = await new Deno.Command(podmanProgram(), {
     args: ["rmi", name],
     env: { CONTAINERS_STORAGE_CONF: storageConfPath },
     stdin: "null",

@@ -1,4 +1,4 @@
-// Multi-platform images against the bed's real Podman (4.3, or 5.4 with PODRX_PODMAN=5) and
+// Multi-platform images against the bed's real Podman (4.3, or a chroot's with PODRX_PODMAN) and
 // registries: build two platforms into a manifest list, push it, read it back from the
 // registry, pull each platform. Every test removes the lists it makes: on Podman 4.3 a stored
 // list can break image listing.
@@ -14,6 +14,7 @@ import {
 } from "../../mod.ts";
 import { buildQuery } from "../../src/images/operations/building/_params.ts";
 import { testBed } from "../bed/env.ts";
+import { serverAtLeast } from "../bed/server_version.ts";
 import { uniqueName } from "../images/_fixtures.ts";
 
 const bed = testBed();
@@ -283,7 +284,11 @@ Deno.test("images.list() on Podman 4.3 names the manifest list that breaks it", 
   assert.ok(Array.isArray(await podman.images.promises.list()), "listing works once it is gone");
 });
 
-Deno.test("build() with a cached step of another platform fails instead of a list that lacks one", async () => {
+// Podman before 5.8 lets a cached step of one platform stand in for the other's, and stores a
+// list that lacks a platform: seen on 4.3.1 and 5.4.2, fixed on 5.8.6 and 6.1.1 (the versions
+// between are untested and assumed to have it). podrx turns that into a BuildError; a server
+// without the bug builds both.
+Deno.test("build() with a cached step of another platform: fails on a server with the cache bug (< 5.8), builds both platforms on one without", async () => {
   await using podman = connect();
   const name = uniqueName("mptrap");
   const list = `localhost/${name}:1`;
@@ -292,9 +297,22 @@ Deno.test("build() with a cached step of another platform fails instead of a lis
   try {
     // Letting the cache in (nocache: false) reproduces Podman's trap: a step of one platform
     // stands in for the other's.
-    const error = await lastValueFrom(
+    const build = lastValueFrom(
       podman.images.build({ path: dir, platform: PLATFORMS, manifest: list, nocache: false }),
-    ).then(() => assert.fail("the build reported success"), (error: unknown) => error);
+    );
+    if (await serverAtLeast(5, 8)) {
+      const built = await build;
+      assert.ok(built.type === "builtManifest", "the last event is builtManifest");
+      ids.push(...built.images.map((entry) => entry.image.id));
+      assert.deepEqual(built.images.map((entry) => entry.platform), PLATFORMS);
+      const manifest = await podman.manifests.promises.get(list);
+      assert.deepEqual([...manifest.platforms].sort(), [...PLATFORMS].sort());
+      return;
+    }
+    const error = await build.then(
+      () => assert.fail("the build reported success"),
+      (error: unknown) => error,
+    );
     assert.ok(error instanceof BuildError, String(error));
     assert.match(error.message, new RegExp(`the manifest list "${list}" lacks linux/`));
     assert.ok(error.buildLog.length > 0, "the log so far comes with the error");

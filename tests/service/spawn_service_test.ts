@@ -59,6 +59,35 @@ Deno.test("PodmanClient.spawn() serves an empty private storage and stops and cl
   await podman.close();
 });
 
+Deno.test("PodmanClient.spawn({ socketPath }) listens there, makes its directory, and will not take a path a service answers on", async () => {
+  await withTmpdir(async (tmp) => {
+    const socketPath = `${tmp}/run/podman/podman.sock`;
+    await using podman = await PodmanClient.spawn({
+      storage: "private",
+      storageDriver: "vfs",
+      socketPath,
+    });
+    assert.equal(podman.service!.socketPath, socketPath);
+    assert.equal(podman.service!.baseUrl, `unix://${socketPath}`);
+    // Another client that knows only the path reaches the same service.
+    await using other = new PodmanClient({ baseUrl: `unix://${socketPath}` });
+    assert.deepEqual(await lastValueFrom(other.images.list()), []);
+    const error = await PodmanClient.spawn({ storage: "private", socketPath })
+      .catch((error: unknown) => error);
+    assert.ok(error instanceof PodmanError, String(error));
+    assert.equal(
+      error.message,
+      `Cannot spawn a Podman service: a service already answers on ${socketPath}`,
+    );
+    assert.equal(await firstValueFrom(other.ping()), true, "the first service still answers");
+    await assert.rejects(
+      PodmanClient.spawn({ socketPath: "run/podman.sock" }),
+      (error) =>
+        error instanceof TypeError && /socketPath must be an absolute path/.test(error.message),
+    );
+  });
+});
+
 Deno.test("PodmanClient.spawn() with no podman executable fails with a PodmanError", async () => {
   await withTmpdir(async (tmp) => {
     const atPath = await PodmanClient.spawn({ podmanPath: "/nonexistent/podman" })

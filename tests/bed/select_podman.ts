@@ -1,7 +1,8 @@
 /**
  * Which Podman the test bed runs. By default the host's `podman` (Debian bookworm's 4.3);
- * with `PODRX_PODMAN=5`, Podman 5 from the Debian trixie chroot that
- * `.ci/podman5/build-chroot` makes, through its launcher `.ci/podman5/podman`.
+ * with `PODRX_PODMAN=trixie|sid|experimental`, Podman from the Debian chroot that
+ * `.ci/chroot/build SUITE` makes (5.4, 5.8 and 6.x today), through its launcher
+ * `.ci/chroot/podman`.
  *
  * The launcher mounts the host's /tmp at the same path inside the chroot, so the bed's temp
  * directories (storage, socket, `registries.conf`, tars to import) need no translation.
@@ -11,12 +12,20 @@
 
 import { PODMAN_PROGRAM_ENV, podmanProgram } from "./env.ts";
 
-/** Names the variable that picks the Podman of the bed: unset, `"4"` or `"5"`. */
+/** Names the variable that picks the Podman of the bed: unset or `"host"`, or a chroot's suite. */
 export const PODMAN_VERSION_ENV = "PODRX_PODMAN";
+/** Names the variable that tells the launcher which chroot to run. */
+const CHROOT_ENV = "PODRX_PODMAN_CHROOT";
+/** The Debian suites a chroot can be built from, and the Podman major versions each has. */
+const CHROOT_SUITES: Readonly<Record<string, RegExp>> = {
+  trixie: /^podman version 5\./,
+  sid: /^podman version [56]\./,
+  experimental: /^podman version 6\./,
+};
 
 // Decoded: a checkout path with a space in it is `%20` in the URL.
 const CHROOT_LAUNCHER = decodeURIComponent(
-  new URL("../../.ci/podman5/podman", import.meta.url).pathname,
+  new URL("../../.ci/chroot/podman", import.meta.url).pathname,
 );
 
 /** The Podman program the bed will run. */
@@ -28,9 +37,9 @@ export interface SelectedPodman {
 }
 
 /**
- * Picks the bed's Podman from `PODRX_PODMAN` and checks that it runs. For Podman 5 it sets
- * `PODRX_TEST_PODMAN` in this process, which the service, the seeding and (by inheritance)
- * the test process read.
+ * Picks the bed's Podman from `PODRX_PODMAN` and checks that it runs. For a chroot it sets
+ * `PODRX_TEST_PODMAN` and `PODRX_PODMAN_CHROOT` in this process, which the service, the
+ * seeding and (by inheritance) the test process read.
  *
  * @returns The program and its version.
  * @throws {Error} (as a rejection) For an unknown `PODRX_PODMAN`, or a program that does not
@@ -38,10 +47,19 @@ export interface SelectedPodman {
  */
 export async function selectPodman(): Promise<SelectedPodman> {
   const wanted = Deno.env.get(PODMAN_VERSION_ENV) ?? "";
-  if (wanted === "5") {
+  const expected = CHROOT_SUITES[wanted];
+  if (expected !== undefined) {
     Deno.env.set(PODMAN_PROGRAM_ENV, CHROOT_LAUNCHER);
-  } else if (wanted !== "" && wanted !== "4") {
-    throw new Error(`${PODMAN_VERSION_ENV} must be "4" or "5", not ${JSON.stringify(wanted)}`);
+    Deno.env.set(
+      CHROOT_ENV,
+      `${Deno.env.get("PODRX_PODMAN_CHROOT_BASE") ?? "/var/cache/podrx"}/${wanted}`,
+    );
+  } else if (wanted !== "" && wanted !== "host") {
+    throw new Error(
+      `${PODMAN_VERSION_ENV} must be "host", ${
+        Object.keys(CHROOT_SUITES).map((suite) => JSON.stringify(suite)).join(", ")
+      }, not ${JSON.stringify(wanted)}`,
+    );
   }
   const program = podmanProgram();
   const output = await new Deno.Command(program, { args: ["--version"], stdin: "null" }).output();
@@ -53,8 +71,8 @@ export async function selectPodman(): Promise<SelectedPodman> {
     );
   }
   const version = decoder.decode(output.stdout).trim();
-  if (wanted !== "" && !version.startsWith(`podman version ${wanted}.`)) {
-    throw new Error(`${PODMAN_VERSION_ENV}=${wanted} asks for Podman ${wanted}, got: ${version}`);
+  if (expected !== undefined && !expected.test(version)) {
+    throw new Error(`${PODMAN_VERSION_ENV}=${wanted} expects ${expected.source}, got: ${version}`);
   }
   return { program, version };
 }
