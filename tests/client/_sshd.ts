@@ -146,10 +146,11 @@ function sshdConfig(dir: string, port: number, sessionEnv: Record<string, string
 }
 
 /**
- * A session `PATH` under which `podman` is the bed's Podman (the Podman 5 launcher when the
- * bed runs Podman 5), so that a command run over SSH uses the same Podman as the service.
+ * A session `PATH` under which `podman` is the bed's Podman (a chroot's launcher when the bed
+ * runs one, with the variable that names that chroot), so that a command run over SSH uses
+ * the same Podman as the service: storage one version wrote, another may refuse.
  *
- * @returns The `PATH` variable for {@linkcode SshdOptions.sessionEnv}.
+ * @returns The variables for {@linkcode SshdOptions.sessionEnv}.
  */
 export function bedPodmanPath(): Record<string, string> {
   const program = podmanProgram();
@@ -158,7 +159,11 @@ export function bedPodmanPath(): Record<string, string> {
   if (!program.endsWith("/podman")) {
     throw new Error(`the bed's Podman ${program} is not named podman; no PATH can select it`);
   }
-  return { PATH: `${program.slice(0, -"/podman".length)}:${system}` };
+  const chroot = Deno.env.get("PODRX_PODMAN_CHROOT");
+  return {
+    PATH: `${program.slice(0, -"/podman".length)}:${system}`,
+    ...(chroot === undefined ? {} : { PODRX_PODMAN_CHROOT: chroot }),
+  };
 }
 
 /**

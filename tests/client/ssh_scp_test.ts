@@ -3,11 +3,11 @@ import { lastValueFrom } from "rxjs";
 import { APIError, PodmanClient } from "../../mod.ts";
 import { removeDir } from "../bed/_process.ts";
 import { podmanProgram, testBed } from "../bed/env.ts";
-import { startSshAgent, startSshd } from "./_sshd.ts";
+import { bedPodmanPath, startSshAgent, startSshd } from "./_sshd.ts";
 
 const bed = testBed();
 
-// Podman 4.3 runs `podman image scp` on the server by executing `podman save` and, over SSH,
+// Podman (4.3 to 6.1 alike) runs `podman image scp` on the server by executing `podman save` and, over SSH,
 // `podman load` as new processes. Those see neither the service's --root/--runroot flags nor
 // the connection's recorded identity, so the copy works only when:
 // - the service's storage is set by CONTAINERS_STORAGE_CONF (inherited by `podman save`),
@@ -21,7 +21,8 @@ Deno.test("ImagesManager.scp() copies an image to another host over the server's
     await Deno.writeTextFile(`${dir}/remote.conf`, storageConf(`${dir}/r/root`, `${dir}/r/run`));
     await Deno.writeTextFile(`${dir}/local.conf`, storageConf(bed.root, bed.runroot));
     await using sshd = await startSshd({
-      sessionEnv: { CONTAINERS_STORAGE_CONF: `${dir}/remote.conf` },
+      // The remote end's `podman load` is the bed's Podman too.
+      sessionEnv: { ...bedPodmanPath(), CONTAINERS_STORAGE_CONF: `${dir}/remote.conf` },
     });
     await using agent = await startSshAgent(sshd.identity);
     await Deno.mkdir(`${dir}/home/.ssh`, { recursive: true });
@@ -62,7 +63,7 @@ Deno.test("ImagesManager.scp() copies an image to another host over the server's
   }
 });
 
-Deno.test("ImagesManager.scp() of a service on --root storage fails in Podman 4.3 (its `podman save` looks elsewhere)", async () => {
+Deno.test("ImagesManager.scp() of a service on --root storage fails: its `podman save` looks elsewhere (4.3 to 6.1)", async () => {
   const dir = await Deno.makeTempDir({ prefix: "podrx-scp-" });
   try {
     await using sshd = await startSshd();
