@@ -214,6 +214,26 @@ Deno.test("load() inspects names that are sha512: or 40-digit ids unchanged", as
   assert.deepEqual(inspectPaths(server), [SHA512, BARE40]);
 });
 
+Deno.test("list(), get() and an image's own requests keep and send sha512: and 40-digit ids", async () => {
+  await using server = await fakeStore([SHA512, BARE40], {
+    "/images/json": () => Response.json([{ Id: SHA512, RepoTags: [] }, { Id: BARE40 }]),
+  });
+  const listed = await lastValueFrom(server.client.images.list());
+  assert.deepEqual(listed.map((image) => image.id), [SHA512, BARE40]);
+  // Cut short after the algorithm, as podman-py cuts `sha256:` ids; a bare id to 10.
+  assert.deepEqual(listed.map((image) => image.shortId), [
+    SHA512.slice(0, 17),
+    BARE40.slice(0, 10),
+  ]);
+  const got = await lastValueFrom(server.client.images.get(SHA512));
+  assert.equal(got.id, SHA512);
+  await lastValueFrom(listed[1]!.reload());
+  const report = await lastValueFrom(listed[0]!.remove());
+  assert.deepEqual(report.deleted, [SHA512]);
+  assert.deepEqual(inspectPaths(server), [SHA512, BARE40]);
+  assert.deepEqual(server.removed, [SHA512]);
+});
+
 Deno.test("remove() and prune() report sha512: and 40-digit ids unchanged", async () => {
   await using server = await fakeStore([SHA512, BARE40], {
     "/images/prune": () => Response.json([{ Id: SHA512, Size: 3 }, { Id: BARE40, Size: 4 }]),
