@@ -61,9 +61,10 @@ export function sameIdAsSource(
 ): (result: DistributedImage, host: string) => void {
   return (result, host) => {
     if (!sameImageId(result.id, source.id)) {
+      // 12 characters of each id, after its algorithm if it names one.
+      const cut = (id: string) => id.slice(0, algorithmOf(id).length + 12);
       throw new PodmanError(
-        `${action} to ${host}: it has image ${result.id.slice(0, 12)}, ` +
-          `the source has ${source.id.slice(0, 12)}`,
+        `${action} to ${host}: it has image ${cut(result.id)}, the source has ${cut(source.id)}`,
       );
     }
   };
