@@ -13,13 +13,13 @@ import {
   type PullOptions,
   type PushEvent,
   type PushOptions,
-  unixSocketTransport,
 } from "../../mod.ts";
 import { PullStreamReader } from "../../src/images/operations/_pull_stream.ts";
 import { PushStreamReader } from "../../src/images/operations/_push_stream.ts";
 import { encodeRegistryAuth } from "../../src/images/params/registry_auth.ts";
 import { testBed } from "../bed/env.ts";
 import { importImage, uniqueName } from "./_fixtures.ts";
+import { recordingClient } from "./_recording_client.ts";
 
 const bed = testBed();
 const credentials = { username: bed.authUser, password: bed.authPassword };
@@ -112,30 +112,6 @@ async function pushToOpenRegistry(
 ): Promise<void> {
   await lastValueFrom(image.tag(repository, tag));
   await lastValueFrom(podman.images.push(repository, { tag, tlsVerify: false }));
-}
-
-/**
- * A client on the bed's socket that records what it sends: URL, headers and abort signal.
- * `onSend` sees each request as it goes out.
- */
-function recordingClient(
-  onSend?: (url: string) => void,
-): { podman: PodmanClient; sent: { url: string; init: RequestInit }[] } {
-  const sent: { url: string; init: RequestInit }[] = [];
-  const real = unixSocketTransport(bed.socketPath);
-  const podman = new PodmanClient({
-    transport: {
-      origin: real.origin,
-      description: real.description,
-      fetch: (url, init) => {
-        sent.push({ url, init });
-        onSend?.(url);
-        return real.fetch(url, init);
-      },
-      close: () => real.close(),
-    },
-  });
-  return { podman, sent };
 }
 
 /** Subscribes once and records every event, and the error, without throwing. */
@@ -494,13 +470,15 @@ Deno.test("push() with allTags unsubscribed mid-way aborts the running push and 
   };
   const stopped = Promise.withResolvers<string>();
   // Unsubscribes once the push of b has gone out, so that it is under way.
-  const { podman, sent } = recordingClient((url) => {
-    if (pushedTag(url) === "b") {
-      setTimeout(() => {
-        subscription.unsubscribe();
-        stopped.resolve("unsubscribed");
-      });
-    }
+  const { podman, sent } = recordingClient({
+    onSend: (url) => {
+      if (pushedTag(url) === "b") {
+        setTimeout(() => {
+          subscription.unsubscribe();
+          stopped.resolve("unsubscribed");
+        });
+      }
+    },
   });
   await using _ = podman;
   await using _images = await allTagsFixture(podman, repository);
@@ -571,6 +549,51 @@ Deno.test("pull() brings back a pushed image: status lines as they come, then pu
   assert.equal(pulled.image.id, image.id);
   assert.deepEqual(pulled.images.map((each) => each.id), [image.id]);
   assert.ok(pulled.image.tags.includes(`${repository}:1`), `tags: ${pulled.image.tags}`);
+});
+
+/** What a pull's body names as the image: the report's first id, else the final line's id. */
+function reportedImage(body: string): string | undefined {
+  const lines = body.split("\n").filter((line) => line.trim() !== "").map((line) =>
+    JSON.parse(line) as { images?: string[]; id?: string; status?: string }
+  );
+  const report = lines.findLast((line) => Array.isArray(line.images));
+  if (report) return report.images![0] ?? report.id;
+  return lines.findLast((line) => line.status === "Download complete")?.id;
+}
+
+Deno.test("pull() inspects the image by the id exactly as the server's report wrote it", async () => {
+  // Podman 4.3 ends with the libpod report (the whole id); 4.8 and later, in compat mode, with
+  // a Docker-style line holding the id's first 12 characters.
+  const { podman: setup } = recordingClient();
+  await using _setup = setup;
+  const repository = `${bed.registry}/podrx/${uniqueName("ids")}`;
+  const name = `localhost/podrx-test/${uniqueName("ids")}:1`;
+  await importImage(name);
+  const image = await lastValueFrom(setup.images.get(name));
+  await pushToOpenRegistry(setup, image, repository, "1");
+  await lastValueFrom(setup.images.remove(image.id, { force: true }));
+
+  const { podman, sent } = recordingClient({ keepAnswer: (url) => url.includes("/images/pull") });
+  await using _ = podman;
+  const pulled = await lastValueFrom(
+    podman.images.pull(repository, { tag: "1", tlsVerify: false }),
+  );
+  assert.ok(pulled.type === "pulled");
+
+  const pull = sent.findIndex((request) => request.url.includes("/images/pull"));
+  const reported = reportedImage(await sent[pull]!.answer!);
+  assert.ok(reported !== undefined, "the pull's body names no image");
+  if (await serverSendsCompatLines()) {
+    assert.equal(reported, image.id.slice(0, 12));
+  } else {
+    assert.equal(reported, image.id);
+  }
+  // The next request inspects what the report wrote, unchanged.
+  const inspect = new URL(sent[pull + 1]!.url);
+  assert.match(inspect.pathname, /\/libpod\/images\/[^/]+\/json$/);
+  assert.equal(decodeURIComponent(inspect.pathname.split("/").at(-2)!), reported);
+  assert.equal(pulled.image.id, image.id);
+  await lastValueFrom(podman.images.remove(image.id, { force: true }));
 });
 
 Deno.test("pull() of a tag that does not exist errors with the server's message, never pulled", async () => {
@@ -883,8 +906,9 @@ Deno.test("PullStreamReader reads Podman 6 reports with status fields and dedupe
 Deno.test("PullStreamReader finds no image in a stream that names none", () => {
   assert.deepEqual(readAll([{ stream: "Trying to pull x...\n" }]).reader.end(), { kind: "none" });
   assert.deepEqual(readAll([]).reader.end(), { kind: "none" });
-  // A final compat line whose id is not hex is no image id.
-  const odd = readAll([{ status: "Download complete", progressDetail: {}, id: "latest" }]);
+  // A final compat line without an id names none (one whose id is not hex still names the
+  // image: see pull_stream_shapes_test.ts).
+  const odd = readAll([{ status: "Download complete", progressDetail: {} }]);
   assert.deepEqual(odd.reader.end(), { kind: "none" });
 });
 

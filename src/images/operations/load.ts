@@ -6,7 +6,6 @@ import { notJsonError } from "../../streams/_not_json.ts";
 import { plainBytes } from "../../streams/_plain_bytes.ts";
 import { releasingSentChunks } from "../../streams/_release_sent.ts";
 import { claimStream, requireUnlocked } from "../../streams/_single_use.ts";
-import { withoutIdPrefix } from "../params/image_id.ts";
 import type { ImagesContext } from "./images_context.ts";
 import { inspectMade } from "./_inspect_made.ts";
 
@@ -243,8 +242,8 @@ function loadChecked<M>(
           message,
         );
       }
-      // An untagged image is named by its id, with or without `sha256:`.
-      names = loadedNames(report, action).map(withoutIdPrefix);
+      // An untagged image is named by its id (Podman writes `sha256:<hex>`), inspected so.
+      names = loadedNames(report, action);
       // A 200 that names nothing loaded nothing: a failure, never an empty success.
       if (names.length === 0) {
         throw streamError(

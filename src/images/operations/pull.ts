@@ -2,6 +2,7 @@ import { defer, type Observable } from "rxjs";
 import { jsonStream } from "../../client/json_stream.ts";
 import { checkOperationOptions, type OperationOptions } from "../../client/operation.ts";
 import { APIError } from "../../errors.ts";
+import { imageIdStartsWith } from "../params/image_id.ts";
 import { parsePlatform } from "../params/platform.ts";
 import { formatReference, repositoryOf, withTag } from "../params/reference.ts";
 import { requireOneOf } from "../params/one_of.ts";
@@ -89,7 +90,10 @@ function platformQuery(platform: string | undefined, action: string): Record<str
   };
 }
 
-/** Inspects what the stream named; a prefix must really be the start of the image's id. */
+/**
+ * Inspects what the stream named, by the id or prefix as the server wrote it; a prefix must
+ * really start the id of the image found (the server could have read it as a name).
+ */
 async function inspectPulled<M extends { readonly id: string }>(
   context: ImagesContext<M>,
   found: Exclude<PulledIds, { kind: "none" }>,
@@ -99,7 +103,7 @@ async function inspectPulled<M extends { readonly id: string }>(
 ): Promise<M[]> {
   if (found.kind === "prefix") {
     const image = await inspectMade(context, found.prefix, signal, undefined, named);
-    if (!image.id.startsWith(found.prefix)) {
+    if (!imageIdStartsWith(image.id, found.prefix)) {
       throw noImageError(action, `"${found.prefix}" is not the id of the pulled image`);
     }
     return [image];
