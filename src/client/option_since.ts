@@ -1,5 +1,8 @@
+import type { Observable } from "rxjs";
 import { PodmanError } from "../errors.ts";
 import { apiAtLeast } from "./api_version.ts";
+import { operation, type OperationOptions } from "./operation.ts";
+import type { Requester } from "./requester.ts";
 
 /** An option that only servers from some version on read: its name, and that version. */
 export type OptionSince<O> = readonly [option: keyof O & string, major: number, minor: number];
@@ -29,4 +32,22 @@ export function requireOptionsSince<O extends object>(
       );
     }
   }
+}
+
+/**
+ * A cold Observable that reads the server's version and emits it once, or errors with
+ * {@linkcode requireOptionsSince}'s `PodmanError` for an option the server is too old for:
+ * for an operation whose request is fixed before it is sent, to check first.
+ */
+export function optionsSupported<O extends OperationOptions>(
+  requester: Requester,
+  options: O,
+  since: readonly OptionSince<O>[],
+  action: string,
+): Observable<string> {
+  return operation<string>(action, options, async ({ emit, signal }) => {
+    const version = await requester.apiVersion(signal);
+    requireOptionsSince(options, since, version, action);
+    emit(version);
+  });
 }
