@@ -211,6 +211,64 @@ Deno.test("build() with createdAnnotation false (Podman 5.6+) leaves org.opencon
   }
 });
 
+Deno.test("build() with env and unsetEnv (Podman 4.1+) sets and drops the image's environment", async () => {
+  await using podman = connect();
+  const value = uniqueName("env");
+  const envOf = (image: Image) =>
+    ((image.attrs as { Config?: { Env?: string[] } }).Config?.Env ?? []).filter((entry) =>
+      entry.startsWith("PODRX_")
+    ).sort();
+  const images: Image[] = [];
+  try {
+    const base = await buildImage(podman, {
+      fileobj: `FROM ${bed.busyboxImage}\nLABEL podrx.own=${value}\n`,
+      tag: `localhost/podrx/${value}:1`,
+      env: { PODRX_A: value, PODRX_B: "b" },
+    });
+    images.push(base);
+    assert.deepEqual(envOf(base), [`PODRX_A=${value}`, "PODRX_B=b"]);
+    const child = await buildImage(podman, {
+      fileobj: `FROM ${base.tags[0]}\nLABEL podrx.child=${value}\n`,
+      unsetEnv: ["PODRX_A"],
+    });
+    images.push(child);
+    assert.deepEqual(envOf(child), ["PODRX_B=b"]);
+  } finally {
+    await removeBuilt(podman, images);
+  }
+});
+
+Deno.test("build() with from (Podman 4.0+) builds on that image instead of the Dockerfile's", async () => {
+  await using podman = connect();
+  const image = await buildImage(podman, {
+    fileobj: `FROM ${bed.busyboxImage}\nLABEL podrx.own=${uniqueName("from")}\n`,
+    from: bed.labeledImage,
+  });
+  try {
+    // Only the labeled image carries this label.
+    assert.equal(image.labels["podrx.test"], "seed", JSON.stringify(image.labels));
+  } finally {
+    await removeBuilt(podman, [image]);
+  }
+});
+
+Deno.test("build() with omitHistory (Podman 4.2+) leaves the image without history", async () => {
+  await using podman = connect();
+  const fileobj = `FROM ${bed.busyboxImage}\nLABEL podrx.own=${uniqueName("history")}\n`;
+  const images: Image[] = [];
+  try {
+    const full = await buildImage(podman, { fileobj });
+    images.push(full);
+    assert.ok((await full.promises.history()).length > 0);
+    const bare = await buildImage(podman, { fileobj, omitHistory: true, nocache: true });
+    images.push(bare);
+    const history = (bare.attrs as { History?: unknown[] }).History ?? [];
+    assert.deepEqual(history, []);
+  } finally {
+    await removeBuilt(podman, images);
+  }
+});
+
 Deno.test("build() with retry and retryDelay (Podman 5.3+) tries the base image's registry again", async () => {
   if (!(await serverAtLeast(5, 3))) {
     await assertRefused({ retry: 1 }, "retry", "5.3");
@@ -241,6 +299,8 @@ Deno.test("build() rejects a malformed new option before sending", async () => {
       [{ retry: "1" as never }, TypeError],
       [{ annotations: { a: 1 } as never }, TypeError],
       [{ unsetLabels: "a" as never }, TypeError],
+      [{ env: ["A=1"] as never }, TypeError],
+      [{ from: "Bad Name" }, RangeError],
     ] as const
   ) {
     await assert.rejects(lastValueFrom(podman.images.build({ fileobj, ...options })), error);

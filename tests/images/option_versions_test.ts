@@ -65,6 +65,8 @@ const CASES: readonly Case[] = [
   ["retryDelay", "5.0", pull({ retryDelay: 1500 }), ["retrydelay", "1500ms"], PULL],
   ["lookupManifest", "4.2", remove({ lookupManifest: true }), ["lookupManifest", "true"], REMOVE],
   ["ignore", "5.4", remove({ ignore: true }), ["ignore", "true"], REMOVE],
+  ["env", "4.1", build({ env: { A: "1" } }), ["setenv", "A=1"], BUILD],
+  ["omitHistory", "4.2", build({ omitHistory: true }), ["omithistory", "true"], BUILD],
   ["unsetLabels", "4.8", build({ unsetLabels: ["l"] }), ["unsetlabel", "l"], BUILD],
   ["retry", "5.3", build({ retry: 2 }), ["retry", "2"], BUILD],
   ["retryDelay", "5.3", build({ retryDelay: 1500 }), ["retry-delay", "1500ms"], BUILD],

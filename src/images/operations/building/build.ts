@@ -28,6 +28,8 @@ import { buildPlatforms, validateBuildPlatforms } from "../../params/build_platf
  * (pkg/api/handlers/compat/images_build.go); an older one would build without them.
  */
 const SINCE: readonly OptionSince<BuildOptions>[] = [
+  ["env", 4, 1],
+  ["omitHistory", 4, 2],
   ["unsetLabels", 4, 8],
   ["retry", 5, 3],
   ["retryDelay", 5, 3],
@@ -105,6 +107,9 @@ function validate(options: BuildOptions, action: string): void {
   requireStringRecord(options.annotations, "annotations", action);
   requireWholeNumber(options.timestamp, "timestamp", action);
   requireWholeNumber(options.sourceDateEpoch, "sourceDateEpoch", action);
+  requireStringRecord(options.env, "env", action);
+  requireStringList(options.unsetEnv, "unsetEnv", action);
+  if (options.from !== undefined) parseReference(options.from);
   requireStringList(options.unsetLabels, "unsetLabels", action);
   requireStringList(options.unsetAnnotations, "unsetAnnotations", action);
   validateRegistryRetry(options, action);

@@ -162,6 +162,20 @@ export interface BuildOptions extends OperationOptions {
    * @default {true}
    */
   createdAnnotation?: boolean;
+  /**
+   * Environment variables to set in the image, name to value, as an `ENV` would (`podman build
+   * --env`; Podman 4.1 and later).
+   */
+  env?: Record<string, string>;
+  /** Environment variables of the base image to leave out of the image (`--unsetenv`). */
+  unsetEnv?: string[];
+  /** The image to build `FROM` instead of the Dockerfile's first one (`podman build --from`). */
+  from?: string;
+  /**
+   * Leave the image's history empty (`--omit-history`; Podman 4.2 and later).
+   * @default {false}
+   */
+  omitHistory?: boolean;
   /** Labels of the base image to leave out of the image (`--unsetlabel`; Podman 4.8 and later). */
   unsetLabels?: string[];
   /**
