@@ -19,13 +19,16 @@ export interface SentRequest {
 }
 
 /**
- * A client on the bed's socket that records what it sends. `onSend` sees each request as it
- * goes out; `keepAnswer` picks requests whose answer body is kept as text too.
+ * A client on the bed's socket that records what it sends: each request in `sent`, and its
+ * path (`/v5.0.0/libpod/images/...`) in `paths`, in order, for tests that must show a request
+ * never left. `onSend` sees each request as it goes out; `keepAnswer` picks requests whose
+ * answer body is kept as text too.
  */
 export function recordingClient(
   options: { onSend?: (url: string) => void; keepAnswer?: (url: string) => boolean } = {},
-): { podman: PodmanClient; sent: SentRequest[] } {
+): { podman: PodmanClient; sent: SentRequest[]; paths: string[] } {
   const sent: SentRequest[] = [];
+  const paths: string[] = [];
   const real = unixSocketTransport(testBed().socketPath);
   const podman = new PodmanClient({
     transport: {
@@ -34,6 +37,7 @@ export function recordingClient(
       fetch: async (url, init) => {
         const request: SentRequest = { url, init };
         sent.push(request);
+        paths.push(new URL(url).pathname);
         options.onSend?.(url);
         const response = await real.fetch(url, init);
         if (!options.keepAnswer?.(url) || response.body === null) return response;
@@ -48,5 +52,5 @@ export function recordingClient(
       close: () => real.close(),
     },
   });
-  return { podman, sent };
+  return { podman, sent, paths };
 }

@@ -430,8 +430,31 @@ Deno.test("buildQuery() maps every option to the name libpod's build handler rea
       httpProxy: true,
       output: "type=local,dest=/out",
       secrets: ["id=s,src=s.txt"],
+      annotations: { a: "1" },
+      timestamp: 10,
+      sourceDateEpoch: 20,
+      rewriteTimestamp: true,
+      inheritLabels: false,
+      inheritAnnotations: false,
+      createdAnnotation: false,
+      env: { E: "1" },
+      unsetEnv: ["U"],
+      from: "localhost/base:2",
+      omitHistory: true,
+      unsetLabels: ["l1", "l2"],
+      unsetAnnotations: ["a1"],
+      retry: 2,
+      retryDelay: 1500,
     },
-    { dockerfile: "Containerfile", excludes: ["*.log"] },
+    {
+      dockerfile: "Containerfile",
+      excludes: ["*.log"],
+      namedContexts: [
+        { name: "img", kind: "image", value: "localhost/base:1" },
+        { name: "web", kind: "url", value: "https://example.test/c.tar" },
+        { name: "dir", kind: "local", value: "./dir" },
+      ],
+    },
     "4.3.1",
     ACTION,
   );
@@ -465,7 +488,50 @@ Deno.test("buildQuery() maps every option to the name libpod's build handler rea
     output: "type=local,dest=/out",
     outputformat: DEFAULT_OUTPUT_FORMAT,
     secrets: '["id=s,src=s.txt"]',
+    annotations: '["a=1"]',
+    timestamp: 10,
+    sourcedateepoch: 20,
+    rewritetimestamp: true,
+    inheritlabels: false,
+    inheritannotations: false,
+    createdannotation: false,
+    setenv: ["E=1"],
+    unsetenv: ["U"],
+    from: "localhost/base:2",
+    omithistory: true,
+    unsetlabel: ["l1", "l2"],
+    unsetannotation: ["a1"],
+    retry: 2,
+    "retry-delay": "1500ms",
+    // Before Podman 5.6, one JSON object of buildah's contexts; a local one is in the body.
+    additionalbuildcontexts: JSON.stringify({
+      img: { IsURL: false, IsImage: true, Value: "localhost/base:1" },
+      web: { IsURL: true, IsImage: false, Value: "https://example.test/c.tar" },
+    }),
   });
+});
+
+Deno.test("buildQuery() sends additionalbuildcontexts as name=image:/name=url: from Podman 5.6 on", () => {
+  const query = toSearchParams(
+    buildQuery(
+      { path: "." },
+      {
+        dockerfile: "Containerfile",
+        excludes: undefined,
+        namedContexts: [
+          { name: "img", kind: "image", value: "localhost/base:1" },
+          { name: "web", kind: "url", value: "https://example.test/c.tar" },
+          { name: "dir", kind: "local", value: "./dir" },
+        ],
+      },
+      "5.6.0",
+      ACTION,
+    ),
+  );
+  assert.deepEqual(query.getAll("additionalbuildcontexts"), [
+    "img=image:localhost/base:1",
+    "web=url:https://example.test/c.tar",
+  ]);
 });
 
 Deno.test("buildQuery() defaults layers and the OCI format, and leaves the rest out", () => {

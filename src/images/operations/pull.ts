@@ -1,12 +1,14 @@
 import { defer, type Observable } from "rxjs";
 import { jsonStream } from "../../client/json_stream.ts";
 import { checkOperationOptions, type OperationOptions } from "../../client/operation.ts";
+import { type OptionSince, requireOptionsSince } from "../../client/option_since.ts";
 import { APIError } from "../../errors.ts";
 import { imageIdStartsWith } from "../params/image_id.ts";
 import { parsePlatform } from "../params/platform.ts";
 import { formatReference, repositoryOf, withTag } from "../params/reference.ts";
 import { requireOneOf } from "../params/one_of.ts";
 import { type AuthConfig, encodeRegistryAuth } from "../params/registry_auth.ts";
+import { retryDelayParam, validateRegistryRetry } from "../params/registry_retry.ts";
 import type { ImagesContext } from "./images_context.ts";
 import { inspectMade } from "./_inspect_made.ts";
 import { type PulledIds, PullStreamReader } from "./_pull_stream.ts";
@@ -45,6 +47,13 @@ export interface PullOptions extends OperationOptions {
    * @default {true} (`false` with `allTags`)
    */
   compatMode?: boolean;
+  /**
+   * How many times the server retries a failing pull (Podman 5.0 and later); Podman's default
+   * (`containers.conf` `retry`, 3) when left out.
+   */
+  retry?: number;
+  /** Milliseconds between those retries (Podman 5.0 and later); Podman's default when left out. */
+  retryDelay?: number;
 }
 
 /** The last event of a successful pull: the image(s) now stored, as models `M` (`Image`). */
@@ -64,6 +73,9 @@ export interface PulledEventOf<M> {
 export type PullEventOf<M> = PullStatusEvent | LayerProgressEvent | PulledEventOf<M>;
 
 const POLICIES: readonly string[] = ["always", "missing", "newer", "never"];
+
+/** The options Podman's pull handler reads only from some version on (images_pull.go). */
+const SINCE: readonly OptionSince<PullOptions>[] = [["retry", 5, 0], ["retryDelay", 5, 0]];
 
 /** The reference to send: `repository` with the tag (default `latest`), or bare for `allTags`. */
 function pullReference(repository: string, options: PullOptions): string {
@@ -133,7 +145,8 @@ function noImageError(action: string, why: string): APIError {
  * ending with a `pulled` event holding the model(s). An error reported inside the stream
  * errors it with `APIError`; a failed pull never ends with an empty image. A malformed
  * reference, tag, platform or `policy` errors it with `RangeError`, a tag given twice or an
- * argument of the wrong type with `TypeError`.
+ * argument of the wrong type with `TypeError`; an option the server's version does not read
+ * (`retry` before Podman 5.0) with `PodmanError`, before the pull is sent.
  */
 export function pullImage<M extends { readonly id: string }>(
   context: ImagesContext<M>,
@@ -152,6 +165,7 @@ function pullChecked<M extends { readonly id: string }>(
   const reference = pullReference(repository, options);
   const action = `Cannot pull image "${reference}"`;
   requireOneOf(options.policy, POLICIES, "policy", action);
+  validateRegistryRetry(options, action);
   const platform = platformQuery(options.platform, action);
   const auth = encodeRegistryAuth(options.authConfig, reference);
   // Docker-style lines (Podman 4.8+) end with one image id, so an allTags pull asks for the
@@ -161,21 +175,27 @@ function pullChecked<M extends { readonly id: string }>(
     context.requester,
     action,
     options,
-    () => ({
-      method: "POST",
-      path: "/images/pull",
-      query: {
-        reference,
-        policy: options.policy,
-        tlsVerify: options.tlsVerify,
-        compatMode,
-        allTags: options.allTags ? true : undefined,
-        ...platform,
-      },
-      headers: auth.headers,
-      secrets: auth.secrets,
-      action,
-    }),
+    async (signal) => {
+      requireOptionsSince(options, SINCE, await context.requester.apiVersion(signal), action);
+      return {
+        method: "POST",
+        path: "/images/pull",
+        query: {
+          reference,
+          policy: options.policy,
+          tlsVerify: options.tlsVerify,
+          compatMode,
+          allTags: options.allTags ? true : undefined,
+          retry: options.retry,
+          // Podman's pull handler spells it in lower case (its push handler does not).
+          retrydelay: retryDelayParam(options.retryDelay),
+          ...platform,
+        },
+        headers: auth.headers,
+        secrets: auth.secrets,
+        action,
+      };
+    },
     () => {
       // Each subscription reads its own stream.
       const reader = new PullStreamReader();

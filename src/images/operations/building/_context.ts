@@ -23,11 +23,11 @@ export interface PackedContext {
   failure(): unknown;
 }
 
-function isAbortError(error: unknown): boolean {
+export function isAbortError(error: unknown): boolean {
   return error instanceof DOMException && error.name === "AbortError";
 }
 
-function reason(error: unknown): string {
+export function reason(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
@@ -88,7 +88,7 @@ async function addFile(
   }
 }
 
-interface Walk {
+export interface Walk {
   writer: TarWriter;
   root: string;
   filter: ContextIgnore;
@@ -105,7 +105,7 @@ interface Walk {
  * (a file read whole is at most 256 KiB), and the walk yields whenever the upload is a few
  * chunks behind. Big files are read asynchronously, straight into the archive's chunks.
  */
-async function walk(context: Walk, dir: string): Promise<void> {
+export async function walk(context: Walk, dir: string): Promise<void> {
   const { writer, root, filter, action } = context;
   const names: string[] = [];
   for await (const entry of Deno.readDir(dir === "" ? root : `${root}/${dir}`)) {
@@ -151,7 +151,7 @@ async function walk(context: Walk, dir: string): Promise<void> {
  * stream (or aborting `signal`) stops the producer; `cancel()` resolves once it has stopped
  * and closed its files.
  */
-function streamTar(
+export function streamTar(
   produce: (writer: TarWriter) => Promise<void>,
   signal: AbortSignal,
 ): { stream: ReadableStream<Uint8Array>; failure(): unknown } {

@@ -5,15 +5,41 @@ import { parseReference } from "../../params/reference.ts";
 import { claimStream } from "../../../streams/_single_use.ts";
 import type { ImagesContext } from "../images_context.ts";
 import { inspectMade } from "../_inspect_made.ts";
-import { plainBytes } from "../../../streams/_plain_bytes.ts";
 import { packDirectory, packDockerfile } from "./_context.ts";
-import { releasingSentChunks } from "../../../streams/_release_sent.ts";
 import { buildQuery, tagsOf } from "./_params.ts";
+import { type OptionSince, requireOptionsSince } from "../../../client/option_since.ts";
+import { requireWholeNumber } from "../../params/whole_number.ts";
+import { requireStringList, requireStringRecord } from "../../params/strings.ts";
+import { validateRegistryRetry } from "../../params/registry_retry.ts";
+import {
+  buildContextSources,
+  packNamedContexts,
+  requireBuildContextSupport,
+} from "./_build_contexts.ts";
+import { uploadBody } from "./_upload.ts";
 import type { BuildOptions } from "./build_options.ts";
 import { finishManifestBuild } from "./build_manifest.ts";
 import type { BuildEventOf } from "./build_events.ts";
 import { readBuildLog } from "./_build_log.ts";
 import { buildPlatforms, validateBuildPlatforms } from "../../params/build_platforms.ts";
+
+/**
+ * The options Podman's build handler reads only from some version on
+ * (pkg/api/handlers/compat/images_build.go); an older one would build without them.
+ */
+const SINCE: readonly OptionSince<BuildOptions>[] = [
+  ["env", 4, 1],
+  ["omitHistory", 4, 2],
+  ["unsetLabels", 4, 8],
+  ["retry", 5, 3],
+  ["retryDelay", 5, 3],
+  ["inheritLabels", 5, 5],
+  ["sourceDateEpoch", 5, 6],
+  ["rewriteTimestamp", 5, 6],
+  ["inheritAnnotations", 5, 6],
+  ["createdAnnotation", 5, 6],
+  ["unsetAnnotations", 5, 6],
+];
 
 function isByteStream(value: unknown): value is ReadableStream<Uint8Array> {
   return value instanceof ReadableStream;
@@ -78,6 +104,15 @@ function validate(options: BuildOptions, action: string): void {
     throw new TypeError(`${action}: several platforms need manifest, the list to collect them`);
   }
   if (options.manifest !== undefined) parseReference(options.manifest);
+  requireStringRecord(options.annotations, "annotations", action);
+  requireWholeNumber(options.timestamp, "timestamp", action);
+  requireWholeNumber(options.sourceDateEpoch, "sourceDateEpoch", action);
+  requireStringRecord(options.env, "env", action);
+  requireStringList(options.unsetEnv, "unsetEnv", action);
+  if (options.from !== undefined) parseReference(options.from);
+  requireStringList(options.unsetLabels, "unsetLabels", action);
+  requireStringList(options.unsetAnnotations, "unsetAnnotations", action);
+  validateRegistryRetry(options, action);
   for (const tag of tagsOf(options)) {
     try {
       parseReference(tag);
@@ -131,33 +166,6 @@ async function uploadSource(
 }
 
 /**
- * The request body: ticking the idle timer as it goes, gzip-compressed when asked. `ours`
- * says its chunks are podrx's own (a packed directory), so their memory may be released as
- * they are sent.
- */
-function requestBody(
-  body: ReadableStream<Uint8Array> | Uint8Array,
-  encoding: "gzip" | undefined,
-  alive: () => void,
-  ours: boolean,
-): ReadableStream<Uint8Array> | Uint8Array<ArrayBuffer> {
-  if (body instanceof Uint8Array && encoding === undefined) return plainBytes(body);
-  const stream = body instanceof Uint8Array ? new Blob([plainBytes(body)]).stream() : body;
-  const ticking = stream.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        alive();
-        controller.enqueue(chunk);
-      },
-    }),
-  );
-  const encoded = encoding === "gzip"
-    ? ticking.pipeThrough(new CompressionStream("gzip") as TransformStream<Uint8Array, Uint8Array>)
-    : ticking;
-  return ours ? releasingSentChunks(encoded) : encoded;
-}
-
-/**
  * `ImagesManager.build`: packs or takes the context, uploads it to `POST /libpod/build` and
  * follows the log.
  *
@@ -172,7 +180,9 @@ function requestBody(
  * A service that dies mid-build errors with {@linkcode ConnectionError} (as mid-pull). Bad
  * options error it before anything is sent: `TypeError` when they are inconsistent (no source
  * or several, `customContext` without `dockerfile`) or of the wrong type, `RangeError` for a
- * malformed tag or an unknown `encoding` or `policy`.
+ * malformed tag or an unknown `encoding` or `policy`; and {@linkcode PodmanError} for an
+ * option the server's version does not read (`sourceDateEpoch` before Podman 5.6, a local
+ * directory in `additionalBuildContexts` before 5.6...), naming it and the version it needs.
  *
  * @example Building a directory and printing the log
  * ```ts ignore
@@ -202,6 +212,7 @@ function buildChecked<M>(
   const tags = typeof options === "object" && options !== null ? tagsOf(options) : [];
   const action = tags.length > 0 ? `Cannot build image "${String(tags[0])}"` : "Cannot build image";
   validate(options, action);
+  const namedContexts = buildContextSources(options.additionalBuildContexts, action);
   const { requester } = context;
   return operation<BuildEventOf<M>>(action, options, async (stream) => {
     const { signal } = stream;
@@ -209,28 +220,33 @@ function buildChecked<M>(
     const packing = new AbortController();
     const packSignal = AbortSignal.any([signal, packing.signal]);
     try {
-      // The context is checked first: a bad path fails without a word to the server.
+      // The contexts are checked first: a bad path fails without a word to the server.
       const source = await uploadSource(options, action, packSignal);
+      const named = await packNamedContexts(namedContexts, action, packSignal);
       const apiVersion = await requester.apiVersion(signal);
-      const query = buildQuery(options, source, apiVersion, action);
+      requireOptionsSince(options, SINCE, apiVersion, action);
+      requireBuildContextSupport(namedContexts, apiVersion, action);
+      const query = buildQuery(options, { ...source, namedContexts }, apiVersion, action);
+      const upload = uploadBody(
+        source,
+        named,
+        options.encoding,
+        stream.alive,
+        options.customContext === undefined,
+      );
       let response: Response;
       try {
         response = await requester.request({
           method: "POST",
           path: "/build",
           query,
-          headers: { "Content-Type": "application/x-tar" },
-          body: requestBody(
-            source.body,
-            options.encoding,
-            stream.alive,
-            options.customContext === undefined,
-          ),
+          headers: { "Content-Type": upload.contentType },
+          body: upload.body,
           action,
         }, signal);
       } catch (error) {
         // A file that could not be read fails the upload; say that, not "connection lost".
-        const failure = source.failure();
+        const failure = upload.failure();
         throw failure !== undefined && !signal.aborted ? failure : error;
       }
       stream.alive();
