@@ -18,6 +18,7 @@ import { serverAtLeast } from "../bed/server_version.ts";
 import { startFakePodman } from "../fake/fake_podman.ts";
 import { startSlowRegistry } from "../fake/slow_registry.ts";
 import { pushLayerImage } from "./_layer_image.ts";
+import { CONFIG, IMAGE_ID, LAYER, PODMAN6_EVENTS, PODMAN6_LINES } from "./_podman6_pull.ts";
 import { podmanOk, uniqueName } from "./_fixtures.ts";
 
 const MiB = 1024 * 1024;
@@ -149,74 +150,6 @@ Deno.test("pull() with pullProgress: true before Podman 6.0 errors before sendin
 });
 
 // --- the modes asked for, per server version (fake servers) -------------------------------
-
-const IMAGE_ID = "39618603636ee647e7aa7c762a114aaf796798ae59ea8e3b8769ea373b8cf48e";
-const LAYER = "sha256:65e894b1fb200cc107aa89a813bfe0c6cc6e9ce2290e3989e7ba22a09b00f960";
-const CONFIG = `sha256:${IMAGE_ID}`;
-
-// What Podman 6.1.1 sent for `pullProgress=true`, a 256 MiB layer (captured with curl).
-const PODMAN6_LINES = [
-  { status: "pulling", stream: "Trying to pull 127.0.0.1:5099/podrx/big:1...\n" },
-  { status: "pulling", stream: "Getting image source signatures\n" },
-  { status: "pulling", stream: `Copying blob ${LAYER}\n` },
-  {
-    status: "pulling",
-    stream: "Starting to pull artifact",
-    pullProgress: { status: "pulling", total: 268436992, progressComponentID: LAYER },
-  },
-  {
-    status: "pulling",
-    stream: "Pulling artifact",
-    pullProgress: {
-      status: "pulling",
-      current: 177766082,
-      total: 268436992,
-      progressComponentID: LAYER,
-    },
-  },
-  {
-    status: "pulling",
-    stream: "Artifact pulled successfully",
-    pullProgress: {
-      status: "success",
-      current: 268436992,
-      total: 268436992,
-      progressComponentID: LAYER,
-    },
-  },
-  { status: "pulling", stream: `Copying config ${CONFIG}\n` },
-  {
-    status: "pulling",
-    stream: "Starting to pull artifact",
-    pullProgress: { status: "pulling", total: 163, progressComponentID: CONFIG },
-  },
-  {
-    status: "pulling",
-    stream: "Artifact pulled successfully",
-    pullProgress: { status: "success", current: 163, total: 163, progressComponentID: CONFIG },
-  },
-  { status: "pulling", stream: "Writing manifest to image destination\n" },
-  { status: "success", images: [IMAGE_ID], id: IMAGE_ID },
-];
-
-const PODMAN6_EVENTS: PullEvent[] = [
-  { type: "status", message: "Trying to pull 127.0.0.1:5099/podrx/big:1..." },
-  { type: "status", message: "Getting image source signatures" },
-  { type: "status", message: `Copying blob ${LAYER}` },
-  { type: "progress", id: LAYER, status: "Downloading", current: 0, total: 268436992 },
-  { type: "progress", id: LAYER, status: "Downloading", current: 177766082, total: 268436992 },
-  {
-    type: "progress",
-    id: LAYER,
-    status: "Download complete",
-    current: 268436992,
-    total: 268436992,
-  },
-  { type: "status", message: `Copying config ${CONFIG}` },
-  { type: "progress", id: CONFIG, status: "Downloading", current: 0, total: 163 },
-  { type: "progress", id: CONFIG, status: "Download complete", current: 163, total: 163 },
-  { type: "status", message: "Writing manifest to image destination" },
-];
 
 /** A fake Podman of `apiVersion` whose pull answers `body` and whose inspect the image. */
 function fakePodman(apiVersion: string, body: () => BodyInit = () => lines(PODMAN6_LINES)) {
