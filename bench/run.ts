@@ -15,16 +15,19 @@
  * ```
  *
  * Cases: calls, concurrency, cold, events, cancel, liveness, pull, build, archives, fleet,
- * fleet-scale.
+ * fleet-scale, pull-progress. `PODRX_PODMAN=trixie|sid|experimental` runs them on a Debian
+ * chroot's Podman instead of the host's (pull-progress needs Podman 6: `experimental`).
  *
  * @module
  */
 
 import { lastValueFrom } from "rxjs";
 import { PodmanClient } from "../mod.ts";
+import { apiAtLeast } from "../src/client/api_version.ts";
 import { toSearchParams } from "../src/client/query.ts";
 import { buildQuery } from "../src/images/operations/building/_params.ts";
 import { packDockerfile } from "../src/images/operations/building/_context.ts";
+import { pushLayerImage } from "../tests/images/_layer_image.ts";
 import {
   type Bed,
   makeBigImage,
@@ -58,6 +61,7 @@ const ALL_CASES = [
   "archives",
   "fleet",
   "fleet-scale",
+  "pull-progress",
 ] as const;
 type CaseName = typeof ALL_CASES[number];
 
@@ -77,6 +81,8 @@ interface Settings {
   archiveSizes: { label: string; bytes: number; runs: number }[];
   context: { files: number; bytes: number };
   eventBytes: number;
+  /** Size of the layer case 10 pulls. */
+  layerBytes: number;
 }
 
 /** One line of a case's table: the same figure for podrx and its baseline. */
@@ -136,6 +142,7 @@ function parseSettings(args: readonly string[]): Settings {
       : [{ label: "512m", bytes: 512 * MiB, runs: 5 }, { label: "2g", bytes: 2 * GiB, runs: 3 }],
     context: quick ? { files: 2_000, bytes: 64 * MiB } : { files: 20_000, bytes: 1 * GiB },
     eventBytes: quick ? 20 * MiB : 200 * MiB,
+    layerBytes: quick ? 64 * MiB : 512 * MiB,
   };
 }
 
@@ -956,6 +963,154 @@ async function pullCase(ctx: Context): Promise<Omit<CaseResult, "seconds">> {
 }
 
 // ---------------------------------------------------------------------------------------
+// Case 10: pull progress with bytes (Podman 6 `pullProgress`)
+
+/** Part 1: real pulls of a big layer, removed after each run; skipped before Podman 6. */
+async function realPullBytes(ctx: Context): Promise<{ rows: Row[]; verdicts: Verdict[] }> {
+  const { bed, settings } = ctx;
+  const image = await pushLayerImage(bed.registry, "bench/pullbytes", "1", settings.layerBytes);
+  const blobBytes = image.layer.size + image.config.size;
+  const params = (side: string) => ({
+    side,
+    socketPath: bed.socketPath,
+    apiVersion: bed.apiVersion,
+    reference: image.reference,
+  });
+  const { a, b } = await alternate(
+    settings.runs,
+    () => measure(ctx, caseCommand("pull_bytes.ts", params("podrx"))),
+    () => measure(ctx, caseCommand("pull_bytes.ts", params("raw"))),
+    async () => {
+      await removeImage(bed, image.reference);
+      await flushWrites();
+    },
+  );
+  const layerMiB = fixed(image.layer.size / MiB, 0);
+  const ends = a.map((run) => [Number(run.result.bytesDone), Number(run.result.bytesTotal)]);
+  const whole = ends.every(([done, total]) => done === blobBytes && total === blobBytes);
+  return {
+    rows: [
+      {
+        metric: `real pull of a ${layerMiB} MiB layer: events per second`,
+        unit: "per s",
+        podrx: summarize(field(a, "eventsPerSecond")),
+        baseline: summarize(field(b, "eventsPerSecond")),
+      },
+      {
+        metric: "real pull: events (snapshots; raw: lines)",
+        unit: "",
+        podrx: summarize(field(a, "events")),
+        baseline: summarize(field(b, "events")),
+      },
+      {
+        metric: "real pull: byte progress events",
+        unit: "",
+        podrx: summarize(field(a, "byteEvents")),
+        baseline: summarize(field(b, "byteEvents")),
+      },
+      {
+        metric: "real pull: time",
+        unit: "ms",
+        podrx: summarize(field(a, "opMs")),
+        baseline: summarize(field(b, "opMs")),
+        ratio: ratioOf(summarize(field(a, "opMs")), summarize(field(b, "opMs"))),
+      },
+      {
+        metric: "real pull: peak RSS",
+        unit: "MiB",
+        podrx: summarize(rss(a)),
+        baseline: summarize(rss(b)),
+      },
+    ],
+    verdicts: [{
+      target: "last snapshot before pulled: bytesDone == bytesTotal == the registry's blob sizes",
+      figure: `${ends.map(([done, total]) => `${done}/${total}`).join(", ")} (blobs ${blobBytes})`,
+      met: whole,
+    }],
+  };
+}
+
+/** Part 2: Podman 6's byte-progress lines at full speed from the fake server, as case 8. */
+async function fakePullBytes(
+  ctx: Context,
+): Promise<{ rows: Row[]; verdicts: Verdict[]; lines: number; bytes: number }> {
+  const { settings } = ctx;
+  const server = await startServer(
+    caseCommand("progress_server.ts", { totalBytes: settings.eventBytes, shape: "pullProgress" }),
+    { env: CHILD_ENV },
+  );
+  const info = JSON.parse(server.readyLine.slice("ready ".length)) as {
+    socketPath: string;
+    bytes: number;
+    lines: number;
+  };
+  let runs: { a: Measured[]; b: Measured[] };
+  try {
+    runs = await alternate(
+      settings.runs * 2,
+      () => measure(ctx, caseCommand("events.ts", { side: "podrx", socketPath: info.socketPath })),
+      () => measure(ctx, caseCommand("events.ts", { side: "raw", socketPath: info.socketPath })),
+    );
+  } finally {
+    await server.stop();
+  }
+  const podrx = summarize(field(runs.a, "eventsPerSecond"));
+  const raw = summarize(field(runs.b, "eventsPerSecond"));
+  const ratio = raw.median / podrx.median;
+  return {
+    rows: [
+      {
+        metric: "fake server at full speed: events per second",
+        unit: "events/s",
+        podrx,
+        baseline: raw,
+        ratio,
+      },
+      {
+        metric: "fake server: peak RSS",
+        unit: "MiB",
+        podrx: summarize(rss(runs.a)),
+        baseline: summarize(rss(runs.b)),
+      },
+    ],
+    verdicts: [{
+      target: "(no target) fake server: raw rate / podrx rate (case 8's is 1.20)",
+      figure: `${fixed(ratio, 3)} (${fixed(podrx.median / 1e6, 2)} vs ${
+        fixed(raw.median / 1e6, 2)
+      } M events/s)`,
+      met: true,
+    }],
+    lines: info.lines,
+    bytes: info.bytes,
+  };
+}
+
+async function pullProgressCase(ctx: Context): Promise<Omit<CaseResult, "seconds">> {
+  const { bed, settings } = ctx;
+  const real = apiAtLeast(bed.apiVersion, 6)
+    ? await realPullBytes(ctx)
+    : { rows: [], verdicts: [] };
+  const fake = await fakePullBytes(ctx);
+  return {
+    id: "10",
+    title: "Pull progress with bytes (Podman 6 `pullProgress`)",
+    method: [
+      `Real pulls (Podman 6 only; run with \`PODRX_PODMAN=experimental\`): an image of one uncompressed ${
+        fixed(settings.layerBytes / MiB, 0)
+      } MiB layer put into the bench's registry over its HTTP API, pulled ${settings.runs} times per side, alternated, and removed after every run (untimed, with \`sync\`). podrx: \`images.pull(ref, { tlsVerify: false, pullProgress: true }).pipe(progress())\`, counting snapshots; raw: the same \`POST /images/pull?pullProgress=true\` read line by line with \`JSON.parse\`, then the inspect podrx does. Podman reports a blob's bytes at most once a second, so the rate is the server's.`,
+      `Fake server at full speed, as case 8 but with Podman 6.1's byte-progress lines (\`{"status":"pulling","stream":"Pulling artifact","pullProgress":{"status":"pulling","current":N,"total":M,"progressComponentID":"sha256:…"}}\`): ${
+        fixed(fake.bytes / MiB, 0)
+      } MiB, ${fake.lines} lines, ${settings.runs * 2} runs per side: what podrx can take.`,
+    ],
+    rows: [...real.rows, ...fake.rows],
+    verdicts: [...real.verdicts, ...fake.verdicts],
+    notes: apiAtLeast(bed.apiVersion, 6)
+      ? []
+      : [`Real pulls skipped: Podman ${bed.podmanVersion} has no byte progress.`],
+  };
+}
+
+// ---------------------------------------------------------------------------------------
 // Fleet: distribution to many hosts, and many hosts at once
 
 /** Private services for the fleet cases, started a few at a time (each start runs podman). */
@@ -1376,6 +1531,7 @@ const CASES: Record<
   archives: archivesCases,
   fleet: fleetCase,
   "fleet-scale": fleetScaleCase,
+  "pull-progress": pullProgressCase,
 };
 
 async function main(): Promise<number> {

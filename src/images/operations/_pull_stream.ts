@@ -16,6 +16,16 @@ export type PulledIds =
 // whatever the algorithm); this tells a layer from a tag in `id`. Image ids have no such form.
 const LAYER_ID = /^(sha256:)?[0-9a-f]{12,64}$/;
 
+/**
+ * Podman 6's artifact statuses (`pullProgress`), in the words Docker-style lines use for the
+ * same steps, so that a reader of layer events sees one vocabulary whichever server sent them.
+ */
+const ARTIFACT_STATUSES: ReadonlyMap<string, string> = new Map([
+  ["pulling", "Downloading"],
+  ["success", "Download complete"],
+  ["skipped", "Already exists"],
+]);
+
 function withoutTrailingNewlines(text: string): string {
   return text.replace(/[\r\n]+$/, "");
 }
@@ -52,10 +62,27 @@ function layerEvent(id: string, status: string, detail: unknown): LayerProgressE
 }
 
 /**
+ * The layer event of a Podman 6 artifact report (`pullProgress`), or none for one that names
+ * no artifact (its bytes would belong to no layer). Podman leaves out a `current` of 0, and
+ * sends no bytes for a skipped artifact; a `total` of -1 means the size is unknown.
+ */
+function artifactEvent(progress: object): LayerProgressEvent | undefined {
+  const { status, current, total, progressComponentID: id } = progress as Record<string, unknown>;
+  if (typeof id !== "string" || id === "" || typeof status !== "string") return undefined;
+  const word = ARTIFACT_STATUSES.get(status) ?? status;
+  if (status === "skipped") return layerEvent(id, word, undefined);
+  return layerEvent(id, word, { current: current ?? 0, total });
+}
+
+/**
  * Turns the JSON objects of a pull body into events, for every shape Podman sends:
  *
  * - libpod lines (Podman before 4.8, or `compatMode=false`): `{"stream": "Copying blob ...\n"}`,
  *   ending with the report `{"id": "<image id>", "images": [...]}`;
+ * - with `pullProgress=true` (Podman 6), libpod lines and, between them, a report per layer
+ *   (and config) blob: `{"status": "pulling", "stream": "Pulling artifact", "pullProgress":
+ *   {"status": "pulling", "current", "total", "progressComponentID": "sha256:<digest>"}}`, read
+ *   as layer events with the blob's digest as id (the `stream` text repeats the status);
  * - Docker-style lines (`compatMode=true` on Podman 4.8 and later):
  *   `{"status": "Downloading", "progressDetail": {"current", "total"}, "id": "<12 hex layer>"}`,
  *   ending with `{"status": "Download complete", "progressDetail": {}, "id": "<IMAGE id[:12]>"}`.
@@ -90,6 +117,11 @@ export class PullStreamReader {
     if (Array.isArray(line.images)) {
       this.#ids = line.images.filter(isId);
       if (this.#ids.length === 0 && isId(line.id)) this.#ids = [line.id];
+    }
+    if (typeof line.pullProgress === "object" && line.pullProgress !== null) {
+      const event = artifactEvent(line.pullProgress);
+      if (event !== undefined) emit(event);
+      return;
     }
     if (typeof line.stream === "string") {
       const message = withoutTrailingNewlines(line.stream);
