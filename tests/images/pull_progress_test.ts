@@ -18,7 +18,7 @@ import { serverAtLeast } from "../bed/server_version.ts";
 import { startFakePodman } from "../fake/fake_podman.ts";
 import { startSlowRegistry } from "../fake/slow_registry.ts";
 import { pushLayerImage } from "./_layer_image.ts";
-import { CONFIG, IMAGE_ID, LAYER, PODMAN6_EVENTS, PODMAN6_LINES } from "./_podman6_pull.ts";
+import { IMAGE_ID, LAYER, PODMAN6_EVENTS, PODMAN6_LINES } from "./_podman6_pull.ts";
 import { podmanOk, uniqueName } from "./_fixtures.ts";
 
 const MiB = 1024 * 1024;
