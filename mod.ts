@@ -48,7 +48,7 @@ export { PodmanClient } from "./src/client/podman_client.ts";
 export type { ClientPromises } from "./src/client/podman_client.ts";
 export type { VersionComponent, VersionReport } from "./src/client/version_report.ts";
 export type { PodmanClientOptions } from "./src/client/client_options.ts";
-export type { Requester } from "./src/client/requester.ts";
+export type { ConnectionKind, Requester } from "./src/client/requester.ts";
 export type { ServiceInfo, SpawnServiceOptions } from "./src/service/spawn_service.ts";
 export { findPodmanConnection, readPodmanConnections } from "./src/config/podman_connections.ts";
 export type { PodmanConnection, PodmanConnections } from "./src/config/podman_connections.ts";
