@@ -1,5 +1,6 @@
 import { PodmanError } from "../../../errors.ts";
 import { releaseNow } from "../../../streams/_release_sent.ts";
+import { singleFileTar } from "../../../tar/single_file.ts";
 import { createTarWriter, TarBodySizeError, type TarWriter } from "../../../tar/writer.ts";
 import { ContextIgnore } from "./_ignore.ts";
 import {
@@ -272,9 +273,5 @@ export async function packDockerfile(
     : content instanceof Uint8Array
     ? content
     : await new Response(content).bytes();
-  const writer = createTarWriter();
-  const archive = new Response(writer.readable).bytes();
-  await writer.add({ name, size: bytes.byteLength, mode: 0o644 }, bytes);
-  writer.finalize();
-  return await archive;
+  return await singleFileTar(name, bytes);
 }
