@@ -2,6 +2,7 @@ import { PodmanError } from "../../../errors.ts";
 import { releaseNow } from "../../../streams/_release_sent.ts";
 import { singleFileTar } from "../../../tar/single_file.ts";
 import { createTarWriter, TarBodySizeError, type TarWriter } from "../../../tar/writer.ts";
+import { PROBE_PREFIX } from "../_local_api.ts";
 import { ContextIgnore } from "./_ignore.ts";
 import {
   absolute,
@@ -114,6 +115,8 @@ export async function walk(context: Walk, dir: string): Promise<void> {
   }
   names.sort();
   for (const name of names) {
+    // Another operation's probe (see _local_api.ts): there for milliseconds, never content.
+    if (name.startsWith(PROBE_PREFIX)) continue;
     const relative = dir === "" ? name : `${dir}/${name}`;
     const path = `${root}/${relative}`;
     const info = Deno.lstatSync(path);
@@ -203,6 +206,60 @@ export function streamTar(
   return { stream, failure: () => failure };
 }
 
+/** A context directory as found on disk, checked; see {@linkcode locateContext}. */
+export interface ContextLocation {
+  /** The directory as given, made absolute. */
+  directory: string;
+  /** Its real path (symlinks resolved). */
+  root: string;
+  /** The Dockerfile's real path. */
+  dockerfile: string;
+  /** The Dockerfile's path below `root`, or `undefined` when it lies outside the context. */
+  inside: string | undefined;
+  /** The ignore file's text, when there is one. */
+  ignoreText: string | undefined;
+  /** The ignore file's path below `root`, when it lies inside the context. */
+  ignoreInside: string | undefined;
+  /** The ignore file's patterns, as Podman's server takes them. */
+  patterns: string[];
+}
+
+/**
+ * Finds and checks what a build from a directory uses: the directory, the Dockerfile (the one
+ * named, else `Containerfile` or `Dockerfile`) and the ignore file, as Podman looks them up.
+ * A bad path fails here, before anything is sent.
+ *
+ * @throws {PodmanError} (as a rejection) For a missing or unreadable directory or Dockerfile.
+ */
+export async function locateContext(
+  path: string,
+  dockerfile: string | undefined,
+  action: string,
+): Promise<ContextLocation> {
+  const directory = absolute(path, Deno.cwd());
+  try {
+    await checkDirectory(directory, action);
+    const root = await Deno.realPath(directory);
+    const dockerfilePath = await findDockerfile(directory, dockerfile, action);
+    const ignoreFile = await findIgnoreFile(directory, dockerfilePath);
+    const ignoreReal = ignoreFile && await Deno.realPath(ignoreFile.path);
+    return {
+      directory,
+      root,
+      dockerfile: dockerfilePath,
+      inside: below(root, dockerfilePath),
+      ignoreText: ignoreFile?.text,
+      ignoreInside: ignoreReal && below(root, ignoreReal),
+      patterns: patternsOf(ignoreFile?.text ?? ""),
+    };
+  } catch (error) {
+    if (error instanceof PodmanError) throw error;
+    throw new PodmanError(`${action}: cannot read the context "${directory}": ${reason(error)}`, {
+      cause: error,
+    });
+  }
+}
+
 /**
  * Packs a context directory as a tar stream, read from disk while it uploads: entries sorted,
  * the ignore file applied with Docker's semantics, the Dockerfile and the ignore file always
@@ -216,27 +273,20 @@ export async function packDirectory(
   action: string,
   signal: AbortSignal,
 ): Promise<PackedContext> {
-  const directory = absolute(path, Deno.cwd());
-  let root: string, dockerfilePath: string, ignoreFile: { path: string; text: string } | undefined;
-  let ignoreReal: string | undefined;
-  try {
-    await checkDirectory(directory, action);
-    root = await Deno.realPath(directory);
-    dockerfilePath = await findDockerfile(directory, dockerfile, action);
-    ignoreFile = await findIgnoreFile(directory, dockerfilePath);
-    ignoreReal = ignoreFile && await Deno.realPath(ignoreFile.path);
-  } catch (error) {
-    if (error instanceof PodmanError) throw error;
-    throw new PodmanError(`${action}: cannot read the context "${directory}": ${reason(error)}`, {
-      cause: error,
-    });
-  }
-  const inside = below(root, dockerfilePath);
+  return packContext(await locateContext(path, dockerfile, action), action, signal);
+}
+
+/** Packs a located context directory; see {@linkcode packDirectory}. */
+export function packContext(
+  location: ContextLocation,
+  action: string,
+  signal: AbortSignal,
+): PackedContext {
+  const { directory, root, dockerfile: dockerfilePath, inside, patterns } = location;
   const dockerfileName = inside ?? privateDockerfileName();
-  const keep = [inside, ignoreReal && below(root, ignoreReal)]
+  const keep = [inside, location.ignoreInside]
     .filter((kept): kept is string => kept !== undefined);
-  const patterns = patternsOf(ignoreFile?.text ?? "");
-  const filter = new ContextIgnore(ignoreFile?.text ?? "", keep);
+  const filter = new ContextIgnore(location.ignoreText ?? "", keep);
   // Sending the patterns makes the server's COPY skip exactly what the upload skipped, and
   // keeps a Dockerfile brought in from outside out of the image.
   const excludes = inside === undefined ? [...patterns, dockerfileName] : patterns;

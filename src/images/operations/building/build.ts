@@ -5,13 +5,17 @@ import { parseReference } from "../../params/reference.ts";
 import { claimStream } from "../../../streams/_single_use.ts";
 import type { ImagesContext } from "../images_context.ts";
 import { inspectMade } from "../_inspect_made.ts";
-import { packDirectory, packDockerfile } from "./_context.ts";
+import { type ContextLocation, locateContext, packContext, packDockerfile } from "./_context.ts";
+import { checkVia, PROBE_EXCLUDE, useLocalApi, type Via } from "../_local_api.ts";
+import type { Requester } from "../../../client/requester.ts";
+import type { Query } from "../../../client/query.ts";
 import { buildQuery, tagsOf } from "./_params.ts";
 import { type OptionSince, requireOptionsSince } from "../../../client/option_since.ts";
 import { requireWholeNumber } from "../../params/whole_number.ts";
 import { requireStringList, requireStringRecord } from "../../params/strings.ts";
 import { validateRegistryRetry } from "../../params/registry_retry.ts";
 import {
+  type BuildContextSource,
   buildContextSources,
   packNamedContexts,
   requireBuildContextSupport,
@@ -97,6 +101,16 @@ function validate(options: BuildOptions, action: string): void {
     );
   }
   requireOneOf(encoding, ["gzip"], "encoding", action);
+  checkVia(options.via, action);
+  if (options.via === "local" && path === undefined) {
+    throw new TypeError(`${action}: via "local" needs path, a context directory`);
+  }
+  if (options.via === "local" && hasSecrets(options)) {
+    throw new TypeError(
+      `${action}: via "local" cannot take secrets: a build read in place would have the ` +
+        "server move the secret files out of your context directory",
+    );
+  }
   requireOneOf(options.policy, ["always", "missing", "newer", "never"], "policy", action);
   const platforms = buildPlatforms(options.platform);
   validateBuildPlatforms(platforms, action);
@@ -142,13 +156,14 @@ interface UploadSource {
 
 const NO_FAILURE = (): unknown => undefined;
 
-/** The context to upload, from whichever source the options give. */
+/** The context to upload, from whichever source the options give (`location` for `path`). */
 async function uploadSource(
   options: BuildOptions,
+  location: ContextLocation | undefined,
   action: string,
   signal: AbortSignal,
 ): Promise<UploadSource> {
-  const { path, fileobj, customContext, dockerfile } = options;
+  const { fileobj, customContext, dockerfile } = options;
   if (customContext !== undefined) {
     return {
       body: claim(customContext, "customContext", action),
@@ -162,12 +177,72 @@ async function uploadSource(
     const body = await packDockerfile(claim(fileobj, "fileobj", action), name);
     return { body, dockerfile: name, excludes: undefined, failure: NO_FAILURE };
   }
-  return await packDirectory(path!, dockerfile, action, signal);
+  return packContext(location!, action, signal);
+}
+
+function hasSecrets(options: BuildOptions): boolean {
+  return options.secrets !== undefined && options.secrets.length > 0;
+}
+
+/**
+ * Whether a build from `path` may be read in place at all: not when the caller says
+ * `upload`, nor with secrets (Podman moves each secret file out of the context directory to
+ * keep it out of the image, which in place would be the caller's own directory; seen on
+ * Podman 5.8), nor with a local directory among the named contexts, which goes in the upload.
+ */
+function inPlaceCandidate(
+  options: BuildOptions,
+  namedContexts: readonly BuildContextSource[],
+): boolean {
+  return options.path !== undefined && options.via !== "upload" && !hasSecrets(options) &&
+    namedContexts.every((named) => named.kind !== "local");
+}
+
+/** Whether the service is to read the context directory in place; see `useLocalApi`. */
+function readInPlace(
+  requester: Requester,
+  via: Via,
+  location: ContextLocation,
+  action: string,
+  signal: AbortSignal,
+): Promise<boolean> {
+  // The Dockerfile (and an ignore file beside it) may lie outside the context.
+  const dockerfileDir = location.dockerfile.slice(0, location.dockerfile.lastIndexOf("/")) || "/";
+  const directories = location.inside === undefined
+    ? [location.root, dockerfileDir]
+    : [location.root];
+  return useLocalApi(requester, via, directories, action, signal);
+}
+
+/**
+ * The query of `POST /libpod/local/build`: the upload's, with the context's and the
+ * Dockerfile's real paths. The ignore file's patterns go as `excludes`, as with an upload,
+ * plus one for other operations' probe files, which the service could see in the directory.
+ */
+function localQuery(
+  options: BuildOptions,
+  location: ContextLocation,
+  namedContexts: readonly BuildContextSource[],
+  apiVersion: string,
+  action: string,
+): Query {
+  const excludes = [...location.patterns, PROBE_EXCLUDE];
+  return {
+    ...buildQuery(
+      options,
+      { dockerfile: location.dockerfile, excludes, namedContexts },
+      apiVersion,
+      action,
+    ),
+    localcontextdir: location.root,
+  };
 }
 
 /**
  * `ImagesManager.build`: packs or takes the context, uploads it to `POST /libpod/build` and
- * follows the log.
+ * follows the log. A context directory the service is proven to see at the same path is not
+ * uploaded: the service reads it in place (`POST /libpod/local/build`, Podman 5.7 and later),
+ * unless `options.via` says `"upload"` or there are `secrets`; the events are the same.
  *
  * @param context The service to build on, and how to make the model of the image.
  * @param options The context source (`path`, `fileobj` or `customContext`) and build options.
@@ -179,8 +254,10 @@ async function uploadSource(
  * anything is sent. Unsubscribing aborts the upload and the build, and closes open files.
  * A service that dies mid-build errors with {@linkcode ConnectionError} (as mid-pull). Bad
  * options error it before anything is sent: `TypeError` when they are inconsistent (no source
- * or several, `customContext` without `dockerfile`) or of the wrong type, `RangeError` for a
- * malformed tag or an unknown `encoding` or `policy`; and {@linkcode PodmanError} for an
+ * or several, `customContext` without `dockerfile`, `via: "local"` without `path` or with
+ * `secrets`) or of the wrong type, `RangeError` for a malformed tag or an unknown `encoding`,
+ * `policy` or `via`; with `via: "local"`, {@linkcode PodmanError} saying why the service
+ * cannot read the context in place; and {@linkcode PodmanError} for an
  * option the server's version does not read (`sourceDateEpoch` before Podman 5.6, a local
  * directory in `additionalBuildContexts` before 5.6...), naming it and the version it needs.
  *
@@ -213,6 +290,13 @@ function buildChecked<M>(
   const action = tags.length > 0 ? `Cannot build image "${String(tags[0])}"` : "Cannot build image";
   validate(options, action);
   const namedContexts = buildContextSources(options.additionalBuildContexts, action);
+  const localNamed = namedContexts.find((named) => named.kind === "local");
+  if (options.via === "local" && localNamed !== undefined) {
+    throw new TypeError(
+      `${action}: via "local" cannot take additionalBuildContexts "${localNamed.name}", a ` +
+        "local directory, which goes in the upload",
+    );
+  }
   const { requester } = context;
   return operation<BuildEventOf<M>>(action, options, async (stream) => {
     const { signal } = stream;
@@ -221,33 +305,53 @@ function buildChecked<M>(
     const packSignal = AbortSignal.any([signal, packing.signal]);
     try {
       // The contexts are checked first: a bad path fails without a word to the server.
-      const source = await uploadSource(options, action, packSignal);
-      const named = await packNamedContexts(namedContexts, action, packSignal);
+      const candidate = inPlaceCandidate(options, namedContexts);
+      const location = options.path === undefined
+        ? undefined
+        : await locateContext(options.path, options.dockerfile, action);
+      const pack = async () => ({
+        source: await uploadSource(options, location, action, packSignal),
+        named: await packNamedContexts(namedContexts, action, packSignal),
+      });
+      let packed = candidate ? undefined : await pack();
       const apiVersion = await requester.apiVersion(signal);
       requireOptionsSince(options, SINCE, apiVersion, action);
       requireBuildContextSupport(namedContexts, apiVersion, action);
-      const query = buildQuery(options, { ...source, namedContexts }, apiVersion, action);
-      const upload = uploadBody(
-        source,
-        named,
-        options.encoding,
-        stream.alive,
-        options.customContext === undefined,
-      );
       let response: Response;
-      try {
+      if (
+        candidate && await readInPlace(requester, options.via ?? "auto", location!, action, signal)
+      ) {
         response = await requester.request({
           method: "POST",
-          path: "/build",
-          query,
-          headers: { "Content-Type": upload.contentType },
-          body: upload.body,
+          path: "/local/build",
+          query: localQuery(options, location!, namedContexts, apiVersion, action),
           action,
         }, signal);
-      } catch (error) {
-        // A file that could not be read fails the upload; say that, not "connection lost".
-        const failure = upload.failure();
-        throw failure !== undefined && !signal.aborted ? failure : error;
+      } else {
+        packed ??= await pack();
+        const { source, named } = packed;
+        const query = buildQuery(options, { ...source, namedContexts }, apiVersion, action);
+        const upload = uploadBody(
+          source,
+          named,
+          options.encoding,
+          stream.alive,
+          options.customContext === undefined,
+        );
+        try {
+          response = await requester.request({
+            method: "POST",
+            path: "/build",
+            query,
+            headers: { "Content-Type": upload.contentType },
+            body: upload.body,
+            action,
+          }, signal);
+        } catch (error) {
+          // A file that could not be read fails the upload; say that, not "connection lost".
+          const failure = upload.failure();
+          throw failure !== undefined && !signal.aborted ? failure : error;
+        }
       }
       stream.alive();
       const { id, log } = await readBuildLog(response, action, stream);

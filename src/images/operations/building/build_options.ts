@@ -205,4 +205,16 @@ export interface BuildOptions extends OperationOptions {
    *   its own machine).
    */
   additionalBuildContexts?: Record<string, string>;
+  /**
+   * How a `path` context reaches the service. `"auto"`: Podman 5.7 and later read the
+   * directory in place (`POST /libpod/local/build`) when the client reaches the service over
+   * a Unix socket and the service is proven to see the directory (and an outside Dockerfile's)
+   * as this process does (podrx writes a small probe file there, has the service read it, and
+   * removes it; once per client and directory); otherwise, and always with `secrets` (which
+   * Podman would move out of the directory), the context is uploaded. `"upload"`: always
+   * uploaded. `"local"`: read in place, or an error before the build is sent when the service
+   * cannot.
+   * @default {"auto"}
+   */
+  via?: "auto" | "upload" | "local";
 }
