@@ -12,7 +12,12 @@ import {
 import { toSearchParams } from "../../src/client/query.ts";
 import { buildQuery, DEFAULT_OUTPUT_FORMAT } from "../../src/images/operations/building/_params.ts";
 import { ContextIgnore } from "../../src/images/operations/building/_ignore.ts";
-import { packDirectory, packDockerfile } from "../../src/images/operations/building/_context.ts";
+import {
+  locateContext,
+  packDirectory,
+  packDockerfile,
+  unlikeInPlace,
+} from "../../src/images/operations/building/_context.ts";
 import { createTarWriter } from "../../src/tar/writer.ts";
 import { readTarEntries } from "../tar/_reader.ts";
 
@@ -201,6 +206,47 @@ Deno.test("packDirectory() archives symlinks as links and skips FIFOs", async ()
     assert.equal(link.linkname, "/etc/passwd");
     assert.equal(link.size, 0);
     assert.equal(entries.find((entry) => entry.name === "etc-link")!.type, "symlink");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("packDirectory() leaves out other operations' probe files", async () => {
+  const dir = await makeContext({
+    "Dockerfile": "FROM scratch\n",
+    ".podrx-probe-1234.tar": "probe",
+    "sub/.podrx-probe-5678.tar": "probe",
+    "sub/kept.txt": "kept",
+  });
+  try {
+    const { names } = await packed(dir);
+    assert.deepEqual(names, ["Dockerfile", "sub/", "sub/kept.txt"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("unlikeInPlace() names a FIFO or a second name of a file, unless excluded", async () => {
+  const dir = await makeContext({
+    "Dockerfile": "FROM scratch\n",
+    ".dockerignore": "ignored\n",
+    "a.txt": "a",
+    "ignored/x.txt": "x",
+  });
+  const unlike = async () => await unlikeInPlace(await locateContext(dir, undefined, ACTION));
+  try {
+    await Deno.symlink("a.txt", `${dir}/link`);
+    assert.equal(await unlike(), undefined, "symlinks are sent as links either way");
+    await Deno.link(`${dir}/a.txt`, `${dir}/ignored/b.txt`);
+    assert.equal(await unlike(), undefined, "the other name is excluded");
+    await Deno.link(`${dir}/a.txt`, `${dir}/c.txt`);
+    assert.equal(await unlike(), "c.txt");
+    await Deno.remove(`${dir}/c.txt`);
+    const fifo = await new Deno.Command("mkfifo", { args: [`${dir}/ignored/pipe`] }).output();
+    assert.ok(fifo.success, "mkfifo failed");
+    assert.equal(await unlike(), undefined, "the FIFO is excluded");
+    await Deno.rename(`${dir}/ignored/pipe`, `${dir}/pipe`);
+    assert.equal(await unlike(), "pipe");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

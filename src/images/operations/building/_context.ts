@@ -276,6 +276,59 @@ export async function packDirectory(
   return packContext(await locateContext(path, dockerfile, action), action, signal);
 }
 
+/** What the upload leaves out: the ignore file's matches, but never the Dockerfile or itself. */
+function ignoreOf(location: ContextLocation): ContextIgnore {
+  const keep = [location.inside, location.ignoreInside]
+    .filter((kept): kept is string => kept !== undefined);
+  return new ContextIgnore(location.ignoreText ?? "", keep);
+}
+
+/**
+ * The first entry of the context that Podman, reading the directory in place, would take
+ * otherwise than the upload does, as a path below the root; `undefined` when there is none.
+ * The upload leaves FIFOs, sockets and devices out and sends each hard link as a file of its
+ * own; Podman copies those entries and keeps hard links (seen on Podman 5.8), which makes
+ * another image. Excluded entries count for neither.
+ */
+export async function unlikeInPlace(location: ContextLocation): Promise<string | undefined> {
+  const filter = ignoreOf(location);
+  const linked = new Set<string>();
+  const scan = async (dir: string): Promise<string | undefined> => {
+    const names: string[] = [];
+    for await (
+      const entry of Deno.readDir(dir === "" ? location.root : `${location.root}/${dir}`)
+    ) {
+      names.push(entry.name);
+    }
+    // In the upload's order, so the entry named is the one the upload would meet first.
+    names.sort();
+    for (const name of names) {
+      if (name.startsWith(PROBE_PREFIX)) continue;
+      const relative = dir === "" ? name : `${dir}/${name}`;
+      // Synchronous, as in `walk`: the asynchronous call costs several times more.
+      const info = Deno.lstatSync(`${location.root}/${relative}`);
+      const excluded = filter.excludes(relative);
+      if (info.isDirectory) {
+        if (!excluded || filter.mustDescend(relative)) {
+          const found = await scan(relative);
+          if (found !== undefined) return found;
+        }
+      } else if (excluded || info.isSymlink) {
+        continue;
+      } else if (!info.isFile) {
+        return relative;
+      } else if ((info.nlink ?? 1) > 1) {
+        // A second name of one file inside the context; a single one is a plain file.
+        const key = `${info.dev}:${info.ino}`;
+        if (linked.has(key)) return relative;
+        linked.add(key);
+      }
+    }
+    return undefined;
+  };
+  return await scan("");
+}
+
 /** Packs a located context directory; see {@linkcode packDirectory}. */
 export function packContext(
   location: ContextLocation,
@@ -284,9 +337,7 @@ export function packContext(
 ): PackedContext {
   const { directory, root, dockerfile: dockerfilePath, inside, patterns } = location;
   const dockerfileName = inside ?? privateDockerfileName();
-  const keep = [inside, location.ignoreInside]
-    .filter((kept): kept is string => kept !== undefined);
-  const filter = new ContextIgnore(location.ignoreText ?? "", keep);
+  const filter = ignoreOf(location);
   // Sending the patterns makes the server's COPY skip exactly what the upload skipped, and
   // keeps a Dockerfile brought in from outside out of the image.
   const excludes = inside === undefined ? [...patterns, dockerfileName] : patterns;

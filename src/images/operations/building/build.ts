@@ -5,7 +5,13 @@ import { parseReference } from "../../params/reference.ts";
 import { claimStream } from "../../../streams/_single_use.ts";
 import type { ImagesContext } from "../images_context.ts";
 import { inspectMade } from "../_inspect_made.ts";
-import { type ContextLocation, locateContext, packContext, packDockerfile } from "./_context.ts";
+import {
+  type ContextLocation,
+  locateContext,
+  packContext,
+  packDockerfile,
+  unlikeInPlace,
+} from "./_context.ts";
 import { checkVia, PROBE_EXCLUDE, useLocalApi, type Via } from "../_local_api.ts";
 import type { Requester } from "../../../client/requester.ts";
 import type { Query } from "../../../client/query.ts";
@@ -198,8 +204,12 @@ function inPlaceCandidate(
     namedContexts.every((named) => named.kind !== "local");
 }
 
-/** Whether the service is to read the context directory in place; see `useLocalApi`. */
-function readInPlace(
+/**
+ * Whether the service is to read the context directory in place; see `useLocalApi`. Not on
+ * its own (`auto`) for a context with entries Podman would take otherwise than the upload
+ * (hard links, FIFOs): the image must be the same either way.
+ */
+async function readInPlace(
   requester: Requester,
   via: Via,
   location: ContextLocation,
@@ -211,7 +221,8 @@ function readInPlace(
   const directories = location.inside === undefined
     ? [location.root, dockerfileDir]
     : [location.root];
-  return useLocalApi(requester, via, directories, action, signal);
+  if (!await useLocalApi(requester, via, directories, action, signal)) return false;
+  return via === "local" || await unlikeInPlace(location) === undefined;
 }
 
 /**

@@ -210,10 +210,13 @@ export interface BuildOptions extends OperationOptions {
    * directory in place (`POST /libpod/local/build`) when the client reaches the service over
    * a Unix socket and the service is proven to see the directory (and an outside Dockerfile's)
    * as this process does (podrx writes a small probe file there, has the service read it, and
-   * removes it; once per client and directory); otherwise, and always with `secrets` (which
-   * Podman would move out of the directory), the context is uploaded. `"upload"`: always
-   * uploaded. `"local"`: read in place, or an error before the build is sent when the service
-   * cannot.
+   * removes it; once per client and directory); otherwise the context is uploaded, and so it
+   * is with `secrets` (which Podman would move out of the directory) and with hard links,
+   * FIFOs, sockets or devices in it (Podman would keep them; the upload sends a hard link as
+   * a file of its own and leaves the others out). `"upload"`: always uploaded. `"local"`: read
+   * in place, by Podman's own rules for such entries, or an error before the build is sent
+   * when the service cannot. Read in place, files keep their `user.*` and
+   * `security.capability` extended attributes, which the upload does not carry.
    * @default {"auto"}
    */
   via?: "auto" | "upload" | "local";
