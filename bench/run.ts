@@ -14,9 +14,10 @@
  * deno task bench --quick                 # small sizes and 2 runs, to try the bench itself
  * ```
  *
- * Cases: calls, concurrency, cold, events, cancel, liveness, pull, build, archives, fleet,
- * fleet-scale, pull-progress. `PODRX_PODMAN=trixie|sid|experimental` runs them on a Debian
- * chroot's Podman instead of the host's (pull-progress needs Podman 6: `experimental`).
+ * Cases: calls, concurrency, cold, events, cancel, liveness, pull, build, archives, local,
+ * fleet, fleet-scale, pull-progress. `PODRX_PODMAN=trixie|sid|experimental` runs them on a
+ * Debian chroot's Podman instead of the host's (pull-progress needs Podman 6: `experimental`;
+ * local needs 5.7 or later: `sid` or `experimental`).
  *
  * @module
  */
@@ -59,6 +60,7 @@ const ALL_CASES = [
   "pull",
   "build",
   "archives",
+  "local",
   "fleet",
   "fleet-scale",
   "pull-progress",
@@ -372,7 +374,11 @@ async function archivesCases(ctx: Context): Promise<Omit<CaseResult, "seconds">[
     console.log(`  load ${size.label}`);
     const loads = await alternate(
       size.runs,
-      () => measure(ctx, caseCommand("load.ts", { socketPath: bed.socketPath, archive })),
+      () =>
+        measure(
+          ctx,
+          caseCommand("load.ts", { socketPath: bed.socketPath, archive, via: "upload" }),
+        ),
       () =>
         measure(ctx, [
           "curl",
@@ -464,6 +470,96 @@ async function archivesCases(ctx: Context): Promise<Omit<CaseResult, "seconds">[
     }
   }
   return [load, save];
+}
+
+// ---------------------------------------------------------------------------------------
+// Case local: a load read in place against its upload (Podman 5.7 and later)
+
+async function localLoadCase(ctx: Context): Promise<Omit<CaseResult, "seconds">> {
+  const { bed, work, settings } = ctx;
+  const result: Omit<CaseResult, "seconds"> = {
+    id: "3b",
+    title: "Load of a docker-archive read in place against its upload",
+    method: [
+      'Both sides podrx, each in its own process: `images.load(path, { via: "local" })` (the service reads the file itself, `POST /libpod/local/images/load?path=`) against `images.load(path, { via: "upload" })` (the file streamed as the request body, as in case 3). The archive lies in the bench\'s work directory under /tmp, which the service sees at the same path (a chroot service: `PODRX_PODMAN=sid` or `experimental`).',
+      "Wall time of the whole process; the loaded image is removed after every run, then `sync` (both untimed). Each process is a new client, so every run read in place includes one probe of the directory (a small file written, read by the service and removed).",
+      "Archive: one layer holding one random file of the size named, as in case 3.",
+    ],
+    rows: [],
+    verdicts: [],
+    notes: [],
+  };
+  if (!apiAtLeast(bed.apiVersion, 5, 7)) {
+    result.notes.push(
+      `Not run: Podman ${bed.podmanVersion} has no local endpoints (5.7 and later); run with ` +
+        "`PODRX_PODMAN=sid` or `experimental`.",
+    );
+    return result;
+  }
+  const size = settings.archiveSizes.at(-1)!;
+  const name = `localhost/bench/local:${size.label}`;
+  const archive = `${work}/local-${size.label}.tar`;
+  console.log(`  making the ${size.label} image and archive`);
+  await makeBigImage(bed, work, name, size.bytes, archive);
+  const archiveBytes = (await Deno.stat(archive)).size;
+  await removeImage(bed, name);
+  await flushWrites();
+  console.log(`  load ${size.label}, in place and uploaded`);
+  const runs = await alternate(
+    size.runs,
+    () =>
+      measure(ctx, caseCommand("load.ts", { socketPath: bed.socketPath, archive, via: "local" })),
+    () =>
+      measure(ctx, caseCommand("load.ts", { socketPath: bed.socketPath, archive, via: "upload" })),
+    async () => {
+      await removeImage(bed, name);
+      await flushWrites();
+    },
+  );
+  await Deno.remove(archive);
+  const localWall = summarize(wall(runs.a));
+  const uploadWall = summarize(wall(runs.b));
+  const localRss = summarize(rss(runs.a));
+  const uploadRss = summarize(rss(runs.b));
+  const ratio = ratioOf(localWall, uploadWall);
+  const sizeText = `${size.label} (${fixed(archiveBytes / MiB, 0)} MiB archive)`;
+  result.rows.push(
+    {
+      metric: `${sizeText}: process wall time (podrx: read in place; baseline: uploaded)`,
+      unit: "ms",
+      podrx: localWall,
+      baseline: uploadWall,
+      ratio,
+    },
+    {
+      metric: `${sizeText}: operation time (in process)`,
+      unit: "ms",
+      podrx: summarize(field(runs.a, "opMs")),
+      baseline: summarize(field(runs.b, "opMs")),
+      ratio: ratioOf(summarize(field(runs.a, "opMs")), summarize(field(runs.b, "opMs"))),
+    },
+    {
+      metric: `${sizeText}: peak RSS of the client`,
+      unit: "MiB",
+      podrx: localRss,
+      baseline: uploadRss,
+    },
+  );
+  result.verdicts.push(
+    {
+      target: `(no target) ${size.label}: wall in place / uploaded`,
+      figure: `${fixed(ratio, 3)} (${fixed(localWall.median / 1000, 2)} vs ${
+        fixed(uploadWall.median / 1000, 2)
+      } s)`,
+      met: true,
+    },
+    {
+      target: `(no target) ${size.label}: peak RSS in place / uploaded`,
+      figure: `${fixed(localRss.median, 1)} vs ${fixed(uploadRss.median, 1)} MiB (median)`,
+      met: true,
+    },
+  );
+  return result;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1529,6 +1625,7 @@ const CASES: Record<
   pull: pullCase,
   build: buildCase,
   archives: archivesCases,
+  local: localLoadCase,
   fleet: fleetCase,
   "fleet-scale": fleetScaleCase,
   "pull-progress": pullProgressCase,
@@ -1606,7 +1703,10 @@ async function main(): Promise<number> {
 }
 
 function order(id: string): number {
-  return id === "extra" ? 100 : id.startsWith("fleet") ? 200 + id.length : Number(id);
+  if (id === "extra") return 100;
+  if (id.startsWith("fleet")) return 200 + id.length;
+  // "3b" follows 3.
+  return Number.parseInt(id, 10) + (id.endsWith("b") ? 0.5 : 0);
 }
 
 if (import.meta.main) Deno.exit(await main());
