@@ -64,7 +64,8 @@ const KIND_REASONS: Readonly<Record<Exclude<ConnectionKind, "unix">, string>> = 
  * fails (the archive names a config file it does not hold), and the service's error names
  * that random content only if it read this very file. The probe file is removed at once, on
  * every path. The answer is kept per client and directory; a probe that could not be made
- * (no write access, a failed request) is not kept, and the upload is used.
+ * (no write access, a failed request) is not kept, and the upload is used. What the probe
+ * shows is the directory itself: a mount below it that only one side has is not seen.
  *
  * @param requester The client.
  * @param via What the caller asked for; `local` turns every "no" into an error.
