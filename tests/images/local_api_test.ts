@@ -119,7 +119,15 @@ class Scene implements AsyncDisposable {
   }
 
   /** Builds the context at `path`; returns the image id (removed at the end). */
-  async build(path: string, options: { via?: Via; dockerfile?: string; secrets?: string[] } = {}) {
+  async build(
+    path: string,
+    options: {
+      via?: Via;
+      dockerfile?: string;
+      secrets?: string[];
+      additionalBuildContexts?: Record<string, string>;
+    } = {},
+  ) {
     const { image } = await this.client.images.promises.build({
       path,
       tag: `localhost/podrx-test/${uniqueName("local-build")}:1`,
@@ -330,6 +338,46 @@ Deno.test({
     await assert.rejects(scene.build(shared, { secrets, via: "local" }), {
       name: "TypeError",
       message: /via "local" cannot take secrets/,
+    });
+  },
+});
+
+Deno.test({
+  ...sameHostCases,
+  name: "build({ path }) reads in place with named image contexts, uploads with a named directory",
+  async fn() {
+    await using scene = await Scene.open();
+    const { shared } = scene;
+    const context = `${shared}/context`;
+    const named = `${shared}/named`;
+    await Deno.mkdir(context);
+    await Deno.mkdir(named);
+    await Deno.writeTextFile(`${context}/a.txt`, crypto.randomUUID());
+    await Deno.writeTextFile(`${named}/n.txt`, "named\n");
+    const base = `docker-image://${bed.busyboxImage}`;
+
+    // An image as a named context goes in the query, which the local endpoint reads too.
+    await Deno.writeTextFile(`${context}/Containerfile`, "FROM base\nCOPY a.txt /a.txt\n");
+    const [, inPlace] = await scene.hits(() =>
+      scene.build(context, { additionalBuildContexts: { base } })
+    );
+    assert.deepEqual(
+      inPlace.on("/local/build").map((hit) => hit.query.getAll("additionalbuildcontexts")),
+      [[`base=image:${bed.busyboxImage}`]],
+    );
+
+    // A local directory as a named context goes in the upload, and the context with it.
+    await Deno.writeTextFile(
+      `${context}/Containerfile`,
+      "FROM base\nCOPY a.txt /a.txt\nCOPY --from=extra n.txt /n.txt\n",
+    );
+    const additionalBuildContexts = { base, extra: named };
+    const [, uploaded] = await scene.hits(() => scene.build(context, { additionalBuildContexts }));
+    assert.equal(uploaded.on("/build").length, 1, "uploaded");
+    assert.deepEqual(uploaded.local, [], "no probe");
+    await assert.rejects(scene.build(context, { additionalBuildContexts, via: "local" }), {
+      name: "TypeError",
+      message: /via "local" cannot take additionalBuildContexts "extra", a local directory/,
     });
   },
 });

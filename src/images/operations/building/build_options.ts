@@ -211,7 +211,8 @@ export interface BuildOptions extends OperationOptions {
    * a Unix socket and the service is proven to see the directory (and an outside Dockerfile's)
    * as this process does (podrx writes a small probe file there, has the service read it, and
    * removes it; once per client and directory); otherwise the context is uploaded, and so it
-   * is with `secrets` (which Podman would move out of the directory) and with hard links,
+   * is with `secrets` (which Podman would move out of the directory), with a local directory
+   * in `additionalBuildContexts` (uploaded beside it) and with hard links,
    * FIFOs, sockets or devices in it (Podman would keep them; the upload sends a hard link as
    * a file of its own and leaves the others out). `"upload"`: always uploaded. `"local"`: read
    * in place, by Podman's own rules for such entries, or an error before the build is sent
