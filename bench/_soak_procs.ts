@@ -9,6 +9,8 @@
 /** A process seen in `/proc`. */
 export interface ProcessInfo {
   pid: number;
+  /** The parent's process id: 1 (or a subreaper's) for an orphan. */
+  ppid: number;
   /** The command line, arguments joined by spaces. */
   command: string;
 }
@@ -30,7 +32,10 @@ export function markedProcesses(marker: string): ProcessInfo[] {
       if (!environ.split("\0").includes(marker)) continue;
       const command = decoder.decode(Deno.readFileSync(`/proc/${pid}/cmdline`))
         .replace(/\0+$/, "").replaceAll("\0", " ");
-      found.push({ pid, command });
+      // The parent is the 2nd field after the command name, which may hold spaces and ")".
+      const stat = decoder.decode(Deno.readFileSync(`/proc/${pid}/stat`));
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      found.push({ pid, ppid, command });
     } catch {
       // Gone meanwhile, or not ours to read.
     }

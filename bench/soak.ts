@@ -27,7 +27,7 @@ import { seedImages } from "../tests/bed/seed.ts";
 import { PODMAN_VERSION_ENV, selectPodman } from "../tests/bed/select_podman.ts";
 import { report, summarize } from "./_measure.ts";
 import { checkLedgers, type Ledger, type LedgerCheck } from "./_soak_ledger.ts";
-import { grownFds, markedProcesses, openFds } from "./_soak_procs.ts";
+import { grownFds, markedProcesses, openFds, type ProcessInfo } from "./_soak_procs.ts";
 import { type SoakService, soakService } from "./_soak_service.ts";
 import { Tally } from "./_soak_tally.ts";
 import { runWorker } from "./_soak_worker.ts";
@@ -240,7 +240,8 @@ async function main(): Promise<number> {
         tally.fail(0, "cleanup", error instanceof Error ? error.message : String(error))
       );
     }
-    findings.processesLeft = await settledProcesses(marker, SETTLE_MS);
+    findings.processesLeft = (await settledProcesses(marker, SETTLE_MS))
+      .map(({ pid, command }) => `${pid} ${command}`);
     for (const left of findings.processesLeft) {
       tally.fail(0, "processes", `left running: ${left}`);
     }
@@ -281,13 +282,15 @@ async function runKiller(
     }
     const restart = tally.down();
     restart.stopped = await service.kill(round % 2 === 0 ? "SIGKILL" : "SIGTERM");
-    // Only the registry may run now: anything else is what the dead service left. Podman's
-    // helpers (buildah-copier, a build step) may take a moment to notice and exit.
-    const orphans = await settledProcesses(marker, ORPHAN_GRACE_MS, REGISTRY);
-    for (const orphan of orphans) {
-      tally.orphans.push(
-        `after ${restart.stopped.signal} at ${tally.secondsSince(restart.down)} s: ${orphan}`,
-      );
+    // Only the registry may run now. Orphans are what the dead service left (Podman's
+    // helpers, buildah-copier or a build step, may take a moment to notice and exit); a
+    // child of this process is the soak's own, left behind.
+    const left = await settledProcesses(marker, ORPHAN_GRACE_MS, REGISTRY);
+    for (const { pid, ppid, command } of left) {
+      const where = `after ${restart.stopped.signal} at ${tally.secondsSince(restart.down)} s`;
+      if (ppid === Deno.pid) {
+        tally.fail(0, "processes", `${where}, left running: ${pid} ${command}`);
+      } else tally.orphans.push(`${where}: ${pid} ${command}`);
     }
     const starting = performance.now();
     for (let attempt = 1;; attempt++) {
@@ -324,7 +327,7 @@ async function settledProcesses(
   marker: string,
   graceMs: number,
   spared?: RegExp,
-): Promise<string[]> {
+): Promise<ProcessInfo[]> {
   const deadline = performance.now() + graceMs;
   const running = () =>
     markedProcesses(marker).filter(({ command }) => !spared || !spared.test(command));
@@ -340,7 +343,7 @@ async function settledProcesses(
       // Gone meanwhile.
     }
   }
-  return left.map(({ pid, command }) => `${pid} ${command}`);
+  return left;
 }
 
 function countEntries(dir: string): number {
