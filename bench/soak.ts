@@ -103,7 +103,8 @@ interface Findings {
   fds: { before: number; after: number; leaked: string[] };
   processesLeft: string[];
   tempLeft: string[];
-  podmanTempLeft: number;
+  /** What killed services left in Podman's temp directory, by name with digits blanked. */
+  podmanTempLeft: Record<string, number>;
   interrupted?: string;
 }
 
@@ -148,7 +149,7 @@ async function main(): Promise<number> {
     fds: { before: 0, after: 0, leaked: [] },
     processesLeft: [],
     tempLeft: [],
-    podmanTempLeft: 0,
+    podmanTempLeft: {},
   };
   const top = await Deno.makeTempDir({ prefix: "podrx-soak-" });
   // The soak's own temp files (registry, service directories, seeding) go below `top`, so
@@ -247,7 +248,7 @@ async function main(): Promise<number> {
     }
     findings.tempLeft = [...Deno.readDirSync(ownTmp)].map((entry) => entry.name);
     for (const left of findings.tempLeft) tally.fail(0, "temp", `left in TMPDIR: ${left}`);
-    findings.podmanTempLeft = countEntries(`${top}/podman-tmp`);
+    findings.podmanTempLeft = entriesByName(`${top}/podman-tmp`);
     if (tmpBefore === undefined) Deno.env.delete("TMPDIR");
     else Deno.env.set("TMPDIR", tmpBefore);
     await removeDir(top).catch((error) =>
@@ -346,12 +347,17 @@ async function settledProcesses(
   return left;
 }
 
-function countEntries(dir: string): number {
+function entriesByName(dir: string): Record<string, number> {
+  const counts: Record<string, number> = {};
   try {
-    return [...Deno.readDirSync(dir)].length;
+    for (const entry of Deno.readDirSync(dir)) {
+      const name = entry.name.replace(/\d+/g, "N");
+      counts[name] = (counts[name] ?? 0) + 1;
+    }
   } catch {
-    return 0;
+    // No such directory: nothing left.
   }
+  return counts;
 }
 
 function printSummary(tally: Tally, settings: Settings, findings: Findings): void {
@@ -407,8 +413,13 @@ function printSummary(tally: Tally, settings: Settings, findings: Findings): voi
   console.log(
     `file descriptors: ${findings.fds.before} before the workers, ${findings.fds.after} after; ` +
       `processes left: ${findings.processesLeft.length}; temp entries left: ` +
-      `${findings.tempLeft.length}; Podman's temp entries left by killed services: ` +
-      `${findings.podmanTempLeft}`,
+      `${findings.tempLeft.length}`,
+  );
+  const podmanTemp = Object.entries(findings.podmanTempLeft);
+  console.log(
+    `left in Podman's own TMPDIR (by killed services and aborted builds; not failures): ${
+      podmanTemp.length === 0 ? "nothing" : podmanTemp.map(([name, n]) => `${n} ${name}`).join(", ")
+    }`,
   );
   for (const line of findings.fds.leaked.slice(0, 20)) console.log(`  grown: ${line}`);
   console.log(`failures: ${tally.failures.length}`);
@@ -448,6 +459,7 @@ function printSummary(tally: Tally, settings: Settings, findings: Findings): voi
     fds: { before: findings.fds.before, after: findings.fds.after },
     processesLeft: findings.processesLeft.length,
     tempLeft: findings.tempLeft.length,
+    podmanTempLeft: findings.podmanTempLeft,
     failures: tally.failures.length,
     verdict,
   });
