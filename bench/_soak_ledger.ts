@@ -76,6 +76,13 @@ export interface LedgerCheck {
   unknown: number;
   /** One line per name that is not as reported. */
   contradictions: string[];
+  /**
+   * Images storage held broken, as `id [names]`: an image record without its manifest, which
+   * a Podman killed while it wrote an image leaves (containers/storage#1113). `podman images`
+   * fails on such an image, so each is removed (`podman rmi --force`) before the check; a name
+   * reported there that was on one counts as a contradiction.
+   */
+  broken: string[];
 }
 
 interface ListedImage {
@@ -86,42 +93,92 @@ interface ListedImage {
 /**
  * Compares every ledger with storage (one `podman images --all --format json` on the
  * service's storage: names and ids, manifest lists included) and with the registry (a
- * manifest GET per pushed tag, whose digest must be the one the push reported).
+ * manifest HEAD per pushed tag, whose digest must be the one the push reported).
  *
  * @param ledgers The workers' ledgers, by worker number.
  * @param podman Runs the Podman CLI on the service's storage.
+ * @param storageRoot The storage's `--root`, to name the names of a broken image.
  * @param registry The registry's `host:port`.
  */
 export async function checkLedgers(
   ledgers: ReadonlyMap<number, Ledger>,
   podman: (args: readonly string[]) => Promise<PodmanResult>,
+  storageRoot: string,
   registry: string,
 ): Promise<LedgerCheck> {
-  const listed = await podman(["images", "--all", "--format", "json"]);
-  if (listed.code !== 0) throw new Error(`podman images failed: ${listed.stderr}`);
-  const stored = new Map<string, string>();
-  for (const image of JSON.parse(listed.stdout) as ListedImage[]) {
-    for (const name of image.Names ?? []) stored.set(name, image.Id.replace(/^sha256:/, ""));
-  }
+  const { stored, broken } = await listStorage(podman, storageRoot);
   const check: LedgerCheck = {
     confirmed: { image: 0, manifest: 0, pushed: 0 },
     unknown: 0,
     contradictions: [],
+    broken: [...broken].map(([id, names]) => `${id} [${names.join(", ")}]`),
   };
+  const onBroken = new Map([...broken].flatMap(([id, names]) => names.map((name) => [name, id])));
   for (const [worker, ledger] of ledgers) {
     for (const [name, entry] of ledger.entries()) {
       if (entry.state === "unknown") {
         check.unknown++;
         continue;
       }
-      const problem = entry.kind === "pushed"
+      let problem = entry.kind === "pushed"
         ? await registryProblem(registry, name, entry)
         : storageProblem(stored, name, entry);
+      const brokenId = onBroken.get(name);
+      if (problem !== undefined && brokenId !== undefined) {
+        problem += ` (it was on image ${brokenId}, which storage held broken)`;
+      }
       if (problem === undefined) check.confirmed[entry.kind]++;
       else check.contradictions.push(`worker ${worker}: ${name}: ${problem}`);
     }
   }
   return check;
+}
+
+// Each broken image makes `podman images` fail naming it, one at a time.
+const MAX_BROKEN = 50;
+
+/** Names and ids in storage, after removing the broken images `podman images` names. */
+async function listStorage(
+  podman: (args: readonly string[]) => Promise<PodmanResult>,
+  storageRoot: string,
+): Promise<{ stored: Map<string, string>; broken: Map<string, string[]> }> {
+  const broken = new Map<string, string[]>();
+  for (;;) {
+    const listed = await podman(["images", "--all", "--format", "json"]);
+    if (listed.code === 0) {
+      const stored = new Map<string, string>();
+      for (const image of JSON.parse(listed.stdout) as ListedImage[]) {
+        for (const name of image.Names ?? []) stored.set(name, image.Id.replace(/^sha256:/, ""));
+      }
+      return { stored, broken };
+    }
+    const id = /consider removing the image/.test(listed.stderr)
+      ? /image with ID "([0-9a-f]{64})"/.exec(listed.stderr)?.[1]
+      : undefined;
+    if (id === undefined || broken.has(id) || broken.size === MAX_BROKEN) {
+      throw new Error(`podman images failed: ${listed.stderr.trim()}`);
+    }
+    broken.set(id, await recordedNames(storageRoot, id));
+    const removed = await podman(["rmi", "--force", id]);
+    if (removed.code !== 0) {
+      throw new Error(
+        `podman images failed on the broken image ${id}, and podman rmi --force too: ` +
+          removed.stderr.trim(),
+      );
+    }
+  }
+}
+
+/** The names containers/storage records for an image (vfs driver), `[]` when unreadable. */
+async function recordedNames(storageRoot: string, id: string): Promise<string[]> {
+  try {
+    const images = JSON.parse(
+      await Deno.readTextFile(`${storageRoot}/vfs-images/images.json`),
+    ) as { id: string; names?: string[] }[];
+    return images.find((image) => image.id === id)?.names ?? [];
+  } catch {
+    return [];
+  }
 }
 
 function storageProblem(

@@ -216,8 +216,17 @@ async function main(): Promise<number> {
     if (caught !== undefined) {
       findings.interrupted = caught;
     } else {
-      findings.ledger = await checkLedgers(ledgers, cli, registry.address);
-      for (const line of findings.ledger.contradictions) tally.fail(0, "storage", line);
+      try {
+        findings.ledger = await checkLedgers(
+          ledgers,
+          cli,
+          service.storage.root,
+          registry.address,
+        );
+        for (const line of findings.ledger.contradictions) tally.fail(0, "storage", line);
+      } catch (error) {
+        tally.fail(0, "storage", error instanceof Error ? error.message : String(error));
+      }
     }
 
     // The workers' clients are closed: what this process holds beyond the services' own
@@ -389,11 +398,15 @@ function printSummary(tally: Tally, settings: Settings, findings: Findings): voi
       `median ${start.median.toFixed(0)} ms, max ${start.max.toFixed(0)} ms`,
   );
   if (findings.ledger) {
-    const { confirmed, unknown, contradictions } = findings.ledger;
+    const { confirmed, unknown, contradictions, broken } = findings.ledger;
     console.log(
       `storage and registry: ${confirmed.image} image names, ${confirmed.manifest} manifest ` +
         `lists, ${confirmed.pushed} pushed tags as reported; ${unknown} names not checked ` +
         `(their last operation failed); ${contradictions.length} contradictions`,
+    );
+    console.log(
+      `broken images in storage (no manifest: a service killed while writing them; removed ` +
+        `before the check; not failures): ${broken.length === 0 ? "none" : broken.join("; ")}`,
     );
   }
   console.log("first error of each kind and outcome:");
@@ -452,7 +465,11 @@ function printSummary(tally: Tally, settings: Settings, findings: Findings): voi
       startMs: start,
     },
     ledger: findings.ledger
-      ? { ...findings.ledger.confirmed, unknown: findings.ledger.unknown }
+      ? {
+        ...findings.ledger.confirmed,
+        unknown: findings.ledger.unknown,
+        brokenImages: findings.ledger.broken.length,
+      }
       : null,
     unexplainedApiErrors: tally.unexplained.length,
     orphans: tally.orphans.length,
