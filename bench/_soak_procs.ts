@@ -65,7 +65,7 @@ export function grownFds(before: Map<number, string>, after: Map<number, string>
   const kinds = (fds: Map<number, string>) => {
     const counts = new Map<string, number>();
     for (const target of fds.values()) {
-      const kind = target.replace(/:\[\d+\]$/, "").replace(/-[0-9a-f]{16}\b/g, "-*");
+      const kind = target.replace(/:\[\d+\]$/, "").replace(/-[0-9a-f]{8,}\b/g, "-*");
       counts.set(kind, (counts.get(kind) ?? 0) + 1);
     }
     return counts;

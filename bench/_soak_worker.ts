@@ -43,6 +43,7 @@ type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
 const ABORT_GRACE_MS = 10_000;
 // Above this many images the worker removes rather than adds, to keep storage small.
 const MAX_IMAGES = 12;
+const BALLAST_BYTES = 4 * 1024 * 1024;
 
 /** Runs the worker until `stop`; resolves with its ledger once its client is closed. */
 export async function runWorker(setup: WorkerSetup): Promise<Ledger> {
@@ -235,12 +236,23 @@ function splitName(name: string): { repository: string; tag: string } {
 
 // --- the steps -------------------------------------------------------------------------
 
-/** Builds a new image: FROM the base, a RUN step that writes a fresh value, the label. */
+/**
+ * Builds a new image: FROM the base, a RUN step that adds 4 MiB (the same in every build, so
+ * it comes from the layer cache and the registry has it once; it makes saves, loads and pulls
+ * long enough for a restart to land in the middle of one), a RUN step that writes a fresh
+ * value (a new image id every time), the label.
+ */
 const build: Step = async (w) => {
   const name = `${w.repository}:${w.serial("b")}`;
   await Deno.writeTextFile(
     `${w.contextDir}/Containerfile`,
-    `FROM ${w.setup.baseImage}\nRUN echo ${crypto.randomUUID()} > /soak.txt\nLABEL ${w.label}\n`,
+    [
+      `FROM ${w.setup.baseImage}`,
+      `RUN busybox head -c ${BALLAST_BYTES} /dev/zero > /ballast`,
+      `RUN echo ${crypto.randomUUID()} > /soak.txt`,
+      `LABEL ${w.label}`,
+      "",
+    ].join("\n"),
   );
   const built = await w.attempt(
     "build",

@@ -53,8 +53,10 @@ PODRX_PODMAN=host|trixie|sid|experimental picks the Podman, as for tests/run.ts.
 
 const SIGNALS: readonly Deno.Signal[] = ["SIGINT", "SIGTERM"];
 const SIGNAL_EXIT_CODES: Readonly<Record<string, number>> = { SIGINT: 130, SIGTERM: 143 };
-// Descriptors Deno may open or close on its own between the two counts (its resolver, a
-// pooled connection to the registry not yet dropped).
+// Descriptors Deno may hold for a moment at either count: a pooled connection to the
+// registry not yet dropped, or a second descriptor of a log file (Deno duplicates a file's
+// descriptor for the length of an asynchronous write, and the bed's daemons log through
+// such writes).
 const FD_SLACK = 4;
 // How long descriptors and processes get to go away before they count as left behind.
 const SETTLE_MS = 10_000;
