@@ -101,6 +101,8 @@ function parseSettings(args: readonly string[]): Settings | undefined {
 interface Findings {
   podman: string;
   wallSeconds: number;
+  /** The 1-minute load average when the workers started and when they stopped. */
+  load: [number, number];
   ledger?: LedgerCheck;
   fds: { before: number; after: number; leaked: string[] };
   processesLeft: string[];
@@ -148,6 +150,7 @@ async function main(): Promise<number> {
   const findings: Findings = {
     podman: "",
     wallSeconds: 0,
+    load: [NaN, NaN],
     fds: { before: 0, after: 0, leaked: [] },
     processesLeft: [],
     tempLeft: [],
@@ -182,6 +185,7 @@ async function main(): Promise<number> {
 
     const fdsBefore = openFds();
     const started = performance.now();
+    findings.load[0] = Deno.loadavg()[0]!;
     const stop = new AbortController();
     const killer = runKiller(service, tally, settings, marker, stop.signal, interrupt.signal);
     const workers = Array.from({ length: settings.workers }, (_, index) =>
@@ -215,6 +219,7 @@ async function main(): Promise<number> {
     await killer.catch((error) => tally.fail(0, "restart", error.message));
     const ledgers = new Map<number, Ledger>(await Promise.all(workers));
     findings.wallSeconds = (performance.now() - started) / 1000;
+    findings.load[1] = Deno.loadavg()[0]!;
     if (caught !== undefined) {
       findings.interrupted = caught;
     } else {
@@ -381,7 +386,11 @@ function printSummary(tally: Tally, settings: Settings, findings: Findings): voi
       index === 0 ? cell.padEnd(width) : cell.padStart(Math.max(6, outcomes[index - 1]!.length))
     ).join("  ");
   console.log("");
-  console.log(`podrx soak: ${findings.podman}, ${findings.wallSeconds.toFixed(0)} s of work`);
+  console.log(
+    `podrx soak: ${findings.podman}, ${findings.wallSeconds.toFixed(0)} s of work, load ` +
+      `average ${findings.load[0].toFixed(2)} at the start, ${findings.load[1].toFixed(2)} at ` +
+      "the end",
+  );
   console.log(row(["operation", ...outcomes]));
   for (const [kind, byOutcome] of Object.entries(counts)) {
     console.log(row([kind, ...outcomes.map((outcome) => String(byOutcome[outcome] ?? ""))]));
@@ -458,6 +467,7 @@ function printSummary(tally: Tally, settings: Settings, findings: Findings): voi
     deadlineSeconds: settings.deadlineSeconds,
     seed: settings.seed,
     wallSeconds: Math.round(findings.wallSeconds),
+    loadAverage: findings.load,
     operations: total,
     outcomes: counts,
     restarts: {
