@@ -14,7 +14,7 @@
  * @module
  */
 
-import { type TestBed, testBedEnv } from "./bed/env.ts";
+import { keepLoopbackOffProxies, type TestBed, testBedEnv } from "./bed/env.ts";
 import { startPodmanService } from "./bed/podman_service.ts";
 import { selectPodman } from "./bed/select_podman.ts";
 import { startRegistry } from "./bed/registry.ts";
@@ -154,19 +154,6 @@ async function startBed(
 function randomPassword(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(18));
   return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
-}
-
-function keepLoopbackOffProxies(): void {
-  // A proxy from the environment must not swallow the bed's loopback traffic, in this
-  // process, in Podman, or in the tests.
-  for (const name of ["NO_PROXY", "no_proxy"]) {
-    const current = Deno.env.get(name);
-    const hosts = current ? current.split(",").map((host) => host.trim()) : [];
-    for (const host of ["127.0.0.1", "localhost"]) {
-      if (!hosts.includes(host)) hosts.push(host);
-    }
-    Deno.env.set(name, hosts.filter((host) => host !== "").join(","));
-  }
 }
 
 if (import.meta.main) {

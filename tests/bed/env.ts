@@ -200,3 +200,19 @@ export function storageConfText(root: string, runroot: string): string {
     "",
   ].join("\n");
 }
+
+/**
+ * Adds `127.0.0.1` and `localhost` to `NO_PROXY` and `no_proxy` in this process's
+ * environment: a proxy from the environment must not swallow the bed's loopback traffic, in
+ * this process, in Podman, or in the tests (which inherit it).
+ */
+export function keepLoopbackOffProxies(): void {
+  for (const name of ["NO_PROXY", "no_proxy"]) {
+    const current = Deno.env.get(name);
+    const hosts = current ? current.split(",").map((host) => host.trim()) : [];
+    for (const host of ["127.0.0.1", "localhost"]) {
+      if (!hosts.includes(host)) hosts.push(host);
+    }
+    Deno.env.set(name, hosts.filter((host) => host !== "").join(","));
+  }
+}

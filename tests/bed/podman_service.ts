@@ -138,7 +138,14 @@ function rootlessSocket(): { socketPath?: string } {
   return { socketPath: `${runtimeDir}/podman/podman.sock` };
 }
 
-function registriesConfText(insecureRegistries: readonly string[]): string {
+/**
+ * The bed's `registries.conf`: no search registries, and `insecureRegistries` reached over
+ * plain HTTP. Also written by bench/soak.ts, whose service restarts on one storage.
+ *
+ * @param insecureRegistries Registry addresses (`host:port`).
+ * @returns The file's text.
+ */
+export function registriesConfText(insecureRegistries: readonly string[]): string {
   // No search registries, so a short name resolves nowhere; but the aliases in
   // /etc/containers/registries.conf.d/shortnames.conf still apply ("alpine" -> docker.io).
   const lines = ["unqualified-search-registries = []", ""];
