@@ -921,17 +921,30 @@ async function cancelCase(ctx: Context): Promise<Omit<CaseResult, "seconds">> {
 // ---------------------------------------------------------------------------------------
 // Case 8: event throughput
 
-async function eventsCase(ctx: Context): Promise<Omit<CaseResult, "seconds">> {
+/** What {@linkcode eventRuns} measured: both sides' runs, their rates, and the server's lines. */
+interface EventRuns {
+  runs: { a: Measured[]; b: Measured[] };
+  podrx: Summary;
+  raw: Summary;
+  /** Raw rate / podrx rate. */
+  ratio: number;
+  info: { socketPath: string; bytes: number; lines: number };
+}
+
+/**
+ * Case 8's measurement, for any line shape the fake progress server writes: events.ts as
+ * podrx and as raw fetch, alternating, against one server.
+ */
+async function eventRuns(ctx: Context, shape?: string): Promise<EventRuns> {
   const { settings } = ctx;
   const server = await startServer(
-    caseCommand("progress_server.ts", { totalBytes: settings.eventBytes }),
+    caseCommand("progress_server.ts", {
+      totalBytes: settings.eventBytes,
+      ...(shape === undefined ? {} : { shape }),
+    }),
     { env: CHILD_ENV },
   );
-  const info = JSON.parse(server.readyLine.slice("ready ".length)) as {
-    socketPath: string;
-    bytes: number;
-    lines: number;
-  };
+  const info = JSON.parse(server.readyLine.slice("ready ".length)) as EventRuns["info"];
   let runs: { a: Measured[]; b: Measured[] };
   try {
     // A run takes about 2 s, and this case is the noisiest (two processes share two cores):
@@ -946,7 +959,11 @@ async function eventsCase(ctx: Context): Promise<Omit<CaseResult, "seconds">> {
   }
   const podrx = summarize(field(runs.a, "eventsPerSecond"));
   const raw = summarize(field(runs.b, "eventsPerSecond"));
-  const ratio = raw.median / podrx.median;
+  return { runs, podrx, raw, ratio: raw.median / podrx.median, info };
+}
+
+async function eventsCase(ctx: Context): Promise<Omit<CaseResult, "seconds">> {
+  const { runs, podrx, raw, ratio, info } = await eventRuns(ctx);
   const events = field(runs.a, "events")[0] ?? 0;
   return {
     id: "8",
@@ -1130,29 +1147,7 @@ async function realPullBytes(ctx: Context): Promise<{ rows: Row[]; verdicts: Ver
 async function fakePullBytes(
   ctx: Context,
 ): Promise<{ rows: Row[]; verdicts: Verdict[]; lines: number; bytes: number }> {
-  const { settings } = ctx;
-  const server = await startServer(
-    caseCommand("progress_server.ts", { totalBytes: settings.eventBytes, shape: "pullProgress" }),
-    { env: CHILD_ENV },
-  );
-  const info = JSON.parse(server.readyLine.slice("ready ".length)) as {
-    socketPath: string;
-    bytes: number;
-    lines: number;
-  };
-  let runs: { a: Measured[]; b: Measured[] };
-  try {
-    runs = await alternate(
-      settings.runs * 2,
-      () => measure(ctx, caseCommand("events.ts", { side: "podrx", socketPath: info.socketPath })),
-      () => measure(ctx, caseCommand("events.ts", { side: "raw", socketPath: info.socketPath })),
-    );
-  } finally {
-    await server.stop();
-  }
-  const podrx = summarize(field(runs.a, "eventsPerSecond"));
-  const raw = summarize(field(runs.b, "eventsPerSecond"));
-  const ratio = raw.median / podrx.median;
+  const { runs, podrx, raw, ratio, info } = await eventRuns(ctx, "pullProgress");
   return {
     rows: [
       {
