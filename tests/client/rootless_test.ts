@@ -47,11 +47,15 @@ Deno.test({
   ignore: !rootless,
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "podrx-rootless-" });
+    // The service's own temp files stay out of the build context.
+    const context = `${dir}/context`;
+    await Deno.mkdir(context);
     const podman = await PodmanClient.spawn({
       podmanPath: podmanProgram(),
       storage: "private",
       storageDriver: "vfs",
       env: { BUILDAH_ISOLATION: "chroot", TMPDIR: dir },
+      // (TMPDIR: Podman writes a temp copy of each build context there.)
     });
     const service = podman.service!;
     try {
@@ -62,10 +66,10 @@ Deno.test({
       // Owned by uid 1000 inside the build's namespace: a subordinate id on the host, whose
       // files in a directory of its own the user may not remove.
       await Deno.writeTextFile(
-        `${dir}/Containerfile`,
+        `${context}/Containerfile`,
         `FROM ${bed.busyboxImage}\nRUN mkdir /own && touch /own/file && chown -R 1000:1000 /own && chmod 700 /own\n`,
       );
-      await podman.images.promises.build({ path: dir, tag: "localhost/podrx-subuid:1" });
+      await podman.images.promises.build({ path: context, tag: "localhost/podrx-subuid:1" });
     } finally {
       await podman.close();
       await Deno.remove(dir, { recursive: true }).catch(() => {});

@@ -11,7 +11,12 @@ import { uniqueName } from "./_fixtures.ts";
 import { imageFiles } from "./_image_files.ts";
 import { buildImage, directory, removeBuilt } from "./_built.ts";
 import { recordingClient } from "./_recording_client.ts";
-import { assertRetried, RETRY_DELAY_MS, triesUntilFailure } from "./_unavailable_registry.ts";
+import {
+  assertRetried,
+  RETRIES,
+  RETRY_DELAY_MS,
+  triesUntilFailure,
+} from "./_unavailable_registry.ts";
 
 const bed = testBed();
 
@@ -284,7 +289,7 @@ Deno.test("build() with retry and retryDelay (Podman 5.3+) tries the base image'
     }));
   assertRetried(
     await triesUntilFailure((host) => attempt(host, 0)),
-    await triesUntilFailure((host) => attempt(host, 1)),
+    await triesUntilFailure((host) => attempt(host, RETRIES)),
   );
 });
 

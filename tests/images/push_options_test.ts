@@ -9,7 +9,12 @@ import { testBed } from "../bed/env.ts";
 import { serverAtLeast, serverVersion } from "../bed/server_version.ts";
 import { importImage, podmanOk, uniqueName } from "./_fixtures.ts";
 import { recordingClient } from "./_recording_client.ts";
-import { assertRetried, RETRY_DELAY_MS, triesUntilFailure } from "./_unavailable_registry.ts";
+import {
+  assertRetried,
+  RETRIES,
+  RETRY_DELAY_MS,
+  triesUntilFailure,
+} from "./_unavailable_registry.ts";
 
 const bed = testBed();
 
@@ -188,7 +193,7 @@ Deno.test("push() with retry and retryDelay (Podman 5.0+) tries the registry aga
     );
   assertRetried(
     await triesUntilFailure((host) => push(host, 0)),
-    await triesUntilFailure((host) => push(host, 1)),
+    await triesUntilFailure((host) => push(host, RETRIES)),
   );
 });
 
@@ -219,7 +224,7 @@ Deno.test("pull() with retry and retryDelay (Podman 5.0+) tries the registry aga
     );
   assertRetried(
     await triesUntilFailure((host) => pull(host, 0)),
-    await triesUntilFailure((host) => pull(host, 1)),
+    await triesUntilFailure((host) => pull(host, RETRIES)),
   );
 });
 
