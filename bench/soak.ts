@@ -26,7 +26,7 @@ import { startRegistry } from "../tests/bed/registry.ts";
 import { seedImages } from "../tests/bed/seed.ts";
 import { PODMAN_VERSION_ENV, selectPodman } from "../tests/bed/select_podman.ts";
 import { report, summarize } from "./_measure.ts";
-import { checkLedgers, type Ledger, type LedgerCheck } from "./_soak_ledger.ts";
+import { checkLedgers, Ledger, type LedgerCheck } from "./_soak_ledger.ts";
 import { grownFds, markedProcesses, openFds, type ProcessInfo } from "./_soak_procs.ts";
 import { type SoakService, soakService } from "./_soak_service.ts";
 import { Tally } from "./_soak_tally.ts";
@@ -200,7 +200,15 @@ async function main(): Promise<number> {
         tally,
         stop: stop.signal,
         interrupt: interrupt.signal,
-      }).then((ledger) => [index + 1, ledger] as const));
+      }).then(
+        (ledger) => [index + 1, ledger] as const,
+        // A worker that throws is the soak's own bug; the others go on. Handled here, at
+        // once: an unhandled rejection would end the process before its cleanup.
+        (error) => {
+          tally.fail(index + 1, "worker", error instanceof Error ? error.stack ?? "" : `${error}`);
+          return [index + 1, new Ledger()] as const;
+        },
+      ));
     const progress = setInterval(() => {
       const total = Object.values(tally.counts()).flatMap(Object.values)
         .reduce((sum, n) => sum + n, 0);
