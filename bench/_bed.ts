@@ -3,11 +3,16 @@
  * chroot builds) started with `PodmanClient.spawn()`, an open registry from the test bed's
  * `startRegistry()`, and the images, archives and contexts the cases use, all made offline.
  *
+ * The Podman is the host's, or with `PODRX_PODMAN=trixie|sid|experimental` a Debian chroot's
+ * (`.ci/chroot/build SUITE`), picked as the test bed picks it (tests/bed/select_podman.ts).
+ *
  * @module
  */
 
 import { PodmanClient } from "../mod.ts";
+import { podmanProgram } from "../tests/bed/env.ts";
 import { startRegistry } from "../tests/bed/registry.ts";
+import { selectPodman } from "../tests/bed/select_podman.ts";
 
 /** The running services. */
 export interface Bed {
@@ -27,6 +32,9 @@ const BUSYBOX_APPLETS = ["sh", "echo", "sleep", "cat", "ls"];
 
 /** Starts the registry, then the Podman service that may use it over plain HTTP. */
 export async function startBed(workDir: string): Promise<Bed> {
+  // Before anything else: for a chroot it sets the program the service and the CLI run.
+  await selectPodman();
+  const program = podmanProgram();
   const registry = await startRegistry();
   let client: PodmanClient;
   const registriesConf = `${workDir}/registries.conf`;
@@ -36,6 +44,7 @@ export async function startBed(workDir: string): Promise<Bed> {
       `unqualified-search-registries = []\n\n[[registry]]\nlocation = "${registry.address}"\ninsecure = true\n`,
     );
     client = await PodmanClient.spawn({
+      podmanPath: program,
       storage: "private",
       // vfs works without kernel overlay support, like the test bed.
       storageDriver: "vfs",
@@ -53,7 +62,7 @@ export async function startBed(workDir: string): Promise<Bed> {
   const flags = ["--root", service.root!, "--runroot", service.runroot!, "--storage-driver", "vfs"];
 
   async function podman(args: readonly string[]): Promise<string> {
-    const output = await new Deno.Command("podman", { args: [...flags, ...args], env }).output();
+    const output = await new Deno.Command(program, { args: [...flags, ...args], env }).output();
     const decoder = new TextDecoder();
     if (output.code !== 0) {
       throw new Error(`podman ${args.join(" ")} failed: ${decoder.decode(output.stderr)}`);

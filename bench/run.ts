@@ -14,17 +14,21 @@
  * deno task bench --quick                 # small sizes and 2 runs, to try the bench itself
  * ```
  *
- * Cases: calls, concurrency, cold, events, cancel, liveness, pull, build, archives, fleet,
- * fleet-scale.
+ * Cases: calls, concurrency, cold, events, cancel, liveness, pull, build, archives, local,
+ * fleet, fleet-scale, pull-progress. `PODRX_PODMAN=trixie|sid|experimental` runs them on a
+ * Debian chroot's Podman instead of the host's (pull-progress needs Podman 6: `experimental`;
+ * local needs 5.7 or later: `sid` or `experimental`).
  *
  * @module
  */
 
 import { lastValueFrom } from "rxjs";
 import { PodmanClient } from "../mod.ts";
+import { apiAtLeast } from "../src/client/api_version.ts";
 import { toSearchParams } from "../src/client/query.ts";
 import { buildQuery } from "../src/images/operations/building/_params.ts";
 import { packDockerfile } from "../src/images/operations/building/_context.ts";
+import { pushLayerImage } from "../tests/images/_layer_image.ts";
 import {
   type Bed,
   makeBigImage,
@@ -56,8 +60,10 @@ const ALL_CASES = [
   "pull",
   "build",
   "archives",
+  "local",
   "fleet",
   "fleet-scale",
+  "pull-progress",
 ] as const;
 type CaseName = typeof ALL_CASES[number];
 
@@ -77,6 +83,8 @@ interface Settings {
   archiveSizes: { label: string; bytes: number; runs: number }[];
   context: { files: number; bytes: number };
   eventBytes: number;
+  /** Size of the layer case 10 pulls. */
+  layerBytes: number;
 }
 
 /** One line of a case's table: the same figure for podrx and its baseline. */
@@ -136,6 +144,7 @@ function parseSettings(args: readonly string[]): Settings {
       : [{ label: "512m", bytes: 512 * MiB, runs: 5 }, { label: "2g", bytes: 2 * GiB, runs: 3 }],
     context: quick ? { files: 2_000, bytes: 64 * MiB } : { files: 20_000, bytes: 1 * GiB },
     eventBytes: quick ? 20 * MiB : 200 * MiB,
+    layerBytes: quick ? 64 * MiB : 512 * MiB,
   };
 }
 
@@ -365,7 +374,11 @@ async function archivesCases(ctx: Context): Promise<Omit<CaseResult, "seconds">[
     console.log(`  load ${size.label}`);
     const loads = await alternate(
       size.runs,
-      () => measure(ctx, caseCommand("load.ts", { socketPath: bed.socketPath, archive })),
+      () =>
+        measure(
+          ctx,
+          caseCommand("load.ts", { socketPath: bed.socketPath, archive, via: "upload" }),
+        ),
       () =>
         measure(ctx, [
           "curl",
@@ -457,6 +470,96 @@ async function archivesCases(ctx: Context): Promise<Omit<CaseResult, "seconds">[
     }
   }
   return [load, save];
+}
+
+// ---------------------------------------------------------------------------------------
+// Case local: a load read in place against its upload (Podman 5.7 and later)
+
+async function localLoadCase(ctx: Context): Promise<Omit<CaseResult, "seconds">> {
+  const { bed, work, settings } = ctx;
+  const result: Omit<CaseResult, "seconds"> = {
+    id: "3b",
+    title: "Load of a docker-archive read in place against its upload",
+    method: [
+      'Both sides podrx, each in its own process: `images.load(path, { via: "local" })` (the service reads the file itself, `POST /libpod/local/images/load?path=`) against `images.load(path, { via: "upload" })` (the file streamed as the request body, as in case 3). The archive lies in the bench\'s work directory under /tmp, which the service sees at the same path (a chroot service: `PODRX_PODMAN=sid` or `experimental`).',
+      "Wall time of the whole process; the loaded image is removed after every run, then `sync` (both untimed). Each process is a new client, so every run read in place includes one probe of the directory (a small file written, read by the service and removed).",
+      "Archive: one layer holding one random file of the size named, as in case 3.",
+    ],
+    rows: [],
+    verdicts: [],
+    notes: [],
+  };
+  if (!apiAtLeast(bed.apiVersion, 5, 7)) {
+    result.notes.push(
+      `Not run: Podman ${bed.podmanVersion} has no local endpoints (5.7 and later); run with ` +
+        "`PODRX_PODMAN=sid` or `experimental`.",
+    );
+    return result;
+  }
+  const size = settings.archiveSizes.at(-1)!;
+  const name = `localhost/bench/local:${size.label}`;
+  const archive = `${work}/local-${size.label}.tar`;
+  console.log(`  making the ${size.label} image and archive`);
+  await makeBigImage(bed, work, name, size.bytes, archive);
+  const archiveBytes = (await Deno.stat(archive)).size;
+  await removeImage(bed, name);
+  await flushWrites();
+  console.log(`  load ${size.label}, in place and uploaded`);
+  const runs = await alternate(
+    size.runs,
+    () =>
+      measure(ctx, caseCommand("load.ts", { socketPath: bed.socketPath, archive, via: "local" })),
+    () =>
+      measure(ctx, caseCommand("load.ts", { socketPath: bed.socketPath, archive, via: "upload" })),
+    async () => {
+      await removeImage(bed, name);
+      await flushWrites();
+    },
+  );
+  await Deno.remove(archive);
+  const localWall = summarize(wall(runs.a));
+  const uploadWall = summarize(wall(runs.b));
+  const localRss = summarize(rss(runs.a));
+  const uploadRss = summarize(rss(runs.b));
+  const ratio = ratioOf(localWall, uploadWall);
+  const sizeText = `${size.label} (${fixed(archiveBytes / MiB, 0)} MiB archive)`;
+  result.rows.push(
+    {
+      metric: `${sizeText}: process wall time (podrx: read in place; baseline: uploaded)`,
+      unit: "ms",
+      podrx: localWall,
+      baseline: uploadWall,
+      ratio,
+    },
+    {
+      metric: `${sizeText}: operation time (in process)`,
+      unit: "ms",
+      podrx: summarize(field(runs.a, "opMs")),
+      baseline: summarize(field(runs.b, "opMs")),
+      ratio: ratioOf(summarize(field(runs.a, "opMs")), summarize(field(runs.b, "opMs"))),
+    },
+    {
+      metric: `${sizeText}: peak RSS of the client`,
+      unit: "MiB",
+      podrx: localRss,
+      baseline: uploadRss,
+    },
+  );
+  result.verdicts.push(
+    {
+      target: `(no target) ${size.label}: wall in place / uploaded`,
+      figure: `${fixed(ratio, 3)} (${fixed(localWall.median / 1000, 2)} vs ${
+        fixed(uploadWall.median / 1000, 2)
+      } s)`,
+      met: true,
+    },
+    {
+      target: `(no target) ${size.label}: peak RSS in place / uploaded`,
+      figure: `${fixed(localRss.median, 1)} vs ${fixed(uploadRss.median, 1)} MiB (median)`,
+      met: true,
+    },
+  );
+  return result;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -818,17 +921,30 @@ async function cancelCase(ctx: Context): Promise<Omit<CaseResult, "seconds">> {
 // ---------------------------------------------------------------------------------------
 // Case 8: event throughput
 
-async function eventsCase(ctx: Context): Promise<Omit<CaseResult, "seconds">> {
+/** What {@linkcode eventRuns} measured: both sides' runs, their rates, and the server's lines. */
+interface EventRuns {
+  runs: { a: Measured[]; b: Measured[] };
+  podrx: Summary;
+  raw: Summary;
+  /** Raw rate / podrx rate. */
+  ratio: number;
+  info: { socketPath: string; bytes: number; lines: number };
+}
+
+/**
+ * Case 8's measurement, for any line shape the fake progress server writes: events.ts as
+ * podrx and as raw fetch, alternating, against one server.
+ */
+async function eventRuns(ctx: Context, shape?: string): Promise<EventRuns> {
   const { settings } = ctx;
   const server = await startServer(
-    caseCommand("progress_server.ts", { totalBytes: settings.eventBytes }),
+    caseCommand("progress_server.ts", {
+      totalBytes: settings.eventBytes,
+      ...(shape === undefined ? {} : { shape }),
+    }),
     { env: CHILD_ENV },
   );
-  const info = JSON.parse(server.readyLine.slice("ready ".length)) as {
-    socketPath: string;
-    bytes: number;
-    lines: number;
-  };
+  const info = JSON.parse(server.readyLine.slice("ready ".length)) as EventRuns["info"];
   let runs: { a: Measured[]; b: Measured[] };
   try {
     // A run takes about 2 s, and this case is the noisiest (two processes share two cores):
@@ -843,7 +959,11 @@ async function eventsCase(ctx: Context): Promise<Omit<CaseResult, "seconds">> {
   }
   const podrx = summarize(field(runs.a, "eventsPerSecond"));
   const raw = summarize(field(runs.b, "eventsPerSecond"));
-  const ratio = raw.median / podrx.median;
+  return { runs, podrx, raw, ratio: raw.median / podrx.median, info };
+}
+
+async function eventsCase(ctx: Context): Promise<Omit<CaseResult, "seconds">> {
+  const { runs, podrx, raw, ratio, info } = await eventRuns(ctx);
   const events = field(runs.a, "events")[0] ?? 0;
   return {
     id: "8",
@@ -952,6 +1072,132 @@ async function pullCase(ctx: Context): Promise<Omit<CaseResult, "seconds">> {
     rows: [{ metric: "pull", unit: "ms", podrx, baseline: raw, ratio }],
     verdicts: [{ target: "(no target) podrx / raw", figure: fixed(ratio, 3), met: true }],
     notes: [],
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Case 10: pull progress with bytes (Podman 6 `pullProgress`)
+
+/** Part 1: real pulls of a big layer, removed after each run; skipped before Podman 6. */
+async function realPullBytes(ctx: Context): Promise<{ rows: Row[]; verdicts: Verdict[] }> {
+  const { bed, settings } = ctx;
+  const image = await pushLayerImage(bed.registry, "bench/pullbytes", "1", settings.layerBytes);
+  const blobBytes = image.layer.size + image.config.size;
+  const params = (side: string) => ({
+    side,
+    socketPath: bed.socketPath,
+    apiVersion: bed.apiVersion,
+    reference: image.reference,
+  });
+  const { a, b } = await alternate(
+    settings.runs,
+    () => measure(ctx, caseCommand("pull_bytes.ts", params("podrx"))),
+    () => measure(ctx, caseCommand("pull_bytes.ts", params("raw"))),
+    async () => {
+      await removeImage(bed, image.reference);
+      await flushWrites();
+    },
+  );
+  const layerMiB = fixed(image.layer.size / MiB, 0);
+  const ends = a.map((run) => [Number(run.result.bytesDone), Number(run.result.bytesTotal)]);
+  const whole = ends.every(([done, total]) => done === blobBytes && total === blobBytes);
+  return {
+    rows: [
+      {
+        metric: `real pull of a ${layerMiB} MiB layer: events per second`,
+        unit: "per s",
+        podrx: summarize(field(a, "eventsPerSecond")),
+        baseline: summarize(field(b, "eventsPerSecond")),
+      },
+      {
+        metric: "real pull: events (snapshots; raw: lines)",
+        unit: "",
+        podrx: summarize(field(a, "events")),
+        baseline: summarize(field(b, "events")),
+      },
+      {
+        metric: "real pull: byte progress events",
+        unit: "",
+        podrx: summarize(field(a, "byteEvents")),
+        baseline: summarize(field(b, "byteEvents")),
+      },
+      {
+        metric: "real pull: time",
+        unit: "ms",
+        podrx: summarize(field(a, "opMs")),
+        baseline: summarize(field(b, "opMs")),
+        ratio: ratioOf(summarize(field(a, "opMs")), summarize(field(b, "opMs"))),
+      },
+      {
+        metric: "real pull: peak RSS",
+        unit: "MiB",
+        podrx: summarize(rss(a)),
+        baseline: summarize(rss(b)),
+      },
+    ],
+    verdicts: [{
+      target: "last snapshot before pulled: bytesDone == bytesTotal == the registry's blob sizes",
+      figure: `${ends.map(([done, total]) => `${done}/${total}`).join(", ")} (blobs ${blobBytes})`,
+      met: whole,
+    }],
+  };
+}
+
+/** Part 2: Podman 6's byte-progress lines at full speed from the fake server, as case 8. */
+async function fakePullBytes(
+  ctx: Context,
+): Promise<{ rows: Row[]; verdicts: Verdict[]; lines: number; bytes: number }> {
+  const { runs, podrx, raw, ratio, info } = await eventRuns(ctx, "pullProgress");
+  return {
+    rows: [
+      {
+        metric: "fake server at full speed: events per second",
+        unit: "events/s",
+        podrx,
+        baseline: raw,
+        ratio,
+      },
+      {
+        metric: "fake server: peak RSS",
+        unit: "MiB",
+        podrx: summarize(rss(runs.a)),
+        baseline: summarize(rss(runs.b)),
+      },
+    ],
+    verdicts: [{
+      target: "(no target) fake server: raw rate / podrx rate (case 8's is 1.20)",
+      figure: `${fixed(ratio, 3)} (${fixed(podrx.median / 1e6, 2)} vs ${
+        fixed(raw.median / 1e6, 2)
+      } M events/s)`,
+      met: true,
+    }],
+    lines: info.lines,
+    bytes: info.bytes,
+  };
+}
+
+async function pullProgressCase(ctx: Context): Promise<Omit<CaseResult, "seconds">> {
+  const { bed, settings } = ctx;
+  const real = apiAtLeast(bed.apiVersion, 6)
+    ? await realPullBytes(ctx)
+    : { rows: [], verdicts: [] };
+  const fake = await fakePullBytes(ctx);
+  return {
+    id: "10",
+    title: "Pull progress with bytes (Podman 6 `pullProgress`)",
+    method: [
+      `Real pulls (Podman 6 only; run with \`PODRX_PODMAN=experimental\`): an image of one uncompressed ${
+        fixed(settings.layerBytes / MiB, 0)
+      } MiB layer put into the bench's registry over its HTTP API, pulled ${settings.runs} times per side, alternated, and removed after every run (untimed, with \`sync\`). podrx: \`images.pull(ref, { tlsVerify: false, pullProgress: true }).pipe(progress())\`, counting snapshots; raw: the same \`POST /images/pull?pullProgress=true\` read line by line with \`JSON.parse\`, then the inspect podrx does. Podman reports a blob's bytes at most once a second, so the rate is the server's.`,
+      `Fake server at full speed, as case 8 but with Podman 6.1's byte-progress lines (\`{"status":"pulling","stream":"Pulling artifact","pullProgress":{"status":"pulling","current":N,"total":M,"progressComponentID":"sha256:…"}}\`): ${
+        fixed(fake.bytes / MiB, 0)
+      } MiB, ${fake.lines} lines, ${settings.runs * 2} runs per side: what podrx can take.`,
+    ],
+    rows: [...real.rows, ...fake.rows],
+    verdicts: [...real.verdicts, ...fake.verdicts],
+    notes: apiAtLeast(bed.apiVersion, 6)
+      ? []
+      : [`Real pulls skipped: Podman ${bed.podmanVersion} has no byte progress.`],
   };
 }
 
@@ -1374,8 +1620,10 @@ const CASES: Record<
   pull: pullCase,
   build: buildCase,
   archives: archivesCases,
+  local: localLoadCase,
   fleet: fleetCase,
   "fleet-scale": fleetScaleCase,
+  "pull-progress": pullProgressCase,
 };
 
 async function main(): Promise<number> {
@@ -1450,7 +1698,10 @@ async function main(): Promise<number> {
 }
 
 function order(id: string): number {
-  return id === "extra" ? 100 : id.startsWith("fleet") ? 200 + id.length : Number(id);
+  if (id === "extra") return 100;
+  if (id.startsWith("fleet")) return 200 + id.length;
+  // "3b" follows 3.
+  return Number.parseInt(id, 10) + (id.endsWith("b") ? 0.5 : 0);
 }
 
 if (import.meta.main) Deno.exit(await main());

@@ -138,6 +138,7 @@ async function startBed(
 
   return {
     socketPath: service.socketPath,
+    serviceLog: service.logPath,
     root: service.root,
     runroot: service.runroot,
     registriesConf: service.registriesConf,

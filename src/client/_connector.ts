@@ -4,9 +4,10 @@ import { ConnectionError, PodmanError } from "../errors.ts";
 import { isPermissionError } from "../transport/_connection_failure.ts";
 import type { Transport } from "../transport/transport.ts";
 import { connectionError } from "./api_request.ts";
-import { baseUrlProblem } from "./_base_url.ts";
+import { baseUrlProblem, parseBaseUrl } from "./_base_url.ts";
 import { closedError } from "./_closed_error.ts";
 import type { PodmanClientOptions } from "./client_options.ts";
+import type { ConnectionKind } from "./requester.ts";
 import {
   type Candidate,
   directEndpoint,
@@ -26,6 +27,8 @@ export interface Connection {
   apiVersion: string;
   /** The endpoint behind the transport, when the connector opened it. */
   endpoint?: Endpoint | undefined;
+  /** How the transport reaches the service. */
+  kind: ConnectionKind;
 }
 
 /**
@@ -114,7 +117,8 @@ export class Connector {
     const explicit = this.#options.transport ?? this.#endpoints[0]?.transport;
     if (explicit) {
       const apiVersion = this.#options.apiVersion ?? await readApiVersion(explicit, action);
-      return { transport: explicit, apiVersion };
+      const kind = this.#options.transport ? "transport" : kindOf(this.#options.baseUrl!);
+      return { transport: explicit, apiVersion, kind };
     }
     const { baseUrl, connection } = this.#options;
     if (baseUrl !== undefined || connection !== undefined) {
@@ -127,14 +131,12 @@ export class Connector {
           `${action}: connection "${named.name}" in ${named.source}: ${problem}`,
         );
       }
-      const endpoint = await this.#open(
-        named?.uri ?? baseUrl!,
-        this.#sshOptions(action, named?.identity),
-      );
+      const uri = named?.uri ?? baseUrl!;
+      const endpoint = await this.#open(uri, this.#sshOptions(action, named?.identity));
       try {
         const apiVersion = this.#options.apiVersion ??
           await readApiVersion(endpoint.transport, action);
-        return { transport: endpoint.transport, apiVersion, endpoint };
+        return { transport: endpoint.transport, apiVersion, endpoint, kind: kindOf(uri) };
       } catch (error) {
         await this.#forget(endpoint);
         throw error;
@@ -148,6 +150,7 @@ export class Connector {
           transport: result.endpoint.transport,
           apiVersion: this.#options.apiVersion ?? result.apiVersion,
           endpoint: result.endpoint,
+          kind: kindOf(candidate.baseUrl),
         };
       }
       failures.push(result.failure);
@@ -217,6 +220,11 @@ export class Connector {
       return { failure: `${place}: ${reason(error)}` };
     }
   }
+}
+
+/** How a base URL the connector opened reaches the service. */
+function kindOf(baseUrl: string): ConnectionKind {
+  return parseBaseUrl(baseUrl).kind;
 }
 
 async function readApiVersion(transport: Transport, action: string): Promise<string> {

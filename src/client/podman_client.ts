@@ -16,7 +16,7 @@ import { parseApiVersion } from "./api_version.ts";
 import { type PodmanClientOptions, validateClientOptions } from "./client_options.ts";
 import { Connector } from "./_connector.ts";
 import { operation, type OperationOptions } from "./operation.ts";
-import type { Requester } from "./requester.ts";
+import type { ConnectionKind, Requester } from "./requester.ts";
 import { sendRequest } from "./_send_request.ts";
 import { readVersionReport, type VersionReport } from "./version_report.ts";
 import { RequestSlots } from "./_request_slots.ts";
@@ -181,6 +181,26 @@ export class PodmanClient implements AsyncDisposable {
    */
   async apiVersion(signal?: AbortSignal): Promise<string> {
     return (await this.#connector.connect("Cannot read the API version", signal)).apiVersion;
+  }
+
+  /**
+   * How the client reaches the service, known once connected: `unix` (a Unix socket it
+   * opened), `tcp`, `ssh` (a tunnel to another machine) or `transport` (one given in the
+   * options). Only a `unix` service may be asked to read this machine's files in place (see
+   * `via` of `load` and `build`).
+   *
+   * @returns A promise of the kind; it connects first when the client has not yet.
+   *
+   * @example
+   * ```ts ignore
+   * import { PodmanClient } from "@podrx/podrx";
+   *
+   * await using podman = new PodmanClient({ baseUrl: "unix:///run/podman/podman.sock" });
+   * console.log(await podman.connectionKind()); // "unix"
+   * ```
+   */
+  async connectionKind(signal?: AbortSignal): Promise<ConnectionKind> {
+    return (await this.#connector.connect("Cannot connect to Podman", signal)).kind;
   }
 
   /**

@@ -11,6 +11,8 @@ export interface RetryPolicy {
   tries: number;
   /** Milliseconds before the first retry; doubled before each next one. */
   backoffMs: number;
+  /** The longest wait between two tries, in milliseconds; the doubling stops there. */
+  maxBackoffMs: number;
   /** Whether this failure is worth another try; any other fails the read at once. */
   retries(error: unknown): boolean;
 }
@@ -41,7 +43,7 @@ export function requestJson<T>(
       } catch (error) {
         if (!retry || tried >= retry.tries || signal.aborted || !retry.retries(error)) throw error;
         pauseTimeout();
-        await delay(retry.backoffMs * 2 ** (tried - 1), signal);
+        await delay(Math.min(retry.backoffMs * 2 ** (tried - 1), retry.maxBackoffMs), signal);
         alive();
         continue;
       }

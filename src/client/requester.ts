@@ -1,6 +1,13 @@
 import type { ApiRequest } from "./api_request.ts";
 
 /**
+ * How a client reaches its service: a Unix socket it opened (`unix`), TCP (`tcp`), an SSH
+ * tunnel (`ssh`, whose local socket leads to another machine), or a transport given in the
+ * options (`transport`, which podrx cannot see into).
+ */
+export type ConnectionKind = "unix" | "tcp" | "ssh" | "transport";
+
+/**
  * The narrow door every operation goes through: send one request, and tell the server's API
  * version. {@linkcode PodmanClient} is one; operations need nothing more of a client, so they
  * take this rather than the client.
@@ -14,4 +21,10 @@ export interface Requester {
   request(request: ApiRequest, signal?: AbortSignal): Promise<Response>;
   /** The libpod API version of the server, e.g. `"4.3.1"`. */
   apiVersion(signal?: AbortSignal): Promise<string>;
+  /**
+   * How the client reaches the service. Only a service behind a Unix socket may share this
+   * machine's files (see `via` of `load` and `build`); a requester without this method is
+   * treated as `transport`.
+   */
+  connectionKind?(signal?: AbortSignal): Promise<ConnectionKind>;
 }

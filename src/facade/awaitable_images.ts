@@ -10,7 +10,7 @@ import type { ImagesManager } from "../images/images_manager.ts";
 import type { BuildOptions } from "../images/operations/building/build_options.ts";
 import type { PlatformImageOf } from "../images/operations/building/build_manifest.ts";
 import type { ListOptions } from "../images/operations/list.ts";
-import type { LoadSource } from "../images/operations/load.ts";
+import type { LoadOptions, LoadSource } from "../images/operations/load.ts";
 import type { PruneOptions } from "../images/operations/prune.ts";
 import type { PullOptions } from "../images/operations/pull.ts";
 import type { PushedEvent, PushEvent, PushOptions } from "../images/operations/push.ts";
@@ -170,7 +170,7 @@ export class AwaitableImages {
   }
 
   /** `load()` as a promise of every loaded image. */
-  load(source: LoadSource, options: OperationOptions & AwaitOptions<Image> = {}): Promise<Image[]> {
+  load(source: LoadSource, options: LoadOptions & AwaitOptions<Image> = {}): Promise<Image[]> {
     const images: Image[] = [];
     return settle(this.#images.load(source, options), undefined, (image) => {
       options.onProgress?.(image);

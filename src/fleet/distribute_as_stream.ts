@@ -2,7 +2,7 @@ import { defer, finalize, map, Observable, type Subscriber } from "rxjs";
 import { fanOut } from "./_fan_out.ts";
 import { distributedResult, type DistributeOutcome } from "./_distributed_result.ts";
 import { sourceArchive } from "./_source_archive.ts";
-import { IMAGE_ID, sameIdAsSource, withSourceImage } from "./_source_image.ts";
+import { namedById, sameIdAsSource, withSourceImage } from "./_source_image.ts";
 import type { DistributedImage, DistributeEvent } from "./distribute_event.ts";
 import type { DistributeOptions } from "./distribute_options.ts";
 import type { FleetHost } from "./fleet_host.ts";
@@ -23,7 +23,7 @@ export function distributeAsStream(
   return withSourceImage(action, source, targets, name, options, (image) =>
     defer(() => {
       // The archive holds the name it was asked for: by name, the hosts get the tag too.
-      const saveName = IMAGE_ID.test(name) ? image.id : name;
+      const saveName = namedById(name, image) ? image.id : name;
       let sourceSink: Subscriber<DistributeEvent> | undefined;
       const hostSinks: (Subscriber<DistributeEvent> | undefined)[] = targets.map(() => undefined);
       const archive = sourceArchive(source, saveName, {

@@ -36,7 +36,7 @@ export type DistributeEvent = SentEvent | SavedEvent | LoadedEvent | PushEvent |
 
 /** Where the image is on a host once distributed. */
 export interface DistributedImage {
-  /** The image id, equal to the source's. */
+  /** The image id as this host wrote it, one with the source's (`sha256:x` and `x` are one). */
   readonly id: string;
   /** The image on that host. */
   readonly image: Image;

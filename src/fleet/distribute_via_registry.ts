@@ -3,7 +3,7 @@ import type { Image } from "../images/image.ts";
 import { parseReference } from "../images/params/reference.ts";
 import type { AuthConfig } from "../images/params/registry_auth.ts";
 import { distributedResult, type DistributeOutcome, overAllHosts } from "./_distributed_result.ts";
-import { IMAGE_ID, sameIdAsSource, withSourceImage } from "./_source_image.ts";
+import { namedById, sameIdAsSource, withSourceImage } from "./_source_image.ts";
 import { splitFleetOptions } from "./_split_fleet_options.ts";
 import type { DistributedImage, DistributeEvent } from "./distribute_event.ts";
 import type { DistributeOptions, RegistryRoute } from "./distribute_options.ts";
@@ -17,9 +17,7 @@ function authFor(route: RegistryRoute, host: string): AuthConfig | undefined {
 
 /** The image's name in the registry: the route's repository and tag, else the image's own. */
 function destinationOf(route: RegistryRoute, name: string, image: Image): string {
-  const reference = IMAGE_ID.test(name) ? parseReference(image.tags[0] ?? "") : parseReference(
-    name,
-  );
+  const reference = parseReference(namedById(name, image) ? image.tags[0] ?? "" : name);
   const repository = route.repository ?? reference.path;
   return `${route.registry}/${repository}:${route.tag ?? reference.tag ?? "latest"}`;
 }
@@ -38,7 +36,7 @@ export function distributeViaRegistry(
   const action = `Cannot distribute "${name}"`;
   const timeout = options.timeout === undefined ? {} : { timeout: options.timeout };
   return withSourceImage(action, source, targets, name, options, (image) => {
-    if (route.repository === undefined && IMAGE_ID.test(name) && image.tags.length === 0) {
+    if (route.repository === undefined && namedById(name, image) && image.tags.length === 0) {
       throw new FleetError(action, targets.length + 1, [{
         host: source.name,
         error: new TypeError(`${action}: the image has no name; give the route a repository`),

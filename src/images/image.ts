@@ -3,6 +3,7 @@ import type { AwaitOptions } from "../async/await_options.ts";
 import { lastOf, settle } from "../async/settle.ts";
 import type { TwinsOf } from "../async/twins.ts";
 import type { OperationOptions } from "../client/operation.ts";
+import { algorithmOf } from "./params/image_id.ts";
 import { inspectImage } from "./operations/get.ts";
 import { imageHistory } from "./operations/history.ts";
 import type { ImagesContext } from "./operations/images_context.ts";
@@ -54,14 +55,23 @@ export class Image {
     return this.#attrs;
   }
 
-  /** The full id (64 hex digits; list entries and inspect documents agree). */
+  /**
+   * The full id, exactly as the server wrote it (`attrs.Id`), as podman-py's `Image.id`:
+   * Podman writes 64 hex digits today (list entries and inspect documents agree), some
+   * servers `sha256:<hex>`, and Podman 6 warns that the form will change for images that are
+   * not wholly sha256-based. Treat it as opaque text; podrx sends it back unchanged.
+   */
   get id(): string {
     return this.#attrs.Id;
   }
 
-  /** The id cut short as podman-py does: `sha256:` plus 10 digits, or 10 digits. */
+  /**
+   * The id cut short as podman-py cuts it: `sha256:` plus 10 characters, else the first 10.
+   * An id with another `algorithm:` keeps it the same way (`sha512:` plus 10), where
+   * podman-py would keep the first 10 characters, mostly the algorithm.
+   */
   get shortId(): string {
-    return this.id.startsWith("sha256:") ? this.id.slice(0, 17) : this.id.slice(0, 10);
+    return this.id.slice(0, algorithmOf(this.id).length + 10);
   }
 
   /**

@@ -9,7 +9,7 @@ import { imageExists } from "./operations/exists.ts";
 import { getImage } from "./operations/get.ts";
 import type { ImagesContext } from "./operations/images_context.ts";
 import { listImages, type ListOptions } from "./operations/list.ts";
-import { loadImages, type LoadSource } from "./operations/load.ts";
+import { loadImages, type LoadOptions, type LoadSource } from "./operations/load.ts";
 import { pruneImages, type PruneOptions } from "./operations/prune.ts";
 import { pruneBuildCache } from "./operations/prune_builds.ts";
 import { pullImage, type PullOptions } from "./operations/pull.ts";
@@ -146,8 +146,11 @@ export class ImagesManager {
     return buildImage(this.#context, options);
   }
 
-  /** Loads the images of an archive (path, bytes, Blob or stream), one by one. */
-  load(source: LoadSource, options?: OperationOptions): Observable<Image> {
+  /**
+   * Loads the images of an archive (path, bytes, Blob or stream), one by one; a file the
+   * service sees at the same path is read in place (see `via`).
+   */
+  load(source: LoadSource, options?: LoadOptions): Observable<Image> {
     return loadImages(this.#context, source, options);
   }
 

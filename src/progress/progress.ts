@@ -154,8 +154,12 @@ function snapshotOf<E extends ProgressEvent>(tally: Tally, event: E): ProgressSn
  * Folds the events of a pull or push into one aggregate snapshot per event: layers seen and
  * finished, bytes done and known, the share done, and the last status line.
  *
- * Layer bytes come from Docker-style progress (Podman 4.8 and later pull with `compatMode`);
- * Podman's libpod status lines carry none, so then only `lastStatus` and `done` move.
+ * Layer bytes come from Docker-style progress (Podman 4.8 and later pull with `compatMode`)
+ * and from Podman 6's `pullProgress` (the default there); once every layer is finished,
+ * `bytesDone === bytesTotal`. Both count the image's config blob as a layer: the server
+ * reports it like one. Libpod status lines alone
+ * (Podman before 4.8, or `compatMode: false` before 6.0) carry none, so then only `lastStatus`
+ * and `done` move.
  * Each subscription keeps its own tally, so the operator can be reused.
  *
  * @returns An operator from pull or push events to snapshots; errors and completion pass

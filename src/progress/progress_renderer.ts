@@ -89,7 +89,8 @@ export function writeAll(output: ProgressOutput, text: string): void {
  * Draws one aggregate progress line for {@linkcode progress} snapshots, on stderr, only when
  * stderr is a terminal; anywhere else it passes the snapshots through untouched. The line is
  * redrawn in place (`\r`) and cleared when the stream completes, errors, or is unsubscribed.
- * This is podman-py's `progress_bar=True`, as an operator.
+ * This is podman-py's `progress_bar=True`, as an operator. The bar and the bytes show where the
+ * events carry sizes (pulls from Podman 4.8 and later); otherwise the line shows the last status.
  *
  * @typeParam S The snapshots, with the event type they follow (`progress()` over pull
  * events gives snapshots whose `event` is a pull event).

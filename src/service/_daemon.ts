@@ -59,6 +59,11 @@ export interface DaemonPlan {
   handleSignals: boolean;
   /** Aborts the start; the half-started daemon is stopped and its directory removed. */
   signal?: AbortSignal | undefined;
+  /**
+   * A Podman program whose `podman unshare` can remove what the daemon left in its directory
+   * when the user cannot: rootless storage holds files owned by subordinate ids.
+   */
+  unshareWith?: string | undefined;
 }
 
 /** A daemon that answers; see {@linkcode startDaemon}. */
@@ -92,7 +97,7 @@ export async function startDaemon(plan: DaemonPlan): Promise<Daemon> {
   try {
     process = await spawnIn(dir, plan);
   } catch (error) {
-    await removeDir(dir).catch(() => undefined);
+    await removeDir(dir, plan).catch(() => undefined);
     throw error;
   }
 
@@ -101,7 +106,7 @@ export async function startDaemon(plan: DaemonPlan): Promise<Daemon> {
     stopping ??= (async () => {
       try {
         await process.stop(plan.stopGraceMs);
-        await removeDir(dir);
+        await removeDir(dir, plan);
       } finally {
         release();
       }
@@ -113,7 +118,7 @@ export async function startDaemon(plan: DaemonPlan): Promise<Daemon> {
     stop,
     stopSync() {
       process.stopSync(plan.stopSyncGraceMs);
-      removeDirSync(dir);
+      removeDirSync(dir, plan);
     },
   }, { handleSignals: plan.handleSignals });
 

@@ -6,14 +6,26 @@
  * @module
  */
 
+/** Options for {@linkcode removeDir} and {@linkcode removeDirSync}. */
+export interface RemoveDirOptions {
+  /**
+   * A Podman program to run `rm -rf` in its user namespace (`podman unshare`) when the user
+   * cannot remove a file: a rootless Podman's storage holds files owned by the user's
+   * subordinate ids, which only that namespace may delete.
+   */
+  unshareWith?: string | undefined;
+}
+
 /**
  * Removes a directory tree, falling back to `rm -rf` for what `Deno.remove` cannot delete
- * (read-only directories inside image layers, leftover mounts).
+ * (read-only directories inside image layers, leftover mounts), and then to `rm -rf` inside
+ * a rootless Podman's user namespace.
  *
  * @param dir The directory to remove; a missing directory is not an error.
+ * @param options Where to turn for files owned by subordinate ids.
  * @throws {Error} When `rm -rf` fails too.
  */
-export async function removeDir(dir: string): Promise<void> {
+export async function removeDir(dir: string, options: RemoveDirOptions = {}): Promise<void> {
   try {
     await Deno.remove(dir, { recursive: true });
     return;
@@ -30,19 +42,33 @@ export async function removeDir(dir: string): Promise<void> {
     stdout: "null",
     stderr: "piped",
   }).output();
-  if (code !== 0) {
-    throw new Error(
-      `Cannot remove ${dir}: rm -rf exited with ${code}: ${new TextDecoder().decode(stderr)}`,
-    );
+  if (code === 0) return;
+  if (options.unshareWith !== undefined) {
+    const unshared = await new Deno.Command(options.unshareWith, {
+      args: unshareArgs(dir),
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+    }).output().catch(() => undefined);
+    if (unshared?.code === 0) return;
   }
+  throw new Error(
+    `Cannot remove ${dir}: rm -rf exited with ${code}: ${new TextDecoder().decode(stderr)}`,
+  );
+}
+
+/** `podman unshare rm -rf DIR`: the user namespace of rootless Podman, where it owns all. */
+function unshareArgs(dir: string): string[] {
+  return ["unshare", "rm", "-rf", "--one-file-system", dir];
 }
 
 /**
  * {@linkcode removeDir}, synchronously and without throwing, for an `unload` listener.
  *
  * @param dir The directory to remove.
+ * @param options Where to turn for files owned by subordinate ids.
  */
-export function removeDirSync(dir: string): void {
+export function removeDirSync(dir: string, options: RemoveDirOptions = {}): void {
   try {
     Deno.removeSync(dir, { recursive: true });
     return;
@@ -60,11 +86,19 @@ export function removeDirSync(dir: string): void {
       new Deno.Command("umount", { args: ["-l", point], stdout: "null", stderr: "null" })
         .outputSync();
     }
-    new Deno.Command("rm", {
+    const { code } = new Deno.Command("rm", {
       args: ["-rf", "--one-file-system", dir],
       stdout: "null",
       stderr: "null",
     }).outputSync();
+    if (code !== 0 && options.unshareWith !== undefined) {
+      new Deno.Command(options.unshareWith, {
+        args: unshareArgs(dir),
+        stdin: "null",
+        stdout: "null",
+        stderr: "null",
+      }).outputSync();
+    }
   } catch {
     // Last-chance cleanup: nothing is left to report to.
   }

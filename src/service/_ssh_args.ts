@@ -83,8 +83,8 @@ function sshQuote(value: string): string {
 }
 
 /**
- * What ssh printed, for a message: carriage returns and the host-key notice that only
- * appears with checking off (noise next to the error) removed.
+ * What ssh printed, for a message: carriage returns, repeated lines and the host-key notice
+ * that only appears with checking off (noise next to the error) removed.
  *
  * @param output ssh's stderr, or the tail of its log.
  * @returns The lines that matter, or `(ssh printed nothing)`.
@@ -97,7 +97,10 @@ export function sshDiagnostics(output: string): string {
       line.trim() !== "" && !line.startsWith("Warning: Permanently added") &&
       line !== "(log is empty)"
     );
-  return lines.length === 0 ? "(ssh printed nothing)" : lines.join("\n").trim();
+  // A line printed again (ssh reports each failed channel, and a ping may open two) says
+  // nothing new.
+  const distinct = [...new Set(lines)];
+  return distinct.length === 0 ? "(ssh printed nothing)" : distinct.join("\n").trim();
 }
 
 /**

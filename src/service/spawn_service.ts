@@ -248,6 +248,9 @@ export async function spawnService(options: SpawnServiceOptions = {}): Promise<S
     stopSyncGraceMs: Math.min(stopTimeout, 3_000),
     handleSignals: options.handleSignals ?? true,
     signal: options.signal,
+    // A rootless service's storage holds files of subordinate ids: its `podman unshare` may
+    // remove them, the user may not.
+    unshareWith: podmanPath,
   });
 
   const { socketPath, logPath, root, runroot } = serviceFiles(daemon.dir, options);

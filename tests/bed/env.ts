@@ -10,6 +10,7 @@
 /** Names of the environment variables that carry the test bed, keyed by {@linkcode TestBed} field. */
 export const TEST_BED_ENV: Readonly<Record<keyof TestBed, string>> = {
   socketPath: "PODRX_TEST_SOCKET",
+  serviceLog: "PODRX_TEST_SERVICE_LOG",
   root: "PODRX_TEST_ROOT",
   runroot: "PODRX_TEST_RUNROOT",
   registriesConf: "PODRX_TEST_REGISTRIES_CONF",
@@ -25,6 +26,8 @@ export const TEST_BED_ENV: Readonly<Record<keyof TestBed, string>> = {
 export interface TestBed {
   /** Path of the Podman service's unix socket; always use `http://libpod/...` URLs on it. */
   socketPath: string;
+  /** The Podman service's log (info level: one line per request). */
+  serviceLog: string;
   /** Podman's `--root` (image storage). */
   root: string;
   /** Podman's `--runroot`. */
@@ -176,6 +179,26 @@ export async function runPodman(
  */
 export async function podmanCli(args: readonly string[]): Promise<PodmanResult> {
   return await runPodman(testBed(), args);
+}
+
+/**
+ * A `storage.conf` (for `CONTAINERS_STORAGE_CONF`) that puts Podman's storage at `root` and
+ * `runroot`, with vfs. Rootless Podman takes its storage from `rootless_storage_path` and
+ * ignores `graphroot`, so both are set: the same file serves root and rootless runs.
+ *
+ * @param root Podman's `--root`.
+ * @param runroot Podman's `--runroot`.
+ * @returns The file's text.
+ */
+export function storageConfText(root: string, runroot: string): string {
+  return [
+    "[storage]",
+    'driver = "vfs"',
+    `graphroot = ${JSON.stringify(root)}`,
+    `rootless_storage_path = ${JSON.stringify(root)}`,
+    `runroot = ${JSON.stringify(runroot)}`,
+    "",
+  ].join("\n");
 }
 
 /**

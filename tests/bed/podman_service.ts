@@ -36,6 +36,8 @@ export interface PodmanServiceOptions {
 export interface PodmanService extends PodmanStorage, AsyncDisposable {
   /** The service's temp directory (socket, log, storage). */
   readonly dir: string;
+  /** The service's log. */
+  readonly logPath: string;
   /** The API socket; use `http://libpod/...` URLs on it. */
   readonly socketPath: string;
   /** Process id of `podman system service`. */
@@ -71,7 +73,13 @@ export async function startPodmanService(
       storageDriver: "vfs",
       registriesConf,
       ...rootlessSocket(),
-      env: podmanEnv(registriesConf),
+      env: {
+        ...podmanEnv(registriesConf),
+        // Podman 4.3 keeps build cache mounts in $TMPDIR/buildah-cache (/var/tmp by default)
+        // for every user alike, so where root built with one first (CI's earlier legs), a
+        // rootless RUN --mount=type=cache cannot write there. A temp directory of the bed's own.
+        ...(Deno.uid() === 0 ? {} : { TMPDIR: confDir }),
+      },
       // Info level logs startup and one line per request: what a failed start needs.
       logLevel: "info",
       startTimeout: options.startTimeoutMs ?? 20_000,
@@ -104,6 +112,7 @@ export async function startPodmanService(
 
   return {
     dir: service.dir,
+    logPath: service.logPath,
     socketPath: service.socketPath,
     pid: service.pid,
     ...storage,

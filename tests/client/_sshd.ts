@@ -1,7 +1,8 @@
 /**
  * A throwaway OpenSSH server on a loopback port for the SSH tests: its own host key, its
- * own `authorized_keys` with a key made for the run, and root login by key only. Everything
- * lives in a temp directory that `stop()` removes.
+ * own `authorized_keys` with a key made for the run, and login by key only, as the user the
+ * tests run as (root, or in CI's rootless leg that user: an sshd that is not root can log in
+ * no one else). Everything lives in a temp directory that `stop()` removes.
  *
  * @module
  */
@@ -19,13 +20,17 @@ export interface Sshd extends AsyncDisposable {
   readonly knownHosts: string;
   /** An empty known_hosts file, for the unknown-host case. */
   readonly emptyKnownHosts: string;
-  /** `ssh://root@127.0.0.1:PORT` + `path`. */
+  /** `USER@127.0.0.1`, the login it accepts: the user the tests run as. */
+  readonly login: string;
+  /** `ssh://USER@127.0.0.1:PORT` + `path`. */
   url(path: string): string;
   /** Stops sshd and removes its directory. Safe to call more than once. */
   stop(): Promise<void>;
 }
 
 const SSHD = "/usr/sbin/sshd";
+/** The user the tests run as, whom the server logs in. */
+export const SSH_USER: string = Deno.env.get("USER") || (Deno.uid() === 0 ? "root" : "");
 // sshd refuses to start without its privilege separation directory; Debian's ssh.service
 // makes it at boot, which a container never runs.
 const PRIVSEP_DIR = "/run/sshd";
@@ -48,7 +53,9 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
   const dir = await Deno.makeTempDir({ prefix: "podrx-sshd-" });
   let daemon: LoggedProcess | undefined;
   try {
-    await Deno.mkdir(PRIVSEP_DIR, { recursive: true, mode: 0o755 });
+    if (SSH_USER === "") throw new Error("the SSH tests need USER set to the user they run as");
+    // Only root runs sshd with privilege separation.
+    if (Deno.uid() === 0) await Deno.mkdir(PRIVSEP_DIR, { recursive: true, mode: 0o755 });
     await run("ssh-keygen", [
       "-q",
       "-t",
@@ -114,7 +121,8 @@ function running(dir: string, port: number, daemon: LoggedProcess): Sshd {
     identity: `${dir}/client_key`,
     knownHosts: `${dir}/known_hosts`,
     emptyKnownHosts: `${dir}/empty_known_hosts`,
-    url: (path) => `ssh://root@127.0.0.1:${port}${path}`,
+    login: `${SSH_USER}@127.0.0.1`,
+    url: (path) => `ssh://${SSH_USER}@127.0.0.1:${port}${path}`,
     stop,
     [Symbol.asyncDispose]: stop,
   };
@@ -146,10 +154,11 @@ function sshdConfig(dir: string, port: number, sessionEnv: Record<string, string
 }
 
 /**
- * A session `PATH` under which `podman` is the bed's Podman (the Podman 5 launcher when the
- * bed runs Podman 5), so that a command run over SSH uses the same Podman as the service.
+ * A session `PATH` under which `podman` is the bed's Podman (a chroot's launcher when the bed
+ * runs one, with the variable that names that chroot), so that a command run over SSH uses
+ * the same Podman as the service: storage one version wrote, another may refuse.
  *
- * @returns The `PATH` variable for {@linkcode SshdOptions.sessionEnv}.
+ * @returns The variables for {@linkcode SshdOptions.sessionEnv}.
  */
 export function bedPodmanPath(): Record<string, string> {
   const program = podmanProgram();
@@ -158,7 +167,11 @@ export function bedPodmanPath(): Record<string, string> {
   if (!program.endsWith("/podman")) {
     throw new Error(`the bed's Podman ${program} is not named podman; no PATH can select it`);
   }
-  return { PATH: `${program.slice(0, -"/podman".length)}:${system}` };
+  const chroot = Deno.env.get("PODRX_PODMAN_CHROOT");
+  return {
+    PATH: `${program.slice(0, -"/podman".length)}:${system}`,
+    ...(chroot === undefined ? {} : { PODRX_PODMAN_CHROOT: chroot }),
+  };
 }
 
 /**

@@ -98,9 +98,24 @@ Deno.test("PodmanClient discovery uses CONTAINER_HOST when it answers", async ()
     Deno.env.set("CONTAINER_HOST", `unix://${bed.socketPath}`);
     await using podman = new PodmanClient();
     assert.equal(await firstValueFrom(podman.ping()), true);
+    assert.equal(await podman.connectionKind(), "unix");
   } finally {
     saved === undefined ? Deno.env.delete("CONTAINER_HOST") : Deno.env.set("CONTAINER_HOST", saved);
   }
+});
+
+Deno.test("PodmanClient connectionKind() tells a Unix socket from TCP and from a given transport", async () => {
+  await using unix = new PodmanClient({ baseUrl: `unix://${bed.socketPath}` });
+  assert.equal(await unix.connectionKind(), "unix");
+  await using given = new PodmanClient({ transport: unixSocketTransport(bed.socketPath) });
+  assert.equal(await given.connectionKind(), "transport");
+  // A TCP service: the one answer the client needs to connect is the ping's version header.
+  await using server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    () => new Response("OK", { headers: { "Libpod-API-Version": "5.8.6" } }),
+  );
+  await using tcp = new PodmanClient({ baseUrl: `tcp://127.0.0.1:${server.addr.port}` });
+  assert.equal(await tcp.connectionKind(), "tcp");
 });
 
 Deno.test("PodmanClient rejects malformed base URLs with a RangeError at construction", () => {

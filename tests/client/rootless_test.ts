@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { lastValueFrom } from "rxjs";
 import { PodmanClient } from "../../mod.ts";
-import { testBed } from "../bed/env.ts";
+import { podmanCli, podmanProgram, testBed } from "../bed/env.ts";
 
 const bed = testBed();
 const rootless = Deno.uid() !== 0;
@@ -40,3 +40,45 @@ Deno.test({
     assert.ok(Array.isArray(await lastValueFrom(podman.images.list())));
   },
 });
+
+Deno.test({
+  name:
+    "PodmanClient.spawn() of a rootless user removes its private storage, files of subordinate ids included",
+  ignore: !rootless,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "podrx-rootless-" });
+    const podman = await PodmanClient.spawn({
+      podmanPath: podmanProgram(),
+      storage: "private",
+      storageDriver: "vfs",
+      env: { BUILDAH_ISOLATION: "chroot", TMPDIR: dir },
+    });
+    const service = podman.service!;
+    try {
+      const archive = `${dir}/busybox.tar`;
+      const saved = await podmanCli(["save", "-o", archive, bed.busyboxImage]);
+      assert.equal(saved.code, 0, saved.stderr);
+      await podman.images.promises.load(archive);
+      // Owned by uid 1000 inside the build's namespace: a subordinate id on the host, whose
+      // files in a directory of its own the user may not remove.
+      await Deno.writeTextFile(
+        `${dir}/Containerfile`,
+        `FROM ${bed.busyboxImage}\nRUN mkdir /own && touch /own/file && chown -R 1000:1000 /own && chmod 700 /own\n`,
+      );
+      await podman.images.promises.build({ path: dir, tag: "localhost/podrx-subuid:1" });
+    } finally {
+      await podman.close();
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    }
+    assert.equal(await exists(service.dir), false, `${service.dir} is still there`);
+  },
+});
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -2,12 +2,12 @@ import assert from "node:assert/strict";
 import { lastValueFrom } from "rxjs";
 import { APIError, PodmanClient } from "../../mod.ts";
 import { removeDir } from "../bed/_process.ts";
-import { podmanProgram, testBed } from "../bed/env.ts";
-import { startSshAgent, startSshd } from "./_sshd.ts";
+import { podmanProgram, storageConfText, testBed } from "../bed/env.ts";
+import { bedPodmanPath, startSshAgent, startSshd } from "./_sshd.ts";
 
 const bed = testBed();
 
-// Podman 4.3 runs `podman image scp` on the server by executing `podman save` and, over SSH,
+// Podman (4.3 to 6.1 alike) runs `podman image scp` on the server by executing `podman save` and, over SSH,
 // `podman load` as new processes. Those see neither the service's --root/--runroot flags nor
 // the connection's recorded identity, so the copy works only when:
 // - the service's storage is set by CONTAINERS_STORAGE_CONF (inherited by `podman save`),
@@ -18,10 +18,14 @@ Deno.test("ImagesManager.scp() copies an image to another host over the server's
   const dir = await Deno.makeTempDir({ prefix: "podrx-scp-" });
   try {
     // Short paths: Podman limits the runroot to 50 characters.
-    await Deno.writeTextFile(`${dir}/remote.conf`, storageConf(`${dir}/r/root`, `${dir}/r/run`));
-    await Deno.writeTextFile(`${dir}/local.conf`, storageConf(bed.root, bed.runroot));
+    await Deno.writeTextFile(
+      `${dir}/remote.conf`,
+      storageConfText(`${dir}/r/root`, `${dir}/r/run`),
+    );
+    await Deno.writeTextFile(`${dir}/local.conf`, storageConfText(bed.root, bed.runroot));
     await using sshd = await startSshd({
-      sessionEnv: { CONTAINERS_STORAGE_CONF: `${dir}/remote.conf` },
+      // The remote end's `podman load` is the bed's Podman too.
+      sessionEnv: { ...bedPodmanPath(), CONTAINERS_STORAGE_CONF: `${dir}/remote.conf` },
     });
     await using agent = await startSshAgent(sshd.identity);
     await Deno.mkdir(`${dir}/home/.ssh`, { recursive: true });
@@ -50,7 +54,7 @@ Deno.test("ImagesManager.scp() copies an image to another host over the server's
     const expectedId = (await lastValueFrom(podman.images.get(bed.busyboxImage))).id;
 
     // By address, and by the connection name the server knows.
-    for (const destination of [`root@127.0.0.1:${sshd.port}::`, "remote::"]) {
+    for (const destination of [`${sshd.login}:${sshd.port}::`, "remote::"]) {
       const report = await lastValueFrom(podman.images.scp(bed.busyboxImage, { destination }));
       // Podman 4.3 reports the name it loaded, not an id.
       assert.equal(report.id, bed.busyboxImage);
@@ -62,7 +66,7 @@ Deno.test("ImagesManager.scp() copies an image to another host over the server's
   }
 });
 
-Deno.test("ImagesManager.scp() of a service on --root storage fails in Podman 4.3 (its `podman save` looks elsewhere)", async () => {
+Deno.test("ImagesManager.scp() of a service on --root storage fails: its `podman save` looks elsewhere (4.3 to 6.1)", async () => {
   const dir = await Deno.makeTempDir({ prefix: "podrx-scp-" });
   try {
     await using sshd = await startSshd();
@@ -77,7 +81,7 @@ Deno.test("ImagesManager.scp() of a service on --root storage fails in Podman 4.
     });
     assert.equal(await lastValueFrom(podman.images.exists(bed.busyboxImage)), true);
     const error = await lastValueFrom(
-      podman.images.scp(bed.busyboxImage, { destination: `root@127.0.0.1:${sshd.port}::` }),
+      podman.images.scp(bed.busyboxImage, { destination: `${sshd.login}:${sshd.port}::` }),
     ).then(() => assert.fail("expected a failure"), (error: unknown) => error);
     assert.ok(error instanceof APIError, String(error));
     // The service's log says "image not known"; the API answer only carries the exit status.
@@ -88,10 +92,6 @@ Deno.test("ImagesManager.scp() of a service on --root storage fails in Podman 4.
     await removeDir(dir);
   }
 });
-
-function storageConf(root: string, runroot: string): string {
-  return `[storage]\ndriver = "vfs"\ngraphroot = "${root}"\nrunroot = "${runroot}"\n`;
-}
 
 async function remoteImageId(storageConfPath: string, name: string): Promise<string> {
   const output = await new Deno.Command(podmanProgram(), {

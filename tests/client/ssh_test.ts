@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { firstValueFrom, lastValueFrom } from "rxjs";
 import { ConnectionError, type ConnectionErrorReason, PodmanClient } from "../../mod.ts";
 import { openSshTunnel, parseSshUrl } from "../../src/service/ssh_tunnel.ts";
-import { testBed } from "../bed/env.ts";
+import { storageConfText, testBed } from "../bed/env.ts";
 import { bedPodmanPath, sshClientsFor, startSshd } from "./_sshd.ts";
 
 const bed = testBed();
@@ -129,7 +129,7 @@ Deno.test("PodmanClient over ssh:// with a key the server does not accept fails 
     const error = await connectionErrorOf(firstValueFrom(podman.ping()), "unreachable");
     assert.match(
       error.message,
-      /^Cannot ping Podman: cannot reach Podman at ssh:\/\/\S+: ssh exited with code 255: root@127\.0\.0\.1: Permission denied \(publickey\)\.$/,
+      /^Cannot ping Podman: cannot reach Podman at ssh:\/\/\S+: ssh exited with code 255: \S+@127\.0\.0\.1: Permission denied \(publickey\)\.$/,
     );
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -309,7 +309,7 @@ Deno.test("PodmanClient over ssh:// without a socket path, where nobody listens 
     );
     await Deno.writeTextFile(
       `${dir}/storage.conf`,
-      `[storage]\ndriver = "vfs"\ngraphroot = "${dir}/root"\nrunroot = "${dir}/runroot"\n`,
+      storageConfText(`${dir}/root`, `${dir}/runroot`),
     );
     await using sshd = await startSshd({
       sessionEnv: {

@@ -72,7 +72,8 @@ Deno.test("images.promises.pull() resolves with the pulled image and reports pro
   });
   try {
     assert.equal(image.id, id);
-    // Podman 4.8 and later send Docker-style layer progress; 4.3.1 sends status lines.
+    // Podman 4.8 and later send layer progress (Docker-style lines; on 6.0 and later beside
+    // libpod's status lines); 4.3.1 sends status lines.
     const [major = 0, minor = 0] = (await podman.apiVersion()).split(".").map(Number);
     const compatLines = major > 4 || (major === 4 && minor >= 8);
     assert.ok(seen.includes(compatLines ? "progress" : "status"), seen.join());

@@ -2,7 +2,8 @@
  * A Unix-socket proxy in front of a real service that counts the connections clients open to
  * it: how many are open now, the most open at once, and how many were accepted in all. It
  * stands where the service's side of each connection would be, so a connection a client
- * closes is seen closed here.
+ * closes is seen closed here. It also notes the request line of each request it forwards,
+ * to show which endpoint a client used.
  *
  * @module
  */
@@ -17,6 +18,12 @@ export interface CountingProxy extends AsyncDisposable {
   readonly maxOpen: number;
   /** Connections accepted since the start. */
   readonly accepted: number;
+  /**
+   * The request lines forwarded so far, e.g. `POST http://libpod/v5.8.6/libpod/images/load`:
+   * method and target as the client sent them. A request is seen when its head starts a chunk
+   * read from the client, which is how a client sends a new request on a connection.
+   */
+  readonly requests: readonly string[];
   /** Stops accepting, closes every connection and removes the socket's directory. */
   close(): Promise<void>;
 }
@@ -31,6 +38,18 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
   let open = 0;
   let maxOpen = 0;
   let accepted = 0;
+  const requests: string[] = [];
+  // One per connection: a stream can be piped once.
+  const noteRequests = (): TransformStream<Uint8Array, Uint8Array> =>
+    new TransformStream({
+      transform(chunk, controller) {
+        const line = /^([A-Z]+) (\S+) HTTP\/1\.[01]\r\n/.exec(
+          new TextDecoder("latin1").decode(chunk.subarray(0, 8192)),
+        );
+        if (line) requests.push(`${line[1]} ${line[2]}`);
+        controller.enqueue(chunk);
+      },
+    });
 
   const forward = async (client: Deno.Conn): Promise<void> => {
     let upstream: Deno.Conn | undefined;
@@ -39,7 +58,7 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
       conns.add(upstream);
       // Either side closing ends both directions: that is what the service would see.
       await Promise.race([
-        client.readable.pipeTo(upstream.writable),
+        client.readable.pipeThrough(noteRequests()).pipeTo(upstream.writable),
         upstream.readable.pipeTo(client.writable),
       ]);
     } catch {
@@ -97,6 +116,9 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
     },
     get accepted() {
       return accepted;
+    },
+    get requests() {
+      return requests;
     },
     close,
     [Symbol.asyncDispose]: close,

@@ -236,3 +236,37 @@ Deno.test("Fleet.distribute fails a host that ends up with another image id", as
   );
   assert.deepEqual([...doneIds(values).keys()].sort(), ["same", "src"]);
 });
+
+Deno.test("Fleet.distribute by id saves the id the source wrote, and takes sha256:x and x as one id", async () => {
+  const archive = new Uint8Array(65536);
+  await using source = await startFakePodman((_request, url) =>
+    url.pathname.endsWith("/json")
+      ? Response.json({ Id: `sha256:${SOURCE_ID}`, RepoTags: ["localhost/x:1"] })
+      : new Response(archive)
+  );
+  await using target = await startFakePodman(async (request, url) => {
+    if (url.pathname.endsWith("/load")) {
+      await request.arrayBuffer();
+      return Response.json({ Names: [`sha256:${SOURCE_ID}`] });
+    }
+    return Response.json({ Id: SOURCE_ID, RepoTags: [] });
+  });
+  await using fleet = new Fleet({
+    src: { baseUrl: `unix://${source.socketPath}` },
+    t: { baseUrl: `unix://${target.socketPath}` },
+  });
+  // Named by a bare prefix of the id, which the source writes with `sha256:`.
+  const { values, error } = await collect(
+    fleet.distribute(SOURCE_ID.slice(0, 12), { from: "src" }),
+  );
+  assert.equal(error, undefined);
+  assert.deepEqual([...doneIds(values)].sort(), [
+    ["src", `sha256:${SOURCE_ID}`],
+    ["t", SOURCE_ID],
+  ]);
+  const saves = source.requests.filter((request) => /\/get\b/.test(request.path));
+  assert.deepEqual(
+    saves.map((request) => decodeURIComponent(request.path.split("/").at(-2)!)),
+    [`sha256:${SOURCE_ID}`],
+  );
+});

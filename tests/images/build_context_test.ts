@@ -12,7 +12,12 @@ import {
 import { toSearchParams } from "../../src/client/query.ts";
 import { buildQuery, DEFAULT_OUTPUT_FORMAT } from "../../src/images/operations/building/_params.ts";
 import { ContextIgnore } from "../../src/images/operations/building/_ignore.ts";
-import { packDirectory, packDockerfile } from "../../src/images/operations/building/_context.ts";
+import {
+  locateContext,
+  packDirectory,
+  packDockerfile,
+  unlikeInPlace,
+} from "../../src/images/operations/building/_context.ts";
 import { createTarWriter } from "../../src/tar/writer.ts";
 import { readTarEntries } from "../tar/_reader.ts";
 
@@ -201,6 +206,47 @@ Deno.test("packDirectory() archives symlinks as links and skips FIFOs", async ()
     assert.equal(link.linkname, "/etc/passwd");
     assert.equal(link.size, 0);
     assert.equal(entries.find((entry) => entry.name === "etc-link")!.type, "symlink");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("packDirectory() leaves out other operations' probe files", async () => {
+  const dir = await makeContext({
+    "Dockerfile": "FROM scratch\n",
+    ".podrx-probe-1234.tar": "probe",
+    "sub/.podrx-probe-5678.tar": "probe",
+    "sub/kept.txt": "kept",
+  });
+  try {
+    const { names } = await packed(dir);
+    assert.deepEqual(names, ["Dockerfile", "sub/", "sub/kept.txt"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("unlikeInPlace() names a FIFO or a second name of a file, unless excluded", async () => {
+  const dir = await makeContext({
+    "Dockerfile": "FROM scratch\n",
+    ".dockerignore": "ignored\n",
+    "a.txt": "a",
+    "ignored/x.txt": "x",
+  });
+  const unlike = async () => await unlikeInPlace(await locateContext(dir, undefined, ACTION));
+  try {
+    await Deno.symlink("a.txt", `${dir}/link`);
+    assert.equal(await unlike(), undefined, "symlinks are sent as links either way");
+    await Deno.link(`${dir}/a.txt`, `${dir}/ignored/b.txt`);
+    assert.equal(await unlike(), undefined, "the other name is excluded");
+    await Deno.link(`${dir}/a.txt`, `${dir}/c.txt`);
+    assert.equal(await unlike(), "c.txt");
+    await Deno.remove(`${dir}/c.txt`);
+    const fifo = await new Deno.Command("mkfifo", { args: [`${dir}/ignored/pipe`] }).output();
+    assert.ok(fifo.success, "mkfifo failed");
+    assert.equal(await unlike(), undefined, "the FIFO is excluded");
+    await Deno.rename(`${dir}/ignored/pipe`, `${dir}/pipe`);
+    assert.equal(await unlike(), "pipe");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -430,8 +476,31 @@ Deno.test("buildQuery() maps every option to the name libpod's build handler rea
       httpProxy: true,
       output: "type=local,dest=/out",
       secrets: ["id=s,src=s.txt"],
+      annotations: { a: "1" },
+      timestamp: 10,
+      sourceDateEpoch: 20,
+      rewriteTimestamp: true,
+      inheritLabels: false,
+      inheritAnnotations: false,
+      createdAnnotation: false,
+      env: { E: "1" },
+      unsetEnv: ["U"],
+      from: "localhost/base:2",
+      omitHistory: true,
+      unsetLabels: ["l1", "l2"],
+      unsetAnnotations: ["a1"],
+      retry: 2,
+      retryDelay: 1500,
     },
-    { dockerfile: "Containerfile", excludes: ["*.log"] },
+    {
+      dockerfile: "Containerfile",
+      excludes: ["*.log"],
+      namedContexts: [
+        { name: "img", kind: "image", value: "localhost/base:1" },
+        { name: "web", kind: "url", value: "https://example.test/c.tar" },
+        { name: "dir", kind: "local", value: "./dir" },
+      ],
+    },
     "4.3.1",
     ACTION,
   );
@@ -465,7 +534,50 @@ Deno.test("buildQuery() maps every option to the name libpod's build handler rea
     output: "type=local,dest=/out",
     outputformat: DEFAULT_OUTPUT_FORMAT,
     secrets: '["id=s,src=s.txt"]',
+    annotations: '["a=1"]',
+    timestamp: 10,
+    sourcedateepoch: 20,
+    rewritetimestamp: true,
+    inheritlabels: false,
+    inheritannotations: false,
+    createdannotation: false,
+    setenv: ["E=1"],
+    unsetenv: ["U"],
+    from: "localhost/base:2",
+    omithistory: true,
+    unsetlabel: ["l1", "l2"],
+    unsetannotation: ["a1"],
+    retry: 2,
+    "retry-delay": "1500ms",
+    // Before Podman 5.6, one JSON object of buildah's contexts; a local one is in the body.
+    additionalbuildcontexts: JSON.stringify({
+      img: { IsURL: false, IsImage: true, Value: "localhost/base:1" },
+      web: { IsURL: true, IsImage: false, Value: "https://example.test/c.tar" },
+    }),
   });
+});
+
+Deno.test("buildQuery() sends additionalbuildcontexts as name=image:/name=url: from Podman 5.6 on", () => {
+  const query = toSearchParams(
+    buildQuery(
+      { path: "." },
+      {
+        dockerfile: "Containerfile",
+        excludes: undefined,
+        namedContexts: [
+          { name: "img", kind: "image", value: "localhost/base:1" },
+          { name: "web", kind: "url", value: "https://example.test/c.tar" },
+          { name: "dir", kind: "local", value: "./dir" },
+        ],
+      },
+      "5.6.0",
+      ACTION,
+    ),
+  );
+  assert.deepEqual(query.getAll("additionalbuildcontexts"), [
+    "img=image:localhost/base:1",
+    "web=url:https://example.test/c.tar",
+  ]);
 });
 
 Deno.test("buildQuery() defaults layers and the OCI format, and leaves the rest out", () => {

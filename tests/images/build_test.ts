@@ -640,7 +640,7 @@ Deno.test("build() unsubscribed during a RUN step is abandoned: Podman sees the 
   const tag = `localhost/${uniqueName("podrx-abandoned")}:1`;
   const marker = `after-sleep-${crypto.randomUUID()}`;
   // The service's log, next to its socket: what it holds before this build is not evidence.
-  const serviceLog = `${bed.socketPath.slice(0, bed.socketPath.lastIndexOf("/"))}/service.log`;
+  const serviceLog = bed.serviceLog;
   const logStart = (await Deno.readTextFile(serviceLog)).length;
   const sleeping = Promise.withResolvers<void>();
   let settled = false;

@@ -1,7 +1,14 @@
 // The one rule for each thing several operations take: an API version, a platform, a tag
-// given beside a reference.
+// given beside a reference, an image id.
 import assert from "node:assert/strict";
 import { apiAtLeast, parseApiVersion } from "../../src/client/api_version.ts";
+import {
+  algorithmOf,
+  distinctImageIds,
+  imageIdStartsWith,
+  isImageIdText,
+  sameImageId,
+} from "../../src/images/params/image_id.ts";
 import { parsePlatform } from "../../src/images/params/platform.ts";
 import { validateBuildPlatforms } from "../../src/images/params/build_platforms.ts";
 import { withTag } from "../../src/images/params/reference.ts";
@@ -67,4 +74,34 @@ Deno.test("withTag() appends a checked tag and refuses a second one", () => {
   assert.throws(() => withTag("busybox", "bad tag", "Cannot push"), RangeError);
   assert.throws(() => withTag("busybox", "", "Cannot push"), TypeError);
   assert.throws(() => withTag("busybox", 1 as never, "Cannot push"), TypeError);
+});
+
+Deno.test("image ids compare across sha256:x and x without rewriting either, and never across algorithms", () => {
+  const hex = "0a1b2c3d4e5f".repeat(5) + "6789";
+  assert.equal(sameImageId(`sha256:${hex}`, hex), true);
+  assert.equal(sameImageId(hex, `sha256:${hex}`), true);
+  assert.equal(sameImageId(`sha512:${hex}`, hex), true);
+  assert.equal(sameImageId(`sha256:${hex}`, `sha512:${hex}`), false);
+  assert.equal(sameImageId(hex, hex.slice(0, 12)), false);
+  assert.equal(imageIdStartsWith(hex, hex.slice(0, 12)), true);
+  assert.equal(imageIdStartsWith(hex, `sha256:${hex.slice(0, 12)}`), true);
+  assert.equal(imageIdStartsWith(`sha256:${hex}`, hex.slice(0, 12)), true);
+  assert.equal(imageIdStartsWith(`sha256:${hex}`, "sha256:"), true);
+  assert.equal(imageIdStartsWith(hex, "sha256:"), false);
+  assert.equal(imageIdStartsWith(hex, ""), false);
+  assert.equal(imageIdStartsWith(`sha512:${hex}`, `sha256:${hex.slice(0, 12)}`), false);
+  assert.deepEqual(distinctImageIds([`sha256:${hex}`, "b", hex, "b"]), [`sha256:${hex}`, "b"]);
+  assert.equal(algorithmOf(`sha512:${hex}`), "sha512:");
+  assert.equal(algorithmOf(`multihash+base58:${hex}`), "multihash+base58:");
+  assert.equal(algorithmOf(hex), "");
+});
+
+Deno.test("isImageIdText() takes algorithm:encoded or bare hex of 32+ characters, not log text", () => {
+  const hex = "0a1b2c3d".repeat(8);
+  for (const id of [hex, hex.slice(0, 40), `sha256:${hex}`, `sha512:${hex}${hex}`, `b3:${hex}`]) {
+    assert.equal(isImageIdText(id), true, id);
+  }
+  for (const text of ["key:value", hex.slice(0, 31), `--> ${hex.slice(0, 12)}`, `${hex} x`, ""]) {
+    assert.equal(isImageIdText(text), false, text);
+  }
 });

@@ -13,13 +13,13 @@ import {
   type PullOptions,
   type PushEvent,
   type PushOptions,
-  unixSocketTransport,
 } from "../../mod.ts";
 import { PullStreamReader } from "../../src/images/operations/_pull_stream.ts";
 import { PushStreamReader } from "../../src/images/operations/_push_stream.ts";
 import { encodeRegistryAuth } from "../../src/images/params/registry_auth.ts";
 import { testBed } from "../bed/env.ts";
 import { importImage, uniqueName } from "./_fixtures.ts";
+import { recordingClient } from "./_recording_client.ts";
 
 const bed = testBed();
 const credentials = { username: bed.authUser, password: bed.authPassword };
@@ -90,11 +90,23 @@ async function serverStreamsPush(): Promise<boolean> {
 }
 
 /**
- * Podman 4.8 and later answer `compatMode=true` with Docker-style lines: layer progress only,
- * no "Trying to pull" status lines, and early failures as an HTTP status instead of in-band.
- * 4.3.1 ignores the flag.
+ * What a pull with default options reads: Podman 4.8 to 5.x answer `compatMode=true` with
+ * Docker-style lines (layer progress only, no "Trying to pull" status lines); 6.0 and later
+ * are asked for `pullProgress` instead, libpod's status lines with the bytes of each layer;
+ * 4.3.1 ignores `compatMode` and sends libpod's status lines alone.
  */
-async function serverSendsCompatLines(): Promise<boolean> {
+async function defaultPullLines(): Promise<"libpod" | "docker" | "libpod+bytes"> {
+  const [major, minor] = await serverVersion();
+  if (major >= 6) return "libpod+bytes";
+  return major > 4 || (major === 4 && minor >= 8) ? "docker" : "libpod";
+}
+
+/**
+ * With default options, Podman 4.8 and later fail a pull that cannot start with an HTTP
+ * status, not in-band: Docker-style lines start only with the first layer, and on 6.0
+ * libpod's are held back until the image is found.
+ */
+async function serverFailsPullEarly(): Promise<boolean> {
   const [major, minor] = await serverVersion();
   return major > 4 || (major === 4 && minor >= 8);
 }
@@ -112,30 +124,6 @@ async function pushToOpenRegistry(
 ): Promise<void> {
   await lastValueFrom(image.tag(repository, tag));
   await lastValueFrom(podman.images.push(repository, { tag, tlsVerify: false }));
-}
-
-/**
- * A client on the bed's socket that records what it sends: URL, headers and abort signal.
- * `onSend` sees each request as it goes out.
- */
-function recordingClient(
-  onSend?: (url: string) => void,
-): { podman: PodmanClient; sent: { url: string; init: RequestInit }[] } {
-  const sent: { url: string; init: RequestInit }[] = [];
-  const real = unixSocketTransport(bed.socketPath);
-  const podman = new PodmanClient({
-    transport: {
-      origin: real.origin,
-      description: real.description,
-      fetch: (url, init) => {
-        sent.push({ url, init });
-        onSend?.(url);
-        return real.fetch(url, init);
-      },
-      close: () => real.close(),
-    },
-  });
-  return { podman, sent };
 }
 
 /** Subscribes once and records every event, and the error, without throwing. */
@@ -494,13 +482,15 @@ Deno.test("push() with allTags unsubscribed mid-way aborts the running push and 
   };
   const stopped = Promise.withResolvers<string>();
   // Unsubscribes once the push of b has gone out, so that it is under way.
-  const { podman, sent } = recordingClient((url) => {
-    if (pushedTag(url) === "b") {
-      setTimeout(() => {
-        subscription.unsubscribe();
-        stopped.resolve("unsubscribed");
-      });
-    }
+  const { podman, sent } = recordingClient({
+    onSend: (url) => {
+      if (pushedTag(url) === "b") {
+        setTimeout(() => {
+          subscription.unsubscribe();
+          stopped.resolve("unsubscribed");
+        });
+      }
+    },
   });
   await using _ = podman;
   await using _images = await allTagsFixture(podman, repository);
@@ -557,12 +547,17 @@ Deno.test("pull() brings back a pushed image: status lines as they come, then pu
 
   const events = received.map((entry) => entry.event);
   assert.ok(received.every((entry) => !entry.completed));
-  if (await serverSendsCompatLines()) {
+  if ((await defaultPullLines()) === "docker") {
     assert.ok(events.length > 1 && events.slice(0, -1).every((event) => event.type === "progress"));
   } else {
     const statuses = events.filter((event) => event.type === "status");
     assert.equal(statuses[0]?.message, `Trying to pull ${repository}:1...`);
     assert.ok(statuses.some((event) => event.message === "Writing manifest to image destination"));
+    if ((await defaultPullLines()) === "libpod+bytes") {
+      const finished = events.filter((event) => event.type === "progress")
+        .filter((event) => event.status === "Download complete");
+      assert.ok(finished.length > 0 && finished.every((event) => event.current === event.total));
+    }
   }
   const pulled = events.at(-1);
   assert.equal(pulled?.type, "pulled");
@@ -573,6 +568,51 @@ Deno.test("pull() brings back a pushed image: status lines as they come, then pu
   assert.ok(pulled.image.tags.includes(`${repository}:1`), `tags: ${pulled.image.tags}`);
 });
 
+/** What a pull's body names as the image: the report's first id, else the final line's id. */
+function reportedImage(body: string): string | undefined {
+  const lines = body.split("\n").filter((line) => line.trim() !== "").map((line) =>
+    JSON.parse(line) as { images?: string[]; id?: string; status?: string }
+  );
+  const report = lines.findLast((line) => Array.isArray(line.images));
+  if (report) return report.images![0] ?? report.id;
+  return lines.findLast((line) => line.status === "Download complete")?.id;
+}
+
+Deno.test("pull() inspects the image by the id exactly as the server's report wrote it", async () => {
+  // Podman 4.3 ends with the libpod report (the whole id); 4.8 and later, in compat mode, with
+  // a Docker-style line holding the id's first 12 characters.
+  const { podman: setup } = recordingClient();
+  await using _setup = setup;
+  const repository = `${bed.registry}/podrx/${uniqueName("ids")}`;
+  const name = `localhost/podrx-test/${uniqueName("ids")}:1`;
+  await importImage(name);
+  const image = await lastValueFrom(setup.images.get(name));
+  await pushToOpenRegistry(setup, image, repository, "1");
+  await lastValueFrom(setup.images.remove(image.id, { force: true }));
+
+  const { podman, sent } = recordingClient({ keepAnswer: (url) => url.includes("/images/pull") });
+  await using _ = podman;
+  const pulled = await lastValueFrom(
+    podman.images.pull(repository, { tag: "1", tlsVerify: false }),
+  );
+  assert.ok(pulled.type === "pulled");
+
+  const pull = sent.findIndex((request) => request.url.includes("/images/pull"));
+  const reported = reportedImage(await sent[pull]!.answer!);
+  assert.ok(reported !== undefined, "the pull's body names no image");
+  if ((await defaultPullLines()) === "docker") {
+    assert.equal(reported, image.id.slice(0, 12));
+  } else {
+    assert.equal(reported, image.id);
+  }
+  // The next request inspects what the report wrote, unchanged.
+  const inspect = new URL(sent[pull + 1]!.url);
+  assert.match(inspect.pathname, /\/libpod\/images\/[^/]+\/json$/);
+  assert.equal(decodeURIComponent(inspect.pathname.split("/").at(-2)!), reported);
+  assert.equal(pulled.image.id, image.id);
+  await lastValueFrom(podman.images.remove(image.id, { force: true }));
+});
+
 Deno.test("pull() of a tag that does not exist errors with the server's message, never pulled", async () => {
   await using podman = connect();
   const reference = `${bed.registry}/podrx/nothing-here:nope`;
@@ -580,8 +620,9 @@ Deno.test("pull() of a tag that does not exist errors with the server's message,
 
   assert.ok(error instanceof APIError, String(error));
   assert.match(error.message, new RegExp(`^Cannot pull image "${reference}": .*manifest unknown`));
-  if (await serverSendsCompatLines()) {
-    // A Docker-style pull fails before its first line: with the registry's status, no events.
+  if (await serverFailsPullEarly()) {
+    // A Docker-style pull fails before its first line, and libpod's (Podman 6) holds its
+    // lines back until the image is found: with the registry's status, no events.
     assert.ok(error instanceof NotFound, String(error));
     assert.equal(error.status, 404);
     assert.equal(error.inStream, false);
@@ -599,7 +640,9 @@ Deno.test("pull() from the auth registry without credentials errors with the aut
     podman.images.pull(`${bed.authRegistry}/podrx/busybox:t1`, { tlsVerify: false }),
   );
   assert.ok(error instanceof APIError, String(error));
-  assert.match(error.message, /unauthorized: authentication required/);
+  // Docker-style lines (and Podman 4.3) say "unauthorized: authentication required", libpod's
+  // on Podman 6 "authentication required (401)".
+  assert.match(error.message, /authentication required/);
 });
 
 Deno.test("pull() with allTags pulls every tag of the repository", async () => {
@@ -749,7 +792,7 @@ Deno.test("pull() unsubscribed after the first event aborts, and the client keep
   });
 
   assert.equal(seen.length, 1);
-  assert.equal(seen[0]?.type, (await serverSendsCompatLines()) ? "progress" : "status");
+  assert.equal(seen[0]?.type, (await defaultPullLines()) === "docker" ? "progress" : "status");
   assert.equal(ended, false, "an unsubscribed pull neither errors nor completes");
   const pullRequest = sent.find((request) => request.url.includes("/images/pull?"));
   assert.equal(pullRequest?.init.signal?.aborted, true, "the request was aborted");
@@ -787,7 +830,10 @@ Deno.test("pull() sends no X-Registry-Auth header without credentials, the encod
   const query = new URL(pulls[0]!.url).searchParams;
   assert.equal(query.get("reference"), reference);
   assert.equal(query.get("tlsVerify"), "false");
-  assert.equal(query.get("compatMode"), "true");
+  // Podman 6 gets the bytes of each layer in libpod's stream, which rules out compatMode.
+  const bytes = (await defaultPullLines()) === "libpod+bytes";
+  assert.equal(query.get("compatMode"), bytes ? "false" : "true");
+  assert.equal(query.get("pullProgress"), bytes ? "true" : null);
   assert.equal(query.has("allTags"), false);
 });
 
@@ -883,8 +929,9 @@ Deno.test("PullStreamReader reads Podman 6 reports with status fields and dedupe
 Deno.test("PullStreamReader finds no image in a stream that names none", () => {
   assert.deepEqual(readAll([{ stream: "Trying to pull x...\n" }]).reader.end(), { kind: "none" });
   assert.deepEqual(readAll([]).reader.end(), { kind: "none" });
-  // A final compat line whose id is not hex is no image id.
-  const odd = readAll([{ status: "Download complete", progressDetail: {}, id: "latest" }]);
+  // A final compat line without an id names none (one whose id is not hex still names the
+  // image: see pull_stream_shapes_test.ts).
+  const odd = readAll([{ status: "Download complete", progressDetail: {} }]);
   assert.deepEqual(odd.reader.end(), { kind: "none" });
 });
 
@@ -932,7 +979,7 @@ Deno.test("RegistryData.pull() pulls by the image name, never by its id as a tag
   const query = new URL(sent.find((request) => request.url.includes("/images/pull?"))!.url)
     .searchParams;
   assert.equal(query.get("reference"), `${repository}:1`);
-  if (!(await serverSendsCompatLines())) {
+  if ((await defaultPullLines()) !== "docker") {
     const trying = events.find((event) => event.type === "status");
     assert.deepEqual(trying, { type: "status", message: `Trying to pull ${repository}:1...` });
   }

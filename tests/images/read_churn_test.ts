@@ -145,7 +145,7 @@ Deno.test("reads retry no other error: other 500s and a 404 fail at once", async
 });
 
 Deno.test("a read's idle timeout does not count the backoff between tries", async () => {
-  // Every try but the last meets the race, so the read waits 50, 100, 200 then 400 ms. The
+  // Every try but the last meets the race, so the read waits 50, 100, 200, then 400 ms each. The
   // timeout is shorter than the last wait, which is podrx's own silence, not the server's;
   // it is long enough for a fake answer on a loaded machine (a 25 ms one was not, in CI).
   const timeout = IMAGE_RACE_BACKOFF_MS * 6;

@@ -9,6 +9,7 @@ import {
   type ProgressSnapshot,
 } from "../../src/progress/progress.ts";
 import { type ProgressOutput, renderProgress } from "../../src/progress/progress_renderer.ts";
+import { CONFIG, LAYER, PODMAN6_EVENTS } from "../images/_podman6_pull.ts";
 
 // A stand-in for the Image of a `pulled` event; the operator never looks inside it.
 const image = { id: "f".repeat(64) } as unknown as Image;
@@ -261,6 +262,45 @@ Deno.test("renderProgress() redraws one line in place and clears it on completio
     `${CLEAR}busybox  [========================]  100%  4.0 kB/4.0 kB  3/3 layers`,
   );
   assert.equal(output.writes.at(-1), CLEAR);
+});
+
+// A Podman 6 pull with `pullProgress`: status lines between the layer events, which name blobs
+// by digest and carry the bytes when they finish.
+const PODMAN6_PULL: PullEvent[] = [...PODMAN6_EVENTS, pulled];
+
+Deno.test("progress() and renderProgress() show the bytes of a Podman 6 pull", async () => {
+  const all = await snapshots(PODMAN6_PULL);
+  const [layer, both] = [268_436_992, 268_436_992 + 163];
+  const trying = "Trying to pull 127.0.0.1:5099/podrx/big:1...";
+  const blob = `Copying blob ${LAYER}`;
+  const config = `Copying config ${CONFIG}`;
+  const writing = "Writing manifest to image destination";
+  assert.deepEqual(all.map((s) => [s.bytesDone, s.bytesTotal, s.layersDone, s.lastStatus]), [
+    [0, 0, 0, trying],
+    [0, 0, 0, "Getting image source signatures"],
+    [0, 0, 0, blob],
+    [0, layer, 0, blob],
+    [177_766_082, layer, 0, blob],
+    [layer, layer, 1, blob],
+    [layer, layer, 1, config],
+    [layer, both, 1, config],
+    [both, both, 2, config],
+    [both, both, 2, writing],
+    [both, both, 2, writing],
+  ]);
+  const output = new FakeTerminal(true);
+  await lastValueFrom(
+    from(PODMAN6_PULL).pipe(progress(), renderProgress({ output, label: "big", interval: 0 })),
+  );
+  assert.equal(output.writes[0], `${CLEAR}big  ${trying}`);
+  assert.equal(
+    output.writes[4],
+    `${CLEAR}big  [===============>        ]   66%  177.8 MB/268.4 MB  0/1 layers`,
+  );
+  assert.equal(
+    output.writes[PODMAN6_PULL.length - 1],
+    `${CLEAR}big  [========================]  100%  268.4 MB/268.4 MB  2/2 layers`,
+  );
 });
 
 Deno.test("renderProgress() shows the last status line when there are no layers, and clears on error", async () => {

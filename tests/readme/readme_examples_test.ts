@@ -210,7 +210,14 @@ const CHECKS: Record<string, (block: CodeBlock) => Promise<void>> = {
       assert.equal(run.code, 0, explain(run));
       // The pull's own events came before its result, whichever form the server reports.
       const events = linesBefore(run.stdout, "pulled ");
-      if (await bedMajor() >= 5) {
+      if (await bedMajor() >= 6) {
+        // Status lines, and layer events named by digest with their bytes (pullProgress).
+        assert.ok(events.includes(`Trying to pull ${bed.registry}/team/app:1.4...`), explain(run));
+        assert.ok(
+          events.some((line) => /^sha256:[0-9a-f]{64} Download complete \d+$/.test(line)),
+          explain(run),
+        );
+      } else if (await bedMajor() >= 5) {
         assert.ok(events.some((line) => /^[0-9a-f]{12} \S/.test(line)), explain(run));
       } else {
         assert.ok(events.includes(`Trying to pull ${bed.registry}/team/app:1.4...`), explain(run));

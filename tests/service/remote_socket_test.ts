@@ -1,14 +1,19 @@
 import assert from "node:assert/strict";
 import { REMOTE_INFO_COMMAND, reportedSocket } from "../../src/service/_remote_socket.ts";
-import { podmanProgram } from "../bed/env.ts";
+import { podmanProgram, storageConfText } from "../bed/env.ts";
 
-Deno.test("reportedSocket() reads the bare path a root podman info reports when no service is set", async () => {
-  // What a remote host's `podman info` prints when it knows of no service: its default socket.
+Deno.test("reportedSocket() reads the bare path podman info reports when no service is set", async () => {
+  // What a remote host's `podman info` prints when it knows of no service: its user's default
+  // socket, /run/podman/podman.sock for root, under $XDG_RUNTIME_DIR for a rootless user.
+  const runtimeDir = Deno.env.get("XDG_RUNTIME_DIR");
+  const expected = Deno.uid() === 0 || runtimeDir === undefined
+    ? "/run/podman/podman.sock"
+    : `${runtimeDir}/podman/podman.sock`;
   const dir = await Deno.makeTempDir({ prefix: "podrx-info-" });
   try {
     await Deno.writeTextFile(
       `${dir}/storage.conf`,
-      `[storage]\ndriver = "vfs"\ngraphroot = "${dir}/root"\nrunroot = "${dir}/runroot"\n`,
+      storageConfText(`${dir}/root`, `${dir}/runroot`),
     );
     const [, ...args] = REMOTE_INFO_COMMAND;
     const info = await new Deno.Command(podmanProgram(), {
@@ -18,8 +23,8 @@ Deno.test("reportedSocket() reads the bare path a root podman info reports when 
     }).output();
     const stdout = new TextDecoder().decode(info.stdout);
     assert.equal(info.code, 0, new TextDecoder().decode(info.stderr));
-    assert.match(stdout, /"remoteSocket": \{\s*"path": "\/run\/podman\/podman\.sock"/);
-    assert.equal(reportedSocket(stdout), "/run/podman/podman.sock");
+    assert.match(stdout, new RegExp(`"remoteSocket": \\{\\s*"path": "(unix://)?${expected}"`));
+    assert.equal(reportedSocket(stdout), expected);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -1,20 +1,43 @@
-import { fullImageId, imageIdPrefix } from "../params/image_id.ts";
+import { distinctImageIds } from "../params/image_id.ts";
 import type { LayerProgressEvent, PullStatusEvent } from "./stream_events.ts";
 
 /**
  * What the end of a pull stream names as the stored image(s): full ids from the libpod report
- * (`{"id","images"}`), the 12-digit image id prefix of a Docker-style final line, or nothing.
- * Ids are bare hex: a `sha256:` prefix in the report is dropped.
+ * (`{"id","images"}`), the image id prefix of a Docker-style final line (its first 12
+ * characters), or nothing. Each id or prefix is kept exactly as the server wrote it, to be
+ * sent back so.
  */
 export type PulledIds =
   | { kind: "ids"; ids: string[] }
   | { kind: "prefix"; prefix: string }
   | { kind: "none" };
 
+// A layer is named by its blob digest's first 12 hex digits (Podman writes `Encoded()[0:12]`,
+// whatever the algorithm); this tells a layer from a tag in `id`. Image ids have no such form.
 const LAYER_ID = /^(sha256:)?[0-9a-f]{12,64}$/;
+
+/**
+ * Podman 6's artifact statuses (`pullProgress`), in the words Docker-style lines use for the
+ * same steps, so that a reader of layer events sees one vocabulary whichever server sent them.
+ */
+const ARTIFACT_STATUSES: ReadonlyMap<string, string> = new Map([
+  ["pulling", "Downloading"],
+  ["success", "Download complete"],
+  ["skipped", "Already exists"],
+]);
 
 function withoutTrailingNewlines(text: string): string {
   return text.replace(/[\r\n]+$/, "");
+}
+
+/** An id as the server may write one: any text but empty or blank. */
+function isId(value: unknown): value is string {
+  return typeof value === "string" && value.trim() !== "";
+}
+
+function statusEvent(subject: unknown, status: string): PullStatusEvent {
+  const prefix = typeof subject === "string" && subject !== "" ? `${subject}: ` : "";
+  return { type: "status", message: prefix + withoutTrailingNewlines(status) };
 }
 
 function byteCount(value: unknown): number | undefined {
@@ -39,20 +62,39 @@ function layerEvent(id: string, status: string, detail: unknown): LayerProgressE
 }
 
 /**
+ * The layer event of a Podman 6 artifact report (`pullProgress`), or none for one that names
+ * no artifact (its bytes would belong to no layer). Podman leaves out a `current` of 0, and
+ * sends no bytes for a skipped artifact; a `total` of -1 means the size is unknown.
+ */
+function artifactEvent(progress: object): LayerProgressEvent | undefined {
+  const { status, current, total, progressComponentID: id } = progress as Record<string, unknown>;
+  if (typeof id !== "string" || id === "" || typeof status !== "string") return undefined;
+  const word = ARTIFACT_STATUSES.get(status) ?? status;
+  if (status === "skipped") return layerEvent(id, word, undefined);
+  return layerEvent(id, word, { current: current ?? 0, total });
+}
+
+/**
  * Turns the JSON objects of a pull body into events, for every shape Podman sends:
  *
  * - libpod lines (Podman before 4.8, or `compatMode=false`): `{"stream": "Copying blob ...\n"}`,
- *   ending with the report `{"id": "<64 hex>", "images": [...]}`;
+ *   ending with the report `{"id": "<image id>", "images": [...]}`;
+ * - with `pullProgress=true` (Podman 6), libpod lines and, between them, a report per layer
+ *   (and config) blob: `{"status": "pulling", "stream": "Pulling artifact", "pullProgress":
+ *   {"status": "pulling", "current", "total", "progressComponentID": "sha256:<digest>"}}`, read
+ *   as layer events with the blob's digest as id (the `stream` text repeats the status);
  * - Docker-style lines (`compatMode=true` on Podman 4.8 and later):
  *   `{"status": "Downloading", "progressDetail": {"current", "total"}, "id": "<12 hex layer>"}`,
- *   ending with `{"status": "Download complete", "progressDetail": {}, "id": "<12 hex IMAGE>"}`.
+ *   ending with `{"status": "Download complete", "progressDetail": {}, "id": "<IMAGE id[:12]>"}`.
  *
  * That last line looks exactly like a layer finishing, so every `Download complete` is held
  * back until the next line proves it was a layer's; the one still held when the body ends
- * names the image. One reader serves one stream.
+ * names the image, whatever form its id has. One reader serves one stream.
  */
 export class PullStreamReader {
-  #held: LayerProgressEvent | undefined;
+  // A `Download complete` line held back: its layer event, or a status event when its id does
+  // not look like a layer's (then it can only be the image's).
+  #held: { id: string; event: PullStatusEvent | LayerProgressEvent } | undefined;
   #ids: string[] | undefined;
   // The last id found to be a layer's: progress lines repeat it, so the test runs once per layer.
   #lastLayerId = "";
@@ -65,7 +107,7 @@ export class PullStreamReader {
     if (this.#held) {
       const held = this.#held;
       this.#held = undefined;
-      emit(held);
+      emit(held.event);
     }
     if (typeof value !== "object" || value === null) return;
     const line = value as Record<string, unknown>;
@@ -73,8 +115,13 @@ export class PullStreamReader {
     // `images` are recognised before any `status`.
     // The report may also carry an empty `stream` (quiet mode sends `"stream": ""`).
     if (Array.isArray(line.images)) {
-      this.#ids = line.images.filter((id): id is string => typeof id === "string");
-      if (this.#ids.length === 0 && typeof line.id === "string") this.#ids = [line.id];
+      this.#ids = line.images.filter(isId);
+      if (this.#ids.length === 0 && isId(line.id)) this.#ids = [line.id];
+    }
+    if (typeof line.pullProgress === "object" && line.pullProgress !== null) {
+      const event = artifactEvent(line.pullProgress);
+      if (event !== undefined) emit(event);
+      return;
     }
     if (typeof line.stream === "string") {
       const message = withoutTrailingNewlines(line.stream);
@@ -88,18 +135,20 @@ export class PullStreamReader {
       const status = line.status as string;
       // Docker-style lines also use `id` for the tag ("Pulling from x", id "latest"); only a
       // hex id names a layer.
-      if (typeof line.id === "string" && this.#isLayerId(line.id)) {
-        const event = layerEvent(line.id, status, line.progressDetail);
-        if (status === "Download complete") this.#held = event;
-        else emit(event);
+      const id = line.id;
+      if (status === "Download complete" && isId(id)) {
+        const event = this.#isLayerId(id)
+          ? layerEvent(id, status, line.progressDetail)
+          : statusEvent(id, status);
+        this.#held = { id, event };
+      } else if (typeof id === "string" && this.#isLayerId(id)) {
+        emit(layerEvent(id, status, line.progressDetail));
       } else if (status !== "") {
-        const subject = typeof line.id === "string" && line.id !== "" ? `${line.id}: ` : "";
-        emit({ type: "status", message: subject + withoutTrailingNewlines(status) });
+        emit(statusEvent(id, status));
       }
       return;
     }
-    const id = fullImageId(line.id);
-    if (id !== undefined && line.status === undefined) this.#ids = [id];
+    if (isId(line.id) && line.status === undefined) this.#ids = [line.id];
   }
 
   #isLayerId(id: string): boolean {
@@ -115,15 +164,11 @@ export class PullStreamReader {
    * image are one image).
    */
   end(): PulledIds {
-    if (this.#ids && this.#ids.length > 0) {
-      // `sha256:<id>` and `<id>` are one image, so the prefix goes before deduplicating.
-      const ids = [...new Set(this.#ids.map(imageIdPrefix))].filter((id) => id !== undefined);
-      if (ids.length > 0) return { kind: "ids", ids };
-    }
+    // `sha256:<id>` and `<id>` are one image, kept in the form named first.
+    if (this.#ids && this.#ids.length > 0) return { kind: "ids", ids: distinctImageIds(this.#ids) };
     const held = this.#held;
     this.#held = undefined;
-    const prefix = imageIdPrefix(held?.id);
-    if (prefix !== undefined) return { kind: "prefix", prefix };
+    if (held) return { kind: "prefix", prefix: held.id };
     return { kind: "none" };
   }
 }

@@ -3,12 +3,15 @@ import { APIError } from "../../errors.ts";
 
 /**
  * Tries in all, the first included. The race usually clears within one retry; on a loaded
- * machine beside a busy remover, two retries 50 then 100 ms apart were seen to fail (2 of 200
- * lists), so up to 750 ms in all.
+ * machine (load average 4 to 8 on 2 cores) beside a remover that never pauses, a list can meet
+ * a removal on each of 5 tries over 750 ms (1 of 200 lists, in 2 of 3 runs), so it keeps
+ * trying for about 2 s.
  */
-export const IMAGE_RACE_TRIES = 5;
-/** Milliseconds before the first retry; doubled before each next one. */
+export const IMAGE_RACE_TRIES = 8;
+/** Milliseconds before the first retry; doubled before each next one, up to the cap below. */
 export const IMAGE_RACE_BACKOFF_MS = 50;
+/** The longest wait between two tries: 50, 100, 200, then 400 ms each, 1.95 s in all. */
+export const IMAGE_RACE_MAX_BACKOFF_MS = 400;
 
 /**
  * Whether an error is Podman 4's answer to an image removed while a read walks the store: a
@@ -42,5 +45,6 @@ export function isImageRace(error: unknown): boolean {
 export const IMAGE_RACE_RETRY: RetryPolicy = {
   tries: IMAGE_RACE_TRIES,
   backoffMs: IMAGE_RACE_BACKOFF_MS,
+  maxBackoffMs: IMAGE_RACE_MAX_BACKOFF_MS,
   retries: isImageRace,
 };

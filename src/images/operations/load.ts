@@ -1,17 +1,34 @@
 import { defer, type Observable } from "rxjs";
 import { inBandError, streamError } from "../../client/json_stream.ts";
+import type { ApiRequest } from "../../client/api_request.ts";
 import { checkOperationOptions, operation, type OperationOptions } from "../../client/operation.ts";
+import type { Requester } from "../../client/requester.ts";
 import { PodmanError } from "../../errors.ts";
 import { notJsonError } from "../../streams/_not_json.ts";
 import { plainBytes } from "../../streams/_plain_bytes.ts";
 import { releasingSentChunks } from "../../streams/_release_sent.ts";
 import { claimStream, requireUnlocked } from "../../streams/_single_use.ts";
-import { withoutIdPrefix } from "../params/image_id.ts";
 import type { ImagesContext } from "./images_context.ts";
 import { inspectMade } from "./_inspect_made.ts";
+import { checkVia, useLocalApi, type Via } from "./_local_api.ts";
 
 /** An image archive to load: a file path, bytes, a Blob or a byte stream. */
 export type LoadSource = string | URL | Uint8Array | Blob | ReadableStream<Uint8Array>;
+
+/** Options for {@linkcode ImagesManager.load}. */
+export interface LoadOptions extends OperationOptions {
+  /**
+   * How an archive given as a file path reaches the service. `"auto"`: Podman 5.7 and later
+   * read it in place (`POST /libpod/local/images/load`) when the client reaches the service
+   * over a Unix socket and the service is proven to see the file's directory as this process
+   * does (podrx writes a small probe file there, has the service read it, and removes it;
+   * once per client and directory); otherwise the file is uploaded. `"upload"`: always
+   * uploaded. `"local"`: read in place, or an error before the archive is sent when the
+   * service cannot. Bytes, Blobs and streams are always uploaded (`"local"` refuses them).
+   * @default {"auto"}
+   */
+  via?: "auto" | "upload" | "local";
+}
 
 /** A request body made for one subscription, and how to let go of what feeds it. */
 interface PreparedBody {
@@ -176,16 +193,24 @@ function loadedNames(report: unknown, action: string): string[] {
  * unsubscribing included. A ReadableStream source can be read once: a second subscription
  * errors with {@linkcode PodmanError} instead of waiting on a spent stream.
  *
+ * A file the service is proven to see at the same path is not uploaded: the service reads it
+ * in place (`POST /libpod/local/images/load?path=`, Podman 5.7 and later), unless
+ * `options.via` says `"upload"`; the loaded images and their order are the same.
+ *
  * @param context The service that loads the archive, and how to make a model.
  * @param source A file path or `file:` URL, a `Uint8Array`, a `Blob` or a
  * `ReadableStream<Uint8Array>` holding a `docker-archive` or `oci-archive`.
+ * @param options `via` (how a file reaches the service), an idle `timeout`, a `signal`.
  * @returns A cold Observable that, on subscribe, uploads the archive and emits each loaded
  * model in the order the server names them, then completes. A file that cannot
  * be opened errors with {@linkcode PodmanError} naming the path before anything is sent; an
  * archive the server cannot read errors with {@linkcode APIError} carrying its message
  * (`payload does not match any of the supported image formats ...`). Before anything is sent,
  * it errors with `TypeError` when the source is missing or of another kind, an empty path or
- * archive, or a stream that is locked, and with `RangeError` for a URL other than `file:`.
+ * archive, or a stream that is locked, or `via: "local"` with a source that is no path, and
+ * with `RangeError` for a URL other than `file:` or an unknown `via`; with `via: "local"`, a
+ * service that cannot read the file in place errors it with {@linkcode PodmanError} saying
+ * why, before the archive is sent.
  *
  * @example Loading an archive saved earlier
  * ```ts ignore
@@ -200,33 +225,79 @@ function loadedNames(report: unknown, action: string): string[] {
 export function loadImages<M>(
   context: ImagesContext<M>,
   source: LoadSource,
-  options?: OperationOptions,
+  options?: LoadOptions,
 ): Observable<M> {
   return defer(() => {
     const action = loadAction(source);
     checkOperationOptions(options, action);
+    checkVia(options?.via, action);
+    if (options?.via === "local" && !isPath(source)) {
+      throw new TypeError(`${action}: via "local" needs a file path or a file: URL`);
+    }
     return loadChecked(context, source, action, options);
   });
+}
+
+function isPath(source: LoadSource): source is string | URL {
+  return typeof source === "string" || source instanceof URL;
+}
+
+/**
+ * The archive's real path when the service is to read it in place, else `undefined` (upload).
+ * Only a regular file qualifies: a named pipe can be read once, by one reader.
+ */
+async function localArchive(
+  requester: Requester,
+  source: string | URL,
+  via: Via,
+  action: string,
+  signal: AbortSignal,
+): Promise<string | undefined> {
+  if (via === "upload") return undefined;
+  let real: string;
+  try {
+    real = await Deno.realPath(source);
+    if (!(await Deno.stat(real)).isFile) {
+      if (via === "local") throw new PodmanError(`${action}: via "local" needs a regular file`);
+      return undefined;
+    }
+  } catch (error) {
+    if (error instanceof PodmanError) throw error;
+    // The upload reports a missing or unreadable file in its own words.
+    if (via === "auto") return undefined;
+    throw new PodmanError(`${action}: ${(error as Error).message}`, { cause: error });
+  }
+  const directory = real.slice(0, real.lastIndexOf("/")) || "/";
+  return await useLocalApi(requester, via, [directory], action, signal) ? real : undefined;
 }
 
 function loadChecked<M>(
   context: ImagesContext<M>,
   source: LoadSource,
   action: string,
-  options: OperationOptions | undefined,
+  options: LoadOptions | undefined,
 ): Observable<M> {
   const makeBody = bodyMaker(source, action);
   return operation<M>(action, options, async ({ emit, signal, alive }) => {
-    const prepared = await makeBody(options?.timeout === undefined ? undefined : alive);
-    let names: string[];
-    try {
-      const response = await context.requester.request({
+    const local = isPath(source)
+      ? await localArchive(context.requester, source, options?.via ?? "auto", action, signal)
+      : undefined;
+    // Read in place, the load is the same but for the path and the missing body.
+    const prepared = local === undefined
+      ? await makeBody(options?.timeout === undefined ? undefined : alive)
+      : undefined;
+    const request: ApiRequest = prepared === undefined
+      ? { method: "POST", path: "/local/images/load", query: { path: local }, action }
+      : {
         method: "POST",
         path: "/images/load",
         headers: { "Content-Type": "application/x-tar" },
         body: prepared.body,
         action,
-      }, signal);
+      };
+    let names: string[];
+    try {
+      const response = await context.requester.request(request, signal);
       alive();
       const text = await response.text();
       let report: unknown;
@@ -237,24 +308,20 @@ function loadChecked<M>(
       }
       const message = inBandError(report);
       if (message !== undefined) {
-        throw streamError(
-          { method: "POST", path: "/images/load", action },
-          "/images/load",
-          message,
-        );
+        throw streamError({ method: "POST", path: request.path, action }, request.path, message);
       }
-      // An untagged image is named by its id, with or without `sha256:`.
-      names = loadedNames(report, action).map(withoutIdPrefix);
+      // An untagged image is named by its id (Podman writes `sha256:<hex>`), inspected so.
+      names = loadedNames(report, action);
       // A 200 that names nothing loaded nothing: a failure, never an empty success.
       if (names.length === 0) {
         throw streamError(
-          { method: "POST", path: "/images/load", action },
-          "/images/load",
+          { method: "POST", path: request.path, action },
+          request.path,
           "the server answered without naming a loaded image",
         );
       }
     } finally {
-      await prepared.release();
+      await prepared?.release();
     }
     for (const name of names) emit(await inspectMade(context, name, signal, options));
   });

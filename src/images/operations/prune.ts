@@ -4,7 +4,6 @@ import type { Requester } from "../../client/requester.ts";
 import { requestJson } from "../../client/request_json.ts";
 import { APIError } from "../../errors.ts";
 import { encodeFilters, type Filters } from "../params/filters.ts";
-import { withoutIdPrefix } from "../params/image_id.ts";
 import type { PruneReport } from "./reports.ts";
 
 /** Options for {@linkcode ImagesManager.prune}. */
@@ -70,8 +69,8 @@ function pruneReport(body: unknown, action: string, path: string): PruneReport {
     });
   }
   return {
-    // Bare ids, whether or not the server wrote `sha256:`; an entry without one names none.
-    imagesDeleted: entries.flatMap((entry) => entry.Id ? [withoutIdPrefix(entry.Id)] : []),
+    // An entry without an id names none.
+    imagesDeleted: entries.flatMap((entry) => entry.Id ? [entry.Id] : []),
     spaceReclaimed: entries.reduce((sum, entry) => sum + (entry.Size ?? 0), 0),
   };
 }

@@ -2,12 +2,19 @@ import { concatMap, defer, from, map, type Observable } from "rxjs";
 import { jsonStream } from "../../client/json_stream.ts";
 import { checkOperationOptions, type OperationOptions } from "../../client/operation.ts";
 import { apiAtLeast } from "../../client/api_version.ts";
+import {
+  type OptionSince,
+  optionsSupported,
+  requireOptionsSince,
+} from "../../client/option_since.ts";
 import type { Requester } from "../../client/requester.ts";
 import { segment } from "../../client/request_json.ts";
 import { ImageNotFound } from "../../errors.ts";
 import { formatReference, parseReference, repositoryOf, withTag } from "../params/reference.ts";
 import { requireOneOf } from "../params/one_of.ts";
 import { type AuthConfig, encodeRegistryAuth } from "../params/registry_auth.ts";
+import { retryDelayParam, validateRegistryRetry } from "../params/registry_retry.ts";
+import { requireWholeNumber } from "../params/whole_number.ts";
 import { localTags } from "./_local_tags.ts";
 import { PushStreamReader } from "./_push_stream.ts";
 import type { PullStatusEvent } from "./stream_events.ts";
@@ -35,10 +42,21 @@ export interface PushOptions extends OperationOptions {
   tlsVerify?: boolean;
   /** Credentials for the registry. */
   authConfig?: AuthConfig;
-  /** Layer compression: `gzip`, `zstd` or `zstd:chunked`. */
+  /**
+   * Layer compression: `gzip`, `zstd` or `zstd:chunked` (Podman 4.3 and later). From Podman
+   * 4.7 on, layers the registry already holds in another compression are compressed anew
+   * unless `forceCompressionFormat` is `false`.
+   */
   compressionFormat?: string;
-  /** Compression level (Podman 5 and later; older servers ignore it). */
+  /** Compression level, e.g. 1 to 9 for `gzip`, 1 to 20 for `zstd` (Podman 4.6 and later). */
   compressionLevel?: number;
+  /**
+   * Whether blobs the registry already has in another compression are pushed again in
+   * `compressionFormat` (Podman 4.7 and later; it defaults to `true` when `compressionFormat` is
+   * given).
+   * @default {true with compressionFormat}
+   */
+  forceCompressionFormat?: boolean;
   /**
    * Podman's `all`: when the name is a manifest list, push every image it lists too, as
    * `manifest.push`'s `all` does. It does not push every tag of a repository (Podman 4.3 and
@@ -47,10 +65,17 @@ export interface PushOptions extends OperationOptions {
    */
   all?: boolean;
   /**
-   * Drop signatures when pushing.
+   * Drop signatures when pushing (Podman 4.2 and later).
    * @default {false}
    */
   removeSignatures?: boolean;
+  /**
+   * How many times the server retries a failing push (Podman 5.0 and later); Podman's default
+   * (`containers.conf` `retry`, 3) when left out.
+   */
+  retry?: number;
+  /** Milliseconds between those retries (Podman 5.0 and later); Podman's default when left out. */
+  retryDelay?: number;
 }
 
 /** The last event of a successful push (of one tag, with `allTags`). */
@@ -80,6 +105,19 @@ export type PushEvent = PushStatusEvent | PushedEvent;
 
 const FORMATS: readonly string[] = ["oci", "v2s1", "v2s2"];
 
+/**
+ * The options Podman's push handler reads only from some version on
+ * (pkg/api/handlers/libpod/images_push.go); an older one would push without them.
+ */
+const SINCE: readonly OptionSince<PushOptions>[] = [
+  ["removeSignatures", 4, 2],
+  ["compressionFormat", 4, 3],
+  ["compressionLevel", 4, 6],
+  ["forceCompressionFormat", 4, 7],
+  ["retry", 5, 0],
+  ["retryDelay", 5, 0],
+];
+
 /** The local image to push: `repository`, with `tag` appended when given. */
 function pushName(repository: string, options: PushOptions): string {
   if (options.tag === undefined) {
@@ -92,13 +130,8 @@ function pushName(repository: string, options: PushOptions): string {
 function validatePushOptions(options: PushOptions, action: string): void {
   if (options.destination !== undefined) parseReference(options.destination);
   requireOneOf(options.format, FORMATS, "format", action);
-  const level = options.compressionLevel;
-  if (level !== undefined && typeof level !== "number") {
-    throw new TypeError(`${action}: compressionLevel must be a number, got ${typeof level}`);
-  }
-  if (level !== undefined && (!Number.isInteger(level) || level < 0)) {
-    throw new RangeError(`${action}: compressionLevel must be a whole number, got ${level}`);
-  }
+  requireWholeNumber(options.compressionLevel, "compressionLevel", action);
+  validateRegistryRetry(options, action);
   const { compressionFormat } = options;
   if (
     compressionFormat !== undefined &&
@@ -112,7 +145,9 @@ function validatePushOptions(options: PushOptions, action: string): void {
  * `ImagesManager.push`: `POST /libpod/images/{name}/push`. On subscribe the arguments are
  * checked first (a malformed name, tag or `format` is a `RangeError`, a wrong type, a tag
  * given twice or a tag or `destination` with `allTags` a `TypeError`, before anything is
- * sent); then the server's API version picks the mode: Podman 5 and later stream
+ * sent); then the server's API version is read: an option it is too old for is a
+ * `PodmanError` naming the option and the version it needs, before the push is sent; and
+ * the version picks the mode: Podman 5 and later stream
  * progress (`quiet=false`), Podman 4 answers once the push is done (`quiet=true`): its streaming
  * mode writes no final line on success (fixed in Podman 5.0), so it never reports the digest.
  * The blocking answer is silent until the push is done, so there `timeout` bounds the whole
@@ -159,7 +194,9 @@ function pushEveryTag(
   }
   validatePushOptions(options, action);
   const name = repositoryOf(parsed);
-  return localTags(requester, name, options, action).pipe(
+  // An option the server is too old for fails before the tags are even listed.
+  return optionsSupported(requester, options, SINCE, action).pipe(
+    concatMap(() => localTags(requester, name, options, action)),
     concatMap((tags) => {
       if (tags.length === 0) throw noLocalTagError(action);
       return from(tags).pipe(
@@ -202,7 +239,9 @@ function pushChecked(
     action,
     options,
     async (signal) => {
-      const streams = apiAtLeast(await requester.apiVersion(signal), 5);
+      const version = await requester.apiVersion(signal);
+      requireOptionsSince(options, SINCE, version, action);
+      const streams = apiAtLeast(version, 5);
       return {
         method: "POST",
         path: `/images/${segment(name)}/push`,
@@ -212,8 +251,11 @@ function pushChecked(
           tlsVerify: options.tlsVerify,
           compressionFormat: options.compressionFormat,
           compressionLevel: options.compressionLevel,
+          forceCompressionFormat: options.forceCompressionFormat,
           all: options.all,
           removeSignatures: options.removeSignatures,
+          retry: options.retry,
+          retryDelay: retryDelayParam(options.retryDelay),
           quiet: !streams,
         },
         headers: auth.headers,

@@ -1,4 +1,3 @@
-import { withoutIdPrefix } from "../params/image_id.ts";
 import { APIError } from "../../errors.ts";
 
 /**
@@ -6,7 +5,10 @@ import { APIError } from "../../errors.ts";
  * entry (`list`). Only the common fields are typed; everything else is kept as sent.
  */
 export interface ImageAttrs {
-  /** Full image id: 64 hex digits, without `sha256:`. */
+  /**
+   * Full image id, as the server wrote it: 64 hex digits from Podman today, `sha256:<hex>`
+   * from some servers; Podman 6 warns that its form will change.
+   */
   Id: string;
   /** Tags, `registry/name:tag`. */
   RepoTags?: string[] | null;
@@ -64,7 +66,7 @@ export function readHistory(body: unknown): HistoryEntry[] {
 
 /** What `remove()` did. */
 export interface RemoveReport {
-  /** Ids of the images deleted: 64 hex digits, without `sha256:`. */
+  /** Ids of the images deleted, as the server wrote them. */
   deleted: string[];
   /** Names untagged. */
   untagged: string[];
@@ -74,7 +76,7 @@ export interface RemoveReport {
 
 /** What `prune()` removed. */
 export interface PruneReport {
-  /** Ids of the images removed: 64 hex digits, without `sha256:`. */
+  /** Ids of the images removed, as the server wrote them. */
   imagesDeleted: string[];
   /** Bytes freed. */
   spaceReclaimed: number;
@@ -169,8 +171,7 @@ export function readRemoveReport(
     });
   }
   return {
-    // Bare ids, whether or not the server wrote `sha256:`.
-    deleted: (report.Deleted ?? []).map(withoutIdPrefix),
+    deleted: report.Deleted ?? [],
     untagged: report.Untagged ?? [],
     exitCode: report.ExitCode ?? 0,
   };

@@ -6,13 +6,23 @@ export interface PullStatusEvent {
   message: string;
 }
 
-/** Progress of one layer (Docker-style lines; Podman 4.8 and later with `compatMode`). */
+/**
+ * Progress of one layer: from Docker-style lines (Podman 4.8 and later with `compatMode`) or
+ * from Podman 6's byte progress (`pullProgress`), which also reports the image's config blob.
+ */
 export interface LayerProgressEvent {
   /** Discriminant. */
   type: "progress";
-  /** Short id of the layer. */
+  /**
+   * The layer as the server names it: the first 12 hex digits of its digest (Docker-style
+   * lines), or its whole digest, `sha256:<64 hex>` (Podman 6 `pullProgress`).
+   */
   id: string;
-  /** `Pulling fs layer`, `Downloading`, `Download complete`, `Already exists`, `Pushing`, ... */
+  /**
+   * `Pulling fs layer`, `Downloading`, `Download complete`, `Already exists`, `Pushing`, ...
+   * Podman 6's `pullProgress` statuses read as Docker's words: `pulling` as `Downloading`,
+   * `success` as `Download complete` (with the bytes), `skipped` as `Already exists`.
+   */
   status: string;
   /** Bytes done, when the server says. */
   current?: number;

@@ -2,9 +2,9 @@ import { defer, type Observable } from "rxjs";
 import { apiAtLeast } from "../../client/api_version.ts";
 import { jsonStream } from "../../client/json_stream.ts";
 import type { OperationOptions } from "../../client/operation.ts";
+import { type OptionSince, requireOptionsSince } from "../../client/option_since.ts";
 import type { Requester } from "../../client/requester.ts";
 import { segment } from "../../client/request_json.ts";
-import { PodmanError } from "../../errors.ts";
 import type { PushedEvent } from "../../images/operations/push.ts";
 import type { PullStatusEvent } from "../../images/operations/stream_events.ts";
 import { parseReference, requireName } from "../../images/params/reference.ts";
@@ -42,7 +42,7 @@ const FORMATS: readonly string[] = ["oci", "v2s1", "v2s2"];
 const DIGEST = /^[a-z0-9]+:[0-9a-f]{32,}$/;
 
 /** The push options that only some servers read: which option, and since which version. */
-const SINCE: readonly [keyof ManifestPushOptions, number, number][] = [
+const SINCE: readonly OptionSince<ManifestPushOptions>[] = [
   ["format", 4, 3],
   ["compressionFormat", 4, 3],
   ["removeSignatures", 4, 3],
@@ -58,21 +58,6 @@ function validate(options: ManifestPushOptions, action: string): void {
   const level = options.compressionLevel;
   if (level !== undefined && (!Number.isInteger(level) || level < 0)) {
     throw new RangeError(`${action}: compressionLevel must be a whole number, got ${level}`);
-  }
-}
-
-/**
- * Fails for an option the server would silently ignore: Podman's handler reads only the
- * parameters of its version (4.3 added streaming, `format`, `compressionFormat` and
- * `removeSignatures`; 4.8 `compressionLevel`).
- */
-function requireSupport(options: ManifestPushOptions, version: string, action: string): void {
-  for (const [option, major, minor] of SINCE) {
-    if (options[option] !== undefined && !apiAtLeast(version, major, minor)) {
-      throw new PodmanError(
-        `${action}: ${option} needs Podman ${major}.${minor} or later; the server runs ${version}`,
-      );
-    }
   }
 }
 
@@ -108,7 +93,9 @@ export function pushManifest(
       options,
       async (signal) => {
         const version = await requester.apiVersion(signal);
-        requireSupport(options, version, action);
+        // Podman's handler reads only the parameters of its version (4.3 added streaming,
+        // `format`, `compressionFormat` and `removeSignatures`; 4.8 `compressionLevel`).
+        requireOptionsSince(options, SINCE, version, action);
         return {
           method: "POST",
           path: `/manifests/${segment(name)}/registry/${segment(destination)}`,

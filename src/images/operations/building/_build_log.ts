@@ -2,7 +2,7 @@ import { inBandError } from "../../../client/json_stream.ts";
 import type { OperationContext } from "../../../client/operation.ts";
 import { BuildError, ConnectionError, PodmanError } from "../../../errors.ts";
 import { forEachJsonLine } from "../../../streams/json_lines.ts";
-import { fullImageId } from "../../params/image_id.ts";
+import { isImageIdText } from "../../params/image_id.ts";
 import { logLinePlatform } from "../../params/build_platforms.ts";
 import type { BuildEventOf } from "./build_events.ts";
 
@@ -53,8 +53,10 @@ export async function readBuildLog<M>(
   let id: string | undefined;
   const onLine = (line: string): void => {
     log.push(line);
-    // A RUN step may print a bare hex line too; the server's id line comes last.
-    id = fullImageId(line.replace(/\r?\n$/, "")) ?? id;
+    // A RUN step may print an id-like line too; the server's id line comes last. The id is
+    // kept as written (Podman writes bare hex; other forms are sent back as they are).
+    const text = line.replace(/\r?\n$/, "");
+    if (isImageIdText(text)) id = text;
     const platform = logLinePlatform(line);
     context.emit(platform === undefined ? { type: "log", line } : { type: "log", line, platform });
   };

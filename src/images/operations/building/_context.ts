@@ -1,6 +1,8 @@
 import { PodmanError } from "../../../errors.ts";
 import { releaseNow } from "../../../streams/_release_sent.ts";
+import { singleFileTar } from "../../../tar/single_file.ts";
 import { createTarWriter, TarBodySizeError, type TarWriter } from "../../../tar/writer.ts";
+import { PROBE_PREFIX } from "../_local_api.ts";
 import { ContextIgnore } from "./_ignore.ts";
 import {
   absolute,
@@ -23,11 +25,11 @@ export interface PackedContext {
   failure(): unknown;
 }
 
-function isAbortError(error: unknown): boolean {
+export function isAbortError(error: unknown): boolean {
   return error instanceof DOMException && error.name === "AbortError";
 }
 
-function reason(error: unknown): string {
+export function reason(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
@@ -88,7 +90,7 @@ async function addFile(
   }
 }
 
-interface Walk {
+export interface Walk {
   writer: TarWriter;
   root: string;
   filter: ContextIgnore;
@@ -105,7 +107,7 @@ interface Walk {
  * (a file read whole is at most 256 KiB), and the walk yields whenever the upload is a few
  * chunks behind. Big files are read asynchronously, straight into the archive's chunks.
  */
-async function walk(context: Walk, dir: string): Promise<void> {
+export async function walk(context: Walk, dir: string): Promise<void> {
   const { writer, root, filter, action } = context;
   const names: string[] = [];
   for await (const entry of Deno.readDir(dir === "" ? root : `${root}/${dir}`)) {
@@ -113,6 +115,8 @@ async function walk(context: Walk, dir: string): Promise<void> {
   }
   names.sort();
   for (const name of names) {
+    // Another operation's probe (see _local_api.ts): there for milliseconds, never content.
+    if (name.startsWith(PROBE_PREFIX)) continue;
     const relative = dir === "" ? name : `${dir}/${name}`;
     const path = `${root}/${relative}`;
     const info = Deno.lstatSync(path);
@@ -151,7 +155,7 @@ async function walk(context: Walk, dir: string): Promise<void> {
  * stream (or aborting `signal`) stops the producer; `cancel()` resolves once it has stopped
  * and closed its files.
  */
-function streamTar(
+export function streamTar(
   produce: (writer: TarWriter) => Promise<void>,
   signal: AbortSignal,
 ): { stream: ReadableStream<Uint8Array>; failure(): unknown } {
@@ -202,6 +206,60 @@ function streamTar(
   return { stream, failure: () => failure };
 }
 
+/** A context directory as found on disk, checked; see {@linkcode locateContext}. */
+export interface ContextLocation {
+  /** The directory as given, made absolute. */
+  directory: string;
+  /** Its real path (symlinks resolved). */
+  root: string;
+  /** The Dockerfile's real path. */
+  dockerfile: string;
+  /** The Dockerfile's path below `root`, or `undefined` when it lies outside the context. */
+  inside: string | undefined;
+  /** The ignore file's text, when there is one. */
+  ignoreText: string | undefined;
+  /** The ignore file's path below `root`, when it lies inside the context. */
+  ignoreInside: string | undefined;
+  /** The ignore file's patterns, as Podman's server takes them. */
+  patterns: string[];
+}
+
+/**
+ * Finds and checks what a build from a directory uses: the directory, the Dockerfile (the one
+ * named, else `Containerfile` or `Dockerfile`) and the ignore file, as Podman looks them up.
+ * A bad path fails here, before anything is sent.
+ *
+ * @throws {PodmanError} (as a rejection) For a missing or unreadable directory or Dockerfile.
+ */
+export async function locateContext(
+  path: string,
+  dockerfile: string | undefined,
+  action: string,
+): Promise<ContextLocation> {
+  const directory = absolute(path, Deno.cwd());
+  try {
+    await checkDirectory(directory, action);
+    const root = await Deno.realPath(directory);
+    const dockerfilePath = await findDockerfile(directory, dockerfile, action);
+    const ignoreFile = await findIgnoreFile(directory, dockerfilePath);
+    const ignoreReal = ignoreFile && await Deno.realPath(ignoreFile.path);
+    return {
+      directory,
+      root,
+      dockerfile: dockerfilePath,
+      inside: below(root, dockerfilePath),
+      ignoreText: ignoreFile?.text,
+      ignoreInside: ignoreReal && below(root, ignoreReal),
+      patterns: patternsOf(ignoreFile?.text ?? ""),
+    };
+  } catch (error) {
+    if (error instanceof PodmanError) throw error;
+    throw new PodmanError(`${action}: cannot read the context "${directory}": ${reason(error)}`, {
+      cause: error,
+    });
+  }
+}
+
 /**
  * Packs a context directory as a tar stream, read from disk while it uploads: entries sorted,
  * the ignore file applied with Docker's semantics, the Dockerfile and the ignore file always
@@ -215,27 +273,71 @@ export async function packDirectory(
   action: string,
   signal: AbortSignal,
 ): Promise<PackedContext> {
-  const directory = absolute(path, Deno.cwd());
-  let root: string, dockerfilePath: string, ignoreFile: { path: string; text: string } | undefined;
-  let ignoreReal: string | undefined;
-  try {
-    await checkDirectory(directory, action);
-    root = await Deno.realPath(directory);
-    dockerfilePath = await findDockerfile(directory, dockerfile, action);
-    ignoreFile = await findIgnoreFile(directory, dockerfilePath);
-    ignoreReal = ignoreFile && await Deno.realPath(ignoreFile.path);
-  } catch (error) {
-    if (error instanceof PodmanError) throw error;
-    throw new PodmanError(`${action}: cannot read the context "${directory}": ${reason(error)}`, {
-      cause: error,
-    });
-  }
-  const inside = below(root, dockerfilePath);
-  const dockerfileName = inside ?? privateDockerfileName();
-  const keep = [inside, ignoreReal && below(root, ignoreReal)]
+  return packContext(await locateContext(path, dockerfile, action), action, signal);
+}
+
+/** What the upload leaves out: the ignore file's matches, but never the Dockerfile or itself. */
+function ignoreOf(location: ContextLocation): ContextIgnore {
+  const keep = [location.inside, location.ignoreInside]
     .filter((kept): kept is string => kept !== undefined);
-  const patterns = patternsOf(ignoreFile?.text ?? "");
-  const filter = new ContextIgnore(ignoreFile?.text ?? "", keep);
+  return new ContextIgnore(location.ignoreText ?? "", keep);
+}
+
+/**
+ * The first entry of the context that Podman, reading the directory in place, would take
+ * otherwise than the upload does, as a path below the root; `undefined` when there is none.
+ * The upload leaves FIFOs, sockets and devices out and sends each hard link as a file of its
+ * own; Podman copies those entries and keeps hard links (seen on Podman 5.8), which makes
+ * another image. Excluded entries count for neither.
+ */
+export async function unlikeInPlace(location: ContextLocation): Promise<string | undefined> {
+  const filter = ignoreOf(location);
+  const linked = new Set<string>();
+  const scan = async (dir: string): Promise<string | undefined> => {
+    const names: string[] = [];
+    for await (
+      const entry of Deno.readDir(dir === "" ? location.root : `${location.root}/${dir}`)
+    ) {
+      names.push(entry.name);
+    }
+    // In the upload's order, so the entry named is the one the upload would meet first.
+    names.sort();
+    for (const name of names) {
+      if (name.startsWith(PROBE_PREFIX)) continue;
+      const relative = dir === "" ? name : `${dir}/${name}`;
+      // Synchronous, as in `walk`: the asynchronous call costs several times more.
+      const info = Deno.lstatSync(`${location.root}/${relative}`);
+      const excluded = filter.excludes(relative);
+      if (info.isDirectory) {
+        if (!excluded || filter.mustDescend(relative)) {
+          const found = await scan(relative);
+          if (found !== undefined) return found;
+        }
+      } else if (excluded || info.isSymlink) {
+        continue;
+      } else if (!info.isFile) {
+        return relative;
+      } else if ((info.nlink ?? 1) > 1) {
+        // A second name of one file inside the context; a single one is a plain file.
+        const key = `${info.dev}:${info.ino}`;
+        if (linked.has(key)) return relative;
+        linked.add(key);
+      }
+    }
+    return undefined;
+  };
+  return await scan("");
+}
+
+/** Packs a located context directory; see {@linkcode packDirectory}. */
+export function packContext(
+  location: ContextLocation,
+  action: string,
+  signal: AbortSignal,
+): PackedContext {
+  const { directory, root, dockerfile: dockerfilePath, inside, patterns } = location;
+  const dockerfileName = inside ?? privateDockerfileName();
+  const filter = ignoreOf(location);
   // Sending the patterns makes the server's COPY skip exactly what the upload skipped, and
   // keeps a Dockerfile brought in from outside out of the image.
   const excludes = inside === undefined ? [...patterns, dockerfileName] : patterns;
@@ -272,9 +374,5 @@ export async function packDockerfile(
     : content instanceof Uint8Array
     ? content
     : await new Response(content).bytes();
-  const writer = createTarWriter();
-  const archive = new Response(writer.readable).bytes();
-  await writer.add({ name, size: bytes.byteLength, mode: 0o644 }, bytes);
-  writer.finalize();
-  return await archive;
+  return await singleFileTar(name, bytes);
 }

@@ -2,6 +2,8 @@ import { apiAtLeast } from "../../../client/api_version.ts";
 import type { Query, QueryValue } from "../../../client/query.ts";
 import { PodmanError } from "../../../errors.ts";
 import { buildPlatforms } from "../../params/build_platforms.ts";
+import { retryDelayParam } from "../../params/registry_retry.ts";
+import { type BuildContextSource, buildContextsParam } from "./_build_contexts.ts";
 import type { BuildOptions } from "./build_options.ts";
 
 /** podman-py's default, so the layer cache is used (podman-py issue #528). */
@@ -16,6 +18,8 @@ export interface ContextParams {
    * these instead of reading an ignore file from the context.
    */
   excludes: readonly string[] | undefined;
+  /** The named contexts (`additionalBuildContexts`); the local ones travel in the body. */
+  namedContexts?: readonly BuildContextSource[];
 }
 
 /** The tags as a list (`tag` takes one name or several). */
@@ -139,5 +143,26 @@ export function buildQuery(
     output: options.output,
     outputformat: options.outputformat ?? DEFAULT_OUTPUT_FORMAT,
     secrets: json(options.secrets),
+    // A JSON list of `name=value`, as Podman's handler reads `annotations`.
+    annotations: json(
+      options.annotations &&
+        Object.entries(options.annotations).map(([name, value]) => `${name}=${value}`),
+    ),
+    timestamp: options.timestamp,
+    sourcedateepoch: options.sourceDateEpoch,
+    rewritetimestamp: options.rewriteTimestamp,
+    inheritlabels: options.inheritLabels,
+    inheritannotations: options.inheritAnnotations,
+    createdannotation: options.createdAnnotation,
+    setenv: options.env && Object.entries(options.env).map(([name, value]) => `${name}=${value}`),
+    unsetenv: options.unsetEnv,
+    from: options.from,
+    omithistory: options.omitHistory,
+    unsetlabel: options.unsetLabels,
+    unsetannotation: options.unsetAnnotations,
+    retry: options.retry,
+    // The build handler's spelling (pull's is `retrydelay`, push's `retryDelay`).
+    "retry-delay": retryDelayParam(options.retryDelay),
+    additionalbuildcontexts: buildContextsParam(context.namedContexts ?? [], apiVersion),
   };
 }

@@ -5,15 +5,51 @@ import { parseReference } from "../../params/reference.ts";
 import { claimStream } from "../../../streams/_single_use.ts";
 import type { ImagesContext } from "../images_context.ts";
 import { inspectMade } from "../_inspect_made.ts";
-import { plainBytes } from "../../../streams/_plain_bytes.ts";
-import { packDirectory, packDockerfile } from "./_context.ts";
-import { releasingSentChunks } from "../../../streams/_release_sent.ts";
+import {
+  type ContextLocation,
+  locateContext,
+  packContext,
+  packDockerfile,
+  unlikeInPlace,
+} from "./_context.ts";
+import { checkVia, PROBE_EXCLUDE, useLocalApi, type Via } from "../_local_api.ts";
+import type { Requester } from "../../../client/requester.ts";
+import type { Query } from "../../../client/query.ts";
 import { buildQuery, tagsOf } from "./_params.ts";
+import { type OptionSince, requireOptionsSince } from "../../../client/option_since.ts";
+import { requireWholeNumber } from "../../params/whole_number.ts";
+import { requireStringList, requireStringRecord } from "../../params/strings.ts";
+import { validateRegistryRetry } from "../../params/registry_retry.ts";
+import {
+  type BuildContextSource,
+  buildContextSources,
+  packNamedContexts,
+  requireBuildContextSupport,
+} from "./_build_contexts.ts";
+import { uploadBody } from "./_upload.ts";
 import type { BuildOptions } from "./build_options.ts";
 import { finishManifestBuild } from "./build_manifest.ts";
 import type { BuildEventOf } from "./build_events.ts";
 import { readBuildLog } from "./_build_log.ts";
 import { buildPlatforms, validateBuildPlatforms } from "../../params/build_platforms.ts";
+
+/**
+ * The options Podman's build handler reads only from some version on
+ * (pkg/api/handlers/compat/images_build.go); an older one would build without them.
+ */
+const SINCE: readonly OptionSince<BuildOptions>[] = [
+  ["env", 4, 1],
+  ["omitHistory", 4, 2],
+  ["unsetLabels", 4, 8],
+  ["retry", 5, 3],
+  ["retryDelay", 5, 3],
+  ["inheritLabels", 5, 5],
+  ["sourceDateEpoch", 5, 6],
+  ["rewriteTimestamp", 5, 6],
+  ["inheritAnnotations", 5, 6],
+  ["createdAnnotation", 5, 6],
+  ["unsetAnnotations", 5, 6],
+];
 
 function isByteStream(value: unknown): value is ReadableStream<Uint8Array> {
   return value instanceof ReadableStream;
@@ -71,6 +107,16 @@ function validate(options: BuildOptions, action: string): void {
     );
   }
   requireOneOf(encoding, ["gzip"], "encoding", action);
+  checkVia(options.via, action);
+  if (options.via === "local" && path === undefined) {
+    throw new TypeError(`${action}: via "local" needs path, a context directory`);
+  }
+  if (options.via === "local" && hasSecrets(options)) {
+    throw new TypeError(
+      `${action}: via "local" cannot take secrets: a build read in place would have the ` +
+        "server move the secret files out of your context directory",
+    );
+  }
   requireOneOf(options.policy, ["always", "missing", "newer", "never"], "policy", action);
   const platforms = buildPlatforms(options.platform);
   validateBuildPlatforms(platforms, action);
@@ -78,6 +124,15 @@ function validate(options: BuildOptions, action: string): void {
     throw new TypeError(`${action}: several platforms need manifest, the list to collect them`);
   }
   if (options.manifest !== undefined) parseReference(options.manifest);
+  requireStringRecord(options.annotations, "annotations", action);
+  requireWholeNumber(options.timestamp, "timestamp", action);
+  requireWholeNumber(options.sourceDateEpoch, "sourceDateEpoch", action);
+  requireStringRecord(options.env, "env", action);
+  requireStringList(options.unsetEnv, "unsetEnv", action);
+  if (options.from !== undefined) parseReference(options.from);
+  requireStringList(options.unsetLabels, "unsetLabels", action);
+  requireStringList(options.unsetAnnotations, "unsetAnnotations", action);
+  validateRegistryRetry(options, action);
   for (const tag of tagsOf(options)) {
     try {
       parseReference(tag);
@@ -107,13 +162,14 @@ interface UploadSource {
 
 const NO_FAILURE = (): unknown => undefined;
 
-/** The context to upload, from whichever source the options give. */
+/** The context to upload, from whichever source the options give (`location` for `path`). */
 async function uploadSource(
   options: BuildOptions,
+  location: ContextLocation | undefined,
   action: string,
   signal: AbortSignal,
 ): Promise<UploadSource> {
-  const { path, fileobj, customContext, dockerfile } = options;
+  const { fileobj, customContext, dockerfile } = options;
   if (customContext !== undefined) {
     return {
       body: claim(customContext, "customContext", action),
@@ -127,39 +183,77 @@ async function uploadSource(
     const body = await packDockerfile(claim(fileobj, "fileobj", action), name);
     return { body, dockerfile: name, excludes: undefined, failure: NO_FAILURE };
   }
-  return await packDirectory(path!, dockerfile, action, signal);
+  return packContext(location!, action, signal);
+}
+
+function hasSecrets(options: BuildOptions): boolean {
+  return options.secrets !== undefined && options.secrets.length > 0;
 }
 
 /**
- * The request body: ticking the idle timer as it goes, gzip-compressed when asked. `ours`
- * says its chunks are podrx's own (a packed directory), so their memory may be released as
- * they are sent.
+ * Whether a build from `path` may be read in place at all: not when the caller says
+ * `upload`, nor with secrets (Podman moves each secret file out of the context directory to
+ * keep it out of the image, which in place would be the caller's own directory; seen on
+ * Podman 5.8), nor with a local directory among the named contexts, which goes in the upload.
  */
-function requestBody(
-  body: ReadableStream<Uint8Array> | Uint8Array,
-  encoding: "gzip" | undefined,
-  alive: () => void,
-  ours: boolean,
-): ReadableStream<Uint8Array> | Uint8Array<ArrayBuffer> {
-  if (body instanceof Uint8Array && encoding === undefined) return plainBytes(body);
-  const stream = body instanceof Uint8Array ? new Blob([plainBytes(body)]).stream() : body;
-  const ticking = stream.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        alive();
-        controller.enqueue(chunk);
-      },
-    }),
-  );
-  const encoded = encoding === "gzip"
-    ? ticking.pipeThrough(new CompressionStream("gzip") as TransformStream<Uint8Array, Uint8Array>)
-    : ticking;
-  return ours ? releasingSentChunks(encoded) : encoded;
+function inPlaceCandidate(
+  options: BuildOptions,
+  namedContexts: readonly BuildContextSource[],
+): boolean {
+  return options.path !== undefined && options.via !== "upload" && !hasSecrets(options) &&
+    namedContexts.every((named) => named.kind !== "local");
+}
+
+/**
+ * Whether the service is to read the context directory in place; see `useLocalApi`. Not on
+ * its own (`auto`) for a context with entries Podman would take otherwise than the upload
+ * (hard links, FIFOs): the image must be the same either way.
+ */
+async function readInPlace(
+  requester: Requester,
+  via: Via,
+  location: ContextLocation,
+  action: string,
+  signal: AbortSignal,
+): Promise<boolean> {
+  // The Dockerfile (and an ignore file beside it) may lie outside the context.
+  const dockerfileDir = location.dockerfile.slice(0, location.dockerfile.lastIndexOf("/")) || "/";
+  const directories = location.inside === undefined
+    ? [location.root, dockerfileDir]
+    : [location.root];
+  if (!await useLocalApi(requester, via, directories, action, signal)) return false;
+  return via === "local" || await unlikeInPlace(location) === undefined;
+}
+
+/**
+ * The query of `POST /libpod/local/build`: the upload's, with the context's and the
+ * Dockerfile's real paths. The ignore file's patterns go as `excludes`, as with an upload,
+ * plus one for other operations' probe files, which the service could see in the directory.
+ */
+function localQuery(
+  options: BuildOptions,
+  location: ContextLocation,
+  namedContexts: readonly BuildContextSource[],
+  apiVersion: string,
+  action: string,
+): Query {
+  const excludes = [...location.patterns, PROBE_EXCLUDE];
+  return {
+    ...buildQuery(
+      options,
+      { dockerfile: location.dockerfile, excludes, namedContexts },
+      apiVersion,
+      action,
+    ),
+    localcontextdir: location.root,
+  };
 }
 
 /**
  * `ImagesManager.build`: packs or takes the context, uploads it to `POST /libpod/build` and
- * follows the log.
+ * follows the log. A context directory the service is proven to see at the same path is not
+ * uploaded: the service reads it in place (`POST /libpod/local/build`, Podman 5.7 and later),
+ * unless `options.via` says `"upload"` or there are `secrets`; the events are the same.
  *
  * @param context The service to build on, and how to make the model of the image.
  * @param options The context source (`path`, `fileobj` or `customContext`) and build options.
@@ -171,8 +265,12 @@ function requestBody(
  * anything is sent. Unsubscribing aborts the upload and the build, and closes open files.
  * A service that dies mid-build errors with {@linkcode ConnectionError} (as mid-pull). Bad
  * options error it before anything is sent: `TypeError` when they are inconsistent (no source
- * or several, `customContext` without `dockerfile`) or of the wrong type, `RangeError` for a
- * malformed tag or an unknown `encoding` or `policy`.
+ * or several, `customContext` without `dockerfile`, `via: "local"` without `path` or with
+ * `secrets`) or of the wrong type, `RangeError` for a malformed tag or an unknown `encoding`,
+ * `policy` or `via`; with `via: "local"`, {@linkcode PodmanError} saying why the service
+ * cannot read the context in place; and {@linkcode PodmanError} for an
+ * option the server's version does not read (`sourceDateEpoch` before Podman 5.6, a local
+ * directory in `additionalBuildContexts` before 5.6...), naming it and the version it needs.
  *
  * @example Building a directory and printing the log
  * ```ts ignore
@@ -202,6 +300,14 @@ function buildChecked<M>(
   const tags = typeof options === "object" && options !== null ? tagsOf(options) : [];
   const action = tags.length > 0 ? `Cannot build image "${String(tags[0])}"` : "Cannot build image";
   validate(options, action);
+  const namedContexts = buildContextSources(options.additionalBuildContexts, action);
+  const localNamed = namedContexts.find((named) => named.kind === "local");
+  if (options.via === "local" && localNamed !== undefined) {
+    throw new TypeError(
+      `${action}: via "local" cannot take additionalBuildContexts "${localNamed.name}", a ` +
+        "local directory, which goes in the upload",
+    );
+  }
   const { requester } = context;
   return operation<BuildEventOf<M>>(action, options, async (stream) => {
     const { signal } = stream;
@@ -209,29 +315,54 @@ function buildChecked<M>(
     const packing = new AbortController();
     const packSignal = AbortSignal.any([signal, packing.signal]);
     try {
-      // The context is checked first: a bad path fails without a word to the server.
-      const source = await uploadSource(options, action, packSignal);
+      // The contexts are checked first: a bad path fails without a word to the server.
+      const candidate = inPlaceCandidate(options, namedContexts);
+      const location = options.path === undefined
+        ? undefined
+        : await locateContext(options.path, options.dockerfile, action);
+      const pack = async () => ({
+        source: await uploadSource(options, location, action, packSignal),
+        named: await packNamedContexts(namedContexts, action, packSignal),
+      });
+      let packed = candidate ? undefined : await pack();
       const apiVersion = await requester.apiVersion(signal);
-      const query = buildQuery(options, source, apiVersion, action);
+      requireOptionsSince(options, SINCE, apiVersion, action);
+      requireBuildContextSupport(namedContexts, apiVersion, action);
       let response: Response;
-      try {
+      if (
+        candidate && await readInPlace(requester, options.via ?? "auto", location!, action, signal)
+      ) {
         response = await requester.request({
           method: "POST",
-          path: "/build",
-          query,
-          headers: { "Content-Type": "application/x-tar" },
-          body: requestBody(
-            source.body,
-            options.encoding,
-            stream.alive,
-            options.customContext === undefined,
-          ),
+          path: "/local/build",
+          query: localQuery(options, location!, namedContexts, apiVersion, action),
           action,
         }, signal);
-      } catch (error) {
-        // A file that could not be read fails the upload; say that, not "connection lost".
-        const failure = source.failure();
-        throw failure !== undefined && !signal.aborted ? failure : error;
+      } else {
+        packed ??= await pack();
+        const { source, named } = packed;
+        const query = buildQuery(options, { ...source, namedContexts }, apiVersion, action);
+        const upload = uploadBody(
+          source,
+          named,
+          options.encoding,
+          stream.alive,
+          options.customContext === undefined,
+        );
+        try {
+          response = await requester.request({
+            method: "POST",
+            path: "/build",
+            query,
+            headers: { "Content-Type": upload.contentType },
+            body: upload.body,
+            action,
+          }, signal);
+        } catch (error) {
+          // A file that could not be read fails the upload; say that, not "connection lost".
+          const failure = upload.failure();
+          throw failure !== undefined && !signal.aborted ? failure : error;
+        }
       }
       stream.alive();
       const { id, log } = await readBuildLog(response, action, stream);

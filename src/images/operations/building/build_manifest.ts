@@ -3,6 +3,7 @@ import { requestJson, segment } from "../../../client/request_json.ts";
 import { BuildError } from "../../../errors.ts";
 import type { ManifestAttrs, ManifestEntry } from "../manifest_attrs.ts";
 import { platformText } from "../manifest_attrs.ts";
+import { distinctImageIds, isImageIdText } from "../../params/image_id.ts";
 import type { Platform } from "../../params/platform.ts";
 import { getImage } from "../get.ts";
 import type { ImagesContext } from "../images_context.ts";
@@ -31,10 +32,12 @@ export interface BuiltManifestEventOf<M> {
   images: PlatformImageOf<M>[];
 }
 
-/** The build's image ids: every line that is a bare 64-hex id (each platform ends with one). */
+/**
+ * The build's image ids, as written: every line that is an id alone (each platform ends with
+ * one), each once.
+ */
 function builtIds(log: readonly string[]): string[] {
-  const ids = log.map((line) => line.trim()).filter((line) => /^[0-9a-f]{64}$/.test(line));
-  return [...new Set(ids)];
+  return distinctImageIds(log.map((line) => line.trim()).filter(isImageIdText));
 }
 
 function matches(wanted: Platform, os: unknown, architecture: unknown, variant: unknown): boolean {

@@ -121,4 +121,104 @@ export interface BuildOptions extends OperationOptions {
   secrets?: string[];
   /** `gzip` compresses the context (or `customContext`) on the fly; the server detects it. */
   encoding?: "gzip";
+  /**
+   * Annotations to set on the image (its manifest's), name to value, as `podman build
+   * --annotation`.
+   */
+  annotations?: Record<string, string>;
+  /**
+   * Seconds since 1970: the image's created time, its history's times and the times of the
+   * files in its new layers are all set to this (`podman build --timestamp`), for a
+   * reproducible image.
+   */
+  timestamp?: number;
+  /**
+   * Seconds since 1970, as `SOURCE_DATE_EPOCH` (`podman build --source-date-epoch`): the
+   * image's created time and its history's times, and the `SOURCE_DATE_EPOCH` build argument
+   * of the steps; file times stay unless `rewriteTimestamp` (Podman 5.6 and later).
+   */
+  sourceDateEpoch?: number;
+  /**
+   * With `sourceDateEpoch`: files in the new layers newer than it get its time
+   * (`--rewrite-timestamp`; Podman 5.6 and later).
+   * @default {false}
+   */
+  rewriteTimestamp?: boolean;
+  /**
+   * Whether the image keeps the labels of its base image (`--inherit-labels`; Podman 5.5 and
+   * later).
+   * @default {true}
+   */
+  inheritLabels?: boolean;
+  /**
+   * Whether the image keeps the annotations of its base image (`--inherit-annotations`;
+   * Podman 5.6 and later).
+   * @default {true}
+   */
+  inheritAnnotations?: boolean;
+  /**
+   * Whether the image gets the `org.opencontainers.image.created` annotation
+   * (`--created-annotation`; Podman 5.6 and later).
+   * @default {true}
+   */
+  createdAnnotation?: boolean;
+  /**
+   * Environment variables to set in the image, name to value, as an `ENV` would (`podman build
+   * --env`; Podman 4.1 and later).
+   */
+  env?: Record<string, string>;
+  /** Environment variables of the base image to leave out of the image (`--unsetenv`). */
+  unsetEnv?: string[];
+  /** The image to build `FROM` instead of the Dockerfile's first one (`podman build --from`). */
+  from?: string;
+  /**
+   * Leave the image's history empty (`--omit-history`; Podman 4.2 and later).
+   * @default {false}
+   */
+  omitHistory?: boolean;
+  /** Labels of the base image to leave out of the image (`--unsetlabel`; Podman 4.8 and later). */
+  unsetLabels?: string[];
+  /**
+   * Annotations of the base image to leave out of the image (`--unsetannotation`; Podman 5.6
+   * and later).
+   */
+  unsetAnnotations?: string[];
+  /**
+   * How many times the server retries a failing pull of a base image (Podman 5.3 and later);
+   * Podman's default (`containers.conf` `retry`, 3) when left out.
+   */
+  retry?: number;
+  /**
+   * Milliseconds between those retries (Podman 5.3 and later); Podman's default (2 s) when
+   * left out.
+   */
+  retryDelay?: number;
+  /**
+   * Named contexts for `FROM`, `COPY --from` and `RUN --mount=from=` (`podman build
+   * --build-context name=value`), by name; the value in Podman's forms:
+   * - `docker-image://name` (also `container-image://`, `docker://`): an image
+   *   (Podman 4.2 and later);
+   * - `http://...` or `https://...`: a tar (or a Dockerfile) the server downloads (Podman 4.2
+   *   and later);
+   * - anything else: a local directory, packed and uploaded beside the context as it is, with
+   *   no ignore file applied (Podman 5.6 and later; an older server would look for the path on
+   *   its own machine).
+   */
+  additionalBuildContexts?: Record<string, string>;
+  /**
+   * How a `path` context reaches the service. `"auto"`: Podman 5.7 and later read the
+   * directory in place (`POST /libpod/local/build`) when the client reaches the service over
+   * a Unix socket and the service is proven to see the directory (and an outside Dockerfile's)
+   * as this process does (podrx writes a small probe file there, has the service read it, and
+   * removes it; once per client and directory); otherwise the context is uploaded, and so it
+   * is with `secrets` (which Podman would move out of the directory), with a local directory
+   * in `additionalBuildContexts` (uploaded beside it) and with hard links,
+   * FIFOs, sockets or devices in it (Podman would keep them; the upload sends a hard link as
+   * a file of its own and leaves the others out). `"upload"`: always uploaded. `"local"`: read
+   * in place, by Podman's own rules for such entries, or an error before the build is sent
+   * when the service cannot. Read in place, files keep their `user.*` and
+   * `security.capability` extended attributes, which the upload does not carry.
+   * @default {"auto"}
+   */
+  via?: "auto" | "upload" | "local";
 }
