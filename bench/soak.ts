@@ -226,6 +226,14 @@ async function main(): Promise<number> {
     clearInterval(progress);
     await killer.catch((error) => tally.fail(0, "restart", error.message));
     const ledgers = new Map<number, Ledger>(await Promise.all(workers));
+    // A worker's directory holds its build context and, for a moment, each archive it saves
+    // (removed by the worker); podrx writes a probe file next to a file or context it may
+    // hand to the service in place, and must remove it again on every path.
+    for (const id of ledgers.keys()) {
+      for (const left of strayFiles(`${top}/w${id}`, ["context", "context/Containerfile"])) {
+        tally.fail(id, "files", `left in the worker's directory: ${left}`);
+      }
+    }
     findings.wallSeconds = (performance.now() - started) / 1000;
     findings.load[1] = Deno.loadavg()[0]!;
     if (caught !== undefined) {
@@ -369,6 +377,24 @@ async function settledProcesses(
     }
   }
   return left;
+}
+
+/** Paths below `dir` (relative to it) other than `expected`. */
+function strayFiles(dir: string, expected: readonly string[]): string[] {
+  const stray: string[] = [];
+  const walk = (relative: string): void => {
+    for (const entry of Deno.readDirSync(relative === "" ? dir : `${dir}/${relative}`)) {
+      const path = relative === "" ? entry.name : `${relative}/${entry.name}`;
+      if (!expected.includes(path)) stray.push(path);
+      else if (entry.isDirectory) walk(path);
+    }
+  };
+  try {
+    walk("");
+  } catch {
+    // A worker that never began has no directory.
+  }
+  return stray;
 }
 
 function entriesByName(dir: string): Record<string, number> {
