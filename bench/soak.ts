@@ -26,7 +26,7 @@ import { startRegistry } from "../tests/bed/registry.ts";
 import { seedImages } from "../tests/bed/seed.ts";
 import { PODMAN_VERSION_ENV, selectPodman } from "../tests/bed/select_podman.ts";
 import { report, summarize } from "./_measure.ts";
-import { checkLedgers, type Ledger, type LedgerCheck } from "./_soak_ledger.ts";
+import { checkLedgers, Ledger, type LedgerCheck } from "./_soak_ledger.ts";
 import { grownFds, markedProcesses, openFds, type ProcessInfo } from "./_soak_procs.ts";
 import { type SoakService, soakService } from "./_soak_service.ts";
 import { Tally } from "./_soak_tally.ts";
@@ -200,7 +200,15 @@ async function main(): Promise<number> {
         tally,
         stop: stop.signal,
         interrupt: interrupt.signal,
-      }).then((ledger) => [index + 1, ledger] as const));
+      }).then(
+        (ledger) => [index + 1, ledger] as const,
+        // A worker that throws is the soak's own bug; the others go on. Handled here, at
+        // once: an unhandled rejection would end the process before its cleanup.
+        (error) => {
+          tally.fail(index + 1, "worker", error instanceof Error ? error.stack ?? "" : `${error}`);
+          return [index + 1, new Ledger()] as const;
+        },
+      ));
     const progress = setInterval(() => {
       const total = Object.values(tally.counts()).flatMap(Object.values)
         .reduce((sum, n) => sum + n, 0);
@@ -218,6 +226,14 @@ async function main(): Promise<number> {
     clearInterval(progress);
     await killer.catch((error) => tally.fail(0, "restart", error.message));
     const ledgers = new Map<number, Ledger>(await Promise.all(workers));
+    // A worker's directory holds its build context and, for a moment, each archive it saves
+    // (removed by the worker); podrx writes a probe file next to a file or context it may
+    // hand to the service in place, and must remove it again on every path.
+    for (const id of ledgers.keys()) {
+      for (const left of strayFiles(`${top}/w${id}`, ["context", "context/Containerfile"])) {
+        tally.fail(id, "files", `left in the worker's directory: ${left}`);
+      }
+    }
     findings.wallSeconds = (performance.now() - started) / 1000;
     findings.load[1] = Deno.loadavg()[0]!;
     if (caught !== undefined) {
@@ -361,6 +377,24 @@ async function settledProcesses(
     }
   }
   return left;
+}
+
+/** Paths below `dir` (relative to it) other than `expected`. */
+function strayFiles(dir: string, expected: readonly string[]): string[] {
+  const stray: string[] = [];
+  const walk = (relative: string): void => {
+    for (const entry of Deno.readDirSync(relative === "" ? dir : `${dir}/${relative}`)) {
+      const path = relative === "" ? entry.name : `${relative}/${entry.name}`;
+      if (!expected.includes(path)) stray.push(path);
+      else if (entry.isDirectory) walk(path);
+    }
+  };
+  try {
+    walk("");
+  } catch {
+    // A worker that never began has no directory.
+  }
+  return stray;
 }
 
 function entriesByName(dir: string): Record<string, number> {
