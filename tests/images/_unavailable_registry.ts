@@ -54,11 +54,16 @@ export const RETRY_DELAY_MS = 2500;
  */
 export const RETRIES = 2;
 
-/** One try against a try and retries after RETRY_DELAY_MS: what the server did with both. */
-export function assertRetried(
-  once: { connections: number; ms: number },
-  twice: { connections: number; ms: number },
-): void {
+/**
+ * Runs `attempt` against fresh unavailable registries twice, with no retry and with
+ * {@linkcode RETRIES} retries after RETRY_DELAY_MS each, and checks what the server did with
+ * both: more connections, and at least the delay.
+ */
+export async function assertRetried(
+  attempt: (host: string, retry: number) => Promise<unknown>,
+): Promise<void> {
+  const once = await triesUntilFailure((host) => attempt(host, 0));
+  const twice = await triesUntilFailure((host) => attempt(host, RETRIES));
   assert.ok(once.connections > 0);
   assert.ok(
     twice.connections > once.connections,

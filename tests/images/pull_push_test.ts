@@ -18,6 +18,7 @@ import { PullStreamReader } from "../../src/images/operations/_pull_stream.ts";
 import { PushStreamReader } from "../../src/images/operations/_push_stream.ts";
 import { encodeRegistryAuth } from "../../src/images/params/registry_auth.ts";
 import { testBed } from "../bed/env.ts";
+import { serverVersion } from "../bed/server_version.ts";
 import { importImage, uniqueName } from "./_fixtures.ts";
 import { recordingClient } from "./_recording_client.ts";
 
@@ -76,13 +77,8 @@ async function registryManifestDigest(
   return response.headers.get("docker-content-digest") ?? "";
 }
 
-// The bed runs Podman 4.3.1 or (PODRX_PODMAN=5) Podman 5; these are the differences the tests
-// see. The server's own version, not the one a client may be told to speak.
-async function serverVersion(): Promise<[number, number]> {
-  await using podman = connect();
-  const [major = 0, minor = 0] = (await podman.apiVersion()).split(".").map(Number);
-  return [major, minor];
-}
+// What differs between the bed's servers (serverVersion(): the server's own version, not the
+// one a client may be told to speak).
 
 /** Podman 5 streams a push (`quiet=false`) and ends it with the manifest digest. */
 async function serverStreamsPush(): Promise<boolean> {
