@@ -8,16 +8,36 @@
 import assert from "node:assert/strict";
 
 /**
- * A registry that takes every connection and closes it at once, counting them: a failure
- * Podman retries (an EOF; 5.4 does not retry a 503), seen again on each try.
+ * A registry that takes every connection, waits for the client's first bytes (a TLS hello or an
+ * HTTP request) and closes it, counting connections: a failure Podman retries (an EOF; 5.4 does
+ * not retry a 503), seen again on each try.
+ *
+ * Closing before the client has written lets the client's write fail instead ("broken pipe"),
+ * which Podman does not retry: in one loaded CI run that made a pull with two retries connect
+ * as often as one without. Reading first leaves the client waiting on its read, every time.
  */
 export function unavailableRegistry(): { host: string; requests: () => number } & AsyncDisposable {
   let count = 0;
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const open = new Set<Promise<void>>();
+  const drop = async (connection: Deno.Conn) => {
+    // A client that never writes is closed after a while all the same.
+    const quiet = setTimeout(() => connection.close(), 10_000);
+    try {
+      await connection.read(new Uint8Array(64 * 1024));
+      connection.close();
+    } catch {
+      // Closed by the timer, or reset by the client: either way the connection is gone.
+    } finally {
+      clearTimeout(quiet);
+    }
+  };
   const accepting = (async () => {
     for await (const connection of listener) {
       count++;
-      connection.close();
+      const dropping = drop(connection);
+      open.add(dropping);
+      dropping.finally(() => open.delete(dropping));
     }
   })();
   return {
@@ -26,6 +46,7 @@ export function unavailableRegistry(): { host: string; requests: () => number } 
     [Symbol.asyncDispose]: async () => {
       listener.close();
       await accepting.catch(() => {});
+      await Promise.all(open);
     },
   };
 }
