@@ -125,6 +125,30 @@ export type { SaveOptions } from "./src/images/operations/save.ts";
 export type { ScpOptions, ScpReport } from "./src/images/operations/scp.ts";
 export type { TagOptions } from "./src/images/operations/tag.ts";
 export { RegistryData } from "./src/images/registry_data.ts";
+export type { ArtifactsManager } from "./src/artifacts/artifacts_manager.ts";
+export type { Artifacts } from "./src/facade/artifacts.ts";
+export type { AwaitableArtifacts } from "./src/facade/awaitable_artifacts.ts";
+export { Artifact } from "./src/artifacts/artifact.ts";
+export type { ArtifactAttrs, ArtifactFile, ArtifactManifest } from "./src/artifacts/artifact.ts";
+export type {
+  AddArtifactOptions,
+  ArtifactFileSource,
+  ArtifactSource,
+} from "./src/artifacts/operations/add.ts";
+export type { ArtifactFileData } from "./src/artifacts/operations/_file_upload.ts";
+export type {
+  ArtifactsToRemove,
+  RemoveArtifactOptions,
+} from "./src/artifacts/operations/remove.ts";
+export type { ArtifactTransferOptions } from "./src/artifacts/operations/_transfer_options.ts";
+export type {
+  ArtifactAddedEvent,
+  ArtifactAddEvent,
+  ArtifactPulledEvent,
+  ArtifactPullEvent,
+  ArtifactPushedEvent,
+  ArtifactPushEvent,
+} from "./src/artifacts/operations/transfer_events.ts";
 export { ManifestsManager } from "./src/manifests/manifests_manager.ts";
 export { Manifests } from "./src/facade/manifests.ts";
 export { AwaitableManifests } from "./src/facade/awaitable_manifests.ts";

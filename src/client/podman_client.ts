@@ -2,6 +2,7 @@ import type { Observable } from "rxjs";
 import type { AwaitOptions } from "../async/await_options.ts";
 import { lastOf } from "../async/settle.ts";
 import type { TwinsOf } from "../async/twins.ts";
+import { Artifacts } from "../facade/artifacts.ts";
 import { Images } from "../facade/images.ts";
 import { Manifests } from "../facade/manifests.ts";
 import {
@@ -49,6 +50,8 @@ export class PodmanClient implements AsyncDisposable {
   readonly images: Images;
   /** The manifest-list operations of this service. */
   readonly manifests: Manifests;
+  /** The OCI artifact operations of this service (Podman 5.6 and later). */
+  readonly artifacts: Artifacts;
   #connector: Connector;
   #slots: RequestSlots;
   #service: SpawnedService | undefined;
@@ -61,6 +64,7 @@ export class PodmanClient implements AsyncDisposable {
     this.#slots = new RequestSlots(options.maxConnections ?? DEFAULT_MAX_CONNECTIONS);
     this.images = new Images(this);
     this.manifests = new Manifests(this);
+    this.artifacts = new Artifacts(this);
   }
 
   /**

@@ -39,7 +39,7 @@ export function requestJson<T>(
       let body: unknown;
       try {
         const response = await requester.request(request, signal);
-        body = parseBody(await response.text(), request.action);
+        body = parseJsonBody(await response.text(), request.action);
       } catch (error) {
         if (!retry || tried >= retry.tries || signal.aborted || !retry.retries(error)) throw error;
         pauseTimeout();
@@ -58,7 +58,11 @@ export function segment(name: string): string {
   return encodeURIComponent(name);
 }
 
-function parseBody(text: string, action: string): unknown {
+/**
+ * The JSON of an answer read whole, `undefined` for an empty one (201 and 204); an answer that
+ * is not JSON fails naming the action.
+ */
+export function parseJsonBody(text: string, action: string): unknown {
   // 201 and 204 answers carry no body, or a lone newline.
   if (text.trim() === "") return undefined;
   try {

@@ -4,13 +4,14 @@ import { LayersView } from "./_layers_view.ts";
 import type { LayerState } from "./layer_state.ts";
 
 /**
- * What {@linkcode progress} folds: the status and layer events of a pull or push, and their
- * final event (`pulled` or `pushed`), whatever else that carries.
+ * What {@linkcode progress} folds: the status and layer events of a pull or push (of an image
+ * or an artifact) or of an artifact `add`, and their final event (`pulled`, `pushed` or
+ * `added`), whatever else that carries.
  */
 export type ProgressEvent =
   | PullStatusEvent
   | LayerProgressEvent
-  | { readonly type: "pulled" | "pushed" };
+  | { readonly type: "pulled" | "pushed" | "added" };
 
 /** The state of a pull or push after one event `E`; see {@linkcode progress}. */
 export interface ProgressSnapshot<E extends ProgressEvent = ProgressEvent> {
@@ -34,7 +35,7 @@ export interface ProgressSnapshot<E extends ProgressEvent = ProgressEvent> {
   readonly layers: ReadonlyMap<string, LayerState>;
   /** The last status line (`status` events), if any came. */
   readonly lastStatus?: string;
-  /** True on the final event (`pulled` or `pushed`). */
+  /** True on the final event (`pulled`, `pushed` or `added`). */
   readonly done: boolean;
   /** The event this snapshot follows, e.g. to take the image from the `pulled` event. */
   readonly event: E;
@@ -58,6 +59,8 @@ export const LAYER_DONE_STATUSES: ReadonlySet<string> = new Set([
   "Already exists",
   "Layer already exists",
   "Pushed",
+  // A file of an artifact `add()` the server has stored.
+  "Added",
 ]);
 
 interface Tally {
@@ -139,7 +142,7 @@ function count(tally: Tally, layer: LayerState, sign: 1 | -1): void {
 }
 
 function snapshotOf<E extends ProgressEvent>(tally: Tally, event: E): ProgressSnapshot<E> {
-  const done = event.type === "pulled" || event.type === "pushed";
+  const done = event.type === "pulled" || event.type === "pushed" || event.type === "added";
   const { layersDone, bytesDone, bytesTotal, knownDone } = tally;
   const fraction = done ? 1 : bytesTotal > 0 ? Math.min(1, knownDone / bytesTotal) : undefined;
   const layersSeen = tally.layersSeen;

@@ -33,7 +33,7 @@ function twinNames(twins: object): string[] {
   return (own.length > 0 ? own : methodNames(twins)).sort();
 }
 
-Deno.test("every Observable method of the client, the manager, Image and RegistryData has an await twin", async () => {
+Deno.test("every Observable method of the client, the managers, Image and RegistryData has an await twin", async () => {
   await using podman = new PodmanClient({ baseUrl: `unix://${bed.socketPath}` });
   const name = `localhost/${uniqueName("podrx-twins")}:1`;
   await importImage(name);
@@ -55,6 +55,7 @@ Deno.test("every Observable method of the client, the manager, Image and Registr
       ["ImagesManager", probe.images, podman.images.promises],
       ["Image", probe.images.prepareModel(image.attrs), image.promises],
       ["RegistryData", dataOf(probe), dataOf(podman).promises],
+      ["ArtifactsManager", probe.artifacts, podman.artifacts.promises],
       // Last: probing the client calls its close() too.
       ["PodmanClient", probe, podman.promises],
     ];

@@ -1,0 +1,97 @@
+import type { Observable } from "rxjs";
+import type { OperationOptions } from "../client/operation.ts";
+import type { Requester } from "../client/requester.ts";
+import { requiringVersion } from "../client/requiring_version.ts";
+import type { Artifact } from "./artifact.ts";
+import { addArtifact, type AddArtifactOptions, type ArtifactSource } from "./operations/add.ts";
+import { artifactExists } from "./operations/exists.ts";
+import { getArtifact } from "./operations/get.ts";
+import { listArtifacts } from "./operations/list.ts";
+import { pullArtifact } from "./operations/pull.ts";
+import { pushArtifact } from "./operations/push.ts";
+import {
+  type ArtifactsToRemove,
+  type RemoveArtifactOptions,
+  removeArtifacts,
+} from "./operations/remove.ts";
+import type { ArtifactTransferOptions } from "./operations/_transfer_options.ts";
+import type {
+  ArtifactAddEvent,
+  ArtifactPullEvent,
+  ArtifactPushEvent,
+} from "./operations/transfer_events.ts";
+
+/**
+ * The OCI artifact operations of one Podman service (Podman 5.6 and later): files of any
+ * kind (model weights, configuration, charts) stored, pushed and pulled through the same
+ * registries as images, as `podman artifact` does. Each operation is a cold Observable:
+ * nothing is sent until subscribe, unsubscribing aborts. On an older server every operation
+ * errors with a `PodmanError` naming the version needed, before anything is sent.
+ *
+ * @example Adding, pushing and removing an artifact
+ * ```ts ignore
+ * import { PodmanClient } from "@podrx/podrx";
+ * import { lastValueFrom } from "rxjs";
+ *
+ * await using podman = new PodmanClient();
+ * await lastValueFrom(podman.artifacts.add("localhost:5000/ai/model:1", ["./weights.bin"]));
+ * await lastValueFrom(podman.artifacts.push("localhost:5000/ai/model:1", { tlsVerify: false }));
+ * await lastValueFrom(podman.artifacts.remove("localhost:5000/ai/model:1"));
+ * ```
+ */
+export class ArtifactsManager {
+  /** The client whose service this manager talks to. */
+  readonly client: Requester;
+  readonly #requester: Requester;
+
+  /** Creates the manager; `PodmanClient` makes one as `client.artifacts`. */
+  constructor(client: Requester) {
+    this.client = client;
+    this.#requester = requiringVersion(client, 5, 6, "the artifacts API");
+  }
+
+  /**
+   * Makes an artifact of files, or adds files to one (`append`). Emits upload progress per
+   * file, then `added` with the artifact.
+   */
+  add(
+    name: string,
+    sources: ArtifactSource | readonly ArtifactSource[],
+    options?: AddArtifactOptions,
+  ): Observable<ArtifactAddEvent> {
+    return addArtifact(this.#requester, name, sources, options);
+  }
+
+  /** Every artifact in the store, as one array. */
+  list(options?: OperationOptions): Observable<Artifact[]> {
+    return listArtifacts(this.#requester, options);
+  }
+
+  /** One artifact, by name or digest; errors with `NotFound` when there is none. */
+  get(name: string, options?: OperationOptions): Observable<Artifact> {
+    return getArtifact(this.#requester, name, options);
+  }
+
+  /** Whether an artifact is in the store: `true` or `false`, any other answer an error. */
+  exists(name: string, options?: OperationOptions): Observable<boolean> {
+    return artifactExists(this.#requester, name, options);
+  }
+
+  /** Removes one artifact, several, or `{ all: true }`; emits the removed digests. */
+  remove(target: ArtifactsToRemove, options?: RemoveArtifactOptions): Observable<string[]> {
+    return removeArtifacts(this.#requester, target, options);
+  }
+
+  /** Pulls an artifact from its registry; ends with `pulled` and the artifact. */
+  pull(name: string, options?: ArtifactTransferOptions): Observable<ArtifactPullEvent> {
+    return pullArtifact(this.#requester, name, options);
+  }
+
+  /** Pushes an artifact to the registry its name points to; ends with `pushed`. */
+  push(
+    artifact: string | Artifact,
+    options?: ArtifactTransferOptions,
+  ): Observable<ArtifactPushEvent> {
+    return pushArtifact(this.#requester, artifact, options);
+  }
+}

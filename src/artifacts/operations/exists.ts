@@ -1,0 +1,32 @@
+import { catchError, defer, map, type Observable, of } from "rxjs";
+import type { OperationOptions } from "../../client/operation.ts";
+import type { Requester } from "../../client/requester.ts";
+import { NotFound } from "../../errors.ts";
+import { requireName } from "../../images/params/reference.ts";
+import { inspectArtifact } from "./get.ts";
+
+/**
+ * Whether an artifact is in the store. Podman has no `exists` endpoint for artifacts, so this
+ * inspects it: `true` when the server answers, `false` on 404; any other answer is an error,
+ * not `false`.
+ *
+ * @returns A cold Observable of `true` or `false`. An empty name is a `TypeError`, delivered
+ * on subscribe.
+ */
+export function artifactExists(
+  requester: Requester,
+  name: string,
+  options?: OperationOptions,
+): Observable<boolean> {
+  return defer(() => {
+    const action = `Cannot check whether artifact "${name}" exists`;
+    requireName(name, action);
+    return inspectArtifact(requester, name, action, options);
+  }).pipe(
+    map(() => true),
+    catchError((error: unknown) => {
+      if (error instanceof NotFound) return of(false);
+      throw error;
+    }),
+  );
+}

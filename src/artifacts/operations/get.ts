@@ -1,0 +1,40 @@
+import { defer, type Observable } from "rxjs";
+import type { OperationOptions } from "../../client/operation.ts";
+import type { Requester } from "../../client/requester.ts";
+import { requestJson, segment } from "../../client/request_json.ts";
+import { requireName } from "../../images/params/reference.ts";
+import type { Artifact } from "../artifact.ts";
+import { readArtifact } from "./_read_artifact.ts";
+
+/**
+ * `GET /libpod/artifacts/{name}/json`: one artifact of the store, by name or digest.
+ *
+ * @returns A cold Observable of the model; errors with `NotFound` when there is no such
+ * artifact. An empty name is a `TypeError`, delivered on subscribe.
+ */
+export function getArtifact(
+  requester: Requester,
+  name: string,
+  options?: OperationOptions,
+): Observable<Artifact> {
+  return defer(() => {
+    const action = `Cannot get artifact "${name}"`;
+    requireName(name, action);
+    return inspectArtifact(requester, name, action, options);
+  });
+}
+
+/** The inspect request behind `get`, `exists`, and the models `add` and `pull` emit. */
+export function inspectArtifact(
+  requester: Requester,
+  name: string,
+  action: string,
+  options?: OperationOptions,
+): Observable<Artifact> {
+  return requestJson(
+    requester,
+    { path: `/artifacts/${segment(name)}/json`, action },
+    options,
+    (body) => readArtifact(body, action),
+  );
+}
