@@ -2,7 +2,7 @@
  * Tar headers as POSIX pax archives write them: a ustar header, preceded by a pax extended
  * header (`x`) for whatever ustar cannot hold (long or non-ASCII paths and link targets, sizes
  * of 8 GiB and more, large ids). Go's archive/tar, which Podman reads contexts with, reads
- * both.
+ * both. The field layout and the checksum are shared with the reader (reader.ts).
  *
  * @module
  */
@@ -51,9 +51,51 @@ export interface TarEntryHeader {
 /** One tar block; headers and bodies are padded to a multiple of it. */
 export const BLOCK_BYTES = 512;
 
+/** A field of the ustar header block: where it starts and how many bytes it has. */
+export interface TarField {
+  /** Offset in the 512-byte block. */
+  readonly offset: number;
+  /** Width in bytes. */
+  readonly width: number;
+}
+
+/**
+ * The ustar header's fields that podrx writes or reads. `magic` spans the magic and the
+ * version (8 bytes), since GNU tar's `"ustar  \0"` runs across both.
+ */
+export const USTAR_FIELDS: Readonly<
+  Record<
+    | "name"
+    | "mode"
+    | "uid"
+    | "gid"
+    | "size"
+    | "mtime"
+    | "checksum"
+    | "typeFlag"
+    | "linkname"
+    | "magic"
+    | "prefix",
+    TarField
+  >
+> = {
+  name: { offset: 0, width: 100 },
+  mode: { offset: 100, width: 8 },
+  uid: { offset: 108, width: 8 },
+  gid: { offset: 116, width: 8 },
+  size: { offset: 124, width: 12 },
+  mtime: { offset: 136, width: 12 },
+  checksum: { offset: 148, width: 8 },
+  typeFlag: { offset: 156, width: 1 },
+  linkname: { offset: 157, width: 100 },
+  magic: { offset: 257, width: 8 },
+  prefix: { offset: 345, width: 155 },
+};
+
 const TYPE_FLAGS: Record<TarEntryType, string> = { file: "0", directory: "5", symlink: "2" };
-const NAME_BYTES = 100;
-const PREFIX_BYTES = 155;
+const NAME_BYTES = USTAR_FIELDS.name.width;
+const PREFIX_BYTES = USTAR_FIELDS.prefix.width;
+const CHECKSUM = USTAR_FIELDS.checksum;
 // The largest values the octal fields hold: 11 digits for size and mtime, 7 for ids.
 const MAX_OCTAL_11 = 0o77777777777;
 const MAX_OCTAL_7 = 0o7777777;
@@ -65,14 +107,42 @@ function isAscii(text: string): boolean {
   return true;
 }
 
+/**
+ * The checksum of a header block: the sum of its bytes, with the checksum field itself counted
+ * as spaces. `signed` sums them as signed bytes, as some old tar programs did; readers accept
+ * either sum, as Go's archive/tar and GNU tar do.
+ *
+ * @param block A 512-byte header block.
+ * @param signed Whether to count bytes of 128 and more as negative.
+ * @returns The sum, to compare with the block's checksum field.
+ *
+ * @example
+ * ```ts
+ * import { encodeTarHeader, headerChecksum } from "./header.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const block = encodeTarHeader({ name: "a.txt" });
+ * const stored = new TextDecoder().decode(block.subarray(148, 154));
+ * assert.equal(headerChecksum(block), parseInt(stored, 8));
+ * ```
+ */
+export function headerChecksum(block: Uint8Array, signed = false): number {
+  let sum = 0;
+  for (let i = 0; i < BLOCK_BYTES; i++) {
+    const byte = i >= CHECKSUM.offset && i < CHECKSUM.offset + CHECKSUM.width ? 0x20 : block[i]!;
+    sum += signed && byte >= 0x80 ? byte - 0x100 : byte;
+  }
+  return sum;
+}
+
 /** Writes `text` (ASCII, already known to fit) at `offset`. */
 function putText(block: Uint8Array, offset: number, text: string): void {
   for (let i = 0; i < text.length; i++) block[offset + i] = text.charCodeAt(i);
 }
 
-/** Writes `value` as zero-padded octal digits and a NUL terminator, in `width` bytes. */
-function putOctal(block: Uint8Array, offset: number, width: number, value: number): void {
-  putText(block, offset, value.toString(8).padStart(width - 1, "0"));
+/** Writes `value` as zero-padded octal digits and a NUL terminator, filling `field`. */
+function putOctal(block: Uint8Array, field: TarField, value: number): void {
+  putText(block, field.offset, value.toString(8).padStart(field.width - 1, "0"));
 }
 
 /**
@@ -119,20 +189,19 @@ function ustarBlock(
   },
 ): Uint8Array {
   const block = new Uint8Array(BLOCK_BYTES);
-  putText(block, 0, fields.name);
-  putOctal(block, 100, 8, fields.mode);
-  putOctal(block, 108, 8, fields.uid);
-  putOctal(block, 116, 8, fields.gid);
-  putOctal(block, 124, 12, fields.size);
-  putOctal(block, 136, 12, fields.mtime);
-  putText(block, 148, "        ");
-  putText(block, 156, fields.typeFlag);
-  putText(block, 157, fields.linkname);
-  putText(block, 257, "ustar\u000000");
-  putText(block, 345, fields.prefix);
-  let sum = 0;
-  for (let i = 0; i < BLOCK_BYTES; i++) sum += block[i]!;
-  putText(block, 148, `${sum.toString(8).padStart(6, "0")}\u0000 `);
+  const at = USTAR_FIELDS;
+  putText(block, at.name.offset, fields.name);
+  putOctal(block, at.mode, fields.mode);
+  putOctal(block, at.uid, fields.uid);
+  putOctal(block, at.gid, fields.gid);
+  putOctal(block, at.size, fields.size);
+  putOctal(block, at.mtime, fields.mtime);
+  putText(block, at.typeFlag.offset, fields.typeFlag);
+  putText(block, at.linkname.offset, fields.linkname);
+  putText(block, at.magic.offset, "ustar\u000000");
+  putText(block, at.prefix.offset, fields.prefix);
+  const sum = headerChecksum(block);
+  putText(block, CHECKSUM.offset, `${sum.toString(8).padStart(6, "0")}\u0000 `);
   return block;
 }
 

@@ -3,13 +3,8 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { createTarWriter } from "../../src/tar/writer.ts";
+import { entrySpecs, filled, specEntry } from "./_entries.ts";
 import { readTarEntries } from "./_reader.ts";
-
-function filled(size: number, seed: number): Uint8Array {
-  const bytes = new Uint8Array(size);
-  for (let i = 0; i < size; i++) bytes[i] = (seed + i * 31) & 0xff;
-  return bytes;
-}
 
 Deno.test("createTarWriter() gives back every entry and byte, small and big, bytes or streams", async () => {
   await fc.assert(
@@ -82,44 +77,16 @@ Deno.test("createTarWriter() joins the pieces of many small entries into few chu
   assert.ok(chunks.length <= 16, `${chunks.length} chunks`);
 });
 
-// Path pieces that test every field: ASCII, non-ASCII, and lengths around the 100-byte name
-// and 155-byte prefix limits.
-const piece = fc.oneof(
-  fc.stringMatching(/^[a-z0-9._-]{1,12}$/),
-  fc.constantFrom("ü", "日本語", "emoji-😀", "space name", "x".repeat(99), "y".repeat(101)),
-);
-const entryName = fc.array(piece, { minLength: 1, maxLength: 8 }).map((parts) => parts.join("/"));
-
 Deno.test("tar headers round-trip long, nested and non-ASCII names, link targets and big ids", async () => {
   await fc.assert(
     fc.asyncProperty(
-      fc.uniqueArray(
-        fc.record({
-          name: entryName,
-          type: fc.constantFrom("file" as const, "directory" as const, "symlink" as const),
-          size: fc.nat(3000),
-          mode: fc.constantFrom(0o644, 0o755, 0o600, 0o4755),
-          seconds: fc.oneof(fc.nat(2_000_000_000), fc.constant(0o77777777777 + 5)),
-          uid: fc.oneof(fc.nat(1000), fc.constant(0o7777777 + 1)),
-          linkname: entryName,
-        }),
-        { minLength: 1, maxLength: 8, selector: (entry) => entry.name },
-      ),
+      entrySpecs(fc.nat(3000)),
       async (specs) => {
         const writer = createTarWriter();
         const archive = new Response(writer.readable).bytes();
         for (const [index, spec] of specs.entries()) {
-          const size = spec.type === "file" ? spec.size : 0;
-          await writer.add({
-            name: spec.name,
-            type: spec.type,
-            size,
-            mode: spec.mode,
-            mtime: new Date(spec.seconds * 1000),
-            uid: spec.uid,
-            gid: spec.uid,
-            ...(spec.type === "symlink" ? { linkname: spec.linkname } : {}),
-          }, spec.type === "file" ? filled(size, index) : undefined);
+          const { header, body } = specEntry(spec, index);
+          await writer.add(header, body);
         }
         writer.finalize();
         const entries = await readTarEntries(await archive);
