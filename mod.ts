@@ -142,6 +142,14 @@ export type {
 } from "./src/artifacts/operations/remove.ts";
 export type { ArtifactTransferOptions } from "./src/artifacts/operations/_transfer_options.ts";
 export type {
+  ArtifactExtractedEvent,
+  ArtifactExtractEvent,
+  ArtifactFileSelector,
+  ExtractArtifactOptions,
+  ExtractedFile,
+  ExtractFileOptions,
+} from "./src/artifacts/operations/extract.ts";
+export type {
   ArtifactAddedEvent,
   ArtifactAddEvent,
   ArtifactPulledEvent,

@@ -5,6 +5,13 @@ import { requiringVersion } from "../client/requiring_version.ts";
 import type { Artifact } from "./artifact.ts";
 import { addArtifact, type AddArtifactOptions, type ArtifactSource } from "./operations/add.ts";
 import { artifactExists } from "./operations/exists.ts";
+import {
+  type ArtifactExtractEvent,
+  extractArtifact,
+  extractArtifactFile,
+  type ExtractArtifactOptions,
+  type ExtractFileOptions,
+} from "./operations/extract.ts";
 import { getArtifact } from "./operations/get.ts";
 import { listArtifacts } from "./operations/list.ts";
 import { pullArtifact } from "./operations/pull.ts";
@@ -93,5 +100,22 @@ export class ArtifactsManager {
     options?: ArtifactTransferOptions,
   ): Observable<ArtifactPushEvent> {
     return pushArtifact(this.#requester, artifact, options);
+  }
+
+  /**
+   * Writes the artifact's files (or the one `title` or `digest` selects) into a directory,
+   * each under its name; emits write progress per file, then `extracted`.
+   */
+  extract(
+    artifact: string | Artifact,
+    target: string | URL,
+    options?: ExtractArtifactOptions,
+  ): Observable<ArtifactExtractEvent> {
+    return extractArtifact(this.#requester, artifact, target, options);
+  }
+
+  /** The bytes of one file of the artifact (by `title` or `digest`), as they arrive. */
+  extractFile(artifact: string | Artifact, options: ExtractFileOptions): Observable<Uint8Array> {
+    return extractArtifactFile(this.#requester, artifact, options);
   }
 }

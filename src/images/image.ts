@@ -12,6 +12,7 @@ import type { HistoryEntry, ImageAttrs, RemoveReport } from "./operations/report
 import { saveImage, saveImageToFile, type SaveOptions } from "./operations/save.ts";
 import { tagImage, type TagOptions } from "./operations/tag.ts";
 import { untagImage } from "./operations/untag.ts";
+import { joinChunks } from "../streams/_join_chunks.ts";
 
 /**
  * A local image: its attributes as last read from the server, and the operations on it.
@@ -273,14 +274,4 @@ function awaitableImage(image: Image): AwaitableImage {
       }, () => written);
     },
   };
-}
-
-function joinChunks(chunks: readonly Uint8Array[]): Uint8Array {
-  const whole = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    whole.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return whole;
 }

@@ -415,3 +415,71 @@ Deno.test({
     );
   },
 });
+
+Deno.test({
+  name: "artifacts.extract() writes every file, or the one selected, byte for byte",
+  ignore: !hasArtifacts,
+  fn: async () => {
+    await using podman = connect();
+    const name = artifactName("extract");
+    const big = seededBytes(5 * 1024 * 1024 + 3, 9);
+    const small = new TextEncoder().encode("tokenizer");
+    const added = await podman.artifacts.promises.add(name, [
+      { fileName: "weights.bin", data: big },
+      { fileName: "tokenizer.txt", data: small },
+    ]);
+    const dir = await Deno.makeTempDir();
+    try {
+      // An older file of the same name is replaced; others in the directory stay.
+      await Deno.writeTextFile(`${dir}/tokenizer.txt`, "old");
+      await Deno.writeTextFile(`${dir}/mine.txt`, "mine");
+      const events = await all(podman.artifacts.extract(name, `${dir}/all`));
+      const done = events.at(-1)!;
+      assert.equal(done.type, "extracted");
+      if (done.type !== "extracted") return;
+      assert.deepEqual(done.files.map((file) => [file.fileName, file.size]), [
+        ["weights.bin", big.byteLength],
+        ["tokenizer.txt", small.byteLength],
+      ]);
+      assert.ok(
+        events.filter((event) => event.type === "progress" && event.status === "Extracting")
+          .length >= 5,
+        "progress while writing the big file",
+      );
+      assert.deepEqual(await Deno.readFile(`${dir}/all/weights.bin`), big);
+      assert.deepEqual(await Deno.readFile(`${dir}/all/tokenizer.txt`), small);
+      await podman.artifacts.promises.extract(name, dir, { title: "tokenizer.txt" });
+      assert.equal(await Deno.readTextFile(`${dir}/tokenizer.txt`), "tokenizer");
+      assert.equal(await Deno.readTextFile(`${dir}/mine.txt`), "mine");
+      // Nothing else was written: no weights, no partial file.
+      const names = [];
+      for await (const entry of Deno.readDir(dir)) names.push(entry.name);
+      assert.deepEqual(names.sort(), ["all", "mine.txt", "tokenizer.txt"]);
+      const byDigest = await podman.artifacts.promises.extract(name, `${dir}/d`, {
+        digest: added.files[0]!.digest,
+      });
+      // Selected by digest, Podman names the file after the digest, as its CLI does.
+      const digestName = added.files[0]!.digest.replace(":", "-");
+      assert.deepEqual(byDigest.files.map((file) => file.fileName), [digestName]);
+      assert.deepEqual(await Deno.readFile(`${dir}/d/${digestName}`), big);
+      // One file as a stream, by title and by digest.
+      assert.deepEqual(
+        await podman.artifacts.promises.extractFile(name, { title: "weights.bin" }),
+        big,
+      );
+      assert.deepEqual(
+        await podman.artifacts.promises.extractFile(name, { digest: added.files[1]!.digest }),
+        small,
+      );
+      await assert.rejects(
+        lastValueFrom(podman.artifacts.extractFile(name, { title: "nope" })),
+        (error: unknown) => error instanceof APIError && /nope/.test(error.message),
+      );
+      await assert.rejects(lastValueFrom(podman.artifacts.extract(`${name}x`, dir)), NotFound);
+      await assert.rejects(lastValueFrom(podman.artifacts.extractFile(name, {})), TypeError);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+      await lastValueFrom(podman.artifacts.remove(name));
+    }
+  },
+});

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { podmanCli, podmanProgram, testBed } from "../bed/env.ts";
 import { podmanOk, uniqueName } from "../images/_fixtures.ts";
+import { serverAtLeast } from "../bed/server_version.ts";
 
 const bed = testBed();
 const README = decodeURIComponent(new URL("../../README.md", import.meta.url).pathname);
@@ -332,6 +333,37 @@ const CHECKS: Record<string, (block: CodeBlock) => Promise<void>> = {
     // The service was stopped and its directory removed when the script ended.
     const dir = socket.slice(0, socket.lastIndexOf("/"));
     await assert.rejects(Deno.stat(dir), Deno.errors.NotFound, `${dir} is still there`);
+  },
+
+  "Artifacts": async (block) => {
+    await using workdir = await makeWorkdir();
+    const run = await runBlock(block, workdir);
+    const name = `${bed.registry}/ai/tiny-model:1`;
+    try {
+      if (!(await serverAtLeast(5, 6))) {
+        // An older server refuses before anything is sent, naming the version needed.
+        assert.notEqual(run.code, 0, explain(run));
+        assert.match(run.stderr, /the artifacts API needs Podman 5\.6 or later/, explain(run));
+        return;
+      }
+      assert.equal(run.code, 0, explain(run));
+      const added = /^added (sha256:[0-9a-f]{64}) weights\.bin,config\.json$/m.exec(run.stdout);
+      assert.ok(added, explain(run));
+      // The registry holds what was pushed; the other service pulled and extracted it whole.
+      const head = await fetch(`http://${bed.registry}/v2/ai/tiny-model/manifests/1`, {
+        method: "HEAD",
+        headers: { accept: "application/vnd.oci.image.manifest.v1+json" },
+      });
+      const digest = head.headers.get("docker-content-digest");
+      assert.ok(digest, `HEAD answered ${head.status}`);
+      assert.match(run.stdout, new RegExp(`^pushed ${digest}$`, "m"));
+      const weights = await Deno.readFile(`${workdir.path}/weights.bin`);
+      assert.deepEqual(await Deno.readFile(`${workdir.path}/model/weights.bin`), weights);
+      assert.equal(await Deno.readTextFile(`${workdir.path}/model/config.json`), '{"layers":2}');
+      assert.match(run.stdout, /^extracted \.\/model\/weights\.bin 65536$/m);
+    } finally {
+      await podmanCli(["artifact", "rm", name]);
+    }
   },
 };
 
