@@ -200,6 +200,7 @@ export type {
   SentEvent,
 } from "./src/fleet/distribute_event.ts";
 export type { DistributeOptions, RegistryRoute } from "./src/fleet/distribute_options.ts";
+export type { RegistryAccess } from "./src/fleet/registry_access.ts";
 export { fleetProgress } from "./src/fleet/fleet_progress.ts";
 export type {
   FleetHostState,
