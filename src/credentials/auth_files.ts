@@ -44,25 +44,25 @@ export interface AuthFilesOptions {
  * @param options The caller's `authfile`.
  * @returns The files, in order; none of them need exist.
  *
- * @example The default list
+ * @example The file `podman login --authfile` writes, read alone
  * ```ts
  * import { authFiles } from "./auth_files.ts";
  * import assert from "node:assert/strict";
  *
- * Deno.env.delete("REGISTRY_AUTH_FILE");
- * Deno.env.delete("DOCKER_CONFIG");
- * Deno.env.set("HOME", "/home/ada");
- * Deno.env.set("XDG_RUNTIME_DIR", "/run/user/1000");
- * Deno.env.set("XDG_CONFIG_HOME", "/home/ada/.config");
- * assert.deepEqual(authFiles().map((file) => file.path), [
- *   "/run/user/1000/containers/auth.json",
- *   "/home/ada/.config/containers/auth.json",
- *   "/home/ada/.docker/config.json",
- *   "/home/ada/.dockercfg",
- * ]);
  * assert.deepEqual(authFiles({ authfile: "/tmp/auth.json" }), [
  *   { path: "/tmp/auth.json", legacy: false, explicit: true },
  * ]);
+ * ```
+ *
+ * @example Where the credentials of this user may be
+ * ```ts ignore
+ * import { authFiles } from "./auth_files.ts";
+ *
+ * for (const file of authFiles()) console.log(file.path);
+ * // /run/user/1000/containers/auth.json
+ * // /home/ada/.config/containers/auth.json
+ * // /home/ada/.docker/config.json
+ * // /home/ada/.dockercfg
  * ```
  */
 export function authFiles(options: AuthFilesOptions = {}): AuthFile[] {

@@ -86,6 +86,7 @@ export async function resolveCredentials(
   target: string,
   options: CredentialOptions = {},
 ): Promise<AuthConfig | undefined> {
+  options.signal?.throwIfAborted();
   const key = credentialKey(target);
   if (key === undefined) return undefined;
   const lookup = new Lookup(`Cannot resolve credentials for "${target}"`, options.signal);
@@ -135,6 +136,7 @@ export async function resolveCredentials(
 export async function resolveAllCredentials(
   options: CredentialOptions = {},
 ): Promise<Record<string, AuthConfig>> {
+  options.signal?.throwIfAborted();
   const lookup = new Lookup("Cannot resolve registry credentials", options.signal);
   const files: AuthFileContents[] = [];
   for (const file of authFiles(options)) {
@@ -146,7 +148,7 @@ export async function resolveAllCredentials(
     for (const registry of contents.credHelpers.keys()) keys.add(normalizeAuthKey(registry, false));
     for (const key of contents.auths.keys()) keys.add(normalizeAuthKey(key, contents.file.legacy));
   }
-  const all: Record<string, AuthConfig> = {};
+  const all = new Map<string, AuthConfig>();
   for (const key of keys) {
     if (key === "") continue;
     const slash = key.indexOf("/");
@@ -154,12 +156,13 @@ export async function resolveAllCredentials(
     for (const contents of files) {
       const found = await lookup.inFile(contents, { registry, key });
       if (found) {
-        all[key] = found;
+        all.set(key, found);
         break;
       }
     }
   }
-  return all;
+  // Through fromEntries: a key a file spells "__proto__" is then a key like any other.
+  return Object.fromEntries(all);
 }
 
 /** One resolution: its error wording, its signal, and the helpers' answers so far. */

@@ -160,6 +160,16 @@ export class Sandbox {
     return flags;
   }
 
+  /** The user names the targets resolve to (`null`: none), from one run. */
+  async users(targets: readonly string[], options: RunOptions = {}): Promise<unknown[]> {
+    const result = await this.run(
+      `Promise.all(${JSON.stringify(targets)}.map((target) => resolveCredentials(target)))`,
+      options,
+    );
+    assert.ok(result.ok, `the run failed: ${result.error?.message}`);
+    return (result.value as ({ username?: string } | null)[]).map((auth) => auth && auth.username);
+  }
+
   /**
    * Runs `call` (an expression over `resolveCredentials`, `resolveAllCredentials` and
    * `authFiles`) in its own Deno, and checks that its output holds no secret.

@@ -12,15 +12,6 @@ function userOf(result: RunResult): string | undefined {
   return (result.value as { username?: string } | null)?.username;
 }
 
-/** The user names each target resolves to (`null`: none), from one run. */
-async function usersOf(sandbox: Sandbox, targets: readonly string[]): Promise<unknown[]> {
-  const result = await sandbox.run(
-    `Promise.all(${JSON.stringify(targets)}.map((target) => resolveCredentials(target)))`,
-  );
-  assert.ok(result.ok, `the run failed: ${result.error?.message}`);
-  return (result.value as ({ username?: string } | null)[]).map((auth) => auth && auth.username);
-}
-
 function resolve(target: string, options = ""): string {
   return `resolveCredentials(${JSON.stringify(target)}${options ? `, ${options}` : ""})`;
 }
@@ -115,7 +106,7 @@ Deno.test("resolveCredentials() matches by namespace, most specific key first", 
       [REG]: "registry",
     };
     const targets = Object.keys(expected);
-    assert.deepEqual(await usersOf(sandbox, targets), Object.values(expected));
+    assert.deepEqual(await sandbox.users(targets), Object.values(expected));
   });
 });
 
@@ -204,7 +195,7 @@ Deno.test("resolveCredentials() matches Docker Hub under each key form Docker an
       const user = `user of ${key.replace(":", "")}`;
       // A name without a registry is resolved by the server's search list, not by podrx.
       assert.deepEqual(
-        await usersOf(sandbox, [...targets, "busybox"]),
+        await sandbox.users([...targets, "busybox"]),
         [...targets.map(() => user), null],
         key,
       );
@@ -218,7 +209,7 @@ Deno.test("resolveCredentials() matches Docker Hub under each key form Docker an
         "docker.io/library": sandbox.auth("official", "pw-official"),
       },
     });
-    assert.deepEqual(await usersOf(sandbox, ["docker.io/busybox", "docker.io/ada/app"]), [
+    assert.deepEqual(await sandbox.users(["docker.io/busybox", "docker.io/ada/app"]), [
       "official",
       "hub",
     ]);
@@ -235,7 +226,7 @@ Deno.test("resolveCredentials() matches a URL key by its host, and a registry wi
       },
     });
     const targets = [`${REG}/team/app`, "localhost:5000/app:2", "localhost:5000", "[::1]:5000/app"];
-    assert.deepEqual(await usersOf(sandbox, [...targets, "localhost:5001/app"]), [
+    assert.deepEqual(await sandbox.users([...targets, "localhost:5001/app"]), [
       "url",
       "port",
       "port",

@@ -42,44 +42,36 @@ Deno.test("resolveCredentials() reads a <token> user name as an identity token",
   });
 });
 
-Deno.test("resolveCredentials() asks credHelpers before auths, and uses auths when the helper has nothing", async () => {
+Deno.test("resolveCredentials() asks credHelpers before auths, in its file and the later ones; auths answer when it has nothing", async () => {
   await Sandbox.with(async (sandbox) => {
+    // a and b: helper and auths in one file; c and d: the helper in an earlier file.
+    const [a, b, c, d] = ["a", "b", "c", "d"].map((name) => `${name}.example.com`) as [
+      string,
+      string,
+      string,
+      string,
+    ];
     await sandbox.helper("podrxtest", {
-      [REG]: { Username: "from-helper", Secret: "pw-helper" },
-      "other.example.com": "not found",
+      [a]: { Username: "helper-a", Secret: "pw-helper-a" },
+      [c]: { Username: "helper-c", Secret: "pw-helper-c" },
     });
-    await sandbox.write(sandbox.files.docker, {
-      credHelpers: { [REG]: "podrxtest", "other.example.com": "podrxtest" },
-      auths: {
-        [REG]: sandbox.auth("from-auths", "pw-auths"),
-        "other.example.com": sandbox.auth("other-auths", "pw-other"),
-      },
-    });
-    const result = await sandbox.run(
-      `Promise.all([resolveCredentials("${REG}/app"), resolveCredentials("other.example.com/app")])`,
-    );
-    const users = (result.value as { username: string }[]).map((auth) => auth.username);
-    assert.deepEqual(users, ["from-helper", "other-auths"]);
-  });
-});
-
-Deno.test("resolveCredentials() lets an earlier file's helper win over a later file's auths, and goes on when it has nothing", async () => {
-  await Sandbox.with(async (sandbox) => {
-    await sandbox.helper("podrxtest", { [REG]: { Username: "helper", Secret: "pw-helper" } });
     await sandbox.write(sandbox.files.config, {
-      credHelpers: { [REG]: "podrxtest", "other.example.com": "podrxtest" },
+      credHelpers: { [c]: "podrxtest", [d]: "podrxtest" },
     });
     await sandbox.write(sandbox.files.docker, {
-      auths: {
-        [REG]: sandbox.auth("docker", "pw-docker"),
-        "other.example.com": sandbox.auth("docker-other", "pw-docker-other"),
-      },
+      credHelpers: { [a]: "podrxtest", [b]: "podrxtest" },
+      auths: Object.fromEntries(
+        [a, b, c, d].map((
+          registry,
+        ) => [registry, sandbox.auth(`auths-${registry}`, `pw-${registry}`)]),
+      ),
     });
-    const result = await sandbox.run(
-      `Promise.all([resolveCredentials("${REG}/app"), resolveCredentials("other.example.com/app")])`,
-    );
-    const users = (result.value as { username: string }[]).map((auth) => auth.username);
-    assert.deepEqual(users, ["helper", "docker-other"]);
+    assert.deepEqual(await sandbox.users([a, b, c, d].map((registry) => `${registry}/app`)), [
+      "helper-a",
+      `auths-${b}`,
+      "helper-c",
+      `auths-${d}`,
+    ]);
   });
 });
 
@@ -95,12 +87,13 @@ Deno.test("resolveCredentials() asks credsStore for a registry auths marks, with
       credHelpers: { "quay.io": "podrxtest" },
       auths: { [REG]: {}, "https://index.docker.io/v1/": {}, "quay.io": {} },
     });
-    const result = await sandbox.run(
-      `Promise.all(["${REG}/app", "docker.io/library/busybox", "quay.io/a/b", "unmarked.example.com/app"]` +
-        `.map((target) => resolveCredentials(target)))`,
-    );
-    const users = (result.value as ({ username: string } | null)[]).map((auth) => auth?.username);
-    assert.deepEqual(users, ["store", "hub-store", "quay-helper", undefined]);
+    const targets = [
+      `${REG}/app`,
+      "docker.io/library/busybox",
+      "quay.io/a/b",
+      "unmarked.example.com/app",
+    ];
+    assert.deepEqual(await sandbox.users(targets), ["store", "hub-store", "quay-helper", null]);
     // The store is not asked for a registry it has no marker for, nor for one credHelpers names.
     assert.deepEqual(
       (await sandbox.helperCalls()).sort(),
