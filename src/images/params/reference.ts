@@ -21,6 +21,14 @@ function looksLikeRegistry(component: string): boolean {
 }
 
 /**
+ * Whether a string alone names a registry host (`quay.io`, `localhost:5000`, `[::1]:5000`), as
+ * the first component of a reference would: with a dot, a port, brackets or `localhost`.
+ */
+export function isRegistryHost(text: string): boolean {
+  return looksLikeRegistry(text) && REGISTRY.test(text);
+}
+
+/**
  * Parses an image reference as Podman does. The last `:` after the last `/` starts the tag, so
  * `127.0.0.1:5000/a/b` has no tag; `@` starts a digest.
  *
