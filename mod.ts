@@ -52,7 +52,7 @@ export type { ConnectionKind, Requester } from "./src/client/requester.ts";
 export type { ServiceInfo, SpawnServiceOptions } from "./src/service/spawn_service.ts";
 export { findPodmanConnection, readPodmanConnections } from "./src/config/podman_connections.ts";
 export type { PodmanConnection, PodmanConnections } from "./src/config/podman_connections.ts";
-export type { ApiRequest } from "./src/client/api_request.ts";
+export type { ApiRequest, CredentialsWanted } from "./src/client/api_request.ts";
 export type { Query, QueryValue } from "./src/client/query.ts";
 export type { OperationOptions } from "./src/client/operation.ts";
 export type { Transport } from "./src/transport/transport.ts";

@@ -29,7 +29,19 @@ export interface ApiRequest {
   notFound?: "image" | "resource";
   /** Strings (passwords, auth headers) to redact from any error message. */
   secrets?: readonly string[];
+  /**
+   * The registry credentials this request may carry, when it has no `X-Registry-Auth` of its
+   * own: those for one image's registry (`reference`), or for every registry a build may pull
+   * from (`everyRegistry`). The client adds what the user has (its `credentials` option).
+   * @default {undefined} none
+   */
+  credentials?: CredentialsWanted;
 }
+
+/** See {@linkcode ApiRequest.credentials}. */
+export type CredentialsWanted =
+  | { readonly reference: string }
+  | { readonly everyRegistry: true };
 
 const REDACTED = "[redacted]";
 

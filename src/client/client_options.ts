@@ -60,6 +60,16 @@ export interface PodmanClientOptions {
    * (`Libpod-API-Version`) on first use when left out.
    */
   apiVersion?: string;
+  /**
+   * Registry credentials the user already has, sent with the requests that talk to a registry
+   * (pull, push, search, registry data, a build's base images, manifest and artifact pushes and
+   * pulls) when the call gives no `authConfig` of its own, as `podman --remote` does: from the
+   * auth files `podman login` and `docker login` write and the credential helpers they name
+   * (see README "Credentials"). `true`: the default files (`REGISTRY_AUTH_FILE` alone when
+   * set); `{ authfile }`: that file alone; `false`: none, so the service uses its own.
+   * @default {true}
+   */
+  credentials?: boolean | { authfile: string };
 }
 
 /**
@@ -91,6 +101,16 @@ export function validateClientOptions(options: PodmanClientOptions): void {
         `Cannot create PodmanClient: maxConnections must be a whole number of at least 1, got ${maxConnections}`,
       );
     }
+  }
+  const { credentials } = options;
+  if (
+    credentials !== undefined && typeof credentials !== "boolean" &&
+    (typeof credentials !== "object" || credentials === null ||
+      typeof credentials.authfile !== "string" || credentials.authfile === "")
+  ) {
+    throw new TypeError(
+      "Cannot create PodmanClient: credentials must be true, false or { authfile: string }",
+    );
   }
   if (options.baseUrl !== undefined && options.connection !== undefined) {
     throw new TypeError("Cannot create PodmanClient: give either baseUrl or connection");

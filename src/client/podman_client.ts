@@ -3,6 +3,13 @@ import type { AwaitOptions } from "../async/await_options.ts";
 import { lastOf } from "../async/settle.ts";
 import type { TwinsOf } from "../async/twins.ts";
 import { Artifacts } from "../facade/artifacts.ts";
+import type { AuthConfig } from "../images/params/registry_auth.ts";
+import {
+  type CredentialsSource,
+  credentialsSource,
+  userCredentials,
+  withUserCredentials,
+} from "./_registry_credentials.ts";
 import { Images } from "../facade/images.ts";
 import { Manifests } from "../facade/manifests.ts";
 import {
@@ -54,6 +61,7 @@ export class PodmanClient implements AsyncDisposable {
   readonly artifacts: Artifacts;
   #connector: Connector;
   #slots: RequestSlots;
+  #credentials: CredentialsSource;
   #service: SpawnedService | undefined;
   #promises: ClientPromises | undefined;
 
@@ -62,6 +70,7 @@ export class PodmanClient implements AsyncDisposable {
     validateClientOptions(options);
     this.#connector = new Connector(options);
     this.#slots = new RequestSlots(options.maxConnections ?? DEFAULT_MAX_CONNECTIONS);
+    this.#credentials = credentialsSource(options.credentials);
     this.images = new Images(this);
     this.manifests = new Manifests(this);
     this.artifacts = new Artifacts(this);
@@ -159,6 +168,8 @@ export class PodmanClient implements AsyncDisposable {
    * ```
    */
   async request(request: ApiRequest, signal?: AbortSignal): Promise<Response> {
+    // Before a slot is taken: a credential helper may take a while.
+    request = await withUserCredentials(request, this.#credentials, signal);
     const connection = await this.#connector.connect(request.action, signal);
     const slot = await this.#slots.acquire(request.action, signal);
     try {
@@ -205,6 +216,35 @@ export class PodmanClient implements AsyncDisposable {
    */
   async connectionKind(signal?: AbortSignal): Promise<ConnectionKind> {
     return (await this.#connector.connect("Cannot connect to Podman", signal)).kind;
+  }
+
+  /**
+   * The credentials this client would send for the registry of `reference`, from the auth
+   * files and credential helpers its `credentials` option names; `undefined` when it has none
+   * (or the option is `false`). What it returns shows no secret when logged.
+   *
+   * @param reference An image reference, e.g. `quay.io/team/app:1`, or a registry host.
+   * @param action What the caller is doing, at the start of an error's message.
+   * @param signal Stops a credential helper that is running.
+   * @returns A promise of the credentials, if any.
+   * @throws {PodmanError} (as a rejection) For an auth file that cannot be read or parsed, or a
+   * credential helper that fails; the message names the file or the helper, never a secret.
+   *
+   * @example
+   * ```ts ignore
+   * import { PodmanClient } from "@podrx/podrx";
+   *
+   * await using podman = new PodmanClient();
+   * const auth = await podman.registryCredentials("quay.io/team/app:1", "Cannot check");
+   * console.log(auth?.username ?? "no credentials for quay.io");
+   * ```
+   */
+  registryCredentials(
+    reference: string,
+    action: string,
+    signal?: AbortSignal,
+  ): Promise<AuthConfig | undefined> {
+    return userCredentials(this.#credentials, reference, action, signal);
   }
 
   /**

@@ -1,3 +1,4 @@
+import type { AuthConfig } from "../images/params/registry_auth.ts";
 import type { ApiRequest } from "./api_request.ts";
 
 /**
@@ -27,4 +28,14 @@ export interface Requester {
    * treated as `transport`.
    */
   connectionKind?(signal?: AbortSignal): Promise<ConnectionKind>;
+  /**
+   * The user's credentials for the registry of `reference` (see the client's `credentials`
+   * option), for a registry podrx talks to itself rather than through the service; a
+   * requester without this method has none.
+   */
+  registryCredentials?(
+    reference: string,
+    action: string,
+    signal?: AbortSignal,
+  ): Promise<AuthConfig | undefined>;
 }

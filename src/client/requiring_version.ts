@@ -33,6 +33,11 @@ export function requiringVersion(
     },
     apiVersion: (signal) => requester.apiVersion(signal),
   };
+  const registryCredentials = requester.registryCredentials;
+  if (registryCredentials !== undefined) {
+    guarded.registryCredentials = (reference, action, signal) =>
+      registryCredentials.call(requester, reference, action, signal);
+  }
   const connectionKind = requester.connectionKind;
   if (connectionKind !== undefined) {
     guarded.connectionKind = (signal) => connectionKind.call(requester, signal);

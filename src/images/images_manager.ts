@@ -123,7 +123,7 @@ export class ImagesManager {
 
   /** Reads what the image's registry says of it: its digest and platforms, from the registry. */
   getRegistryData(name: string, options?: RegistryDataOptions): Observable<RegistryData> {
-    return readRegistryData(name, options).pipe(
+    return readRegistryData(this.client, name, options).pipe(
       map((answer) => new RegistryData(name, answer, this.#context)),
     );
   }

@@ -40,6 +40,7 @@ export function pullArtifact(
         query: { name, ...query },
         headers: auth.headers,
         secrets: auth.secrets,
+        credentials: { reference: name },
         action,
       }, signal);
       const digest = reportedDigest(parseJsonBody(await response.text(), action), action);

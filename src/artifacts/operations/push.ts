@@ -49,6 +49,7 @@ export function pushArtifact(
         query,
         headers: auth.headers,
         secrets: auth.secrets,
+        credentials: { reference: name },
         action,
       }, signal);
       const digest = reportedDigest(parseJsonBody(await response.text(), action), action);

@@ -240,6 +240,7 @@ function pullChecked<M extends { readonly id: string }>(
         },
         headers: auth.headers,
         secrets: auth.secrets,
+        credentials: { reference },
         action,
       };
     },

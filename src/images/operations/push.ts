@@ -260,6 +260,7 @@ function pushChecked(
         },
         headers: auth.headers,
         secrets: auth.secrets,
+        credentials: { reference: destination },
         action,
       };
     },

@@ -3,6 +3,7 @@ import { checkOperationOptions, operation, type OperationOptions } from "../../c
 import { readManifest, type RegistryManifest } from "../../registry/read_manifest.ts";
 import { parseReference, requireName } from "../params/reference.ts";
 import type { AuthConfig } from "../params/registry_auth.ts";
+import type { Requester } from "../../client/requester.ts";
 
 /** Options for {@linkcode ImagesManager.getRegistryData}. */
 export interface RegistryDataOptions extends OperationOptions {
@@ -48,6 +49,7 @@ export interface RegistryAnswer extends RegistryManifest {
  * `authConfig` is not an object, `RangeError` when the name is not an image reference.
  */
 export function readRegistryData(
+  requester: Requester,
   name: string,
   options: RegistryDataOptions = {},
 ): Observable<RegistryAnswer> {
@@ -69,12 +71,14 @@ export function readRegistryData(
       repository,
       reference: reference.digest ?? reference.tag ?? "latest",
     };
-    const credentials = auth && {
-      username: auth.username,
-      password: auth.password,
-      identityToken: auth.identityToken,
-    };
     return operation<RegistryAnswer>(action, options, async ({ emit, signal }) => {
+      // The caller's credentials win; else the user's own, when the client has them.
+      const chosen = auth ?? await requester.registryCredentials?.(name, action, signal);
+      const credentials = chosen && {
+        username: chosen.username,
+        password: chosen.password,
+        identityToken: chosen.identityToken,
+      };
       const manifest = await readManifest(target, {
         tlsVerify: options.tlsVerify ?? true,
         credentials,

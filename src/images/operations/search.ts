@@ -79,6 +79,7 @@ function searchRequest(
       },
       headers: auth.headers,
       secrets: auth.secrets,
+      credentials: { reference: term },
       action,
     },
     options,

@@ -72,20 +72,49 @@ export function encodeRegistryAuth(
   if (typeof auth !== "object" || auth === null) {
     throw new TypeError("Cannot use registry credentials: authConfig must be an object");
   }
-  const config = {
+  const config = wireConfig(auth);
+  const registry = registryKey(auth, reference);
+  const header = base64Url(
+    JSON.stringify(registry === undefined ? config : { [registry]: config }),
+  );
+  return { headers: { "X-Registry-Auth": header }, secrets: [header, ...secretsOf(auth)] };
+}
+
+/**
+ * Encodes the credentials for several registries as a build's `X-Registry-Config`: the map
+ * form of `X-Registry-Auth`, keyed by registry, which Podman writes to a temporary auth file
+ * for the build's pulls (of base images, and of `--from` images).
+ *
+ * @param auths Credentials by registry (`quay.io`, `localhost:5000`).
+ * @returns The header, or no header for no registries, and the strings to redact.
+ */
+export function encodeRegistryConfig(auths: Readonly<Record<string, AuthConfig>>): EncodedAuth {
+  const entries = Object.entries(auths);
+  if (entries.length === 0) return { headers: {}, secrets: [] };
+  const map = Object.fromEntries(entries.map(([registry, auth]) => [registry, wireConfig(auth)]));
+  const header = base64Url(JSON.stringify(map));
+  return {
+    headers: { "X-Registry-Config": header },
+    secrets: [header, ...entries.flatMap(([, auth]) => secretsOf(auth))],
+  };
+}
+
+/** The field names Podman decodes (Docker's `AuthConfig` JSON). */
+function wireConfig(auth: AuthConfig): Record<string, string | undefined> {
+  return {
     username: auth.username,
     password: auth.password,
     identitytoken: auth.identityToken,
     serveraddress: auth.serverAddress,
     email: auth.email,
   };
-  const registry = registryKey(auth, reference);
-  const header = base64Url(
-    JSON.stringify(registry === undefined ? config : { [registry]: config }),
-  );
-  const secrets = [header];
+}
+
+/** The password, the token, and `user:password` as basic auth carries it. */
+function secretsOf(auth: AuthConfig): string[] {
+  const secrets: string[] = [];
   if (auth.password) secrets.push(auth.password);
   if (auth.identityToken) secrets.push(auth.identityToken);
   if (auth.username && auth.password) secrets.push(base64(`${auth.username}:${auth.password}`));
-  return { headers: { "X-Registry-Auth": header }, secrets };
+  return secrets;
 }

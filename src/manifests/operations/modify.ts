@@ -100,6 +100,9 @@ export function addToManifest(
         headers: { "Content-Type": "application/json", ...auth.headers },
         body: JSON.stringify(body),
         secrets: auth.secrets,
+        ...(remote === undefined
+          ? {}
+          : { credentials: { reference: remote.replace(/^docker:\/\//, "") } }),
         action,
       },
       options,

@@ -111,6 +111,7 @@ export function pushManifest(
           },
           headers: auth.headers,
           secrets: auth.secrets,
+          credentials: { reference: destination },
           action,
         };
       },

@@ -336,6 +336,8 @@ function buildChecked<M>(
           method: "POST",
           path: "/local/build",
           query: localQuery(options, location!, namedContexts, apiVersion, action),
+          // The user's credentials for the registries base images may come from.
+          credentials: { everyRegistry: true },
           action,
         }, signal);
       } else {
@@ -356,6 +358,7 @@ function buildChecked<M>(
             query,
             headers: { "Content-Type": upload.contentType },
             body: upload.body,
+            credentials: { everyRegistry: true },
             action,
           }, signal);
         } catch (error) {
