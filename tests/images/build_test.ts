@@ -14,6 +14,7 @@ import {
   unixSocketTransport,
 } from "../../mod.ts";
 import { createTarWriter } from "../../src/tar/writer.ts";
+import { waitUntil } from "../async/_wait_until.ts";
 import { testBed } from "../bed/env.ts";
 import { keptOutput } from "./_kept_output.ts";
 import { uniqueName } from "./_fixtures.ts";
@@ -88,19 +89,6 @@ async function makeContext(files: Record<string, string>): Promise<string> {
     await Deno.writeTextFile(`${dir}/${name}`, content);
   }
   return dir;
-}
-
-/** Waits until `done()` holds, failing with `what()` after `ms`. */
-async function waitUntil(
-  done: () => boolean | Promise<boolean>,
-  ms: number,
-  what: () => string,
-): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await done())) {
-    assert.ok(Date.now() < deadline, what());
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 /** How many of this process's file descriptors point at `path`. */
