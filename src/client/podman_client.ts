@@ -3,6 +3,7 @@ import type { AwaitOptions } from "../async/await_options.ts";
 import { lastOf } from "../async/settle.ts";
 import type { TwinsOf } from "../async/twins.ts";
 import { Artifacts } from "../facade/artifacts.ts";
+import { Credentials } from "../facade/credentials.ts";
 import { Images } from "../facade/images.ts";
 import { Manifests } from "../facade/manifests.ts";
 import {
@@ -52,6 +53,11 @@ export class PodmanClient implements AsyncDisposable {
   readonly manifests: Manifests;
   /** The OCI artifact operations of this service (Podman 5.6 and later). */
   readonly artifacts: Artifacts;
+  /**
+   * Registry login and logout, as `podman login` and `podman logout` keep credentials (in the
+   * auth file); they need no service, only the registry.
+   */
+  readonly credentials: Credentials;
   #connector: Connector;
   #slots: RequestSlots;
   #service: SpawnedService | undefined;
@@ -65,6 +71,7 @@ export class PodmanClient implements AsyncDisposable {
     this.images = new Images(this);
     this.manifests = new Manifests(this);
     this.artifacts = new Artifacts(this);
+    this.credentials = new Credentials();
   }
 
   /**

@@ -15,6 +15,11 @@ const TAG = /^[\w][\w.-]{0,127}$/;
 const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-fA-F0-9]{32,}$/;
 const REGISTRY = /^(?:[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)*|\[[0-9a-fA-F:]+\])(?::\d+)?$/;
 
+/** True when `text` is a registry host as a reference names one: `host[:port]`, `[v6]:port`. */
+export function isRegistryHost(text: string): boolean {
+  return REGISTRY.test(text);
+}
+
 function looksLikeRegistry(component: string): boolean {
   return component.includes(".") || component.includes(":") || component === "localhost" ||
     component.startsWith("[");
