@@ -3,6 +3,7 @@
 // write. No assertion prints a secret: entries are compared as booleans, and every error,
 // report and inspect is searched for the password, the identity token and their base64 forms.
 import assert from "node:assert/strict";
+import { withEnv } from "./_env.ts";
 import { lastValueFrom } from "rxjs";
 import { APIError, PodmanClient, PodmanError, TimeoutError } from "../../mod.ts";
 import {
@@ -103,26 +104,6 @@ async function podmanPullsWith(authfile: string, image: string): Promise<PodmanR
   const result = await podmanCli(["pull", "-q", "--authfile", authfile, image]);
   await podmanCli(["rmi", "--ignore", image]);
   return result;
-}
-
-/** Runs `fn` with environment variables set (`undefined`: removed), then restores them. */
-async function withEnv<T>(
-  vars: Record<string, string | undefined>,
-  fn: () => Promise<T>,
-): Promise<T> {
-  const saved = Object.fromEntries(Object.keys(vars).map((name) => [name, Deno.env.get(name)]));
-  const apply = (values: Record<string, string | undefined>) => {
-    for (const [name, value] of Object.entries(values)) {
-      if (value === undefined) Deno.env.delete(name);
-      else Deno.env.set(name, value);
-    }
-  };
-  apply(vars);
-  try {
-    return await fn();
-  } finally {
-    apply(saved);
-  }
 }
 
 // --- basic auth (htpasswd) -----------------------------------------------------------------
