@@ -4,11 +4,27 @@ import { PodmanError } from "../errors.ts";
 export type AuthEntries = Record<string, unknown>;
 
 /**
+ * The credential helper an auth file's `credHelpers` names for `key`, if any: such a key's
+ * credentials live in the helper, and an `auths` entry for it would go unused.
+ */
+export function helperFor(
+  config: Readonly<Record<string, unknown>>,
+  key: string,
+): string | undefined {
+  const helpers = config.credHelpers;
+  if (typeof helpers !== "object" || helpers === null || !Object.hasOwn(helpers, key)) {
+    return undefined;
+  }
+  const helper = (helpers as Record<string, unknown>)[key];
+  return typeof helper === "string" && helper !== "" ? helper : undefined;
+}
+
+/**
  * Changes the `auths` of an auth file (containers-auth.json(5), Docker's `config.json`) the
- * way `podman login` does: the file is read whole (missing: empty), `edit` changes `auths`
- * in place, and when it returns `true` the file is replaced atomically, by a new file in the
- * same directory (mode 0600; the directory made 0700 when missing) renamed over it. Every other
- * key of the file and every other entry stay as they were. Messages name the file, never a
+ * way `podman login` does: the file is read whole (missing: empty), `edit` changes `auths` in
+ * place (it sees the whole file too, to read), and when it returns `true` the file is replaced
+ * atomically, by a new file in the same directory (mode 0600; the directory made 0700 when
+ * missing) renamed over it. Every other key of the file and every other entry stay as they were. Messages name the file, never a
  * byte of its contents: it holds passwords.
  *
  * @throws {PodmanError} (as a rejection) When the file cannot be read or written, is not
@@ -16,7 +32,7 @@ export type AuthEntries = Record<string, unknown>;
  */
 export async function editAuthFile(
   path: string,
-  edit: (auths: AuthEntries) => boolean,
+  edit: (auths: AuthEntries, config: Readonly<Record<string, unknown>>) => boolean,
   action: string,
   signal: AbortSignal,
 ): Promise<void> {
@@ -27,7 +43,7 @@ export async function editAuthFile(
       `${action}: the auth file ${path} is malformed: "auths" is not an object`,
     );
   }
-  if (!edit(auths as AuthEntries)) return;
+  if (!edit(auths as AuthEntries, config)) return;
   signal.throwIfAborted();
   // Podman writes tab-indented JSON; so does this, to keep diffs of the file small.
   await replaceFile(path, JSON.stringify(config, null, "\t"), action, signal);

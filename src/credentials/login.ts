@@ -1,10 +1,10 @@
 import { defer, type Observable } from "rxjs";
 import { checkOperationOptions, operation, type OperationOptions } from "../client/operation.ts";
-import { APIError } from "../errors.ts";
+import { APIError, PodmanError } from "../errors.ts";
 import { registryApiHost } from "../registry/read_manifest.ts";
 import { base64, RegistrySession } from "../registry/_registry_session.ts";
 import { credentialsKey } from "./_credentials_key.ts";
-import { editAuthFile } from "./_edit_auth_file.ts";
+import { editAuthFile, helperFor } from "./_edit_auth_file.ts";
 import { checkAuthfile, loginAuthFile } from "./login_auth_file.ts";
 
 /** Options for `credentials.login()`. */
@@ -94,7 +94,8 @@ function authEntry(secret: LoginSecret): Record<string, string> {
  * `auths[registry] = { auth: base64("user:password") }` (with an identity token:
  * `{ auth: base64("user:"), identitytoken }`). The file is replaced atomically (a new file,
  * mode 0600, renamed over it); its other entries and keys are kept. Credentials the registry
- * refuses write nothing.
+ * refuses write nothing; nor does a login to a registry the file's `credHelpers` sends to a
+ * helper (Podman would store them there; podrx does not run helpers to store).
  *
  * @returns A cold Observable: on subscribe it checks and writes, emits a {@linkcode LoginReport}
  * and completes. Errors are `APIError` (status 401) for credentials the registry or its token
@@ -142,7 +143,16 @@ export function login(registry: string, options: LoginOptions): Observable<Login
       }
       await editAuthFile(
         authfile,
-        (auths) => {
+        (auths, config) => {
+          const helper = helperFor(config, key);
+          if (helper !== undefined) {
+            // Podman would store them with the helper; written to auths they would go unused.
+            throw new PodmanError(
+              `${action}: ${authfile} keeps the credentials of "${key}" in the credential helper ` +
+                `"${helper}" (credHelpers), which login does not write to; ` +
+                `use docker-credential-${helper}, or remove that credHelpers entry`,
+            );
+          }
           auths[key] = authEntry(secret);
           return true;
         },

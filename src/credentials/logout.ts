@@ -2,7 +2,7 @@ import { defer, type Observable } from "rxjs";
 import { checkOperationOptions, operation, type OperationOptions } from "../client/operation.ts";
 import { PodmanError } from "../errors.ts";
 import { credentialsKey } from "./_credentials_key.ts";
-import { editAuthFile } from "./_edit_auth_file.ts";
+import { editAuthFile, helperFor } from "./_edit_auth_file.ts";
 import { checkAuthfile, loginAuthFile } from "./login_auth_file.ts";
 
 /** What `logout()` takes: a registry (or `registry/namespace`), or `{ all: true }` for every one. */
@@ -60,14 +60,20 @@ export function logout(
       let registries: string[] = [];
       await editAuthFile(
         authfile,
-        (auths) => {
+        (auths, config) => {
           if (key === undefined) {
             registries = Object.keys(auths);
             for (const registry of registries) delete auths[registry];
             return registries.length > 0;
           }
           if (!Object.hasOwn(auths, key)) {
-            throw new PodmanError(`${action}: not logged in (${authfile} has no entry for it)`);
+            const helper = helperFor(config, key);
+            const where = helper === undefined
+              ? ""
+              : `; its credHelpers keep them in "${helper}", which logout does not erase`;
+            throw new PodmanError(
+              `${action}: not logged in (${authfile} has no entry for it${where})`,
+            );
           }
           delete auths[key];
           registries = [key];

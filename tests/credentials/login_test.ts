@@ -435,6 +435,41 @@ Deno.test("logout({ all: true }) removes every auths entry and keeps credHelpers
   }
 });
 
+Deno.test("login() refuses a registry the file's credHelpers keep in a helper, and writes nothing; logout() names the helper", async () => {
+  const dir = await tempDir();
+  try {
+    await using podman = connect();
+    const authfile = `${dir}/auth.json`;
+    const original = JSON.stringify({ credHelpers: { [bed.authRegistry]: "podrx-test" } });
+    await Deno.writeTextFile(authfile, original);
+    const error = await podman.credentials.promises.login(bed.authRegistry, {
+      username: bed.authUser,
+      password: bed.authPassword,
+      tlsVerify: false,
+      authfile,
+    }).catch((error: unknown) => error);
+    assert.ok(error instanceof PodmanError && !(error instanceof APIError), shown(error));
+    assertNoLeak(error, ALL_SECRETS);
+    assert.equal(
+      error.message,
+      `Cannot log in to "${bed.authRegistry}": ${authfile} keeps the credentials of ` +
+        `"${bed.authRegistry}" in the credential helper "podrx-test" (credHelpers), which login ` +
+        "does not write to; use docker-credential-podrx-test, or remove that credHelpers entry",
+    );
+    assert.equal(await Deno.readTextFile(authfile), original);
+
+    const out = await podman.credentials.promises.logout(bed.authRegistry, { authfile })
+      .catch((error: unknown) => error);
+    assert.ok(out instanceof PodmanError, shown(out));
+    assert.match(
+      out.message,
+      /its credHelpers keep them in "podrx-test", which logout does not erase\)$/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 // --- which file -----------------------------------------------------------------------------
 
 Deno.test("login() and logout() use the file podman login uses: REGISTRY_AUTH_FILE, else $XDG_RUNTIME_DIR/containers/auth.json", async () => {
