@@ -190,6 +190,12 @@ export type {
   SearchResult,
 } from "./src/images/operations/reports.ts";
 export { Fleet } from "./src/fleet/fleet.ts";
+export type { FleetArtifacts } from "./src/fleet/fleet_artifacts.ts";
+export type {
+  DistributeArtifactEvent,
+  DistributedArtifact,
+} from "./src/fleet/distribute_artifact_event.ts";
+export type { DistributeArtifactOptions } from "./src/fleet/distribute_artifact_options.ts";
 export type { FromConnectionsOptions } from "./src/fleet/fleet_connections.ts";
 export type { FleetHosts, FleetHostSource } from "./src/fleet/fleet_host.ts";
 export { FleetError } from "./src/fleet/fleet_error.ts";
@@ -213,6 +219,7 @@ export type {
   SentEvent,
 } from "./src/fleet/distribute_event.ts";
 export type { DistributeOptions, RegistryRoute } from "./src/fleet/distribute_options.ts";
+export type { RegistryAccess } from "./src/fleet/registry_access.ts";
 export { fleetProgress } from "./src/fleet/fleet_progress.ts";
 export type {
   FleetHostState,

@@ -117,6 +117,17 @@ export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** Options for {@linkcode finish}. */
+export interface FinishOptions {
+  /** More clients to close with the first (spawned services are stopped); read when closing. */
+  others?: readonly PodmanClient[];
+  /**
+   * Runs after the outcome is reported and before the clients close, e.g. to take back what
+   * an interrupted step left half done. What it throws is reported; the exit code stays.
+   */
+  undo?: (outcome: Outcome<unknown>) => Promise<void>;
+}
+
 /**
  * Closes the client (stopping a spawned service) and exits: 0 when completed, 1 with the
  * error on stderr when failed, 130 when interrupted. A second Ctrl-C while closing exits
@@ -126,6 +137,7 @@ export async function finish(
   client: PodmanClient,
   outcome: Outcome<unknown>,
   screen: Screen,
+  options: FinishOptions = {},
 ): Promise<never> {
   screen.settle();
   const impatient = (): void => Deno.exit(EXIT.interrupted);
@@ -136,9 +148,15 @@ export async function finish(
     screen.error(`✘ ${messageOf(outcome.error)}`);
   }
   try {
-    await client.close();
+    await options.undo?.(outcome);
   } catch (error) {
     screen.error(`✘ ${messageOf(error)}`);
+  }
+  const closed = await Promise.allSettled(
+    [client, ...(options.others ?? [])].map((each) => each.close()),
+  );
+  for (const result of closed) {
+    if (result.status === "rejected") screen.error(`✘ ${messageOf(result.reason)}`);
   }
   Deno.exit(
     outcome.kind === "completed"

@@ -12,16 +12,23 @@ import { createLogUpdate } from "log-update";
 import process from "node:process";
 import { defer, type MonoTypeOperatorFunction, type Observable, tap } from "rxjs";
 import {
+  type ArtifactAddEvent,
+  type ArtifactPullEvent,
+  type ArtifactPushEvent,
   type BuildEvent,
   formatBytes,
   type ProgressSnapshot,
   type PullEvent,
-  type PushedEvent,
   type PushEvent,
 } from "../mod.ts";
 
-/** A snapshot of a pull or push, as `progress()` makes them. */
-type TransferSnapshot = ProgressSnapshot<PullEvent | PushEvent>;
+/**
+ * A snapshot of a transfer, as `progress()` makes them: an image pull or push, or an
+ * artifact add, pull or push (whose "layers" are its files).
+ */
+type TransferSnapshot = ProgressSnapshot<
+  PullEvent | PushEvent | ArtifactAddEvent | ArtifactPullEvent | ArtifactPushEvent
+>;
 
 const SPINNER = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 const REDRAW_MS = 80;
@@ -192,6 +199,8 @@ function rowLine(row: Row, tick: number): string {
 export interface TransferViewOptions {
   /** One bar per layer (`true`), or one aggregate bar (`false`). */
   perLayer: boolean;
+  /** What the rows are called in the counts: an image's `layers` (the default), an artifact's `files`. */
+  unit?: "layers" | "files";
 }
 
 function transferSummary(
@@ -200,29 +209,36 @@ function transferSummary(
 ): string {
   const event = snapshot?.event;
   if (event?.type === "pulled") {
-    return `pulled ${event.image.tags[0] ?? ""} (${event.image.shortId})`;
+    // An image pull ends with the image, an artifact pull with its name and digest.
+    return "image" in event
+      ? `pulled ${event.image.tags[0] ?? ""} (${event.image.shortId})`
+      : `pulled ${event.name} (${event.digest})`;
   }
   if (event?.type === "pushed") {
-    const pushed = event as PushedEvent;
-    return `pushed ${pushed.destination}${pushed.digest ? ` (${pushed.digest})` : ""}`;
+    return `pushed ${event.destination}${event.digest ? ` (${event.digest})` : ""}`;
+  }
+  if (event?.type === "added") {
+    return `added ${event.name} (${event.digest}, ${event.artifact.files.length} files, ` +
+      `${formatBytes(event.artifact.size)})`;
   }
   return `${verb} ended`;
 }
 
 /**
- * Shows a pull or push as it goes: on a terminal a header with the totals and, with
- * `perLayer`, one bar per layer (a sliding bar where the server gives no sizes, as Podman
- * before 4.8 does); elsewhere one line per status line and per layer change. Prints a summary
- * line when it completes. Pass-through: the snapshots go on unchanged.
+ * Shows a pull or push (or an artifact's add) as it goes: on a terminal a header with the
+ * totals and, with `perLayer`, one bar per layer or file (a sliding bar where the server gives
+ * no sizes, as Podman before 4.8 does); elsewhere one line per status line and per layer
+ * change. Prints a summary line when it completes. Pass-through: the snapshots go on unchanged.
  */
-export function showTransfer(
+export function showTransfer<S extends TransferSnapshot>(
   screen: Screen,
-  verb: "pull" | "push",
+  verb: "pull" | "push" | "add",
   name: string,
   options: TransferViewOptions,
-): MonoTypeOperatorFunction<TransferSnapshot> {
+): MonoTypeOperatorFunction<S> {
+  const unit = options.unit ?? "layers";
   // defer: each subscription gets its own rows and clock (a retry starts afresh).
-  return (source: Observable<TransferSnapshot>) =>
+  return (source: Observable<S>) =>
     defer(() => {
       const rows = new TransferRows();
       let latest: TransferSnapshot | undefined;
@@ -232,7 +248,7 @@ export function showTransfer(
       function header(): string {
         const parts = [`${screen.spinner} ${verb} ${name}`];
         if (latest && latest.layersSeen > 0) {
-          parts.push(`${latest.layersDone}/${latest.layersSeen} layers`);
+          parts.push(`${latest.layersDone}/${latest.layersSeen} ${unit}`);
         } else if (rows.rows.size > 0) {
           const done = [...rows.rows.values()].filter((row) => row.done).length;
           parts.push(`${done}/${rows.rows.size} blobs`);
@@ -270,7 +286,7 @@ export function showTransfer(
           if (step > lastPlainPercent) {
             lastPlainPercent = step;
             screen.print(
-              `  ${verb}: ${step * 10}% (${snapshot.layersDone}/${snapshot.layersSeen} layers)`,
+              `  ${verb}: ${step * 10}% (${snapshot.layersDone}/${snapshot.layersSeen} ${unit})`,
             );
           }
           return;

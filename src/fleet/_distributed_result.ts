@@ -1,7 +1,5 @@
-import { catchError, type Observable, type OperatorFunction } from "rxjs";
 import type { Image } from "../images/image.ts";
 import type { DistributedImage, DistributeEvent } from "./distribute_event.ts";
-import { FleetError } from "./fleet_error.ts";
 import type { FleetEvent } from "./fleet_event.ts";
 
 /** What a distribution emits, for every host (the source included). */
@@ -27,19 +25,4 @@ export function distributedResult(
     default:
       return previous;
   }
-}
-
-/**
- * A later phase's error counted over every host of the distribution: the hosts of phases not
- * reached are listed as not finished.
- */
-export function overAllHosts(
-  action: string,
-  total: number,
-  notReached: readonly string[],
-): OperatorFunction<DistributeOutcome, DistributeOutcome> {
-  return catchError<DistributeOutcome, Observable<DistributeOutcome>>((error: unknown) => {
-    if (!(error instanceof FleetError)) throw error;
-    throw new FleetError(action, total, error.failures, [...error.cancelled, ...notReached]);
-  });
 }

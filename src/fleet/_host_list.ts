@@ -52,6 +52,21 @@ export class HostList {
   }
 
   /**
+   * The source of a distribution (`from`) and the hosts it goes to: those named (every host
+   * by default), the source left out.
+   *
+   * @throws {TypeError} When a name is not a host's; the message starts with `action`.
+   */
+  sourceAndTargets(
+    from: string,
+    names: readonly string[] | undefined,
+    action: string,
+  ): { source: FleetHost; targets: FleetHost[] } {
+    const source = this.select([from], action)[0]!;
+    return { source, targets: this.select(names, action).filter((host) => host !== source) };
+  }
+
+  /**
    * Closes every host's client, all of them even when some fail.
    *
    * @throws {FleetError} (as a rejection) Naming each host whose client failed to close.

@@ -1,12 +1,12 @@
-import { catchError, concatMap, defer, last, type Observable, tap } from "rxjs";
+import type { Observable } from "rxjs";
 import { PodmanError } from "../errors.ts";
 import type { Image } from "../images/image.ts";
-import { algorithmOf, imageIdStartsWith, sameImageId } from "../images/params/image_id.ts";
+import { algorithmOf, imageIdStartsWith, sameImageId, shortId } from "../images/params/image_id.ts";
 import type { DistributeOutcome } from "./_distributed_result.ts";
 import type { DistributedImage } from "./distribute_event.ts";
 import type { DistributeOptions } from "./distribute_options.ts";
-import { FleetError } from "./fleet_error.ts";
 import type { FleetHost } from "./fleet_host.ts";
+import { withSource } from "./_source_lookup.ts";
 
 /**
  * Whether `name` names `image` by its id rather than by a name: the id as the source server
@@ -30,25 +30,8 @@ export function withSourceImage(
   options: DistributeOptions,
   rest: (image: Image) => Observable<DistributeOutcome>,
 ): Observable<DistributeOutcome> {
-  return defer(() => {
-    let image: Image | undefined;
-    const total = targets.length + 1;
-    const lookup = source.client.images.get(
-      name,
-      options.timeout === undefined ? {} : { timeout: options.timeout },
-    ).pipe(
-      tap((found) => {
-        image = found;
-      }),
-      last(),
-      catchError((error: unknown) => {
-        throw new FleetError(action, total, [{ host: source.name, error: error as Error }], [
-          ...targets.map((target) => target.name),
-        ]);
-      }),
-    );
-    return lookup.pipe(concatMap(() => rest(image!)));
-  });
+  const timeout = options.timeout === undefined ? {} : { timeout: options.timeout };
+  return withSource(action, source, targets, source.client.images.get(name, timeout), rest);
 }
 
 /**
@@ -61,10 +44,9 @@ export function sameIdAsSource(
 ): (result: DistributedImage, host: string) => void {
   return (result, host) => {
     if (!sameImageId(result.id, source.id)) {
-      // 12 characters of each id, after its algorithm if it names one.
-      const cut = (id: string) => id.slice(0, algorithmOf(id).length + 12);
       throw new PodmanError(
-        `${action} to ${host}: it has image ${cut(result.id)}, the source has ${cut(source.id)}`,
+        `${action} to ${host}: it has image ${shortId(result.id)}, ` +
+          `the source has ${shortId(source.id)}`,
       );
     }
   };

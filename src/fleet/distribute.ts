@@ -16,8 +16,7 @@ export function distribute(
 ): Observable<DistributeOutcome> {
   const action = `Cannot distribute "${name}"`;
   return defer(() => {
-    const source = hosts.select([options.from], action)[0]!;
-    const targets = hosts.select(options.hosts, action).filter((host) => host !== source);
+    const { source, targets } = hosts.sourceAndTargets(options.from, options.hosts, action);
     const via = options.via ?? "stream";
     if (via === "stream") return distributeAsStream(source, targets, name, options);
     if (typeof via !== "object" || typeof via.registry !== "string" || via.registry === "") {

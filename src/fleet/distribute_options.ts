@@ -1,8 +1,8 @@
-import type { AuthConfig } from "../images/params/registry_auth.ts";
 import type { FleetOptions } from "./fleet_event.ts";
+import type { RegistryAccess } from "./registry_access.ts";
 
 /** How {@linkcode Fleet.distribute} moves an image through a registry. */
-export interface RegistryRoute {
+export interface RegistryRoute extends RegistryAccess {
   /** The registry's `host[:port]`, e.g. `registry.example.com` or `127.0.0.1:5000`. */
   registry: string;
   /**
@@ -15,19 +15,6 @@ export interface RegistryRoute {
    * @default {the image's own tag, else `latest`}
    */
   tag?: string;
-  /**
-   * Verify the registry's TLS certificate (`false` also allows plain HTTP), for the push and
-   * every pull.
-   * @default {true}
-   */
-  tlsVerify?: boolean;
-  /**
-   * Credentials for the registry: the same for every host, or per host (by name; the source
-   * host's are used for the push). A host for which the function gives `undefined` goes
-   * without.
-   * @default {undefined}
-   */
-  authConfig?: AuthConfig | ((host: string) => AuthConfig | undefined);
 }
 
 /** Options for {@linkcode Fleet.distribute}. */

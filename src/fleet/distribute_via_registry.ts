@@ -1,19 +1,13 @@
-import { concat, type Observable } from "rxjs";
+import type { Observable } from "rxjs";
 import type { Image } from "../images/image.ts";
 import { parseReference } from "../images/params/reference.ts";
-import type { AuthConfig } from "../images/params/registry_auth.ts";
-import { distributedResult, type DistributeOutcome, overAllHosts } from "./_distributed_result.ts";
+import { distributedResult, type DistributeOutcome } from "./_distributed_result.ts";
+import { pushThenPull, transferOptions } from "./_push_then_pull.ts";
 import { namedById, sameIdAsSource, withSourceImage } from "./_source_image.ts";
-import { splitFleetOptions } from "./_split_fleet_options.ts";
+import { sourceFailed } from "./_source_lookup.ts";
 import type { DistributedImage, DistributeEvent } from "./distribute_event.ts";
 import type { DistributeOptions, RegistryRoute } from "./distribute_options.ts";
-import { FleetError } from "./fleet_error.ts";
 import type { FleetHost } from "./fleet_host.ts";
-import { runOnHosts } from "./run_on_hosts.ts";
-
-function authFor(route: RegistryRoute, host: string): AuthConfig | undefined {
-  return typeof route.authConfig === "function" ? route.authConfig(host) : route.authConfig;
-}
 
 /** The image's name in the registry: the route's repository and tag, else the image's own. */
 function destinationOf(route: RegistryRoute, name: string, image: Image): string {
@@ -34,45 +28,32 @@ export function distributeViaRegistry(
   options: DistributeOptions,
 ): Observable<DistributeOutcome> {
   const action = `Cannot distribute "${name}"`;
-  const timeout = options.timeout === undefined ? {} : { timeout: options.timeout };
   return withSourceImage(action, source, targets, name, options, (image) => {
     if (route.repository === undefined && namedById(name, image) && image.tags.length === 0) {
-      throw new FleetError(action, targets.length + 1, [{
-        host: source.name,
-        error: new TypeError(`${action}: the image has no name; give the route a repository`),
-      }], targets.map((target) => target.name));
+      throw sourceFailed(
+        action,
+        source,
+        targets,
+        new TypeError(`${action}: the image has no name; give the route a repository`),
+      );
     }
     const destination = destinationOf(route, name, image);
-    const tls = route.tlsVerify === undefined ? {} : { tlsVerify: route.tlsVerify };
-    const auth = (host: string) => {
-      const config = authFor(route, host);
-      return config === undefined ? {} : { authConfig: config };
-    };
-    const fold = (previous: DistributedImage | undefined, event: DistributeEvent) =>
-      distributedResult(previous, event, () => image);
-    const total = targets.length + 1;
-    const push = runOnHosts<DistributeEvent, DistributedImage>(action, [{
-      name: source.name,
-      operation: () =>
+    return pushThenPull<DistributeEvent, DistributedImage>({
+      action,
+      source,
+      targets,
+      push: () =>
         source.client.images.push(image.id, {
           destination,
-          ...tls,
-          ...auth(source.name),
-          ...timeout,
+          ...transferOptions(route, source.name, options.timeout),
         }),
-    }], { retry: options.retry ?? 0, result: fold }).pipe(
-      overAllHosts(action, total, targets.map((target) => target.name)),
-    );
-    const [fleet] = splitFleetOptions(options);
-    const pulls = runOnHosts<DistributeEvent, DistributedImage>(
-      action,
-      targets.map((target) => ({
-        name: target.name,
-        operation: () =>
-          target.client.images.pull(destination, { ...tls, ...auth(target.name), ...timeout }),
-      })),
-      { ...fleet, result: fold, verify: sameIdAsSource(action, image) },
-    ).pipe(overAllHosts(action, total, []));
-    return concat(push, pulls);
+      pull: (target) =>
+        target.client.images.pull(
+          destination,
+          transferOptions(route, target.name, options.timeout),
+        ),
+      result: (previous, event) => distributedResult(previous, event, () => image),
+      verify: sameIdAsSource(action, image),
+    }, options);
   });
 }

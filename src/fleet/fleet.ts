@@ -30,6 +30,7 @@ import { distribute } from "./distribute.ts";
 import type { DistributedImage, DistributeEvent } from "./distribute_event.ts";
 import type { DistributeOptions } from "./distribute_options.ts";
 import { connectionHosts, type FromConnectionsOptions } from "./fleet_connections.ts";
+import { FleetArtifacts } from "./fleet_artifacts.ts";
 import type { FleetEvent, FleetOptions, FleetRunOptions } from "./fleet_event.ts";
 import type { FleetHosts } from "./fleet_host.ts";
 
@@ -70,6 +71,16 @@ import type { FleetHosts } from "./fleet_host.ts";
  */
 export class Fleet implements AsyncDisposable {
   readonly #hosts: HostList;
+  /**
+   * The OCI artifact operations (Podman 5.6 and later on each host) on every host: `pull`,
+   * `push`, `distribute` from one host to the others, `get`, `exists`, `list`, `remove`.
+   *
+   * @example
+   * ```ts ignore
+   * fleet.artifacts.distribute("127.0.0.1:5000/ai/model:1", { from: "build", tlsVerify: false });
+   * ```
+   */
+  readonly artifacts: FleetArtifacts;
 
   /**
    * Makes a fleet; no connection is made until the first operation.
@@ -82,6 +93,7 @@ export class Fleet implements AsyncDisposable {
    */
   constructor(hosts: FleetHosts) {
     this.#hosts = new HostList(hosts);
+    this.artifacts = new FleetArtifacts(this.#hosts);
   }
 
   /**

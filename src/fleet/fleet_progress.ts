@@ -55,9 +55,12 @@ interface LayerFold {
   latest: ProgressSnapshot | undefined;
 }
 
+// Images' and artifacts' pulls and pushes, and artifacts' `add` (`added`): what `progress()`
+// folds, whatever else the final event carries (`image`, `artifact`).
 function isProgressEvent(event: unknown): event is ProgressEvent {
   const type = (event as { type?: unknown } | null)?.type;
-  return type === "progress" || type === "status" || type === "pulled" || type === "pushed";
+  return type === "progress" || type === "status" || type === "pulled" || type === "pushed" ||
+    type === "added";
 }
 
 function sentBytes(event: unknown): number | undefined {
@@ -70,7 +73,8 @@ function sentBytes(event: unknown): number | undefined {
 /**
  * Folds a fleet operation's events into one snapshot per event: how many hosts are done,
  * failed, running and waiting, each host's state, and bytes where the events tell them (the
- * layer progress of pulls and pushes, the `sent` bytes of a distribution).
+ * layer progress of pulls and pushes, the files of artifact pulls, pushes and adds, the
+ * `sent` bytes of a distribution).
  *
  * Each subscription keeps its own tally. Errors and completion pass through.
  *

@@ -8,72 +8,10 @@ import { isTransient } from "../../examples/mirror.ts";
 import { podmanCli, testBed } from "../bed/env.ts";
 import { silentBody, startFakePodman } from "../fake/fake_podman.ts";
 import { importImage, podmanOk, uniqueName } from "../images/_fixtures.ts";
+import { explain, runExample, startExample } from "./_example_process.ts";
 
 const bed = testBed();
-const EXAMPLES = new URL("../../examples/", import.meta.url).pathname;
 const SOCKET_URL = `unix://${bed.socketPath}`;
-
-/** A running example: its output so far, with the time each chunk arrived. */
-interface ExampleProcess {
-  child: Deno.ChildProcess;
-  /** Stdout chunks as they came. */
-  chunks: { text: string; at: number }[];
-  stdout(): string;
-  stderr(): string;
-  /** Resolves once stdout holds `text`; rejects after `timeoutMs` or when the process ends. */
-  waitFor(text: string, timeoutMs: number): Promise<number>;
-  /** Exit status and all output; the process is killed when it runs past `timeoutMs`. */
-  done: Promise<{ code: number; signal: Deno.Signal | null; stdout: string; stderr: string }>;
-}
-
-function startExample(script: string, args: string[], timeoutMs = 120_000): ExampleProcess {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${EXAMPLES}${script}`, ...args],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
-  const chunks: { text: string; at: number }[] = [];
-  let stderr = "";
-  const stdoutDone = (async () => {
-    for await (const text of child.stdout.pipeThrough(new TextDecoderStream())) {
-      chunks.push({ text, at: performance.now() });
-    }
-  })();
-  const stderrDone = (async () => {
-    for await (const text of child.stderr.pipeThrough(new TextDecoderStream())) stderr += text;
-  })();
-  const killer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-  const stdout = (): string => chunks.map((chunk) => chunk.text).join("");
-  let ended = false;
-  const done = (async () => {
-    const status = await child.status;
-    ended = true;
-    clearTimeout(killer);
-    await Promise.all([stdoutDone, stderrDone]);
-    return { code: status.code, signal: status.signal, stdout: stdout(), stderr };
-  })();
-  async function waitFor(text: string, waitMs: number): Promise<number> {
-    const deadline = performance.now() + waitMs;
-    while (!stdout().includes(text)) {
-      if (ended || performance.now() > deadline) {
-        throw new Error(`"${text}" never came; stdout:\n${stdout()}\nstderr:\n${stderr}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    return performance.now();
-  }
-  return { child, chunks, stdout, stderr: () => stderr, waitFor, done };
-}
-
-async function runExample(script: string, args: string[]) {
-  return await startExample(script, args).done;
-}
-
-function explain(run: { code: number; stdout: string; stderr: string }): string {
-  return `exit ${run.code}\n--- stdout ---\n${run.stdout}\n--- stderr ---\n${run.stderr}`;
-}
 
 /** The tags of `repository` in a registry (basic auth when `auth` is given). */
 async function registryTags(
@@ -351,7 +289,7 @@ Deno.test("pull_with_progress.ts exits 130 on Ctrl-C, after aborting the pull", 
     "--url",
     `unix://${fake.socketPath}`,
     "127.0.0.1:1/slow:1",
-  ], 30_000);
+  ], { timeoutMs: 30_000 });
   await run.waitFor("Trying to pull", 20_000);
   const interrupted = performance.now();
   run.child.kill("SIGINT");

@@ -5,8 +5,11 @@
  * @module
  */
 
+import assert from "node:assert/strict";
 import { lastValueFrom, type Observable, tap } from "rxjs";
 import { PodmanClient } from "../../src/client/podman_client.ts";
+import { FleetError } from "../../src/fleet/fleet_error.ts";
+import type { FleetEvent } from "../../src/fleet/fleet_event.ts";
 import { unixSocketTransport } from "../../src/transport/deno_transport.ts";
 import type { Transport } from "../../src/transport/transport.ts";
 import { podmanProgram, runPodman } from "../bed/env.ts";
@@ -73,4 +76,17 @@ export async function collect<T>(
   } catch (error) {
     return { values, error };
   }
+}
+
+/** Each host's result, from its `done` event. */
+export function doneOf<E, R>(events: FleetEvent<E, R>[]): Map<string, R> {
+  return new Map(
+    events.flatMap((event) => event.type === "done" ? [[event.host, event.result] as const] : []),
+  );
+}
+
+/** The hosts a `FleetError` names as failed, sorted; anything else fails the test. */
+export function failedHosts(error: unknown): string[] {
+  assert.ok(error instanceof FleetError, `expected a FleetError, got ${error}`);
+  return error.failures.map((failure) => failure.host).sort();
 }

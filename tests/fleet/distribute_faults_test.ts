@@ -1,20 +1,14 @@
 import assert from "node:assert/strict";
 import { filter, lastValueFrom, take, tap, toArray } from "rxjs";
 import { Fleet } from "../../src/fleet/fleet.ts";
-import { FleetError } from "../../src/fleet/fleet_error.ts";
 import type { FleetEvent } from "../../src/fleet/fleet_event.ts";
 import { podmanCli, testBed } from "../bed/env.ts";
 import { startFakePodman } from "../fake/fake_podman.ts";
 import { uniqueName } from "../images/_fixtures.ts";
-import { collect, spawnHosts, storedImageIds } from "./_hosts.ts";
+import { collect, failedHosts, spawnHosts, storedImageIds } from "./_hosts.ts";
 
 const bed = testBed();
 const MiB = 1024 * 1024;
-
-function failedHosts(error: unknown): string[] {
-  assert.ok(error instanceof FleetError, `expected a FleetError, got ${error}`);
-  return error.failures.map((failure) => failure.host).sort();
-}
 
 function doneIds<E, R extends { id: string }>(events: FleetEvent<E, R>[]): Map<string, string> {
   return new Map(

@@ -4,6 +4,12 @@ import type { FleetEvent } from "../../src/fleet/fleet_event.ts";
 import { fleetProgress } from "../../src/fleet/fleet_progress.ts";
 import { renderFleetProgress } from "../../src/fleet/fleet_progress_renderer.ts";
 import { PodmanError } from "../../src/errors.ts";
+import { Artifact } from "../../src/artifacts/artifact.ts";
+import type {
+  ArtifactAddEvent,
+  ArtifactPullEvent,
+  ArtifactPushEvent,
+} from "../../src/artifacts/operations/transfer_events.ts";
 
 type Event = FleetEvent<unknown, string>;
 
@@ -75,4 +81,64 @@ Deno.test("renderFleetProgress() draws a line per host on a terminal, nothing el
   );
   assert.equal(passed.length, events.length);
   assert.equal(written, 0);
+});
+
+Deno.test("fleetProgress() folds artifact pull, push and add events: files' bytes, final events", async () => {
+  const artifact = new Artifact({
+    Name: "localhost/ai/model:1",
+    Digest: `sha256:${"a".repeat(64)}`,
+    Manifest: { schemaVersion: 2, layers: [] },
+  });
+  const file = (status: string, current: number, total: number | undefined) => ({
+    type: "progress" as const,
+    id: "weights.bin",
+    status,
+    current,
+    ...(total === undefined ? {} : { total }),
+  });
+  type ArtifactEvent = ArtifactPullEvent | ArtifactPushEvent | ArtifactAddEvent;
+  const events: FleetEvent<ArtifactEvent, string>[] = [
+    { type: "started", host: "pull", attempt: 1 },
+    { type: "started", host: "push", attempt: 1 },
+    { type: "started", host: "add", attempt: 1 },
+    { type: "event", host: "pull", event: { type: "status", message: "Pulling artifact" } },
+    { type: "event", host: "push", event: file("Preparing", 0, 300) },
+    // An add from a stream knows no size: bytes sent only.
+    { type: "event", host: "add", event: file("Adding", 100, undefined) },
+    { type: "event", host: "pull", event: file("Download complete", 300, 300) },
+    {
+      type: "event",
+      host: "pull",
+      event: { type: "pulled", name: artifact.name, digest: artifact.digest!, artifact },
+    },
+    { type: "event", host: "push", event: file("Pushed", 300, 300) },
+    {
+      type: "event",
+      host: "push",
+      event: { type: "pushed", destination: artifact.name, digest: artifact.digest! },
+    },
+    { type: "event", host: "add", event: file("Added", 300, 300) },
+    {
+      type: "event",
+      host: "add",
+      event: { type: "added", name: artifact.name, digest: artifact.digest!, artifact },
+    },
+    { type: "done", host: "pull", result: "ok" },
+    { type: "done", host: "push", result: "ok" },
+    { type: "done", host: "add", result: "ok" },
+  ];
+  const snapshots = await lastValueFrom(from(events).pipe(fleetProgress(), toArray()));
+  assert.equal(snapshots.length, events.length);
+  const at = (index: number, host: string) => snapshots[index]!.hosts.get(host)!;
+  assert.equal(at(3, "pull").lastStatus, "Pulling artifact");
+  assert.deepEqual([at(4, "push").bytesDone, at(4, "push").bytesTotal], [0, 300]);
+  assert.deepEqual([at(5, "add").bytesDone, at(5, "add").bytesTotal], [100, 0]);
+  const last = snapshots.at(-1)!;
+  for (const host of ["pull", "push", "add"]) {
+    assert.deepEqual([last.hosts.get(host)?.bytesDone, last.hosts.get(host)?.bytesTotal], [
+      300,
+      300,
+    ], host);
+  }
+  assert.deepEqual([last.done, last.bytesDone, last.bytesTotal], [3, 900, 900]);
 });

@@ -1,25 +1,13 @@
 import assert from "node:assert/strict";
 import { concatMap, filter, finalize, lastValueFrom, NEVER, throwError, toArray } from "rxjs";
 import { Fleet } from "../../src/fleet/fleet.ts";
-import { FleetError } from "../../src/fleet/fleet_error.ts";
-import type { FleetEvent } from "../../src/fleet/fleet_event.ts";
+import type { FleetError } from "../../src/fleet/fleet_error.ts";
 import { PodmanError } from "../../src/errors.ts";
 import { testBed } from "../bed/env.ts";
 import { startSshd } from "../client/_sshd.ts";
-import { collect, countingClient, spawnHosts } from "./_hosts.ts";
+import { collect, countingClient, doneOf, failedHosts, spawnHosts } from "./_hosts.ts";
 
 const bed = testBed();
-
-function doneOf<E, R>(events: FleetEvent<E, R>[]): Map<string, R> {
-  return new Map(
-    events.flatMap((event) => event.type === "done" ? [[event.host, event.result] as const] : []),
-  );
-}
-
-function failedHosts(error: unknown): string[] {
-  assert.ok(error instanceof FleetError, `expected a FleetError, got ${error}`);
-  return error.failures.map((failure) => failure.host).sort();
-}
 
 Deno.test("Fleet runs every operation on four hosts, two of them over ssh://", async (t) => {
   await using sshd = await startSshd();

@@ -36,7 +36,8 @@ function isAll(target: ArtifactsToRemove): target is { readonly all: true } {
     "all" in target;
 }
 
-function describe(target: ArtifactsToRemove): string {
+/** What a removal names in its errors: `artifact "x"`, `artifacts "x", "y"`, `every artifact`. */
+export function describeArtifacts(target: ArtifactsToRemove): string {
   if (isAll(target)) return "every artifact";
   if (Array.isArray(target)) return `artifacts ${target.map((a) => `"${nameOf(a)}"`).join(", ")}`;
   return `artifact "${nameOf(target as string | Artifact)}"`;
@@ -67,7 +68,7 @@ export function removeArtifacts(
   options: RemoveArtifactOptions = {},
 ): Observable<string[]> {
   return defer(() => {
-    const action = `Cannot remove ${describe(target)}`;
+    const action = `Cannot remove ${describeArtifacts(target)}`;
     const read = (body: unknown) => removedDigests(body, action);
     if (isAll(target)) {
       if (target.all !== true) throw new TypeError(`${action}: give { all: true } to remove all`);

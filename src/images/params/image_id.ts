@@ -17,6 +17,14 @@ export function algorithmOf(id: string): string {
   return ALGORITHM.exec(id)?.[0] ?? "";
 }
 
+/**
+ * The first 12 characters of an id or digest after its `algorithm:` (kept when it has one),
+ * as messages show it: `sha256:0a1b2c3d4e5f`, or `0a1b2c3d4e5f`.
+ */
+export function shortId(id: string): string {
+  return id.slice(0, algorithmOf(id).length + 12);
+}
+
 /** Whether `text` is an image id written out alone (`algorithm:encoded`, or bare hex). */
 export function isImageIdText(text: string): boolean {
   return ID_TEXT.test(text);

@@ -15,14 +15,17 @@ const TAG = /^[\w][\w.-]{0,127}$/;
 const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-fA-F0-9]{32,}$/;
 const REGISTRY = /^(?:[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)*|\[[0-9a-fA-F:]+\])(?::\d+)?$/;
 
-/** True when `text` is a registry host as a reference names one: `host[:port]`, `[v6]:port`. */
-export function isRegistryHost(text: string): boolean {
-  return REGISTRY.test(text);
-}
-
 function looksLikeRegistry(component: string): boolean {
   return component.includes(".") || component.includes(":") || component === "localhost" ||
     component.startsWith("[");
+}
+
+/**
+ * Whether a string alone names a registry host (`quay.io`, `localhost:5000`, `[::1]:5000`), as
+ * the first component of a reference would: with a dot, a port, brackets or `localhost`.
+ */
+export function isRegistryHost(text: string): boolean {
+  return looksLikeRegistry(text) && REGISTRY.test(text);
 }
 
 /**
