@@ -3,7 +3,7 @@ import { checkOperationOptions, operation, type OperationOptions } from "../clie
 import { APIError, PodmanError } from "../errors.ts";
 import { registryApiHost } from "../registry/read_manifest.ts";
 import { base64, RegistrySession } from "../registry/_registry_session.ts";
-import { credentialsKey } from "./_credentials_key.ts";
+import { loginKey } from "./_login_key.ts";
 import { editAuthFile, helperFor } from "./_edit_auth_file.ts";
 import { checkAuthfile, loginAuthFile } from "./login_auth_file.ts";
 
@@ -112,7 +112,7 @@ export function login(registry: string, options: LoginOptions): Observable<Login
     if (options === undefined) {
       throw new TypeError(`${action}: username and password (or identityToken) are required`);
     }
-    const { key, registry: host } = credentialsKey(registry, action);
+    const { key, registry: host } = loginKey(registry, action);
     const secret = loginSecret(options, action);
     if (options.tlsVerify !== undefined && typeof options.tlsVerify !== "boolean") {
       throw new TypeError(`${action}: tlsVerify must be a boolean`);

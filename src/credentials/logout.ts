@@ -1,7 +1,7 @@
 import { defer, type Observable } from "rxjs";
 import { checkOperationOptions, operation, type OperationOptions } from "../client/operation.ts";
 import { PodmanError } from "../errors.ts";
-import { credentialsKey } from "./_credentials_key.ts";
+import { loginKey } from "./_login_key.ts";
 import { editAuthFile, helperFor } from "./_edit_auth_file.ts";
 import { checkAuthfile, loginAuthFile } from "./login_auth_file.ts";
 
@@ -53,7 +53,7 @@ export function logout(
     if (all && target.all !== true) {
       throw new TypeError(`${action}: give { all: true } to log out of every registry`);
     }
-    const key = all ? undefined : credentialsKey(target, action).key;
+    const key = all ? undefined : loginKey(target, action).key;
     checkAuthfile(options.authfile, action);
     return operation<LogoutReport>(action, options, async ({ emit, signal }) => {
       const authfile = await loginAuthFile(options.authfile, action);

@@ -1,7 +1,7 @@
 import { isRegistryHost, parseReference } from "../images/params/reference.ts";
 
 /** What `login("registry.example.com/team")` is about. */
-export interface CredentialsKey {
+export interface LoginKey {
   /** The auth file's key: `registry.example.com/team`. */
   key: string;
   /** The registry host the credentials are checked against: `registry.example.com`. */
@@ -17,7 +17,7 @@ export interface CredentialsKey {
  * @throws {RangeError} When the host is not one, or the path is not a repository (a tag or
  * digest in it, illegal characters).
  */
-export function credentialsKey(target: unknown, action: string): CredentialsKey {
+export function loginKey(target: unknown, action: string): LoginKey {
   if (typeof target !== "string" || target.trim() === "") {
     throw new TypeError(`${action}: the registry is empty`);
   }
