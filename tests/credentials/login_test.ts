@@ -1,8 +1,9 @@
 // credentials.login() and logout() against the bed's real registries: basic auth (htpasswd)
-// and token auth (a token service issuing JWTs), and Podman itself reading the files they
-// write. No assertion prints a secret: entries are compared as booleans, and every error,
+// and token auth (a token service issuing JWTs), and Podman itself (and podrx's own
+// resolveCredentials()) reading the files they write. No assertion prints a secret: entries are compared as booleans, and every error,
 // report and inspect is searched for the password, the identity token and their base64 forms.
 import assert from "node:assert/strict";
+import { resolveCredentials } from "../../src/credentials/credential_resolver.ts";
 import { withEnv } from "./_env.ts";
 import { lastValueFrom } from "rxjs";
 import { APIError, PodmanClient, PodmanError, TimeoutError } from "../../mod.ts";
@@ -280,6 +281,12 @@ Deno.test("login() on a token-auth registry gets a token with the password, writ
       "login --get-login",
     );
     assert.equal(login.stdout.trim(), bed.tokenUser);
+    // And podrx's own lookup finds them, for an image of that registry.
+    const resolved = await resolveCredentials(image, { authfile });
+    assert.ok(
+      resolved?.username === bed.tokenUser && resolved.password === bed.tokenPassword,
+      "resolveCredentials() does not find the login",
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -329,6 +336,11 @@ Deno.test("login() with an identity token writes { auth: base64(user:), identity
     );
     const pulled = await podmanPullsWith(authfile, image);
     assert.equal(pulled.code, 0, pulled.stderr);
+    const resolved = await resolveCredentials(image, { authfile });
+    assert.ok(
+      resolved?.identityToken === bed.tokenIdentityToken && !resolved.password,
+      "resolveCredentials() does not find the identity token",
+    );
 
     const wrong = `${bed.tokenIdentityToken}-wrong`;
     const before = await Deno.readTextFile(authfile);
@@ -491,6 +503,11 @@ Deno.test("login() and logout() use the file podman login uses: REGISTRY_AUTH_FI
     await withEnv({ REGISTRY_AUTH_FILE: undefined, XDG_RUNTIME_DIR: runtime }, async () => {
       const report = await podman.credentials.promises.login(bed.authRegistry, credentials);
       assert.equal(report.authfile, `${runtime}/containers/auth.json`);
+      const resolved = await resolveCredentials(bed.authRegistry);
+      assert.ok(
+        resolved?.username === bed.authUser && resolved.password === bed.authPassword,
+        "resolveCredentials() does not find the login in the default file",
+      );
       assert.equal(mode(await Deno.stat(`${runtime}/containers`)), 0o700);
       assert.deepEqual(
         (await podman.credentials.promises.logout(bed.authRegistry)).authfile,
