@@ -157,6 +157,11 @@ export type {
   ArtifactPushedEvent,
   ArtifactPushEvent,
 } from "./src/artifacts/operations/transfer_events.ts";
+export { CredentialsManager } from "./src/credentials/credentials_manager.ts";
+export { Credentials } from "./src/facade/credentials.ts";
+export { AwaitableCredentials } from "./src/facade/awaitable_credentials.ts";
+export type { LoginOptions, LoginReport } from "./src/credentials/login.ts";
+export type { LogoutOptions, LogoutReport, LogoutTarget } from "./src/credentials/logout.ts";
 export { ManifestsManager } from "./src/manifests/manifests_manager.ts";
 export { Manifests } from "./src/facade/manifests.ts";
 export { AwaitableManifests } from "./src/facade/awaitable_manifests.ts";

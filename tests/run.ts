@@ -1,7 +1,7 @@
 // deno-lint-ignore-file no-console -- the runner reports to the terminal
 /**
- * Test runner: starts the test bed (two registries and a private Podman service with
- * seeded images), runs `deno test` against it, and always tears it down again.
+ * Test runner: starts the test bed (three registries: open, basic auth and token auth, the
+ * token auth's token service, and a private Podman service with seeded images), runs `deno test` against it, and always tears it down again.
  *
  * ```sh
  * deno run -A tests/run.ts [deno test args...]   # default: tests/
@@ -17,8 +17,9 @@
 import { keepLoopbackOffProxies, type TestBed, testBedEnv } from "./bed/env.ts";
 import { startPodmanService } from "./bed/podman_service.ts";
 import { selectPodman } from "./bed/select_podman.ts";
-import { startRegistry } from "./bed/registry.ts";
+import { type Registry, startRegistry } from "./bed/registry.ts";
 import { seedImages } from "./bed/seed.ts";
+import { startTokenServer } from "./bed/token_server.ts";
 
 const AUTH_USER = "podrx";
 const SIGNALS: readonly Deno.Signal[] = ["SIGINT", "SIGTERM"];
@@ -105,25 +106,42 @@ async function startBed(
   const podman = await selectPodman();
   console.log(`podrx test bed: ${podman.version} (${podman.program})`);
   const password = randomPassword();
-  // Both at once; each one that starts is registered for cleanup even if the other fails.
-  const [authResult, openResult] = await Promise.allSettled([
+  const tokenPassword = randomPassword();
+  const identityToken = randomPassword();
+  // In this process and quick (a key and certificate from openssl); the token registry
+  // needs its realm and certificate before it starts.
+  const tokenServer = await startTokenServer({
+    username: AUTH_USER,
+    password: tokenPassword,
+    identityToken,
+    service: "podrx-test-registry",
+    issuer: "podrx-test-token-service",
+  });
+  cleanups.push(tokenServer.stop);
+  // All at once; each one that starts is registered for cleanup even if another fails.
+  const results = await Promise.allSettled([
     startRegistry({ auth: { username: AUTH_USER, password }, signal }),
     startRegistry({ signal }),
+    startRegistry({ token: tokenServer, signal }),
   ]);
-  for (const result of [authResult, openResult]) {
+  for (const result of results) {
     if (result.status === "fulfilled") cleanups.push(result.value.stop);
   }
-  if (authResult.status === "rejected") throw authResult.reason;
-  if (openResult.status === "rejected") throw openResult.reason;
-  const authRegistry = authResult.value;
-  const openRegistry = openResult.value;
+  const [authRegistry, openRegistry, tokenRegistry] = results.map((result) => {
+    if (result.status === "rejected") throw result.reason;
+    return result.value;
+  }) as [Registry, Registry, Registry];
   console.log(
     `podrx test bed: registry (basic auth, user ${AUTH_USER}) at ${authRegistry.address}`,
   );
   console.log(`podrx test bed: registry (open) at ${openRegistry.address}`);
+  console.log(
+    `podrx test bed: registry (token auth, user ${AUTH_USER}) at ${tokenRegistry.address}, ` +
+      `token service at ${tokenServer.realm}`,
+  );
 
   const service = await startPodmanService({
-    insecureRegistries: [authRegistry.address, openRegistry.address],
+    insecureRegistries: [authRegistry.address, openRegistry.address, tokenRegistry.address],
     signal,
   });
   cleanups.push(service.stop);
@@ -146,6 +164,10 @@ async function startBed(
     authRegistry: authRegistry.address,
     authUser: AUTH_USER,
     authPassword: password,
+    tokenRegistry: tokenRegistry.address,
+    tokenUser: AUTH_USER,
+    tokenPassword,
+    tokenIdentityToken: identityToken,
     busyboxImage: images.busybox.name,
     labeledImage: images.labeled.name,
   };

@@ -82,12 +82,14 @@ function describe(value: unknown): string {
  * caller's signal errors with its reason and no listener stays on it once the operation ended;
  * an idle `timeout` errors with {@linkcode TimeoutError}; a connection that breaks mid-body
  * with {@linkcode ConnectionError}. Operations check their own arguments on subscribe too
- * (each returns `defer(...)`), so calling an operation never throws.
+ * (each returns `defer(...)`), so calling an operation never throws. `peer` names who stayed
+ * silent in the timeout's message: Podman, or a registry podrx talks to itself.
  */
 export function operation<T>(
   action: string,
   options: OperationOptions | undefined,
   body: (context: OperationContext<T>) => Promise<void>,
+  peer = "Podman",
 ): Observable<T> {
   return new Observable<T>((subscriber) => {
     try {
@@ -135,7 +137,7 @@ export function operation<T>(
         if (subscriber.closed) return;
         if (timedOut) {
           subscriber.error(
-            new TimeoutError(`${action}: no answer from Podman within ${timeout} ms`, timeout!, {
+            new TimeoutError(`${action}: no answer from ${peer} within ${timeout} ms`, timeout!, {
               cause: error,
             }),
           );

@@ -3,6 +3,7 @@ import type { AwaitOptions } from "../async/await_options.ts";
 import { lastOf } from "../async/settle.ts";
 import type { TwinsOf } from "../async/twins.ts";
 import { Artifacts } from "../facade/artifacts.ts";
+import { Credentials } from "../facade/credentials.ts";
 import type { AuthConfig } from "../images/params/registry_auth.ts";
 import {
   type CredentialsSource,
@@ -59,6 +60,11 @@ export class PodmanClient implements AsyncDisposable {
   readonly manifests: Manifests;
   /** The OCI artifact operations of this service (Podman 5.6 and later). */
   readonly artifacts: Artifacts;
+  /**
+   * Registry login and logout, as `podman login` and `podman logout` keep credentials (in the
+   * auth file); they need no service, only the registry.
+   */
+  readonly credentials: Credentials;
   #connector: Connector;
   #slots: RequestSlots;
   #credentials: CredentialsSource;
@@ -74,6 +80,9 @@ export class PodmanClient implements AsyncDisposable {
     this.images = new Images(this);
     this.manifests = new Manifests(this);
     this.artifacts = new Artifacts(this);
+    this.credentials = new Credentials(
+      typeof options.credentials === "object" ? options.credentials.authfile : undefined,
+    );
   }
 
   /**

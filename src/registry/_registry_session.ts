@@ -17,8 +17,11 @@ export interface RegistryCredentials {
 export interface RegistrySessionOptions {
   /** `host[:port]` of the registry's API. */
   host: string;
-  /** The repository path, for the token scope: `team/app`. */
-  repository: string;
+  /**
+   * The repository path, for the token scope: `team/app`. Without it a token is asked for no
+   * scope, which is enough for `/v2/` (as `podman login` checks credentials).
+   */
+  repository?: string | undefined;
   /** HTTPS with verified certificates only; `false` also allows plain HTTP, as Podman does. */
   tlsVerify: boolean;
   /** Sent only when the registry asks for them. */
@@ -33,7 +36,8 @@ const MAX_REDIRECTS = 5;
 const ERROR_BODY_LIMIT = 64 * 1024;
 const TOKEN_LIMIT = 1024 * 1024;
 
-function base64(text: string): string {
+/** Standard base64 of a string's UTF-8 bytes, as HTTP basic auth and auth files encode them. */
+export function base64(text: string): string {
   let binary = "";
   for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
   return btoa(binary);
@@ -78,7 +82,9 @@ export class RegistrySession {
   constructor(options: RegistrySessionOptions) {
     this.#options = options;
     const { password, identityToken } = options.credentials ?? {};
-    for (const secret of [password, identityToken]) if (secret) this.#secrets.push(secret);
+    for (const secret of [password, identityToken]) {
+      if (secret) this.#secrets.push(secret, base64(secret));
+    }
   }
 
   /** The origin that answered, `https://host` or `http://host`, once one did. */
@@ -131,8 +137,10 @@ export class RegistrySession {
         failures.push(`${origin}: ${networkReason(error)}`);
       }
     }
+    // Podman users meet this as "server gave HTTP response to HTTPS client": say what to do.
+    const hint = tlsVerify ? "; a registry that speaks plain HTTP needs tlsVerify: false" : "";
     throw new PodmanError(
-      `${action}: cannot reach the registry (${redact(failures.join("; "), this.#secrets)})`,
+      `${action}: cannot reach the registry (${redact(failures.join("; "), this.#secrets)})${hint}`,
       { cause: last },
     );
   }
@@ -193,7 +201,7 @@ export class RegistrySession {
           "credentials go there only over HTTPS, or with tlsVerify: false",
       );
     }
-    const scope = params.scope ?? `repository:${repository}:pull`;
+    const scope = params.scope ?? (repository ? `repository:${repository}:pull` : undefined);
     const { username, password, identityToken } = credentials;
     let init: RequestInit;
     if (identityToken) {
@@ -202,12 +210,12 @@ export class RegistrySession {
         grant_type: "refresh_token",
         refresh_token: identityToken,
         client_id: "podrx",
-        scope,
       });
+      if (scope) form.set("scope", scope);
       if (params.service) form.set("service", params.service);
       init = { method: "POST", body: form };
     } else {
-      realm.searchParams.set("scope", scope);
+      if (scope) realm.searchParams.set("scope", scope);
       if (params.service) realm.searchParams.set("service", params.service);
       if (username) realm.searchParams.set("account", username);
       init = username && password

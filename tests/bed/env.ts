@@ -1,6 +1,6 @@
 /**
- * The contract between `tests/run.ts` and the tests: the runner starts Podman and two
- * registries, then hands their addresses to `deno test` through these environment
+ * The contract between `tests/run.ts` and the tests: the runner starts Podman and three
+ * registries (and the token service of one), then hands their addresses to `deno test` through these environment
  * variables. Tests read them with {@linkcode testBed}, which throws when they are missing
  * so that a run without the services fails instead of silently skipping.
  *
@@ -18,6 +18,10 @@ export const TEST_BED_ENV: Readonly<Record<keyof TestBed, string>> = {
   authRegistry: "PODRX_TEST_AUTH_REGISTRY",
   authUser: "PODRX_TEST_AUTH_USER",
   authPassword: "PODRX_TEST_AUTH_PASSWORD",
+  tokenRegistry: "PODRX_TEST_TOKEN_REGISTRY",
+  tokenUser: "PODRX_TEST_TOKEN_USER",
+  tokenPassword: "PODRX_TEST_TOKEN_PASSWORD",
+  tokenIdentityToken: "PODRX_TEST_TOKEN_IDENTITY_TOKEN",
   busyboxImage: "PODRX_TEST_BUSYBOX",
   labeledImage: "PODRX_TEST_LABELED",
 };
@@ -32,7 +36,7 @@ export interface TestBed {
   root: string;
   /** Podman's `--runroot`. */
   runroot: string;
-  /** `registries.conf` that marks both registries insecure (plain HTTP). */
+  /** `registries.conf` that marks the three registries insecure (plain HTTP). */
   registriesConf: string;
   /** `host:port` of a registry without authentication. */
   registry: string;
@@ -42,6 +46,21 @@ export interface TestBed {
   authUser: string;
   /** Password for {@linkcode TestBed.authRegistry}, new for every run. */
   authPassword: string;
+  /**
+   * `host:port` of a registry with token authentication (distribution's `auth: token`): its
+   * `WWW-Authenticate: Bearer` challenge names a token service on loopback (plain HTTP) that
+   * takes basic credentials (`GET`) or the OAuth2 password and refresh-token grants (`POST`).
+   */
+  tokenRegistry: string;
+  /** User name for {@linkcode TestBed.tokenRegistry}'s token service. */
+  tokenUser: string;
+  /** Password for {@linkcode TestBed.tokenRegistry}'s token service, new for every run. */
+  tokenPassword: string;
+  /**
+   * An identity (refresh) token the token service takes instead of the password, new for every
+   * run; its password grant hands it out for `access_type=offline`.
+   */
+  tokenIdentityToken: string;
   /** A tiny busybox image with `/bin/sh`, `echo`, `sleep`, `cat` and `ls`; `RUN` works on it. */
   busyboxImage: string;
   /** An empty image with the label `podrx.test=seed`. */

@@ -1,6 +1,6 @@
 /**
  * A throwaway image registry (Debian's `docker-registry`, distribution v2) on a loopback
- * port, optionally behind basic authentication.
+ * port, optionally behind basic authentication or token authentication.
  *
  * @module
  */
@@ -12,12 +12,29 @@ export interface RegistryOptions {
   /** Require these credentials (HTTP basic auth via htpasswd). Without it the registry is open. */
   auth?: { username: string; password: string };
   /**
+   * Require bearer tokens from this token service (distribution's `auth: token`); see
+   * `tests/bed/token_server.ts`. Not together with `auth`.
+   */
+  token?: RegistryTokenAuth;
+  /**
    * How long to wait for `/v2/` to answer.
    * @default {20000}
    */
   startTimeoutMs?: number;
   /** Aborts the start; the half-started registry is cleaned up. */
   signal?: AbortSignal;
+}
+
+/** Where a token-auth registry sends clients for tokens, and whose tokens it trusts. */
+export interface RegistryTokenAuth {
+  /** The token service's URL, named in the registry's `WWW-Authenticate: Bearer` challenge. */
+  realm: string;
+  /** The registry's name for itself: the audience its tokens must have. */
+  service: string;
+  /** The issuer its tokens must have. */
+  issuer: string;
+  /** Path of the PEM certificate(s) whose keys may sign its tokens. */
+  rootCertBundle: string;
 }
 
 /** A running registry started by {@linkcode startRegistry}. */
@@ -45,6 +62,9 @@ const START_ATTEMPTS = 3;
  * @throws {Error} When the registry does not come up; the message ends with its log.
  */
 export async function startRegistry(options: RegistryOptions = {}): Promise<Registry> {
+  if (options.auth && options.token) {
+    throw new TypeError("Cannot start the registry: give auth or token, not both");
+  }
   const dir = await Deno.makeTempDir({ prefix: "podrx-registry-" });
   let daemon: LoggedProcess | undefined;
   let address = "";
@@ -56,10 +76,13 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
     }
     const configPath = `${dir}/config.yml`;
     const logPath = `${dir}/registry.log`;
-    const expectedStatus = options.auth ? 401 : 200;
+    const expectedStatus = options.auth || options.token ? 401 : 200;
     for (let attempt = 1;; attempt++) {
       address = `127.0.0.1:${freeLoopbackPort()}`;
-      await Deno.writeTextFile(configPath, registryConfig(dir, address, htpasswdPath));
+      await Deno.writeTextFile(
+        configPath,
+        registryConfig(dir, address, htpasswdPath, options.token),
+      );
       daemon = await spawnLogged("docker-registry", ["serve", configPath], {
         logPath,
         env: registryEnv(),
@@ -116,7 +139,12 @@ function freeLoopbackPort(): number {
   return port;
 }
 
-function registryConfig(dir: string, address: string, htpasswdPath?: string): string {
+function registryConfig(
+  dir: string,
+  address: string,
+  htpasswdPath: string | undefined,
+  token: RegistryTokenAuth | undefined,
+): string {
   // JSON strings are valid YAML scalars, which spares us quoting rules for paths.
   const lines = [
     "version: 0.1",
@@ -140,6 +168,16 @@ function registryConfig(dir: string, address: string, htpasswdPath?: string): st
       "  htpasswd:",
       '    realm: "podrx-test"',
       `    path: ${JSON.stringify(htpasswdPath)}`,
+    );
+  }
+  if (token !== undefined) {
+    lines.push(
+      "auth:",
+      "  token:",
+      `    realm: ${JSON.stringify(token.realm)}`,
+      `    service: ${JSON.stringify(token.service)}`,
+      `    issuer: ${JSON.stringify(token.issuer)}`,
+      `    rootcertbundle: ${JSON.stringify(token.rootCertBundle)}`,
     );
   }
   return lines.join("\n") + "\n";

@@ -1,7 +1,7 @@
 // The README's Permissions table, run for real: each script runs in its own Deno with exactly
 // the documented flags and no -A, and does something real against the bed. For a known
-// socket, a TCP service and ssh://, the script also runs once with each flag left out, and
-// must then fail.
+// socket, a TCP service, ssh:// and a login, the script also runs once with each flag left
+// out, and must then fail.
 import assert from "node:assert/strict";
 import { removeDir, spawnLogged, waitUntilReady } from "../bed/_process.ts";
 import { podmanEnv, podmanProgram, podmanStorageFlags, testBed } from "../bed/env.ts";
@@ -227,5 +227,72 @@ Deno.test("ssh:// needs exactly --allow-run=ssh, the temp dir, --allow-net and t
     }
   } finally {
     await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+// A login to the token registry: the registry and its token service, and the auth file's
+// directory. The password is in the script's text (a temp file, removed), never in its output.
+const LOGIN_BODY = (authfile: string | undefined) =>
+  `await using podman = new PodmanClient({ baseUrl: ${JSON.stringify(`unix://${SOCK}`)} });\n` +
+  `const report = await podman.credentials.promises.login(${JSON.stringify(bed.tokenRegistry)}, {` +
+  ` username: ${JSON.stringify(bed.tokenUser)}, password: ${JSON.stringify(bed.tokenPassword)},` +
+  ` tlsVerify: false${
+    authfile === undefined ? "" : `, authfile: ${JSON.stringify(authfile)}`
+  } });\n` +
+  `console.log(report.authfile);`;
+
+/** `host:port` of the token registry's token service, from its challenge. */
+async function tokenServiceHost(): Promise<string> {
+  const response = await fetch(`http://${bed.tokenRegistry}/v2/`);
+  await response.body?.cancel();
+  const realm = response.headers.get("www-authenticate")?.match(/realm="([^"]+)"/)?.[1];
+  assert.ok(realm, "the token registry names no realm");
+  return new URL(realm).host;
+}
+
+Deno.test("credentials.login() needs exactly --allow-net for the registry and its token service, and the auth file's directory", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "podrx-permissions-login-" });
+  try {
+    const authfile = `${dir}/auth.json`;
+    const { all, withoutEach } = grantFlags({
+      net: [bed.tokenRegistry, await tokenServiceHost()],
+      read: [dir],
+      write: [dir],
+    });
+    const result = await runScript(LOGIN_BODY(authfile), all);
+    assert.equal(result.stdout.trim(), authfile, result.stderr);
+    for (const { left, kind, value, flags } of withoutEach) {
+      await Deno.remove(authfile).catch(() => {});
+      const without = await runScript(LOGIN_BODY(authfile), flags);
+      assert.equal(without.success, false, `succeeded without ${left}`);
+      assert.ok(
+        without.stderr.includes(`Cannot log in to "${bed.tokenRegistry}": `) &&
+          without.stderr.includes(`Requires ${kind} access to "${value}`),
+        `without ${left}: ${without.stderr}`,
+      );
+    }
+
+    // Without authfile: the file podman login uses, found through two variables.
+    const runtime = `${dir}/runtime`;
+    await Deno.mkdir(runtime);
+    const env = { XDG_RUNTIME_DIR: runtime };
+    const defaults = await runScript(LOGIN_BODY(undefined), [
+      `--allow-net=${bed.tokenRegistry},${await tokenServiceHost()}`,
+      `--allow-read=${runtime}`,
+      `--allow-write=${runtime}`,
+      "--allow-env=REGISTRY_AUTH_FILE,XDG_RUNTIME_DIR",
+    ], env);
+    assert.equal(defaults.stdout.trim(), `${runtime}/containers/auth.json`, defaults.stderr);
+    // A variable that may not be read counts as unset: the next place is /run/containers/UID,
+    // which needs the user id.
+    const noEnv = await runScript(LOGIN_BODY(undefined), [
+      `--allow-net=${bed.tokenRegistry},${await tokenServiceHost()}`,
+      `--allow-read=${runtime}`,
+      `--allow-write=${runtime}`,
+    ], env);
+    assert.equal(noEnv.success, false);
+    assert.match(noEnv.stderr, /needs the user id \(.*Requires sys access to "uid"/, noEnv.stderr);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });
