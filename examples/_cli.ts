@@ -121,11 +121,6 @@ export function messageOf(error: unknown): string {
 export interface FinishOptions {
   /** More clients to close with the first (spawned services are stopped); read when closing. */
   others?: readonly PodmanClient[];
-  /**
-   * Runs after the outcome is reported and before the clients close, e.g. to take back what
-   * an interrupted step left half done. What it throws is reported; the exit code stays.
-   */
-  undo?: (outcome: Outcome<unknown>) => Promise<void>;
 }
 
 /**
@@ -146,11 +141,6 @@ export async function finish(
     screen.error("Interrupted: the request was cancelled");
   } else if (outcome.kind === "failed") {
     screen.error(`✘ ${messageOf(outcome.error)}`);
-  }
-  try {
-    await options.undo?.(outcome);
-  } catch (error) {
-    screen.error(`✘ ${messageOf(error)}`);
   }
   const closed = await Promise.allSettled(
     [client, ...(options.others ?? [])].map((each) => each.close()),

@@ -49,7 +49,6 @@ import {
   type ArtifactPulledEvent,
   type ArtifactPushedEvent,
   formatBytes,
-  NotFound,
   PodmanClient,
   progress,
 } from "../mod.ts";
@@ -58,7 +57,6 @@ import {
   CONNECTION_OPTIONS,
   finish,
   messageOf,
-  type Outcome,
   runUntilDone,
   tlsVerify,
   usage,
@@ -110,12 +108,6 @@ export interface ShipReport {
   pushed: string;
   /** Each host, in the order given. */
   hosts: HostReport[];
-}
-
-/** Where a run stands, for what an interruption must take back. */
-export interface ShipState {
-  /** While the add runs: the artifact may hold only some of the files. */
-  adding: boolean;
 }
 
 /** `./<last path part of NAME>` without tag or digest: `a.io/ai/tiny-model:1` -> `./tiny-model`. */
@@ -195,14 +187,14 @@ function deliver(
 /**
  * The whole run as one cold Observable: refuse a name the source has, add the files, push,
  * then host by host pull, check the digest and extract. Prints a line per step; emits the
- * report once, at the end. `state.adding` is true while the add runs.
+ * report once, at the end. An add cut short (Ctrl-C) removes the artifact it half made, and
+ * closing the client waits for that.
  */
 export function ship(
   source: PodmanClient,
   settings: ShipSettings,
   destinations: readonly Destination[],
   screen: Screen,
-  state: ShipState,
 ): Observable<ShipReport> {
   const { name } = settings;
   const registry = settings.tlsVerify === undefined ? {} : { tlsVerify: settings.tlsVerify };
@@ -210,13 +202,11 @@ export function ship(
     ...(settings.type === undefined ? {} : { type: settings.type }),
     annotations: settings.annotations,
   }).pipe(
-    tap({ subscribe: () => (state.adding = true) }),
     progress(),
     showTransfer(screen, "add", name, { perLayer: true, unit: "files" }),
     last(),
     map((snapshot) => snapshot.event as ArtifactAddedEvent),
     tap((added) => {
-      state.adding = false;
       const { files, size } = added.artifact;
       screen.print(`added ${added.digest} ${files.length} files ${size} bytes`);
     }),
@@ -315,31 +305,6 @@ async function checkFiles(files: readonly string[]): Promise<void> {
   }
 }
 
-/**
- * Takes back an artifact whose add was cut off by Ctrl-C: it may hold only the files stored
- * before. `add()` removes such an artifact itself after an unsubscribe, but in the background,
- * and closing the client right after (as the script then does) cuts that request off; so the
- * script removes it and waits for the answer. Only an artifact this run made can be there: the
- * run refuses a name the source had.
- */
-async function undoPartialAdd(
-  source: PodmanClient,
-  name: string,
-  state: ShipState,
-  outcome: Outcome<unknown>,
-  screen: Screen,
-): Promise<void> {
-  if (outcome.kind !== "interrupted" || !state.adding) return;
-  try {
-    // Without `ignore`, which needs Podman 5.7: the artifacts API itself came with 5.6.
-    await source.artifacts.promises.remove(name, { timeout: 30_000 });
-    screen.error(`Removed the incomplete artifact "${name}"`);
-  } catch (error) {
-    if (!(error instanceof NotFound)) throw error;
-    screen.error(`No incomplete artifact "${name}" was left`);
-  }
-}
-
 if (import.meta.main) {
   const { values, positionals } = parseArgs({
     args: Deno.args,
@@ -383,8 +348,7 @@ if (import.meta.main) {
       return { label: url, open: () => of(client) };
     });
   const source = await connect(values);
-  const state: ShipState = { adding: false };
-  const outcome = await runUntilDone(ship(source, settings, destinations, screen, state));
+  const outcome = await runUntilDone(ship(source, settings, destinations, screen));
   if (outcome.kind === "completed" && outcome.last) {
     const report = outcome.last;
     console.log(
@@ -392,8 +356,5 @@ if (import.meta.main) {
         `each has ${report.pushed}`,
     );
   }
-  await finish(source, outcome, screen, {
-    others: opened,
-    undo: (ending) => undoPartialAdd(source, name, state, ending, screen),
-  });
+  await finish(source, outcome, screen, { others: opened });
 }

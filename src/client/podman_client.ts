@@ -68,6 +68,8 @@ export class PodmanClient implements AsyncDisposable {
   #connector: Connector;
   #slots: RequestSlots;
   #credentials: CredentialsSource;
+  // Operations that close() lets finish taking back what they left half-done.
+  #finishing = new Set<Promise<unknown>>();
   #service: SpawnedService | undefined;
   #promises: ClientPromises | undefined;
 
@@ -180,6 +182,10 @@ export class PodmanClient implements AsyncDisposable {
     // Before a slot is taken: a credential helper may take a while.
     request = await withUserCredentials(request, this.#credentials, signal);
     const connection = await this.#connector.connect(request.action, signal);
+    if (request.cleanup) {
+      // Sent even while close() waits for the operation it cleans up after.
+      return await sendRequest(connection, request, signal);
+    }
     const slot = await this.#slots.acquire(request.action, signal);
     try {
       const response = await sendRequest(connection, request, slot.signal);
@@ -225,6 +231,20 @@ export class PodmanClient implements AsyncDisposable {
    */
   async connectionKind(signal?: AbortSignal): Promise<ConnectionKind> {
     return (await this.#connector.connect("Cannot connect to Podman", signal)).kind;
+  }
+
+  /**
+   * Makes {@linkcode PodmanClient.close} wait for `work` before it lets the connection go:
+   * for an operation that must take back what it left half-done when it is cut short (an
+   * artifact `add` removes the artifact it made), by an unsubscribe or by `close()` itself.
+   * `work` must bound its own time; its requests are marked `cleanup`.
+   *
+   * @param work A promise that settles when the operation is done, cleanup included.
+   */
+  keepOpenUntil(work: Promise<unknown>): void {
+    const settled = work.then(() => {}, () => {});
+    this.#finishing.add(settled);
+    settled.then(() => this.#finishing.delete(settled));
   }
 
   /**
@@ -334,6 +354,8 @@ export class PodmanClient implements AsyncDisposable {
    */
   async close(): Promise<void> {
     this.#slots.close();
+    // Cut short by the line above, an operation may still take back what it half made.
+    await Promise.allSettled(this.#finishing);
     const results = await Promise.allSettled([
       this.#connector.close(),
       ...(this.#service ? [this.#service.stop()] : []),

@@ -33,6 +33,12 @@ export interface Requester {
    * option), for a registry podrx talks to itself rather than through the service; a
    * requester without this method has none.
    */
+  /**
+   * Makes `close()` wait for `work` (an operation that may still have to take back what it
+   * left half-done, after an unsubscribe or the close itself) before it lets the connection
+   * go; `work` bounds its own time. A requester without this method does not wait.
+   */
+  keepOpenUntil?(work: Promise<unknown>): void;
   registryCredentials?(
     reference: string,
     action: string,

@@ -38,6 +38,10 @@ export function requiringVersion(
     guarded.registryCredentials = (reference, action, signal) =>
       registryCredentials.call(requester, reference, action, signal);
   }
+  const keepOpenUntil = requester.keepOpenUntil;
+  if (keepOpenUntil !== undefined) {
+    guarded.keepOpenUntil = (work) => keepOpenUntil.call(requester, work);
+  }
   const connectionKind = requester.connectionKind;
   if (connectionKind !== undefined) {
     guarded.connectionKind = (signal) => connectionKind.call(requester, signal);

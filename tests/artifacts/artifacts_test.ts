@@ -483,3 +483,32 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "artifacts.add() cut short after a file, then the client closed at once, leaves no artifact",
+  ignore: !hasArtifacts,
+  fn: async () => {
+    const name = artifactName("close");
+    const podman = connect();
+    // The second file never ends: the add is under way until it is cut short.
+    const endless = new ReadableStream<Uint8Array>({
+      pull: (controller) => controller.enqueue(new Uint8Array(64 * 1024)),
+    });
+    const firstAdded = Promise.withResolvers<void>();
+    const subscription = podman.artifacts.add(name, [
+      { fileName: "first", data: seededBytes(100, 11) },
+      { fileName: "endless", data: endless },
+    ]).subscribe({
+      next: (event) => {
+        if (event.type === "progress" && event.status === "Added") firstAdded.resolve();
+      },
+      error: () => {},
+    });
+    await firstAdded.promise;
+    subscription.unsubscribe();
+    await podman.close();
+    await using other = connect();
+    assert.equal(await lastValueFrom(other.artifacts.exists(name)), false);
+  },
+});

@@ -165,6 +165,10 @@ export function addArtifact(
     return operation<ArtifactAddEvent>(action, options, async ({ emit, signal, alive }) => {
       let made = false;
       let digest = "";
+      // A client closed right after an unsubscribe (or by the close itself) still lets this
+      // operation remove the artifact it half made.
+      let finished!: () => void;
+      requester.keepOpenUntil?.(new Promise<void>((resolve) => (finished = resolve)));
       try {
         for (const [index, file] of files.entries()) {
           const fileAction = `Cannot add file "${file.fileName}" to artifact "${name}"`;
@@ -208,6 +212,8 @@ export function addArtifact(
       } catch (error) {
         if (made) await removeQuietly(requester, name);
         throw error;
+      } finally {
+        finished();
       }
     });
   });
@@ -231,6 +237,7 @@ async function removeQuietly(requester: Requester, name: string): Promise<void> 
       method: "DELETE",
       path: `/artifacts/${segment(name)}`,
       action: `Cannot remove the incomplete artifact "${name}"`,
+      cleanup: true,
     }, AbortSignal.timeout(30_000));
     await response.body?.cancel();
   } catch {
