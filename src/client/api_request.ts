@@ -1,7 +1,6 @@
 import { APIError, ConnectionError, ImageNotFound, NotFound, PodmanError } from "../errors.ts";
 import { connectionFailureReason } from "../transport/_connection_failure.ts";
 import type { Query } from "./query.ts";
-import type { Requester } from "./requester.ts";
 
 /** A request to the libpod API, as {@linkcode PodmanClient.request} takes it. */
 export interface ApiRequest {
@@ -40,7 +39,7 @@ export interface ApiRequest {
   /**
    * A request that takes back what an operation cut short left behind (a half-made
    * artifact): it does not wait for a free connection slot, and it is still sent while
-   * `close()` waits for that operation (see {@linkcode Requester.keepOpenUntil}).
+   * `close()` waits for that operation (see `Requester.keepOpenUntil`).
    * @default {false}
    */
   cleanup?: boolean;
