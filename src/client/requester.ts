@@ -29,16 +29,16 @@ export interface Requester {
    */
   connectionKind?(signal?: AbortSignal): Promise<ConnectionKind>;
   /**
-   * The user's credentials for the registry of `reference` (see the client's `credentials`
-   * option), for a registry podrx talks to itself rather than through the service; a
-   * requester without this method has none.
-   */
-  /**
    * Makes `close()` wait for `work` (an operation that may still have to take back what it
    * left half-done, after an unsubscribe or the close itself) before it lets the connection
    * go; `work` bounds its own time. A requester without this method does not wait.
    */
   keepOpenUntil?(work: Promise<unknown>): void;
+  /**
+   * The user's credentials for the registry of `reference` (see the client's `credentials`
+   * option), for a registry podrx talks to itself rather than through the service; a
+   * requester without this method has none.
+   */
   registryCredentials?(
     reference: string,
     action: string,
