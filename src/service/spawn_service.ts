@@ -10,6 +10,7 @@ import { PodmanError } from "../errors.ts";
 import { startDaemon } from "./_daemon.ts";
 import { errorMessage } from "./_error_message.ts";
 import { pingSocket } from "./_ping.ts";
+import { isPermissionError } from "../transport/_connection_failure.ts";
 
 /** Options for {@linkcode spawnService} and `PodmanClient.spawn()`. */
 export interface SpawnServiceOptions {
@@ -199,8 +200,9 @@ export function validateSpawnOptions(options: SpawnServiceOptions): void {
  *
  * @param options Storage, environment and timing; see {@linkcode SpawnServiceOptions}.
  * @returns The running service.
- * @throws {PodmanError} (as a rejection) When there is no `podman` program, or the service
- * exits or does not answer in time; the message ends with the service's log.
+ * @throws {PodmanError} (as a rejection) When there is no `podman` program, the script lacks
+ * a permission it needs (at once, with Deno's message naming the flag), or the service exits
+ * or does not answer in time; the message then ends with the service's log.
  *
  * @example A throwaway service with its own, empty storage
  * ```ts ignore
@@ -236,7 +238,7 @@ export async function spawnService(options: SpawnServiceOptions = {}): Promise<S
       ? `no executable at ${podmanPath}`
       : `no \`${podmanPath}\` executable found on PATH (install podman)`,
     fail: (why, cause) => new PodmanError(`${ACTION}: ${why}`, { cause }),
-    isReady: (dir) => pingSocket(serviceFiles(dir, options).socketPath, { timeoutMs: 2_000 }),
+    isReady: (dir) => ping(serviceFiles(dir, options).socketPath),
     async notReady(outcome, process) {
       const why = outcome === "exited"
         ? `it exited with code ${(await process.status).code}`
@@ -296,7 +298,7 @@ function serviceFiles(dir: string, options: SpawnServiceOptions): ServiceFiles {
  * Podman would unlink that socket and take the path over from under its owner.
  */
 async function claimSocketPath(socketPath: string): Promise<void> {
-  if (await pingSocket(socketPath, { timeoutMs: 2_000 })) {
+  if (await ping(socketPath)) {
     throw new PodmanError(`${ACTION}: a service already answers on ${socketPath}`);
   }
   const parent = socketPath.slice(0, socketPath.lastIndexOf("/")) || "/";
@@ -307,6 +309,22 @@ async function claimSocketPath(socketPath: string): Promise<void> {
       `${ACTION}: cannot create the socket's directory ${parent}: ${errorMessage(error)}`,
       { cause: error },
     );
+  }
+}
+
+/**
+ * Whether the service answers on `socketPath`. A missing Deno permission for the socket fails
+ * at once, with Deno's words (which name the flag): waiting out the start timeout cannot
+ * bring it.
+ */
+async function ping(socketPath: string): Promise<boolean> {
+  try {
+    return await pingSocket(socketPath, { timeoutMs: 2_000 });
+  } catch (error) {
+    if (isPermissionError(error)) {
+      throw new PodmanError(`${ACTION}: ${errorMessage(error)}`, { cause: error });
+    }
+    throw error;
   }
 }
 

@@ -1,44 +1,12 @@
 // `deno task demo:fleet`, run as a user runs it: it starts its own registry and four private
 // Podman services, so it needs nothing of the test bed but the machine's podman.
 import assert from "node:assert/strict";
+import { processesNaming, shortTempDir } from "../bed/_leftovers.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
-/**
- * A fresh, short temp directory: the demo's services put their runroot under TMPDIR, and
- * Podman allows a runroot of 50 characters at most, too few for a `Deno.makeTempDir` inside
- * another one.
- */
-async function shortTempDir(): Promise<string> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const dir = `/tmp/pf${Math.random().toString(36).slice(2, 6)}`;
-    try {
-      await Deno.mkdir(dir);
-      return dir;
-    } catch (error) {
-      if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
-    }
-  }
-  throw new Error("no free short temp directory name in /tmp");
-}
-
-/** The processes whose command line names `text`, as `pid: command line`. */
-async function processesNaming(text: string): Promise<string[]> {
-  const found: string[] = [];
-  for await (const entry of Deno.readDir("/proc")) {
-    if (!/^\d+$/.test(entry.name)) continue;
-    try {
-      const line = (await Deno.readTextFile(`/proc/${entry.name}/cmdline`)).replaceAll("\0", " ");
-      if (line.includes(text)) found.push(`${entry.name}: ${line}`);
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return found;
-}
-
 Deno.test("deno task demo:fleet gives every host the build host's image id and leaves nothing behind", async () => {
-  const tmp = await shortTempDir();
+  const tmp = await shortTempDir("pf");
   try {
     const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
       args: ["task", "demo:fleet"],

@@ -15,6 +15,7 @@ import {
 } from "../../mod.ts";
 import { createTarWriter } from "../../src/tar/writer.ts";
 import { waitUntil } from "../async/_wait_until.ts";
+import { processesNaming } from "../bed/_leftovers.ts";
 import { testBed } from "../bed/env.ts";
 import { keptOutput } from "./_kept_output.ts";
 import { uniqueName } from "./_fixtures.ts";
@@ -99,17 +100,6 @@ async function descriptorsOn(path: string): Promise<number> {
     if (target === path) count++;
   }
   return count;
-}
-
-/** Process ids whose command line holds `marker` (RUN steps run as host processes). */
-async function processesWith(marker: string): Promise<string[]> {
-  const found: string[] = [];
-  for await (const entry of Deno.readDir("/proc")) {
-    if (!/^\d+$/.test(entry.name)) continue;
-    const cmdline = await Deno.readTextFile(`/proc/${entry.name}/cmdline`).catch(() => "");
-    if (cmdline.includes(marker)) found.push(entry.name);
-  }
-  return found;
 }
 
 async function listDir(dir: string): Promise<string[]> {
@@ -649,7 +639,7 @@ Deno.test("build() unsubscribed during a RUN step is abandoned: Podman sees the 
     },
   });
   await sleeping.promise;
-  assert.ok((await processesWith(marker)).length > 0, "the RUN step runs as a host process");
+  assert.ok((await processesNaming(marker)).length > 0, "the RUN step runs as a host process");
   subscription.unsubscribe();
   // Podman's build handler logs this when the request's context ends, and cancels the build.
   await waitUntil(
@@ -662,7 +652,7 @@ Deno.test("build() unsubscribed during a RUN step is abandoned: Podman sees the 
   );
   // Podman lets the running step finish; once it has, a build that went on would commit.
   await waitUntil(
-    async () => (await processesWith(marker)).length === 0,
+    async () => (await processesNaming(marker)).length === 0,
     30_000,
     () => "the RUN step is still running",
   );

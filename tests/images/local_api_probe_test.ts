@@ -233,7 +233,8 @@ Deno.test({
     assert.equal(await useLocalApi(requester, "auto", ["/tmp"], ACTION, signal), false);
     await assert.rejects(useLocalApi(requester, "local", ["/tmp"], ACTION, signal), {
       name: "PodmanError",
-      message: /cannot read it in place: podrx may not write a probe file in "\/tmp"$/,
+      message:
+        /cannot read it in place: podrx may not write a probe file in "\/tmp" \(no --allow-write for it\)$/,
     });
     assert.deepEqual(requester.probes, []);
   },

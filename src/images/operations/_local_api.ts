@@ -140,7 +140,7 @@ async function probe(requester: Requester, directory: string): Promise<Sight> {
   if (Deno.permissions.querySync({ name: "write", path: directory }).state !== "granted") {
     return {
       seen: false,
-      why: `podrx may not write a probe file in "${directory}"`,
+      why: `podrx may not write a probe file in "${directory}" (no --allow-write for it)`,
       lasting: false,
     };
   }
