@@ -81,5 +81,12 @@ export async function withUserCredentials(
 function resolutionError(error: unknown, action: string, signal: AbortSignal | undefined): unknown {
   if (signal?.aborted) return signal.reason;
   const message = error instanceof Error ? error.message : String(error);
-  return new PodmanError(`${action}: ${message}`, { cause: error });
+  // The resolver names its own action; the operation's comes first, so say it once.
+  const problem = message.replace(
+    /^Cannot resolve (?:registry )?credentials(?: for "[^"]*")?: /,
+    "",
+  );
+  return new PodmanError(`${action}: cannot read the registry credentials: ${problem}`, {
+    cause: error,
+  });
 }

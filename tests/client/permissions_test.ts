@@ -773,7 +773,7 @@ Deno.test("REGISTRY_AUTH_FILE and a credential helper need --allow-env, --allow-
     for (const [left, run] of await runEach(variants, (left) => runScript(body, left.flags, env))) {
       const { helper: outcome } = pullOutcomes(run);
       const action =
-        `PodmanError: Cannot pull image "${image}": Cannot resolve credentials for "${image}": `;
+        `PodmanError: Cannot pull image "${image}": cannot read the registry credentials: `;
       if (left.left === "--allow-env=REGISTRY_AUTH_FILE") {
         // Unset: the default files answer, and they have nothing for this registry.
         assert.match(outcome!, UNAUTHORIZED, `without ${left.left}`);

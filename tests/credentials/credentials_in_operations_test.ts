@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { lastValueFrom, toArray } from "rxjs";
 import { APIError, PodmanClient } from "../../mod.ts";
-import { podmanCli, testBed } from "../bed/env.ts";
+import { podmanCli, podmanProgram, testBed } from "../bed/env.ts";
 import { serverAtLeast } from "../bed/server_version.ts";
 import { podmanOk, uniqueName } from "../images/_fixtures.ts";
 
@@ -199,6 +199,55 @@ Deno.test("a Docker config's credential helper is asked, and its credentials pul
     assert.equal(output.code, 0, `script failed:\n${stdout}\n${stderr}`);
     assert.match(stdout, /^pulled [0-9a-f]{64}$/m);
     assert.equal((await Deno.readTextFile(`${dir}/asked`)).trim(), `get ${bed.authRegistry}`);
+    await podmanCli(["rmi", name]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a fleet pulls a private image onto hosts that have no credentials of their own", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "podrx-creds-" });
+  try {
+    const authfile = await podmanLogin(dir);
+    const name = `${bed.authRegistry}/podrx/${uniqueName("fleet-private")}:1`;
+    await privateImage(name);
+    // Two fresh services with empty storage and no auth files of their own, and the bed's.
+    const script = `
+      import { Fleet, PodmanClient } from "${new URL("../../mod.ts", import.meta.url).href}";
+      import { filter, lastValueFrom, tap, toArray } from "rxjs";
+      const spawn = () => PodmanClient.spawn({
+        podmanPath: ${JSON.stringify(podmanProgram())},
+        storage: "private",
+        storageDriver: "vfs",
+        handleSignals: false,
+      });
+      const [a, b] = await Promise.all([spawn(), spawn()]);
+      await using fleet = new Fleet({ bed: { baseUrl: "unix://${bed.socketPath}" }, a, b });
+      await lastValueFrom(fleet.pull("${name}", { tlsVerify: false }).pipe(
+        filter((event) => event.type === "done"),
+        tap((event) => console.log("done", event.host, event.result.id)),
+        toArray(),
+      ));
+    `;
+    await Deno.writeTextFile(`${dir}/script.ts`, script);
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        "--config",
+        new URL("../../deno.json", import.meta.url).pathname,
+        `${dir}/script.ts`,
+      ],
+      env: { REGISTRY_AUTH_FILE: authfile, NO_COLOR: "1" },
+      stdin: "null",
+    }).output();
+    const stdout = new TextDecoder().decode(output.stdout);
+    const stderr = new TextDecoder().decode(output.stderr);
+    assert.deepEqual(leaked(stdout + stderr), [], "a secret in the script's output");
+    assert.equal(output.code, 0, `script failed:\n${stdout}\n${stderr}`);
+    const hosts = [...stdout.matchAll(/^done (\S+) (?:sha256:)?([0-9a-f]{64})$/gm)];
+    assert.deepEqual(hosts.map((match) => match[1]).sort(), ["a", "b", "bed"], stdout);
+    assert.equal(new Set(hosts.map((match) => match[2])).size, 1, "one image on every host");
     await podmanCli(["rmi", name]);
   } finally {
     await Deno.remove(dir, { recursive: true });
