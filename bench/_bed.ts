@@ -23,6 +23,10 @@ export interface Bed {
   registry: string;
   /** Runs the Podman CLI on the service's storage; throws on failure, returns stdout. */
   podman(args: readonly string[]): Promise<string>;
+  /** The command line of the Podman CLI on the service's storage, for a timed baseline. */
+  podmanCommand(args: readonly string[]): string[];
+  /** The environment the CLI runs with (add it to a baseline's). */
+  podmanEnv: Record<string, string>;
   /** A raw libpod request on the service's socket (setup and cleanup, never timed). */
   api(method: string, path: string, body?: BodyInit, headers?: HeadersInit): Promise<Response>;
   stop(): Promise<void>;
@@ -61,6 +65,10 @@ export async function startBed(workDir: string): Promise<Bed> {
   const env = { BUILDAH_ISOLATION: "chroot", CONTAINERS_REGISTRIES_CONF: registriesConf };
   const flags = ["--root", service.root!, "--runroot", service.runroot!, "--storage-driver", "vfs"];
 
+  function podmanCommand(args: readonly string[]): string[] {
+    return [program, ...flags, ...args];
+  }
+
   async function podman(args: readonly string[]): Promise<string> {
     const output = await new Deno.Command(program, { args: [...flags, ...args], env }).output();
     const decoder = new TextDecoder();
@@ -92,6 +100,8 @@ export async function startBed(workDir: string): Promise<Bed> {
     podmanVersion: version.Version,
     registry: registry.address,
     podman,
+    podmanCommand,
+    podmanEnv: env,
     api,
     async stop() {
       http.close();

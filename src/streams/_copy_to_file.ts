@@ -4,6 +4,12 @@ export interface CopyHooks {
   read(): void;
   /** `total` bytes are now in the file. */
   written(total: number): void;
+  /**
+   * A chunk's bytes are now in a buffer of the copy, and the copy holds nothing of it: the
+   * caller may give its memory back (a byte stream's chunks are read straight into the
+   * buffers, and never passed here).
+   */
+  copied?(chunk: Uint8Array): void;
   /** The error to throw when reading the body fails. */
   readError(error: unknown): Error;
   /** The error to throw when writing the file fails. */
@@ -100,6 +106,7 @@ export async function copyToFile(
         offset += count;
         if (filled === WRITE_BYTES) await flush();
       }
+      hooks.copied?.(chunk);
     }
     if (filled > 0) await flush();
     await writing;

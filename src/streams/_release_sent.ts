@@ -46,3 +46,19 @@ export function releaseNow(bytes: Uint8Array | undefined): void {
   if (!(buffer instanceof ArrayBuffer) || buffer.detached) return;
   buffer.transfer(0);
 }
+
+/**
+ * Whether every chunk read from `stream` is the reader's alone, so that it may be given back
+ * with {@linkcode releaseNow} once used: true for a byte stream (fetch's response bodies),
+ * whose `enqueue` transfers each chunk's buffer to the queue, so its source keeps no hold on
+ * it. Any other stream may hand out views of memory its source still uses. Checked before
+ * reading: `stream` must be unlocked, and is left so.
+ */
+export function hasOwnChunks(stream: ReadableStream<Uint8Array>): boolean {
+  try {
+    stream.getReader({ mode: "byob" }).releaseLock();
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,7 +1,8 @@
 // releasingSentChunks (src/streams/_release_sent.ts): a chunk's memory is released only once
-// the next chunk is asked for, and what the reader got before that is intact.
+// the next chunk is asked for, and what the reader got before that is intact. hasOwnChunks:
+// only a byte stream's chunks are the reader's alone.
 import assert from "node:assert/strict";
-import { releasingSentChunks } from "../../src/streams/_release_sent.ts";
+import { hasOwnChunks, releasingSentChunks } from "../../src/streams/_release_sent.ts";
 
 Deno.test("releasingSentChunks() detaches a chunk when the next is read, never before", async () => {
   const chunks = [new Uint8Array([1, 2, 3]), new Uint8Array([4, 5]), new Uint8Array([6])];
@@ -36,4 +37,26 @@ Deno.test("releasingSentChunks() leaves shared memory alone and passes cancel on
   assert.equal(shared.byteLength, 4);
   await reader.cancel("done here");
   assert.equal(cancelled, "done here");
+});
+
+Deno.test("hasOwnChunks() is true for a byte stream only, and leaves the stream unlocked", async () => {
+  const kept = new Uint8Array([1, 2, 3]);
+  const bytes = new ReadableStream({
+    type: "bytes",
+    start(controller) {
+      controller.enqueue(kept);
+      controller.close();
+    },
+  });
+  assert.equal(hasOwnChunks(bytes), true);
+  assert.equal(bytes.locked, false);
+  // What makes it safe: the byte stream took the buffer over, its source holds nothing.
+  assert.equal(kept.buffer.detached, true);
+  const { value } = await bytes.getReader().read();
+  assert.deepEqual(value, new Uint8Array([1, 2, 3]));
+
+  const plain = ReadableStream.from([new Uint8Array([4])]);
+  assert.equal(hasOwnChunks(plain), false);
+  assert.equal(plain.locked, false);
+  assert.equal(hasOwnChunks((await fetch("data:,x")).body!), true);
 });

@@ -4,6 +4,8 @@ import type { Requester } from "../../client/requester.ts";
 import { segment } from "../../client/request_json.ts";
 import { PodmanError } from "../../errors.ts";
 import { requireName } from "../../images/params/reference.ts";
+import { copyToFile } from "../../streams/_copy_to_file.ts";
+import { hasOwnChunks, releaseNow } from "../../streams/_release_sent.ts";
 import { readTar, type TarEntry } from "../../tar/reader.ts";
 import { safeEntryPath } from "../../tar/safe_entry_path.ts";
 import type { Artifact } from "../artifact.ts";
@@ -112,13 +114,21 @@ async function removeQuietly(path: string): Promise<void> {
 /**
  * Writes one entry's bytes into `path` through a partial file renamed into place once whole,
  * so that a failure or an unsubscribe never leaves a cut-off file under the file's own name
- * (nor spoils a file that was there before). Memory holds one chunk at a time.
+ * (nor spoils a file that was there before). The bytes go through `copyToFile`'s two 1 MiB
+ * buffers: the server's chunks are ~32 KiB, and a write per chunk made extracting 256 MiB
+ * ~1.5 times slower. Memory holds two buffers and one chunk.
+ *
+ * With `release`, each chunk's memory is given back once copied, not at V8's next collection,
+ * which let ~35 MiB of them pile up for a 256 MiB file: for an archive read from a byte
+ * stream, where each chunk is ours alone (the tar reader hands a body's bytes over as a copy,
+ * or as the last bytes of a source chunk).
  */
 async function writeEntry(
   entry: TarEntry,
   path: string,
   action: string,
-  onWritten: (bytes: number) => void,
+  release: boolean,
+  hooks: { read(): void; written(total: number): void },
 ): Promise<number> {
   const partial = partialPath(path);
   let file: Deno.FsFile;
@@ -130,21 +140,14 @@ async function writeEntry(
       cause: error,
     });
   }
-  let written = 0;
   try {
-    const reader = entry.body.getReader();
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        let offset = 0;
-        while (offset < value.byteLength) offset += await file.write(value.subarray(offset));
-        written += value.byteLength;
-        onWritten(value.byteLength);
-      }
-    } finally {
-      reader.releaseLock();
-    }
+    const written = await copyToFile(entry.body, file, {
+      ...hooks,
+      ...(release ? { copied: releaseNow } : {}),
+      // Sorted out below, with the write errors.
+      readError: (error) => error as Error,
+      writeError: (error) => error as Error,
+    });
     file.close();
     await Deno.rename(partial, path);
     return written;
@@ -204,6 +207,7 @@ export function extractArtifact(
       }
       const archive = await extractArchive(requester, name, options, action, signal);
       alive();
+      const release = hasOwnChunks(archive);
       const files: ExtractedFile[] = [];
       for await (const entry of readTar(archive, action)) {
         alive();
@@ -222,11 +226,10 @@ export function extractArtifact(
         }
         const path = `${directory.replace(/\/+$/, "")}/${title}`;
         let reported = 0;
-        let written = 0;
-        const size = await writeEntry(entry, path, action, (bytes) => {
-          alive();
-          written += bytes;
-          if (written - reported >= PROGRESS_STEP) {
+        const size = await writeEntry(entry, path, action, release, {
+          read: alive,
+          written: (written) => {
+            if (written - reported < PROGRESS_STEP) return;
             reported = written;
             emit({
               type: "progress",
@@ -235,7 +238,7 @@ export function extractArtifact(
               current: written,
               total: entry.size,
             });
-          }
+          },
         });
         emit({ type: "progress", id: title, status: "Extracted", current: size, total: size });
         files.push({ fileName: title, path, size });
