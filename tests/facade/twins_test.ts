@@ -49,6 +49,9 @@ Deno.test("every Observable method of the client, the managers, Image and Regist
       request: [{ path: "/_ping", action: "probe" }],
       apiVersion: [],
       apiMajorVersion: [],
+      connectionKind: [],
+      keepOpenUntil: [Promise.resolve()],
+      registryCredentials: ["localhost/x:1", "probe"],
       close: [],
     };
     const cases: [string, object, object][] = [
