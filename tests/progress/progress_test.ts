@@ -6,6 +6,7 @@ import type { Image, LayerProgressEvent, LayerState, PullEvent, PushEvent } from
 import {
   LAYER_DONE_STATUSES,
   progress,
+  type ProgressEvent,
   type ProgressSnapshot,
 } from "../../src/progress/progress.ts";
 import { type ProgressOutput, renderProgress } from "../../src/progress/progress_renderer.ts";
@@ -158,6 +159,7 @@ Deno.test("progress() snapshots' layers are unread until read, and the same when
 
 Deno.test("progress() counts every finishing status, and a finished layer stays finished", async () => {
   assert.deepEqual([...LAYER_DONE_STATUSES].sort(), [
+    "Added",
     "Already exists",
     "Download complete",
     "Layer already exists",
@@ -342,4 +344,18 @@ Deno.test("renderProgress() skips redraws within the interval but always draws t
 
 Deno.test("renderProgress() rejects a negative interval synchronously", () => {
   assert.throws(() => renderProgress({ interval: -1 }), RangeError);
+});
+
+Deno.test("progress() folds an artifact add: files by name, bytes as sent, done on added", async () => {
+  const events: ProgressEvent[] = [
+    { type: "progress", id: "weights.bin", status: "Adding", current: 1_048_576, total: 3_000_000 },
+    { type: "progress", id: "weights.bin", status: "Added", current: 3_000_000, total: 3_000_000 },
+    { type: "progress", id: "config.json", status: "Added", current: 12, total: 12 },
+    { type: "added" },
+  ];
+  const all = await lastValueFrom(from(events).pipe(progress(), toArray()));
+  assert.deepEqual(all.map((s) => s.layersDone), [0, 1, 2, 2]);
+  assert.deepEqual(all.map((s) => s.done), [false, false, false, true]);
+  assert.equal(all.at(-1)!.bytesDone, 3_000_012);
+  assert.equal(all.at(-1)!.fraction, 1);
 });
