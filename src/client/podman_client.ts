@@ -83,7 +83,7 @@ export class PodmanClient implements AsyncDisposable {
     this.manifests = new Manifests(this);
     this.artifacts = new Artifacts(this);
     this.credentials = new Credentials(
-      typeof options.credentials === "object" ? options.credentials.authfile : undefined,
+      this.#credentials === false ? undefined : this.#credentials.authfile,
     );
   }
 
@@ -179,8 +179,11 @@ export class PodmanClient implements AsyncDisposable {
    * ```
    */
   async request(request: ApiRequest, signal?: AbortSignal): Promise<Response> {
-    // Before a slot is taken: a credential helper may take a while.
-    request = await withUserCredentials(request, this.#credentials, signal);
+    // Before a slot is taken: a credential helper may take a while. Only requests to a
+    // registry want credentials; the others skip the extra await on this per-call path.
+    if (request.credentials !== undefined) {
+      request = await withUserCredentials(request, this.#credentials, signal);
+    }
     const connection = await this.#connector.connect(request.action, signal);
     if (request.cleanup) {
       // Sent even while close() waits for the operation it cleans up after.

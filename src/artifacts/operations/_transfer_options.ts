@@ -1,10 +1,7 @@
 import type { OperationOptions } from "../../client/operation.ts";
+import type { ApiRequest } from "../../client/api_request.ts";
 import type { Query } from "../../client/query.ts";
-import {
-  type AuthConfig,
-  type EncodedAuth,
-  encodeRegistryAuth,
-} from "../../images/params/registry_auth.ts";
+import { type AuthConfig, encodeRegistryAuth } from "../../images/params/registry_auth.ts";
 import { retryDelayParam, validateRegistryRetry } from "../../images/params/registry_retry.ts";
 
 /** Options for an artifact `pull()` or `push()`. */
@@ -25,12 +22,16 @@ export interface ArtifactTransferOptions extends OperationOptions {
   retryDelay?: number;
 }
 
-/** The checked query and credentials of a transfer of `reference`. */
+/**
+ * The checked query of a transfer of `reference`, and its request's credential fields: the
+ * caller's `authConfig` as `X-Registry-Auth` with its secrets, or else the user's own, which the
+ * client adds (`credentials`).
+ */
 export function transferParams(
   options: ArtifactTransferOptions,
   reference: string,
   action: string,
-): { query: Query; auth: EncodedAuth } {
+): { query: Query; auth: Pick<ApiRequest, "headers" | "secrets" | "credentials"> } {
   validateRegistryRetry(options, action);
   if (options.tlsVerify !== undefined && typeof options.tlsVerify !== "boolean") {
     throw new TypeError(`${action}: tlsVerify must be true or false`);
@@ -41,6 +42,6 @@ export function transferParams(
       retry: options.retry,
       retryDelay: retryDelayParam(options.retryDelay),
     },
-    auth: encodeRegistryAuth(options.authConfig, reference),
+    auth: { ...encodeRegistryAuth(options.authConfig, reference), credentials: { reference } },
   };
 }

@@ -38,9 +38,7 @@ export function pullArtifact(
         method: "POST",
         path: "/artifacts/pull",
         query: { name, ...query },
-        headers: auth.headers,
-        secrets: auth.secrets,
-        credentials: { reference: name },
+        ...auth,
         action,
       }, signal);
       const digest = reportedDigest(parseJsonBody(await response.text(), action), action);

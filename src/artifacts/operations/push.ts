@@ -47,9 +47,7 @@ export function pushArtifact(
         method: "POST",
         path: `/artifacts/${segment(name)}/push`,
         query,
-        headers: auth.headers,
-        secrets: auth.secrets,
-        credentials: { reference: name },
+        ...auth,
         action,
       }, signal);
       const digest = reportedDigest(parseJsonBody(await response.text(), action), action);

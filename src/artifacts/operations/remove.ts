@@ -70,43 +70,27 @@ export function removeArtifacts(
   return defer(() => {
     const action = `Cannot remove ${describeArtifacts(target)}`;
     const read = (body: unknown) => removedDigests(body, action);
+    let query;
     if (isAll(target)) {
       if (target.all !== true) throw new TypeError(`${action}: give { all: true } to remove all`);
-      return requestJson(
-        batch(requester),
-        {
-          method: "DELETE",
-          path: "/artifacts/remove",
-          query: { all: true, ignore: options.ignore },
-          action,
-        },
-        options,
-        read,
-      );
-    }
-    const names = (Array.isArray(target) ? target : [target]).map(nameOf);
-    if (names.length === 0) throw new TypeError(`${action}: the list of artifacts is empty`);
-    for (const name of names) requireName(name, action);
-    if (names.length === 1 && options.ignore === undefined) {
-      return requestJson(
-        requester,
-        {
-          method: "DELETE",
-          path: `/artifacts/${segment(names[0]!)}`,
-          action,
-        },
-        options,
-        read,
-      );
+      query = { all: true, ignore: options.ignore };
+    } else {
+      const names = (Array.isArray(target) ? target : [target]).map(nameOf);
+      if (names.length === 0) throw new TypeError(`${action}: the list of artifacts is empty`);
+      for (const name of names) requireName(name, action);
+      if (names.length === 1 && options.ignore === undefined) {
+        return requestJson(
+          requester,
+          { method: "DELETE", path: `/artifacts/${segment(names[0]!)}`, action },
+          options,
+          read,
+        );
+      }
+      query = { artifacts: names, ignore: options.ignore };
     }
     return requestJson(
       batch(requester),
-      {
-        method: "DELETE",
-        path: "/artifacts/remove",
-        query: { artifacts: names, ignore: options.ignore },
-        action,
-      },
+      { method: "DELETE", path: "/artifacts/remove", query, action },
       options,
       read,
     );
