@@ -104,12 +104,23 @@ export async function readPodmanConnections(): Promise<PodmanConnections> {
  * @throws {PodmanError} (as a rejection) When no connection has that name; the message
  * lists the known names and the files read.
  *
- * @example
- * ```ts ignore
+ * @example Finding a connection, and the error for an unknown name
+ * ```ts
  * import { findPodmanConnection } from "@podrx/podrx";
+ * import assert from "node:assert/strict";
  *
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(
+ *   `${dir}/containers.conf`,
+ *   '[engine.service_destinations.production]\n' +
+ *     'uri = "ssh://deploy@10.0.0.7/run/podman/podman.sock"\n',
+ * );
+ * Deno.env.set("CONTAINERS_CONF", `${dir}/containers.conf`);
+ * Deno.env.set("XDG_CONFIG_HOME", dir);
  * const connection = await findPodmanConnection("production");
- * console.log(connection.uri);
+ * assert.equal(connection.uri, "ssh://deploy@10.0.0.7/run/podman/podman.sock");
+ * await assert.rejects(findPodmanConnection("staging"), /known connections: "production"/);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function findPodmanConnection(

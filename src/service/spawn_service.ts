@@ -127,8 +127,13 @@ const ACTION = "Cannot spawn a Podman service";
  * @example
  * ```ts
  * import { validateSpawnOptions } from "./spawn_service.ts";
+ * import assert from "node:assert/strict";
  *
  * validateSpawnOptions({ storage: "private", storageDriver: "vfs" });
+ * assert.throws(
+ *   () => validateSpawnOptions({ storage: "private", root: "/var/lib/mine" }),
+ *   { name: "TypeError", message: /storage "private" makes its own root/ },
+ * );
  * ```
  */
 export function validateSpawnOptions(options: SpawnServiceOptions): void {

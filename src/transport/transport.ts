@@ -2,23 +2,25 @@
  * How requests reach the Podman service. The client builds every request and hands it to a
  * transport, so tests (and other runtimes) can plug in their own.
  *
- * @example A transport that logs and forwards to another one
+ * @example A stand-in for the service, e.g. in a test: it records requests and answers them
  * ```ts
- * import { type Transport, unixSocketTransport } from "@podrx/podrx";
+ * import { PodmanClient, type Transport } from "@podrx/podrx";
+ * import assert from "node:assert/strict";
  *
- * function logged(inner: Transport): Transport {
- *   return {
- *     origin: inner.origin,
- *     description: inner.description,
- *     fetch: (url, init) => {
- *       console.error(init.method ?? "GET", url);
- *       return inner.fetch(url, init);
- *     },
- *     close: () => inner.close(),
- *   };
- * }
- * const transport = logged(unixSocketTransport("/run/podman/podman.sock"));
- * transport.close();
+ * const sent: string[] = [];
+ * const fake: Transport = {
+ *   origin: "http://libpod",
+ *   description: "a fake Podman",
+ *   fetch: async (url, init) => {
+ *     sent.push(`${init.method ?? "GET"} ${new URL(url).pathname}`);
+ *     // Every answer carries the API version the client reads from `/_ping`.
+ *     return new Response(null, { status: 204, headers: { "Libpod-API-Version": "5.4.0" } });
+ *   },
+ *   close: () => {},
+ * };
+ * await using podman = new PodmanClient({ transport: fake });
+ * assert.equal(await podman.images.promises.exists("busybox"), true);
+ * assert.deepEqual(sent, ["GET /_ping", "GET /v5.4.0/libpod/images/busybox/exists"]);
  * ```
  */
 export interface Transport {

@@ -153,9 +153,33 @@ function validatePushOptions(options: PushOptions, action: string): void {
  * The blocking answer is silent until the push is done, so there `timeout` bounds the whole
  * push.
  *
- * @example
- * ```ts ignore
- * podman.images.push("127.0.0.1:5000/app:1", { tlsVerify: false }).subscribe(console.log);
+ * @example Pushing to a local registry, against a stand-in for a Podman 5 service
+ * ```ts
+ * import { PodmanClient } from "@podrx/podrx";
+ * import assert from "node:assert/strict";
+ * import { lastValueFrom, tap } from "rxjs";
+ *
+ * // Answers every request with what Podman 5 streams for a push; leave `transport` out to
+ * // push through your own service.
+ * const digest = `sha256:${"d".repeat(64)}`;
+ * const body = [
+ *   `{"stream":"Writing manifest to image destination\\n"}`,
+ *   `{"manifestdigest":"${digest}"}`,
+ * ].join("\n");
+ * await using podman = new PodmanClient({
+ *   transport: {
+ *     origin: "http://libpod",
+ *     description: "a fake Podman",
+ *     fetch: async () => new Response(body, { headers: { "Libpod-API-Version": "5.4.0" } }),
+ *     close: () => {},
+ *   },
+ * });
+ * const pushed = await lastValueFrom(
+ *   podman.images.push("127.0.0.1:5000/app:1", { tlsVerify: false }).pipe(
+ *     tap((event) => event.type === "status" && console.log(event.message)),
+ *   ),
+ * );
+ * assert.deepEqual(pushed, { type: "pushed", destination: "127.0.0.1:5000/app:1", digest });
  * ```
  */
 export function pushImage(

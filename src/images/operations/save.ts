@@ -104,16 +104,29 @@ function downloadError(action: string, error: unknown): PodmanError {
  * anything is sent, `named` that is not one of the image's tags or an unknown `format` errors
  * it with `RangeError` (a wrong type with `TypeError`).
  *
- * @example Collecting an archive in memory
- * ```ts ignore
+ * @example Collecting an archive in memory, against a stand-in for the service
+ * ```ts
  * import { PodmanClient } from "@podrx/podrx";
+ * import assert from "node:assert/strict";
  * import { lastValueFrom, toArray } from "rxjs";
  *
- * await using podman = new PodmanClient();
+ * // Answers an image's inspection with its id, and anything else with a 7-byte "archive";
+ * // leave `transport` out to save from your own service.
+ * const headers = { "Libpod-API-Version": "5.4.0" };
+ * await using podman = new PodmanClient({
+ *   transport: {
+ *     origin: "http://libpod",
+ *     description: "a fake Podman",
+ *     fetch: async (url) =>
+ *       url.endsWith("/json")
+ *         ? Response.json({ Id: "f".repeat(64) }, { headers })
+ *         : new Response("archive", { headers }),
+ *     close: () => {},
+ *   },
+ * });
  * const image = await lastValueFrom(podman.images.get("busybox"));
  * const chunks = await lastValueFrom(image.save({ named: true }).pipe(toArray()));
- * const archive = new Blob(chunks);
- * console.log(archive.size);
+ * assert.equal(chunks.reduce((size, chunk) => size + chunk.byteLength, 0), 7);
  * ```
  */
 export function saveImage(

@@ -40,16 +40,27 @@ export interface ScpReport {
  * e.g. `failed to connect: dial tcp 10.0.0.9:22: connect: connection refused` (500).
  * An empty `source` or `destination` errors it with `TypeError`, before anything is sent.
  *
- * @example Copying an image to another machine
- * ```ts ignore
+ * @example Copying an image to another machine, against a stand-in for the service
+ * ```ts
  * import { PodmanClient } from "@podrx/podrx";
+ * import assert from "node:assert/strict";
  * import { lastValueFrom } from "rxjs";
  *
- * await using podman = new PodmanClient();
+ * // Answers every request with the report Podman writes for a copy; leave `transport` out to
+ * // copy through your own service.
+ * const report = { Id: `sha256:${"c".repeat(64)}` };
+ * await using podman = new PodmanClient({
+ *   transport: {
+ *     origin: "http://libpod",
+ *     description: "a fake Podman",
+ *     fetch: async () => Response.json(report, { headers: { "Libpod-API-Version": "5.4.0" } }),
+ *     close: () => {},
+ *   },
+ * });
  * const { id } = await lastValueFrom(
  *   podman.images.scp("localhost/app:1", { destination: "deploy@build-2::" }),
  * );
- * console.log(id);
+ * assert.equal(id, report.Id);
  * ```
  */
 export function scpImage(
