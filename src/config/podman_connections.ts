@@ -47,7 +47,7 @@ export interface PodmanConnections {
  * message names the file.
  *
  * @example Listing the connections
- * ```ts ignore
+ * ```ts check-only
  * import { readPodmanConnections } from "@podrx/podrx";
  *
  * const { connections, defaultName } = await readPodmanConnections();

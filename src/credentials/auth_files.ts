@@ -55,7 +55,7 @@ export interface AuthFilesOptions {
  * ```
  *
  * @example Where the credentials of this user may be
- * ```ts ignore
+ * ```ts check-only
  * import { authFiles } from "./auth_files.ts";
  *
  * for (const file of authFiles()) console.log(file.path);

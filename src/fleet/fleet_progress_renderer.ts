@@ -70,7 +70,7 @@ function summaryLine(snapshot: FleetSnapshot): string {
  * @returns An operator that emits the same snapshots it receives.
  *
  * @example Distributing with one line per host
- * ```ts ignore
+ * ```ts check-only
  * import { Fleet, fleetProgress, renderFleetProgress } from "@podrx/podrx";
  * import { lastValueFrom } from "rxjs";
  *

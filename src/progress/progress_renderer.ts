@@ -97,7 +97,7 @@ export function writeAll(output: ProgressOutput, text: string): void {
  * @returns An operator that emits the same snapshots it receives.
  *
  * @example Pulling with a progress line
- * ```ts ignore
+ * ```ts check-only
  * import { PodmanClient, progress, renderProgress } from "@podrx/podrx";
  * import { lastValueFrom } from "rxjs";
  *

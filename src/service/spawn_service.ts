@@ -210,7 +210,7 @@ export function validateSpawnOptions(options: SpawnServiceOptions): void {
  * or does not answer in time; the message then ends with the service's log.
  *
  * @example A throwaway service with its own, empty storage
- * ```ts ignore
+ * ```ts check-only
  * import { spawnService } from "./spawn_service.ts";
  *
  * const service = await spawnService({ storage: "private", storageDriver: "vfs" });

@@ -156,7 +156,7 @@ export interface SshTunnel {
  * its socket is, or the remote socket does not answer.
  *
  * @example
- * ```ts ignore
+ * ```ts check-only
  * import { openSshTunnel, parseSshUrl } from "./ssh_tunnel.ts";
  *
  * const tunnel = await openSshTunnel(

@@ -21,7 +21,7 @@ const IDLE_CONNECTION_MS = 1_000;
  * closed after a second of idleness (Deno's `HttpClient.close()` leaves them open).
  *
  * @example
- * ```ts
+ * ```ts check-only
  * import { unixSocketTransport } from "@podrx/podrx";
  * import assert from "node:assert/strict";
  *

@@ -213,7 +213,7 @@ function loadedNames(report: unknown, action: string): string[] {
  * why, before the archive is sent.
  *
  * @example Loading an archive saved earlier
- * ```ts ignore
+ * ```ts check-only
  * import { PodmanClient } from "@podrx/podrx";
  * import { lastValueFrom, toArray } from "rxjs";
  *

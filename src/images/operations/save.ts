@@ -193,7 +193,7 @@ async function removePartial(path: string | URL): Promise<void> {
  * `file:` or bad `named`/`format`.
  *
  * @example Saving with progress
- * ```ts ignore
+ * ```ts check-only
  * import { PodmanClient } from "@podrx/podrx";
  * import { lastValueFrom, tap } from "rxjs";
  *

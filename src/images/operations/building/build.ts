@@ -273,7 +273,7 @@ function localQuery(
  * directory in `additionalBuildContexts` before 5.6...), naming it and the version it needs.
  *
  * @example Building a directory and printing the log
- * ```ts ignore
+ * ```ts check-only
  * import { PodmanClient } from "@podrx/podrx";
  * import { lastValueFrom, tap } from "rxjs";
  *
