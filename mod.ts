@@ -45,7 +45,6 @@
  */
 
 export { PodmanClient } from "./src/client/podman_client.ts";
-export type { ClientPromises } from "./src/client/podman_client.ts";
 export type { VersionComponent, VersionReport } from "./src/client/version_report.ts";
 export type { PodmanClientOptions } from "./src/client/client_options.ts";
 export type { ConnectionKind, Requester } from "./src/client/requester.ts";
@@ -69,10 +68,10 @@ export {
 } from "./src/errors.ts";
 export type { APIErrorDetails, ConnectionErrorReason } from "./src/errors.ts";
 export { ImagesManager } from "./src/images/images_manager.ts";
-export { Images } from "./src/facade/images.ts";
-export { AwaitableImages } from "./src/facade/awaitable_images.ts";
-export type { BuildResult } from "./src/facade/awaitable_images.ts";
 export type { AwaitOptions } from "./src/async/await_options.ts";
+export { Operation } from "./src/async/operation.ts";
+export type { ResultCollector } from "./src/async/operation.ts";
+export type { AwaitTwins, OperationNames, WithOptions } from "./src/async/twins.ts";
 export type { ImageRef, ImagesContext } from "./src/images/operations/images_context.ts";
 export type { ListOptions } from "./src/images/operations/list.ts";
 export type { PruneOptions } from "./src/images/operations/prune.ts";
@@ -85,31 +84,24 @@ export type {
 } from "./src/images/operations/read_registry_data.ts";
 export type { ManifestPlatform, RegistryManifest } from "./src/registry/read_manifest.ts";
 export { Image } from "./src/images/image.ts";
-export type { AwaitableImage } from "./src/images/image.ts";
 export type { LayerProgressEvent, PullStatusEvent } from "./src/images/operations/stream_events.ts";
-export type { PulledEventOf, PullEventOf, PullOptions } from "./src/images/operations/pull.ts";
+export type { PullOptions } from "./src/images/operations/pull.ts";
 export type {
   BuildEvent,
+  BuildResult,
   BuiltEvent,
   BuiltManifestEvent,
+  PlatformImage,
   PulledEvent,
   PullEvent,
 } from "./src/images/image_events.ts";
-export type {
-  BuiltManifestEventOf,
-  PlatformImageOf,
-} from "./src/images/operations/building/build_manifest.ts";
 export type {
   PushedEvent,
   PushEvent,
   PushOptions,
   PushStatusEvent,
 } from "./src/images/operations/push.ts";
-export type {
-  BuildEventOf,
-  BuildLogEvent,
-  BuiltEventOf,
-} from "./src/images/operations/building/build_events.ts";
+export type { BuildLogEvent } from "./src/images/operations/building/build_events.ts";
 export type {
   BuildOptions,
   ContainerLimits,
@@ -125,9 +117,7 @@ export type { SaveOptions } from "./src/images/operations/save.ts";
 export type { ScpOptions, ScpReport } from "./src/images/operations/scp.ts";
 export type { TagOptions } from "./src/images/operations/tag.ts";
 export { RegistryData } from "./src/images/registry_data.ts";
-export type { ArtifactsManager } from "./src/artifacts/artifacts_manager.ts";
-export type { Artifacts } from "./src/facade/artifacts.ts";
-export type { AwaitableArtifacts } from "./src/facade/awaitable_artifacts.ts";
+export { ArtifactsManager } from "./src/artifacts/artifacts_manager.ts";
 export { Artifact } from "./src/artifacts/artifact.ts";
 export type { ArtifactAttrs, ArtifactFile, ArtifactManifest } from "./src/artifacts/artifact.ts";
 export type {
@@ -158,15 +148,10 @@ export type {
   ArtifactPushEvent,
 } from "./src/artifacts/operations/transfer_events.ts";
 export { CredentialsManager } from "./src/credentials/credentials_manager.ts";
-export { Credentials } from "./src/facade/credentials.ts";
-export { AwaitableCredentials } from "./src/facade/awaitable_credentials.ts";
 export type { LoginOptions, LoginReport } from "./src/credentials/login.ts";
 export type { LogoutOptions, LogoutReport, LogoutTarget } from "./src/credentials/logout.ts";
 export { ManifestsManager } from "./src/manifests/manifests_manager.ts";
-export { Manifests } from "./src/facade/manifests.ts";
-export { AwaitableManifests } from "./src/facade/awaitable_manifests.ts";
 export { Manifest } from "./src/manifests/manifest.ts";
-export type { AwaitableManifest } from "./src/manifests/manifest.ts";
 export type { ManifestsContext } from "./src/manifests/operations/manifests_context.ts";
 export type {
   ManifestAttrs,
@@ -177,7 +162,6 @@ export type { CreateManifestOptions } from "./src/manifests/operations/create.ts
 export type { ManifestAddOptions } from "./src/manifests/operations/modify.ts";
 export type { ManifestPushEvent, ManifestPushOptions } from "./src/manifests/operations/push.ts";
 export type { ManifestRef } from "./src/manifests/operations/remove.ts";
-export type { AwaitableRegistryData } from "./src/images/registry_data.ts";
 export type { Platform } from "./src/images/params/platform.ts";
 export type { Filters, FilterValue } from "./src/images/params/filters.ts";
 export type { AuthConfig } from "./src/images/params/registry_auth.ts";
@@ -191,6 +175,8 @@ export type {
 } from "./src/images/operations/reports.ts";
 export { Fleet } from "./src/fleet/fleet.ts";
 export type { FleetArtifacts } from "./src/fleet/fleet_artifacts.ts";
+export type { FleetImages } from "./src/fleet/fleet_images.ts";
+export type { FleetForms } from "./src/fleet/fleet_forms.ts";
 export type {
   DistributeArtifactEvent,
   DistributedArtifact,

@@ -1807,8 +1807,8 @@ async function fleetCase(ctx: Context): Promise<Omit<CaseResult, "seconds">> {
       `Source: the bench's service; hosts: ${
         counts.at(-1)
       } more private services (\`PodmanClient.spawn\`, vfs), all on this machine. The image: one layer holding one random file of ${size.label}.`,
-      "Stream route. podrx: `fleet.distribute(name, { from })` in its own process (one save on the source, its body fanned out to every host's load). Baseline: `curl` save piped through `tee` into one FIFO per host, each read by a `curl -T -` load, all at once (bash).",
-      "Registry route. podrx: `fleet.distribute(name, { from, via: { registry, tlsVerify: false } })`. Baseline: one `podman --url unix://SRC push`, then `podman --url unix://HOST pull` on every host at once (bash). The image was pushed once before the case (untimed), so every timed push, podrx's and the baseline's, finds the layer in the registry and sends only the manifest: the route's time is the pulls.",
+      "Stream route. podrx: `fleet.images.distribute(name, { from })` in its own process (one save on the source, its body fanned out to every host's load). Baseline: `curl` save piped through `tee` into one FIFO per host, each read by a `curl -T -` load, all at once (bash).",
+      "Registry route. podrx: `fleet.images.distribute(name, { from, via: { registry, tlsVerify: false } })`. Baseline: one `podman --url unix://SRC push`, then `podman --url unix://HOST pull` on every host at once (bash). The image was pushed once before the case (untimed), so every timed push, podrx's and the baseline's, finds the layer in the registry and sends only the manifest: the route's time is the pulls.",
       "Wall time of the whole process (podrx's includes Deno's start and module loading, ~0.1–0.2 s); podrx and the baseline alternate at 8 hosts; at 2 and 4 hosts podrx runs alone, for its peak RSS. After every run (untimed) each host is checked to hold the source's image id, the image is removed from every host, and `sync` writes out what the run left.",
     ],
     rows,
@@ -1886,7 +1886,7 @@ async function fleetScaleCase(ctx: Context): Promise<Omit<CaseResult, "seconds">
     id: "fleet-scale",
     title: `A fleet of ${count} hosts: list and a small pull`,
     method: [
-      `${count} private services (\`PodmanClient.spawn\`, vfs) on this machine. podrx, in its own process: \`fleet.list()\`, then \`fleet.pull(busybox, { tlsVerify: false })\` from the bench's registry, every host at once; each host's outcome (\`done\` or \`failed\`) is counted. Between runs (untimed) every host is checked to hold the image, which is then removed.`,
+      `${count} private services (\`PodmanClient.spawn\`, vfs) on this machine. podrx, in its own process: \`fleet.images.list()\`, then \`fleet.images.pull(busybox, { tlsVerify: false })\` from the bench's registry, every host at once; each host's outcome (\`done\` or \`failed\`) is counted. Between runs (untimed) every host is checked to hold the image, which is then removed.`,
     ],
     rows,
     verdicts,

@@ -35,16 +35,16 @@ export interface RolloutOptions {
 /** Builds once, distributes to every other host, and checks every host's id. */
 export async function rollOut(fleet: Fleet, options: RolloutOptions): Promise<string> {
   const built = await lastValueFrom(
-    fleet.build({ path: options.context, tag: options.tag, hosts: [options.build] }).pipe(
+    fleet.images.build({ path: options.context, tag: options.tag, hosts: [options.build] }).pipe(
       filter((event) => event.type === "done"),
     ),
   );
-  const id = built.result.id;
+  const id = built.result.image.id;
   console.log(`built ${options.tag} (${id.slice(0, 12)}) on ${options.build}`);
 
   console.log("\nas one stream: one save on the build host, loaded into every edge host at once");
   await lastValueFrom(
-    fleet.distribute(options.tag, { from: options.build }).pipe(
+    fleet.images.distribute(options.tag, { from: options.build }).pipe(
       fleetProgress({ hosts: fleet.names }),
       renderFleetProgress(),
     ),
@@ -52,7 +52,7 @@ export async function rollOut(fleet: Fleet, options: RolloutOptions): Promise<st
   if (options.registry) {
     console.log(`\nthrough the registry ${options.registry}: one push, a pull on every edge host`);
     await lastValueFrom(
-      fleet.distribute(options.tag, {
+      fleet.images.distribute(options.tag, {
         from: options.build,
         via: { registry: options.registry, tlsVerify: false },
         retry: { count: 2, delay: 500 },
@@ -62,7 +62,7 @@ export async function rollOut(fleet: Fleet, options: RolloutOptions): Promise<st
 
   console.log("\nverify: the image's id on every host");
   await lastValueFrom(
-    fleet.get(options.tag).pipe(
+    fleet.images.get(options.tag).pipe(
       tap((event) => {
         if (event.type !== "done") return;
         const same = event.result.id === id;

@@ -1,5 +1,5 @@
 /**
- * Fleet case, the podrx side: `fleet.distribute()` of one image from a source service to
+ * Fleet case, the podrx side: `fleet.images.distribute()` of one image from a source service to
  * every other service, by the stream route or the registry route.
  *
  * Params: `{ source, targets, image, registry? }`: socket paths, the image's name, and for
@@ -24,7 +24,7 @@ params.targets.forEach((socket, index) => hosts[`host-${index + 1}`] = `unix://$
 await using fleet = new Fleet(hosts);
 const started = performance.now();
 const done = await lastValueFrom(
-  fleet.distribute(params.image, {
+  fleet.images.distribute(params.image, {
     from: "source",
     ...(params.registry ? { via: { registry: params.registry, tlsVerify: false } } : {}),
   }).pipe(filter((event) => event.type === "done"), toArray()),

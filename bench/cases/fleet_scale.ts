@@ -1,5 +1,5 @@
 /**
- * Fleet scale case: `fleet.list()`, then `fleet.pull()` of a small image, on every service
+ * Fleet scale case: `fleet.images.list()`, then `fleet.images.pull()` of a small image, on every service
  * given, each host accounted for (`done` or `failed`).
  *
  * Params: `{ sockets, reference }`.
@@ -34,6 +34,6 @@ async function outcomes<E, R>(
   return { ms: performance.now() - started, done, failed };
 }
 
-const list = await outcomes(fleet.list());
-const pull = await outcomes(fleet.pull(params.reference, { tlsVerify: false }));
+const list = await outcomes(fleet.images.list());
+const pull = await outcomes(fleet.images.pull(params.reference, { tlsVerify: false }));
 report({ hosts: params.sockets.length, list, pull });

@@ -1,4 +1,5 @@
-import type { Observable } from "rxjs";
+import type { Operation } from "../async/operation.ts";
+import { type AwaitTwins, awaitTwins } from "../async/twins.ts";
 import type { OperationOptions } from "../client/operation.ts";
 import type { Requester } from "../client/requester.ts";
 import { requiringVersion } from "../client/requiring_version.ts";
@@ -6,6 +7,7 @@ import type { Artifact } from "./artifact.ts";
 import { addArtifact, type AddArtifactOptions, type ArtifactSource } from "./operations/add.ts";
 import { artifactExists } from "./operations/exists.ts";
 import {
+  type ArtifactExtractedEvent,
   type ArtifactExtractEvent,
   extractArtifact,
   extractArtifactFile,
@@ -25,6 +27,7 @@ import type { ArtifactTransferOptions } from "./operations/_transfer_options.ts"
 import type {
   ArtifactAddEvent,
   ArtifactPullEvent,
+  ArtifactPushedEvent,
   ArtifactPushEvent,
 } from "./operations/transfer_events.ts";
 
@@ -47,6 +50,7 @@ import type {
  * ```
  */
 export class ArtifactsManager {
+  #promises: AwaitTwins<ArtifactsManager> | undefined;
   /** The client whose service this manager talks to. */
   readonly client: Requester;
   readonly #requester: Requester;
@@ -55,6 +59,13 @@ export class ArtifactsManager {
   constructor(client: Requester) {
     this.client = client;
     this.#requester = requiringVersion(client, 5, 6, "the artifacts API");
+  }
+  /**
+   * The same operations as promises: each takes the same arguments (with `onProgress` among
+   * the options) and resolves to the operation's result.
+   */
+  get promises(): AwaitTwins<ArtifactsManager> {
+    return (this.#promises ??= awaitTwins<ArtifactsManager>(this));
   }
 
   /**
@@ -65,32 +76,32 @@ export class ArtifactsManager {
     name: string,
     sources: ArtifactSource | readonly ArtifactSource[],
     options?: AddArtifactOptions,
-  ): Observable<ArtifactAddEvent> {
+  ): Operation<ArtifactAddEvent, Artifact> {
     return addArtifact(this.#requester, name, sources, options);
   }
 
   /** Every artifact in the store, as one array. */
-  list(options?: OperationOptions): Observable<Artifact[]> {
+  list(options?: OperationOptions): Operation<Artifact[]> {
     return listArtifacts(this.#requester, options);
   }
 
   /** One artifact, by name or digest; errors with `NotFound` when there is none. */
-  get(name: string, options?: OperationOptions): Observable<Artifact> {
+  get(name: string, options?: OperationOptions): Operation<Artifact> {
     return getArtifact(this.#requester, name, options);
   }
 
   /** Whether an artifact is in the store: `true` or `false`, any other answer an error. */
-  exists(name: string, options?: OperationOptions): Observable<boolean> {
+  exists(name: string, options?: OperationOptions): Operation<boolean> {
     return artifactExists(this.#requester, name, options);
   }
 
   /** Removes one artifact, several, or `{ all: true }`; emits the removed digests. */
-  remove(target: ArtifactsToRemove, options?: RemoveArtifactOptions): Observable<string[]> {
+  remove(target: ArtifactsToRemove, options?: RemoveArtifactOptions): Operation<string[]> {
     return removeArtifacts(this.#requester, target, options);
   }
 
   /** Pulls an artifact from its registry; ends with `pulled` and the artifact. */
-  pull(name: string, options?: ArtifactTransferOptions): Observable<ArtifactPullEvent> {
+  pull(name: string, options?: ArtifactTransferOptions): Operation<ArtifactPullEvent, Artifact> {
     return pullArtifact(this.#requester, name, options);
   }
 
@@ -98,7 +109,7 @@ export class ArtifactsManager {
   push(
     artifact: string | Artifact,
     options?: ArtifactTransferOptions,
-  ): Observable<ArtifactPushEvent> {
+  ): Operation<ArtifactPushEvent, ArtifactPushedEvent> {
     return pushArtifact(this.#requester, artifact, options);
   }
 
@@ -110,12 +121,15 @@ export class ArtifactsManager {
     artifact: string | Artifact,
     target: string | URL,
     options?: ExtractArtifactOptions,
-  ): Observable<ArtifactExtractEvent> {
+  ): Operation<ArtifactExtractEvent, ArtifactExtractedEvent> {
     return extractArtifact(this.#requester, artifact, target, options);
   }
 
   /** The bytes of one file of the artifact (by `title` or `digest`), as they arrive. */
-  extractFile(artifact: string | Artifact, options: ExtractFileOptions): Observable<Uint8Array> {
+  extractFile(
+    artifact: string | Artifact,
+    options: ExtractFileOptions,
+  ): Operation<Uint8Array, Uint8Array> {
     return extractArtifactFile(this.#requester, artifact, options);
   }
 }

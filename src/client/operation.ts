@@ -1,4 +1,4 @@
-import { Observable } from "rxjs";
+import { lastEvent, Operation } from "../async/operation.ts";
 import { PodmanError, TimeoutError } from "../errors.ts";
 import { isConnectionFailure } from "../transport/_connection_failure.ts";
 import { brokenConnectionError } from "./api_request.ts";
@@ -90,8 +90,8 @@ export function operation<T>(
   options: OperationOptions | undefined,
   body: (context: OperationContext<T>) => Promise<void>,
   peer = "Podman",
-): Observable<T> {
-  return new Observable<T>((subscriber) => {
+): Operation<T> {
+  return new Operation<T, T>(action, (subscriber) => {
     try {
       checkOperationOptions(options, action);
     } catch (error) {
@@ -151,7 +151,7 @@ export function operation<T>(
       callerSignal?.removeEventListener("abort", onCallerAbort);
       if (!settled) controller.abort();
     };
-  });
+  }, lastEvent);
 }
 
 /**

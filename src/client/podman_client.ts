@@ -1,9 +1,7 @@
-import type { Observable } from "rxjs";
-import type { AwaitOptions } from "../async/await_options.ts";
-import { lastOf } from "../async/settle.ts";
-import type { TwinsOf } from "../async/twins.ts";
-import { Artifacts } from "../facade/artifacts.ts";
-import { Credentials } from "../facade/credentials.ts";
+import type { Operation } from "../async/operation.ts";
+import { type AwaitTwins, awaitTwins } from "../async/twins.ts";
+import { ArtifactsManager } from "../artifacts/artifacts_manager.ts";
+import { CredentialsManager } from "../credentials/credentials_manager.ts";
 import type { AuthConfig } from "../images/params/registry_auth.ts";
 import {
   type CredentialsSource,
@@ -11,8 +9,8 @@ import {
   userCredentials,
   withUserCredentials,
 } from "./_registry_credentials.ts";
-import { Images } from "../facade/images.ts";
-import { Manifests } from "../facade/manifests.ts";
+import { ImagesManager } from "../images/images_manager.ts";
+import { ManifestsManager } from "../manifests/manifests_manager.ts";
 import {
   type ServiceInfo,
   type SpawnedService,
@@ -55,23 +53,23 @@ const DEFAULT_MAX_CONNECTIONS = 10;
  */
 export class PodmanClient implements AsyncDisposable {
   /** The image operations of this service. */
-  readonly images: Images;
+  readonly images: ImagesManager;
   /** The manifest-list operations of this service. */
-  readonly manifests: Manifests;
+  readonly manifests: ManifestsManager;
   /** The OCI artifact operations of this service (Podman 5.6 and later). */
-  readonly artifacts: Artifacts;
+  readonly artifacts: ArtifactsManager;
   /**
    * Registry login and logout, as `podman login` and `podman logout` keep credentials (in the
    * auth file); they need no service, only the registry.
    */
-  readonly credentials: Credentials;
+  readonly credentials: CredentialsManager;
   #connector: Connector;
   #slots: RequestSlots;
   #credentials: CredentialsSource;
   // Operations that close() lets finish taking back what they left half-done.
   #finishing = new Set<Promise<unknown>>();
   #service: SpawnedService | undefined;
-  #promises: ClientPromises | undefined;
+  #promises: AwaitTwins<PodmanClient> | undefined;
 
   /** Creates a client; no connection is made until the first operation. */
   constructor(options: PodmanClientOptions = {}) {
@@ -79,10 +77,10 @@ export class PodmanClient implements AsyncDisposable {
     this.#connector = new Connector(options);
     this.#slots = new RequestSlots(options.maxConnections ?? DEFAULT_MAX_CONNECTIONS);
     this.#credentials = credentialsSource(options.credentials);
-    this.images = new Images(this);
-    this.manifests = new Manifests(this);
-    this.artifacts = new Artifacts(this);
-    this.credentials = new Credentials(
+    this.images = new ImagesManager(this);
+    this.manifests = new ManifestsManager(this);
+    this.artifacts = new ArtifactsManager(this);
+    this.credentials = new CredentialsManager(
       this.#credentials === false ? undefined : this.#credentials.authfile,
     );
   }
@@ -309,7 +307,7 @@ export class PodmanClient implements AsyncDisposable {
    * console.log(await firstValueFrom(podman.ping()));
    * ```
    */
-  ping(options?: OperationOptions): Observable<boolean> {
+  ping(options?: OperationOptions): Operation<boolean> {
     const action = "Cannot ping Podman";
     return operation<boolean>(action, options, async ({ emit, signal }) => {
       const response = await this.request({ path: "/_ping", action }, signal);
@@ -331,7 +329,7 @@ export class PodmanClient implements AsyncDisposable {
    * console.log((await firstValueFrom(podman.version())).version);
    * ```
    */
-  version(options?: OperationOptions): Observable<VersionReport> {
+  version(options?: OperationOptions): Operation<VersionReport> {
     const action = "Cannot read the Podman version";
     return operation<VersionReport>(action, options, async ({ emit, signal }) => {
       const response = await this.request({ path: "/version", action }, signal);
@@ -378,11 +376,8 @@ export class PodmanClient implements AsyncDisposable {
    * console.log((await podman.promises.version()).version);
    * ```
    */
-  get promises(): ClientPromises {
-    return (this.#promises ??= {
-      ping: (options = {}) => lastOf(this.ping(options)),
-      version: (options = {}) => lastOf(this.version(options)),
-    });
+  get promises(): AwaitTwins<PodmanClient> {
+    return (this.#promises ??= awaitTwins<PodmanClient>(this));
   }
 
   /** Same as {@linkcode PodmanClient.close}, for `await using`. */
@@ -390,16 +385,6 @@ export class PodmanClient implements AsyncDisposable {
     return this.close();
   }
 }
-
-/** The await-style twins of {@linkcode PodmanClient}'s Observable methods. */
-export interface ClientPromises {
-  /** `ping()` as a promise of `true` once the service answered. */
-  ping(options?: OperationOptions & AwaitOptions): Promise<boolean>;
-  /** `version()` as a promise of the report. */
-  version(options?: OperationOptions & AwaitOptions): Promise<VersionReport>;
-}
-
-true satisfies TwinsOf<PodmanClient, ClientPromises>;
 
 // The client is every operation's door to the service.
 true satisfies PodmanClient extends Requester ? true : false;

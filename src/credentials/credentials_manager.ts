@@ -1,4 +1,5 @@
-import type { Observable } from "rxjs";
+import type { Operation } from "../async/operation.ts";
+import { type AwaitTwins, awaitTwins } from "../async/twins.ts";
 import { login, type LoginOptions, type LoginReport } from "./login.ts";
 import { logout, type LogoutOptions, type LogoutReport, type LogoutTarget } from "./logout.ts";
 
@@ -22,6 +23,7 @@ import { logout, type LogoutOptions, type LogoutReport, type LogoutTarget } from
  * ```
  */
 export class CredentialsManager {
+  #promises: AwaitTwins<CredentialsManager> | undefined;
   readonly #authfile: string | undefined;
 
   /**
@@ -32,12 +34,19 @@ export class CredentialsManager {
   constructor(authfile?: string) {
     this.#authfile = authfile;
   }
+  /**
+   * The same operations as promises: each takes the same arguments (with `onProgress` among
+   * the options) and resolves to the operation's result.
+   */
+  get promises(): AwaitTwins<CredentialsManager> {
+    return (this.#promises ??= awaitTwins<CredentialsManager>(this));
+  }
 
   /**
    * Checks credentials against a registry, then writes them into the auth file `podman login`
    * uses (or `authfile`); credentials the registry refuses write nothing.
    */
-  login(registry: string, options: LoginOptions): Observable<LoginReport> {
+  login(registry: string, options: LoginOptions): Operation<LoginReport> {
     return login(registry, this.#withAuthfile(options));
   }
 
@@ -45,7 +54,7 @@ export class CredentialsManager {
    * Removes a registry's entry (or, with `{ all: true }`, every entry) from the auth file
    * `podman logout` uses (or `authfile`).
    */
-  logout(target: LogoutTarget, options?: LogoutOptions): Observable<LogoutReport> {
+  logout(target: LogoutTarget, options?: LogoutOptions): Operation<LogoutReport> {
     return logout(target, this.#withAuthfile(options ?? {}));
   }
 

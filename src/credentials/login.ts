@@ -1,4 +1,4 @@
-import { defer, type Observable } from "rxjs";
+import { deferredOperation, type Operation } from "../async/operation.ts";
 import { checkOperationOptions, operation, type OperationOptions } from "../client/operation.ts";
 import { APIError, PodmanError } from "../errors.ts";
 import { registryApiHost } from "../registry/read_manifest.ts";
@@ -105,9 +105,9 @@ function authEntry(secret: LoginSecret): Record<string, string> {
  * anything is sent, `TypeError`/`RangeError` for a bad registry or options. No message holds
  * the password, the identity token or their encodings.
  */
-export function login(registry: string, options: LoginOptions): Observable<LoginReport> {
-  return defer(() => {
-    const action = `Cannot log in to "${typeof registry === "string" ? registry : ""}"`;
+export function login(registry: string, options: LoginOptions): Operation<LoginReport> {
+  const action = `Cannot log in to "${typeof registry === "string" ? registry : ""}"`;
+  return deferredOperation(action, () => {
     checkOperationOptions(options, action);
     if (options === undefined) {
       throw new TypeError(`${action}: username and password (or identityToken) are required`);

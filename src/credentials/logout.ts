@@ -1,4 +1,4 @@
-import { defer, type Observable } from "rxjs";
+import { deferredOperation, type Operation } from "../async/operation.ts";
 import { checkOperationOptions, operation, type OperationOptions } from "../client/operation.ts";
 import { PodmanError } from "../errors.ts";
 import { loginKey } from "./_login_key.ts";
@@ -43,12 +43,12 @@ function isAll(target: LogoutTarget): target is { readonly all: true } {
 export function logout(
   target: LogoutTarget,
   options: LogoutOptions = {},
-): Observable<LogoutReport> {
-  return defer(() => {
-    const all = isAll(target);
-    const action = all
-      ? "Cannot log out of every registry"
-      : `Cannot log out of "${typeof target === "string" ? target : ""}"`;
+): Operation<LogoutReport> {
+  const all = isAll(target);
+  const action = all
+    ? "Cannot log out of every registry"
+    : `Cannot log out of "${typeof target === "string" ? target : ""}"`;
+  return deferredOperation(action, () => {
     checkOperationOptions(options, action);
     if (all && target.all !== true) {
       throw new TypeError(`${action}: give { all: true } to log out of every registry`);

@@ -19,6 +19,11 @@ export class HostList {
   }
 
   /** The hosts' names, in the fleet's order. */
+  /** The first host's client: where a fleet reads what an operation is called. */
+  get first(): PodmanClient {
+    return this.#hosts[0]!.client;
+  }
+
   get names(): string[] {
     return this.#hosts.map((host) => host.name);
   }

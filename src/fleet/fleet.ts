@@ -1,38 +1,14 @@
-import type { Observable } from "rxjs";
-import type { OperationOptions } from "../client/operation.ts";
+import { defer, type Observable } from "rxjs";
 import type { PodmanClient } from "../client/podman_client.ts";
-import type { Image } from "../images/image.ts";
-import type { BuildEvent, PullEvent } from "../images/image_events.ts";
-import type { BuildOptions } from "../images/operations/building/build_options.ts";
-import type { LoadSource } from "../images/operations/load.ts";
-import type { ListOptions } from "../images/operations/list.ts";
-import type { PruneOptions } from "../images/operations/prune.ts";
-import type { PushedEvent, PushEvent, PushOptions } from "../images/operations/push.ts";
-import type { RemoveOptions } from "../images/operations/remove.ts";
-import type { PruneReport, RemoveReport } from "../images/operations/reports.ts";
-import type { PullOptions } from "../images/operations/pull.ts";
-import type { TagOptions } from "../images/operations/tag.ts";
+import type { ManifestsManager } from "../manifests/manifests_manager.ts";
 import { HostList } from "./_host_list.ts";
-import {
-  buildOnFleet,
-  existsOnFleet,
-  getOnFleet,
-  listOnFleet,
-  loadOnFleet,
-  pruneOnFleet,
-  pullOnFleet,
-  pushOnFleet,
-  removeOnFleet,
-  runOnFleet,
-  tagOnFleet,
-} from "./_image_operations_on_fleet.ts";
-import { distribute } from "./distribute.ts";
-import type { DistributedImage, DistributeEvent } from "./distribute_event.ts";
-import type { DistributeOptions } from "./distribute_options.ts";
 import { connectionHosts, type FromConnectionsOptions } from "./fleet_connections.ts";
-import { FleetArtifacts } from "./fleet_artifacts.ts";
-import type { FleetEvent, FleetOptions, FleetRunOptions } from "./fleet_event.ts";
+import { type FleetArtifacts, fleetArtifacts } from "./fleet_artifacts.ts";
+import type { FleetEvent, FleetRunOptions } from "./fleet_event.ts";
+import { type FleetForms, fleetForms } from "./fleet_forms.ts";
 import type { FleetHosts } from "./fleet_host.ts";
+import { type FleetImages, fleetImages } from "./fleet_images.ts";
+import { runOnHosts } from "./run_on_hosts.ts";
 
 /**
  * Many Podman hosts as one: every image operation runs on all of them (or some) as one cold
@@ -60,7 +36,7 @@ import type { FleetHosts } from "./fleet_host.ts";
  *   edge2: { connection: "edge2" },
  * });
  * try {
- *   await lastValueFrom(fleet.pull("registry.example.com/app:1.4", { concurrency: 2 }).pipe(
+ *   await lastValueFrom(fleet.images.pull("registry.example.com/app:1.4", { concurrency: 2 }).pipe(
  *     filter((event) => event.type === "done"),
  *     tap((event) => console.log(event.host, event.result.id)),
  *   ));
@@ -72,13 +48,17 @@ import type { FleetHosts } from "./fleet_host.ts";
 export class Fleet implements AsyncDisposable {
   readonly #hosts: HostList;
   /**
-   * The OCI artifact operations (Podman 5.6 and later on each host) on every host: `pull`,
-   * `push`, `distribute` from one host to the others, `get`, `exists`, `list`, `remove`.
-   *
-   * @example
-   * ```ts ignore
-   * fleet.artifacts.distribute("127.0.0.1:5000/ai/model:1", { from: "build", tlsVerify: false });
-   * ```
+   * The image operations on every host: each of the images manager's (`pull`, `push`,
+   * `build`, `load`, `list`, `get`, `exists`, `remove`, `prune`, ...), with the fleet's options
+   * among its own and each host's result what its await twin gives; and `tag` and
+   * `distribute` (one image from one host to the others).
+   */
+  readonly images: FleetImages;
+  /** The manifest list operations of {@linkcode ManifestsManager} on every host. */
+  readonly manifests: FleetForms<ManifestsManager>;
+  /**
+   * The OCI artifact operations (Podman 5.6 and later on each host) on every host: each of
+   * {@linkcode ArtifactsManager}'s, and `distribute` from one host to the others.
    */
   readonly artifacts: FleetArtifacts;
 
@@ -93,7 +73,9 @@ export class Fleet implements AsyncDisposable {
    */
   constructor(hosts: FleetHosts) {
     this.#hosts = new HostList(hosts);
-    this.artifacts = new FleetArtifacts(this.#hosts);
+    this.images = fleetImages(this.#hosts);
+    this.manifests = fleetForms(this.#hosts, "manifests");
+    this.artifacts = fleetArtifacts(this.#hosts);
   }
 
   /**
@@ -163,188 +145,16 @@ export class Fleet implements AsyncDisposable {
     operation: (client: PodmanClient, host: string) => Observable<E>,
     options: FleetRunOptions<E, R> = {},
   ): Observable<FleetEvent<E, R>> {
-    return runOnFleet(this.#hosts, action, operation, options);
-  }
-
-  /**
-   * Pulls an image on every host; each host's result is the pulled image.
-   *
-   * @example
-   * ```ts ignore
-   * fleet.pull("127.0.0.1:5000/app:1", { tlsVerify: false, retry: 2 });
-   * ```
-   */
-  pull(
-    repository: string,
-    options?: PullOptions & FleetOptions,
-  ): Observable<FleetEvent<PullEvent, Image>> {
-    return pullOnFleet(this.#hosts, repository, options);
-  }
-
-  /**
-   * Pushes an image from every host; each host's result is its `pushed` event (with
-   * `allTags`, its last tag's; every tag's `pushed` is among the host's events).
-   *
-   * @example
-   * ```ts ignore
-   * fleet.push("127.0.0.1:5000/app:1", { tlsVerify: false, hosts: ["build"] });
-   * ```
-   */
-  push(
-    repository: string,
-    options?: PushOptions & FleetOptions,
-  ): Observable<FleetEvent<PushEvent, PushedEvent>> {
-    return pushOnFleet(this.#hosts, repository, options);
-  }
-
-  /**
-   * Builds the same context on every host; each host's result is the built image.
-   *
-   * @example
-   * ```ts ignore
-   * fleet.build({ path: "./app", tag: "localhost/app:dev", concurrency: 2 });
-   * ```
-   */
-  build(options: BuildOptions & FleetOptions): Observable<FleetEvent<BuildEvent, Image>> {
-    return buildOnFleet(this.#hosts, options);
-  }
-
-  /**
-   * Loads an archive into every host; each host's result is the list of loaded images.
-   *
-   * A path, bytes or a Blob is read by each host's upload on its own. A `ReadableStream` is
-   * read once, and each chunk goes to every host at the same time, at the pace of the
-   * slowest: memory stays flat whatever the archive's size. Since it can be read only once,
-   * every host then starts at once (`concurrency` does not apply) and a retry fails.
-   *
-   * @example
-   * ```ts ignore
-   * fleet.load("./app.tar", { concurrency: 4 });
-   * ```
-   */
-  load(
-    source: LoadSource,
-    options?: OperationOptions & FleetOptions,
-  ): Observable<FleetEvent<Image, Image[]>> {
-    return loadOnFleet(this.#hosts, source, options);
-  }
-
-  /**
-   * Lists the images of every host; each host's result is its list.
-   *
-   * @example
-   * ```ts ignore
-   * fleet.list({ filters: { dangling: true } });
-   * ```
-   */
-  list(options?: ListOptions & FleetOptions): Observable<FleetEvent<Image[], Image[]>> {
-    return listOnFleet(this.#hosts, options);
-  }
-
-  /**
-   * Tells whether each host has an image: each host's result is `true` or `false`.
-   *
-   * @example
-   * ```ts ignore
-   * fleet.exists("localhost/app:dev");
-   * ```
-   */
-  exists(
-    name: string,
-    options?: OperationOptions & FleetOptions,
-  ): Observable<FleetEvent<boolean, boolean>> {
-    return existsOnFleet(this.#hosts, name, options);
-  }
-
-  /**
-   * Inspects an image on every host; a host without it fails with `ImageNotFound`.
-   *
-   * @example
-   * ```ts ignore
-   * fleet.get("localhost/app:dev");
-   * ```
-   */
-  get(
-    name: string,
-    options?: OperationOptions & FleetOptions,
-  ): Observable<FleetEvent<Image, Image>> {
-    return getOnFleet(this.#hosts, name, options);
-  }
-
-  /**
-   * Removes an image from every host.
-   *
-   * @example
-   * ```ts ignore
-   * fleet.remove("localhost/app:old", { force: true });
-   * ```
-   */
-  remove(
-    name: string,
-    options?: RemoveOptions & FleetOptions,
-  ): Observable<FleetEvent<RemoveReport, RemoveReport>> {
-    return removeOnFleet(this.#hosts, name, options);
-  }
-
-  /**
-   * Removes unused images on every host.
-   *
-   * @example
-   * ```ts ignore
-   * fleet.prune({ all: true });
-   * ```
-   */
-  prune(options?: PruneOptions & FleetOptions): Observable<FleetEvent<PruneReport, PruneReport>> {
-    return pruneOnFleet(this.#hosts, options);
-  }
-
-  /**
-   * Adds the name `repository:tag` to an image on every host.
-   *
-   * @example
-   * ```ts ignore
-   * fleet.tag("localhost/app:dev", "localhost/app", "stable");
-   * ```
-   */
-  tag(
-    name: string,
-    repository: string,
-    tag?: string,
-    options?: TagOptions & FleetOptions,
-  ): Observable<FleetEvent<boolean, boolean>> {
-    return tagOnFleet(this.#hosts, name, repository, tag, options);
-  }
-
-  /**
-   * Copies an image from one host (`from`) to every other host (of `hosts`), as one stream
-   * (`via: "stream"`, the default: one save on the source, loaded into every host at the same
-   * time from that single read) or through a registry (`via: { registry }`: one push, then a
-   * pull on every host).
-   *
-   * Every host ends with the image's id, which must equal the source's: a host that ends up
-   * with another id fails. The source host's outcome comes too (its result: the image).
-   *
-   * @param name The image on the source host, by name or id. By name, the hosts get that
-   * name (stream route) or the registry's name for it (registry route).
-   * @param options The source host, the route, and the fleet options.
-   * @returns A cold Observable of {@linkcode FleetEvent}s of {@linkcode DistributeEvent}s,
-   * ending like every fleet operation: complete when every host has the image, else a
-   * {@linkcode FleetError} naming every failed host.
-   *
-   * @example Build once, then one stream to every edge host
-   * ```ts ignore
-   * import { Fleet } from "@podrx/podrx";
-   * import { lastValueFrom } from "rxjs";
-   *
-   * await using fleet = new Fleet({ build: "unix:///run/podman/podman.sock", edge1: "ssh://..." });
-   * await lastValueFrom(fleet.distribute("localhost/app:2", { from: "build" }));
-   * ```
-   */
-  distribute(
-    name: string,
-    options: DistributeOptions,
-  ): Observable<FleetEvent<DistributeEvent, DistributedImage>> {
-    return distribute(this.#hosts, name, options);
+    return defer(() =>
+      runOnHosts<E, R>(
+        action,
+        this.#hosts.select(options.hosts, action).map((host) => ({
+          name: host.name,
+          operation: () => operation(host.client, host.name),
+        })),
+        options,
+      )
+    );
   }
 
   /**

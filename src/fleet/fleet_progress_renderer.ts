@@ -75,7 +75,7 @@ function summaryLine(snapshot: FleetSnapshot): string {
  * import { lastValueFrom } from "rxjs";
  *
  * await using fleet = new Fleet({ build: "unix:///run/podman/podman.sock", edge: "ssh://..." });
- * await lastValueFrom(fleet.distribute("localhost/app:2", { from: "build" }).pipe(
+ * await lastValueFrom(fleet.images.distribute("localhost/app:2", { from: "build" }).pipe(
  *   fleetProgress({ hosts: fleet.names }),
  *   renderFleetProgress(),
  * ));

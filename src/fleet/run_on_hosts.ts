@@ -14,6 +14,7 @@ import {
   throwError,
   timer,
 } from "rxjs";
+import { Operation, type ResultCollector } from "../async/operation.ts";
 import { PodmanError } from "../errors.ts";
 import { FleetError, type FleetFailure } from "./fleet_error.ts";
 import type { FleetEvent, FleetOptions, FleetRetryPolicy } from "./fleet_event.ts";
@@ -68,27 +69,50 @@ function asError(error: unknown): Error {
 }
 
 /** One host: its tries, each with its own events, ending in `done` or `failed`. */
+/**
+ * How a host's events make its result: the caller's fold when given, else the operation's
+ * own collector (what its await twin resolves to), else the last event.
+ */
+function resultCollector<E, R>(
+  operation: Observable<E>,
+  fold: RunOnHostsOptions<E, R>["result"],
+  where: string,
+): ResultCollector<E, R> {
+  if (fold === undefined && operation instanceof Operation) {
+    return (operation as Operation<E, R>).collect();
+  }
+  const step = fold ?? ((_previous: R | undefined, event: E) => event as unknown as R);
+  let result: R | undefined;
+  return {
+    add: (event) => {
+      result = step(result, event) ?? result;
+    },
+    result: () => {
+      if (result === undefined) {
+        throw new PodmanError(`${where}: the operation ended without a result`);
+      }
+      return result;
+    },
+  };
+}
+
 function hostOutcome<E, R>(
   host: HostRun<E>,
   options: RunOnHostsOptions<E, R>,
   policy: Required<FleetRetryPolicy>,
   action: string,
 ): Observable<FleetEvent<E, R>> {
-  const fold = options.result ?? ((_previous: R | undefined, event: E) => event as unknown as R);
   const attempt = (number: number): Observable<FleetEvent<E, R>> =>
     defer(() => {
       // Each try folds its own events: a retry starts the result afresh.
-      let result: R | undefined;
-      const events = defer(() => host.operation()).pipe(
-        tap((event) => {
-          result = fold(result, event) ?? result;
-        }),
+      const operation = host.operation();
+      const collector = resultCollector(operation, options.result, `${action} on ${host.name}`);
+      const events = operation.pipe(
+        tap((event) => collector.add(event)),
         map((event): FleetEvent<E, R> => ({ type: "event", host: host.name, event })),
       );
       const outcome = defer(() => {
-        if (result === undefined) {
-          throw new PodmanError(`${action} on ${host.name}: the operation ended without a result`);
-        }
+        const result = collector.result();
         options.verify?.(result, host.name);
         return of<FleetEvent<E, R>>({ type: "done", host: host.name, result });
       });

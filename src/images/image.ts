@@ -1,7 +1,6 @@
-import { map, type Observable } from "rxjs";
-import type { AwaitOptions } from "../async/await_options.ts";
-import { lastOf, settle } from "../async/settle.ts";
-import type { TwinsOf } from "../async/twins.ts";
+import { lastEvent, type Operation, operationOf } from "../async/operation.ts";
+import { map } from "rxjs";
+import { type AwaitTwins, awaitTwins } from "../async/twins.ts";
 import type { OperationOptions } from "../client/operation.ts";
 import { algorithmOf } from "./params/image_id.ts";
 import { inspectImage } from "./operations/get.ts";
@@ -12,7 +11,6 @@ import type { HistoryEntry, ImageAttrs, RemoveReport } from "./operations/report
 import { saveImage, saveImageToFile, type SaveOptions } from "./operations/save.ts";
 import { tagImage, type TagOptions } from "./operations/tag.ts";
 import { untagImage } from "./operations/untag.ts";
-import { joinChunks } from "../streams/_join_chunks.ts";
 
 /**
  * A local image: its attributes as last read from the server, and the operations on it.
@@ -35,7 +33,7 @@ export class Image {
   #attrs: ImageAttrs;
   readonly #context: ImagesContext<Image>;
   readonly #name: string | undefined;
-  #promises: AwaitableImage | undefined;
+  #promises: AwaitTwins<Image> | undefined;
 
   /**
    * Wraps attributes; use `ImagesManager.prepareModel` rather than this constructor.
@@ -102,8 +100,8 @@ export class Image {
    * await image.promises.tag("localhost/app", "v2");
    * ```
    */
-  get promises(): AwaitableImage {
-    return (this.#promises ??= awaitableImage(this));
+  get promises(): AwaitTwins<Image> {
+    return (this.#promises ??= awaitTwins<Image>(this));
   }
 
   /**
@@ -117,7 +115,7 @@ export class Image {
    * console.log(history.map((layer) => layer.createdBy));
    * ```
    */
-  history(options?: OperationOptions): Observable<HistoryEntry[]> {
+  history(options?: OperationOptions): Operation<HistoryEntry[]> {
     return imageHistory(this.#context.requester, this, options);
   }
 
@@ -132,13 +130,18 @@ export class Image {
    * console.log(fresh === image, fresh.tags);
    * ```
    */
-  reload(options?: OperationOptions): Observable<Image> {
+  reload(options?: OperationOptions): Operation<Image> {
     const fresh = { requester: this.#context.requester, toImage: (attrs: ImageAttrs) => attrs };
-    return inspectImage(fresh, this.id, `Cannot reload image "${this.name}"`, options).pipe(
-      map((attrs) => {
-        this.#attrs = { ...attrs };
-        return this;
-      }),
+    const action = `Cannot reload image "${this.name}"`;
+    return operationOf(
+      action,
+      inspectImage(fresh, this.id, action, options).pipe(
+        map((attrs) => {
+          this.#attrs = { ...attrs };
+          return this;
+        }),
+      ),
+      lastEvent<Image>,
     );
   }
 
@@ -151,7 +154,7 @@ export class Image {
    * console.log(report.deleted);
    * ```
    */
-  remove(options?: RemoveOptions): Observable<RemoveReport> {
+  remove(options?: RemoveOptions): Operation<RemoveReport> {
     return removeImage(this.#context.requester, this, options);
   }
 
@@ -169,7 +172,7 @@ export class Image {
    * await lastValueFrom(image.tag("localhost/app", "v2"));
    * ```
    */
-  tag(repository: string, tag?: string, options?: TagOptions): Observable<boolean> {
+  tag(repository: string, tag?: string, options?: TagOptions): Operation<boolean> {
     return tagImage(this.#context.requester, this, repository, tag, options);
   }
 
@@ -183,7 +186,7 @@ export class Image {
    * await lastValueFrom(image.untag("localhost/app", "v2"));
    * ```
    */
-  untag(repository?: string, tag?: string, options?: OperationOptions): Observable<boolean> {
+  untag(repository?: string, tag?: string, options?: OperationOptions): Operation<boolean> {
     return untagImage(this.#context.requester, this, repository, tag, options);
   }
 
@@ -198,7 +201,7 @@ export class Image {
    * image.save({ named: true }).subscribe((chunk) => console.log(chunk.byteLength));
    * ```
    */
-  save(options?: SaveOptions): Observable<Uint8Array> {
+  save(options?: SaveOptions): Operation<Uint8Array, Uint8Array> {
     return saveImage(this.#context.requester, this, options);
   }
 
@@ -214,7 +217,7 @@ export class Image {
    * await lastValueFrom(image.saveToFile("./app.tar"));
    * ```
    */
-  saveToFile(path: string | URL, options?: SaveOptions): Observable<number> {
+  saveToFile(path: string | URL, options?: SaveOptions): Operation<number> {
     return saveImageToFile(this.#context.requester, this, path, options);
   }
 
@@ -223,55 +226,4 @@ export class Image {
     const tags = this.tags;
     return `<Image: ${tags.length ? tags.map((t) => `'${t}'`).join(", ") : `'${this.shortId}'`}>`;
   }
-}
-
-/** The await-style twins of {@linkcode Image}'s Observable methods (`image.promises`). */
-export interface AwaitableImage {
-  /** `history()` as a promise. */
-  history(options?: OperationOptions & AwaitOptions): Promise<HistoryEntry[]>;
-  /** `reload()` as a promise of the refreshed image. */
-  reload(options?: OperationOptions & AwaitOptions): Promise<Image>;
-  /** `remove()` as a promise of the report. */
-  remove(options?: RemoveOptions & AwaitOptions): Promise<RemoveReport>;
-  /** `tag()` as a promise of `true` (or `false` when refused with `force`). */
-  tag(repository: string, tag?: string, options?: TagOptions & AwaitOptions): Promise<boolean>;
-  /** `untag()` as a promise of `true`. */
-  untag(
-    repository?: string,
-    tag?: string,
-    options?: OperationOptions & AwaitOptions,
-  ): Promise<boolean>;
-  /**
-   * `save()` as a promise of the whole archive in memory; `onProgress` sees each chunk. For
-   * big images prefer `saveToFile()`, which keeps memory flat.
-   */
-  save(options?: SaveOptions & AwaitOptions<Uint8Array>): Promise<Uint8Array>;
-  /** `saveToFile()` as a promise of the bytes written; `onProgress` sees the count as it grows. */
-  saveToFile(path: string | URL, options?: SaveOptions & AwaitOptions<number>): Promise<number>;
-}
-
-true satisfies TwinsOf<Image, AwaitableImage>;
-
-function awaitableImage(image: Image): AwaitableImage {
-  return {
-    history: (options = {}) => lastOf(image.history(options)),
-    reload: (options = {}) => lastOf(image.reload(options)),
-    remove: (options = {}) => lastOf(image.remove(options)),
-    tag: (repository, tag, options = {}) => lastOf(image.tag(repository, tag, options)),
-    untag: (repository, tag, options = {}) => lastOf(image.untag(repository, tag, options)),
-    save: (options = {}) => {
-      const chunks: Uint8Array[] = [];
-      return settle(image.save(options), undefined, (chunk) => {
-        options.onProgress?.(chunk);
-        chunks.push(chunk);
-      }, () => joinChunks(chunks));
-    },
-    saveToFile: (path, options = {}) => {
-      let written = 0;
-      return settle(image.saveToFile(path, options), undefined, (bytes) => {
-        options.onProgress?.(bytes);
-        written = bytes;
-      }, () => written);
-    },
-  };
 }

@@ -1,8 +1,10 @@
-import { map, type Observable } from "rxjs";
+import { lastEvent, type Operation, operationOf } from "../async/operation.ts";
+import { map } from "rxjs";
+import { type AwaitTwins, awaitTwins } from "../async/twins.ts";
 import type { OperationOptions } from "../client/operation.ts";
 import type { Requester } from "../client/requester.ts";
 import { Image } from "./image.ts";
-import type { BuildEvent, PullEvent } from "./image_events.ts";
+import type { BuildEvent, BuildResult, PullEvent } from "./image_events.ts";
 import { buildImage } from "./operations/building/build.ts";
 import type { BuildOptions } from "./operations/building/build_options.ts";
 import { imageExists } from "./operations/exists.ts";
@@ -13,7 +15,12 @@ import { loadImages, type LoadOptions, type LoadSource } from "./operations/load
 import { pruneImages, type PruneOptions } from "./operations/prune.ts";
 import { pruneBuildCache } from "./operations/prune_builds.ts";
 import { pullImage, type PullOptions } from "./operations/pull.ts";
-import { type PushEvent, pushImage, type PushOptions } from "./operations/push.ts";
+import {
+  type PushedEvent,
+  type PushEvent,
+  pushImage,
+  type PushOptions,
+} from "./operations/push.ts";
 import { readRegistryData, type RegistryDataOptions } from "./operations/read_registry_data.ts";
 import { removeImage, type RemoveOptions } from "./operations/remove.ts";
 import type {
@@ -47,6 +54,7 @@ export class ImagesManager {
   /** The client whose service this manager talks to. */
   readonly client: Requester;
   readonly #context: ImagesContext<Image>;
+  #promises: AwaitTwins<ImagesManager> | undefined;
 
   /** Creates the manager; `PodmanClient` makes one as `client.images`. */
   constructor(client: Requester) {
@@ -56,6 +64,26 @@ export class ImagesManager {
       toImage: (attrs, name) => new Image(attrs, context, name),
     };
     this.#context = context;
+  }
+
+  /**
+   * The same operations as promises, for scripts that want the answer rather than the stream:
+   * each takes the same arguments, with `onProgress` among the options to see the events, and
+   * resolves to the operation's result.
+   *
+   * @example
+   * ```ts check-only
+   * import { PodmanClient } from "@podrx/podrx";
+   *
+   * await using podman = new PodmanClient();
+   * const image = await podman.images.promises.pull("quay.io/podman/hello", {
+   *   onProgress: (event) => event.type === "status" && console.log(event.message),
+   * });
+   * console.log(image.id);
+   * ```
+   */
+  get promises(): AwaitTwins<ImagesManager> {
+    return (this.#promises ??= awaitTwins<ImagesManager>(this));
   }
 
   /** The model class made by {@linkcode ImagesManager.prepareModel}. */
@@ -87,62 +115,83 @@ export class ImagesManager {
   }
 
   /** Inspects an image by name or id; errors with `ImageNotFound` when there is none. */
-  get(name: string, options?: OperationOptions): Observable<Image> {
+  get(name: string, options?: OperationOptions): Operation<Image> {
     return getImage(this.#context, name, options);
   }
 
   /** Tells whether an image exists locally: `true` or `false`, any other answer an error. */
-  exists(name: string, options?: OperationOptions): Observable<boolean> {
+  exists(name: string, options?: OperationOptions): Operation<boolean> {
     return imageExists(this.client, name, options);
   }
 
   /** Lists local images, as one array. */
-  list(options?: ListOptions): Observable<Image[]> {
+  list(options?: ListOptions): Operation<Image[]> {
     return listImages(this.#context, options);
   }
 
   /** Removes an image, given as an {@linkcode Image} or a name or id. */
-  remove(image: Image | string, options?: RemoveOptions): Observable<RemoveReport> {
+  remove(image: Image | string, options?: RemoveOptions): Operation<RemoveReport> {
     return removeImage(this.client, image, options);
   }
 
   /** Removes unused images: dangling ones, or every unused one with `all`. */
-  prune(options?: PruneOptions): Observable<PruneReport> {
+  prune(options?: PruneOptions): Operation<PruneReport> {
     return pruneImages(this.client, options);
   }
 
   /** Removes the build cache where the server has one (Podman 5.3 and later). */
-  pruneBuilds(options?: OperationOptions): Observable<PruneBuildsReport> {
+  pruneBuilds(options?: OperationOptions): Operation<PruneBuildsReport> {
     return pruneBuildCache(this.client, options);
   }
 
   /** Searches registries for images, or lists a repository's tags with `listTags`. */
-  search(term: string, options?: SearchOptions): Observable<SearchResult[]> {
+  search(term: string, options?: SearchOptions): Operation<SearchResult[]> {
     return searchImages(this.client, term, options);
   }
 
   /** Reads what the image's registry says of it: its digest and platforms, from the registry. */
-  getRegistryData(name: string, options?: RegistryDataOptions): Observable<RegistryData> {
-    return readRegistryData(this.client, name, options).pipe(
-      map((answer) => new RegistryData(name, answer, this.#context)),
+  getRegistryData(name: string, options?: RegistryDataOptions): Operation<RegistryData> {
+    const answers = readRegistryData(this.client, name, options);
+    return operationOf(
+      () => answers.action,
+      answers.pipe(map((answer) => new RegistryData(name, answer, this.#context))),
+      lastEvent<RegistryData>,
     );
   }
 
-  /** Pulls an image: status and layer progress live, then `pulled` with the image(s). */
-  pull(repository: string, options?: PullOptions): Observable<PullEvent> {
+  /**
+   * Pulls every tag of a repository (`allTags`): status and layer progress live, then
+   * `pulled` with the images; the await twin resolves to them all.
+   */
+  pull(
+    repository: string,
+    options: PullOptions & { allTags: true },
+  ): Operation<PullEvent, Image[]>;
+  /** Pulls one image: status and layer progress live, then `pulled` with the image. */
+  pull(repository: string, options?: PullOptions): Operation<PullEvent, Image>;
+  pull(repository: string, options?: PullOptions): Operation<PullEvent, Image | Image[]> {
     return pullImage(this.#context, repository, options);
   }
 
   /**
-   * Pushes an image: the server's progress (Podman 5 streams it), then `pushed`; with
-   * `allTags`, every local tag of the repository in turn.
+   * Pushes every local tag of a repository in turn (`allTags`); the await twin resolves to
+   * each tag's `pushed` event.
    */
-  push(repository: string, options?: PushOptions): Observable<PushEvent> {
+  push(
+    repository: string,
+    options: PushOptions & { allTags: true },
+  ): Operation<PushEvent, PushedEvent[]>;
+  /** Pushes an image: the server's progress (Podman 5 streams it), then `pushed`. */
+  push(repository: string, options?: PushOptions): Operation<PushEvent, PushedEvent>;
+  push(
+    repository: string,
+    options?: PushOptions,
+  ): Operation<PushEvent, PushedEvent | PushedEvent[]> {
     return pushImage(this.client, repository, options);
   }
 
   /** Builds an image: log lines live, then `built` with the image. */
-  build(options: BuildOptions): Observable<BuildEvent> {
+  build(options: BuildOptions): Operation<BuildEvent, BuildResult> {
     return buildImage(this.#context, options);
   }
 
@@ -150,12 +199,12 @@ export class ImagesManager {
    * Loads the images of an archive (path, bytes, Blob or stream), one by one; a file the
    * service sees at the same path is read in place (see `via`).
    */
-  load(source: LoadSource, options?: LoadOptions): Observable<Image> {
+  load(source: LoadSource, options?: LoadOptions): Operation<Image, Image[]> {
     return loadImages(this.#context, source, options);
   }
 
   /** Copies an image to another host with `podman image scp` on the server. */
-  scp(source: string, options?: ScpOptions): Observable<ScpReport> {
+  scp(source: string, options?: ScpOptions): Operation<ScpReport> {
     return scpImage(this.client, source, options);
   }
 }

@@ -1,7 +1,5 @@
-import type { Observable } from "rxjs";
-import type { AwaitOptions } from "../async/await_options.ts";
-import type { TwinsOf } from "../async/twins.ts";
-import { awaitPull } from "./await_pull.ts";
+import type { Operation } from "../async/operation.ts";
+import { type AwaitTwins, awaitTwins } from "../async/twins.ts";
 import type { Image } from "./image.ts";
 import type { PullEvent } from "./image_events.ts";
 import type { ImagesContext } from "./operations/images_context.ts";
@@ -45,7 +43,7 @@ export class RegistryData {
   /** Docker's distribution-inspect shape: `{ Descriptor: { mediaType, digest, size }, Platforms }`. */
   readonly attrs: Record<string, unknown>;
   readonly #context: ImagesContext<Image>;
-  #promises: AwaitableRegistryData | undefined;
+  #promises: AwaitTwins<RegistryData> | undefined;
 
   /** Wraps what the registry answered; made by `ImagesManager.getRegistryData`. */
   constructor(imageName: string, answer: RegistryAnswer, context: ImagesContext<Image>) {
@@ -76,10 +74,8 @@ export class RegistryData {
    * const image = await data.promises.pull({ tlsVerify: false });
    * ```
    */
-  get promises(): AwaitableRegistryData {
-    return (this.#promises ??= {
-      pull: (options = {}) => awaitPull(this.pull(options), options),
-    });
+  get promises(): AwaitTwins<RegistryData> {
+    return (this.#promises ??= awaitTwins<RegistryData>(this));
   }
 
   /**
@@ -127,7 +123,7 @@ export class RegistryData {
   }
 
   /**
-   * Pulls the image this data describes, by its name (with its tag or digest).
+   * Pulls every tag of the repository this data describes (`allTags`).
    *
    * @returns The same cold Observable as `images.pull(imageName, options)`; it errors with
    * `TypeError` on subscribe when `options.tag` is given and the name already carries a tag.
@@ -138,15 +134,10 @@ export class RegistryData {
    * await lastValueFrom(data.pull({ tlsVerify: false }));
    * ```
    */
-  pull(options?: PullOptions): Observable<PullEvent> {
+  pull(options: PullOptions & { allTags: true }): Operation<PullEvent, Image[]>;
+  /** Pulls the image this data describes; the await twin resolves to the image. */
+  pull(options?: PullOptions): Operation<PullEvent, Image>;
+  pull(options?: PullOptions): Operation<PullEvent, Image | Image[]> {
     return pullImage(this.#context, this.imageName, options);
   }
 }
-
-/** The await-style twin of {@linkcode RegistryData}'s Observable method (`data.promises`). */
-export interface AwaitableRegistryData {
-  /** `pull()` as a promise of the pulled image (every image with `allTags`). */
-  pull(options?: PullOptions & AwaitOptions<PullEvent>): Promise<Image | Image[]>;
-}
-
-true satisfies TwinsOf<RegistryData, AwaitableRegistryData>;

@@ -1,8 +1,6 @@
-import { concatMap, map, type Observable } from "rxjs";
-import type { AwaitOptions } from "../async/await_options.ts";
-import { lastOf, settle } from "../async/settle.ts";
-import { PodmanError } from "../errors.ts";
-import type { TwinsOf } from "../async/twins.ts";
+import { lastEvent, type Operation, operationOf } from "../async/operation.ts";
+import { concatMap, map } from "rxjs";
+import { type AwaitTwins, awaitTwins } from "../async/twins.ts";
 import type { OperationOptions } from "../client/operation.ts";
 import type { PushedEvent } from "../images/operations/push.ts";
 import type { ImageRef } from "../images/operations/images_context.ts";
@@ -44,7 +42,7 @@ export class Manifest {
   #attrs: ManifestAttrs;
   #id: string | undefined;
   readonly #context: ManifestsContext<Manifest>;
-  #promises: AwaitableManifest | undefined;
+  #promises: AwaitTwins<Manifest> | undefined;
 
   /** Wraps inspect attributes; use `ManifestsManager.prepareModel` rather than this constructor. */
   constructor(
@@ -110,22 +108,8 @@ export class Manifest {
    * await list.promises.push("127.0.0.1:5000/app:1", { tlsVerify: false });
    * ```
    */
-  get promises(): AwaitableManifest {
-    return (this.#promises ??= {
-      add: (images, options = {}) => lastOf(this.add(images, options)),
-      remove: (digest, options = {}) => lastOf(this.remove(digest, options)),
-      reload: (options = {}) => lastOf(this.reload(options)),
-      push: (destination, options = {}) => {
-        let pushed: PushedEvent | undefined;
-        return settle(this.push(destination, options), undefined, (event) => {
-          options.onProgress?.(event);
-          if (event.type === "pushed") pushed = event;
-        }, () => {
-          if (!pushed) throw new PodmanError("The push completed without a result");
-          return pushed;
-        });
-      },
-    });
+  get promises(): AwaitTwins<Manifest> {
+    return (this.#promises ??= awaitTwins<Manifest>(this));
   }
 
   /**
@@ -140,9 +124,12 @@ export class Manifest {
    * await lastValueFrom(list.add(["containers-storage:localhost/app-arm64:1"], { arch: "arm64" }));
    * ```
    */
-  add(images: readonly (ImageRef | string)[], options?: ManifestAddOptions): Observable<Manifest> {
-    return addToManifest(this.#context.requester, this.name, images, options).pipe(
-      concatMap((id) => this.#refresh(id, options)),
+  add(images: readonly (ImageRef | string)[], options?: ManifestAddOptions): Operation<Manifest> {
+    const added = addToManifest(this.#context.requester, this.name, images, options);
+    return operationOf(
+      () => added.action,
+      added.pipe(concatMap((id) => this.#refresh(id, options))),
+      lastEvent<Manifest>,
     );
   }
 
@@ -157,9 +144,12 @@ export class Manifest {
    * await lastValueFrom(list.remove(list.manifests[0]!.digest));
    * ```
    */
-  remove(digest: string, options?: OperationOptions): Observable<Manifest> {
-    return removeFromManifest(this.#context.requester, this.name, digest, options).pipe(
-      concatMap((id) => this.#refresh(id, options)),
+  remove(digest: string, options?: OperationOptions): Operation<Manifest> {
+    const removed = removeFromManifest(this.#context.requester, this.name, digest, options);
+    return operationOf(
+      () => removed.action,
+      removed.pipe(concatMap((id) => this.#refresh(id, options))),
+      lastEvent<Manifest>,
     );
   }
 
@@ -174,7 +164,10 @@ export class Manifest {
    * list.push("127.0.0.1:5000/app:1", { tlsVerify: false }).subscribe(console.log);
    * ```
    */
-  push(destination: string, options?: ManifestPushOptions): Observable<ManifestPushEvent> {
+  push(
+    destination: string,
+    options?: ManifestPushOptions,
+  ): Operation<ManifestPushEvent, PushedEvent> {
     return pushManifest(this.#context.requester, this.name, destination, options);
   }
 
@@ -188,40 +181,21 @@ export class Manifest {
    * console.log((await lastValueFrom(list.reload())).platforms);
    * ```
    */
-  reload(options?: OperationOptions): Observable<Manifest> {
+  reload(options?: OperationOptions): Operation<Manifest> {
     return this.#refresh(undefined, options);
   }
 
-  #refresh(id: string | undefined, options: OperationOptions | undefined): Observable<Manifest> {
+  #refresh(id: string | undefined, options: OperationOptions | undefined): Operation<Manifest> {
     const fresh: ManifestsContext<ManifestAttrs> = {
       requester: this.#context.requester,
       toManifest: (_name, attrs) => attrs,
     };
     const action = `Cannot reload manifest list "${this.name}"`;
-    return inspectManifest(fresh, this.name, action, id, options).pipe(map((attrs) => {
+    const refreshed = inspectManifest(fresh, this.name, action, id, options).pipe(map((attrs) => {
       this.#attrs = attrs;
       if (id) this.#id = id;
       return this;
     }));
+    return operationOf(action, refreshed, lastEvent<Manifest>);
   }
 }
-
-/** The await-style twins of {@linkcode Manifest}'s Observable methods (`manifest.promises`). */
-export interface AwaitableManifest {
-  /** `add()` as a promise of the refreshed model. */
-  add(
-    images: readonly (ImageRef | string)[],
-    options?: ManifestAddOptions & AwaitOptions,
-  ): Promise<Manifest>;
-  /** `remove()` as a promise of the refreshed model. */
-  remove(digest: string, options?: OperationOptions & AwaitOptions): Promise<Manifest>;
-  /** `push()` as a promise of the final event (destination and digest). */
-  push(
-    destination: string,
-    options?: ManifestPushOptions & AwaitOptions<ManifestPushEvent>,
-  ): Promise<PushedEvent>;
-  /** `reload()` as a promise of the refreshed model. */
-  reload(options?: OperationOptions & AwaitOptions): Promise<Manifest>;
-}
-
-true satisfies TwinsOf<Manifest, AwaitableManifest>;

@@ -1,4 +1,5 @@
-import type { Observable } from "rxjs";
+import type { Operation } from "../async/operation.ts";
+import { type AwaitTwins, awaitTwins } from "../async/twins.ts";
 import type { OperationOptions } from "../client/operation.ts";
 import type { Requester } from "../client/requester.ts";
 import type { RemoveReport } from "../images/operations/reports.ts";
@@ -31,6 +32,7 @@ export class ManifestsManager {
   /** The client whose service this manager talks to. */
   readonly client: Requester;
   readonly #context: ManifestsContext<Manifest>;
+  #promises: AwaitTwins<ManifestsManager> | undefined;
 
   /** Creates the manager; `PodmanClient` makes one as `client.manifests`. */
   constructor(client: Requester) {
@@ -40,6 +42,23 @@ export class ManifestsManager {
       toManifest: (name, attrs, id) => new Manifest(name, attrs, context, id),
     };
     this.#context = context;
+  }
+
+  /**
+   * The same operations as promises: each takes the same arguments (with `onProgress` among
+   * the options) and resolves to the operation's result.
+   *
+   * @example
+   * ```ts check-only
+   * import { PodmanClient } from "@podrx/podrx";
+   *
+   * await using podman = new PodmanClient();
+   * const list = await podman.manifests.promises.create("localhost/app:1");
+   * console.log(list.manifests.length);
+   * ```
+   */
+  get promises(): AwaitTwins<ManifestsManager> {
+    return (this.#promises ??= awaitTwins<ManifestsManager>(this));
   }
 
   /** The model class made by {@linkcode ManifestsManager.prepareModel}. */
@@ -73,22 +92,22 @@ export class ManifestsManager {
   }
 
   /** Creates a manifest list, optionally with images; emits its model. */
-  create(name: string, options?: CreateManifestOptions): Observable<Manifest> {
+  create(name: string, options?: CreateManifestOptions): Operation<Manifest> {
     return createManifest(this.#context, name, options);
   }
 
   /** Tells whether a manifest list exists locally: `true` or `false`, any other answer an error. */
-  exists(name: string, options?: OperationOptions): Observable<boolean> {
+  exists(name: string, options?: OperationOptions): Operation<boolean> {
     return manifestExists(this.client, name, options);
   }
 
   /** Inspects a manifest list by name or id; errors with `NotFound` when there is none. */
-  get(name: string, options?: OperationOptions): Observable<Manifest> {
+  get(name: string, options?: OperationOptions): Operation<Manifest> {
     return getManifest(this.#context, name, options);
   }
 
   /** Removes a manifest list (the images it lists stay). */
-  remove(manifest: Manifest | string, options?: OperationOptions): Observable<RemoveReport> {
+  remove(manifest: Manifest | string, options?: OperationOptions): Operation<RemoveReport> {
     return removeManifest(this.client, manifest, options);
   }
 }

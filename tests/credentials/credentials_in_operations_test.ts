@@ -225,7 +225,7 @@ Deno.test("a fleet pulls a private image onto hosts that have no credentials of 
       });
       const [a, b] = await Promise.all([spawn(), spawn()]);
       await using fleet = new Fleet({ bed: { baseUrl: "unix://${bed.socketPath}" }, a, b });
-      await lastValueFrom(fleet.pull("${name}", { tlsVerify: false }).pipe(
+      await lastValueFrom(fleet.images.pull("${name}", { tlsVerify: false }).pipe(
         filter((event) => event.type === "done"),
         tap((event) => console.log("done", event.host, event.result.id)),
         toArray(),

@@ -7,7 +7,7 @@ import { isObservable, lastValueFrom, type Observable, toArray } from "rxjs";
 import { PodmanClient, PodmanError, type RegistryData } from "../../mod.ts";
 import { startFakePodman } from "../fake/fake_podman.ts";
 import { registryDataOf } from "../images/_registry_data.ts";
-import { methodNames } from "../facade/_method_names.ts";
+import { methodNames } from "../twins/_method_names.ts";
 
 const IMAGE = { Id: "f".repeat(64), RepoTags: ["localhost/x:1"] };
 

@@ -67,7 +67,7 @@ Deno.test("Fleet.distribute: a host down, a host killed mid-load, a host with wr
         const right = { username: bed.authUser, password: bed.authPassword };
         const wrong = { username: bed.authUser, password: "not-the-password" };
         const { values, error } = await collect(
-          fleet.distribute(bed.busyboxImage, {
+          fleet.images.distribute(bed.busyboxImage, {
             from: "bed",
             hosts: ["bed", "a", "b", "down"],
             via: {
@@ -94,7 +94,7 @@ Deno.test("Fleet.distribute: a host down, a host killed mid-load, a host with wr
         try {
           let killed = false;
           const { values, error } = await collect(
-            fleet.distribute(name, { from: "bed", hosts: ["a", "e", "down"] }).pipe(
+            fleet.images.distribute(name, { from: "bed", hosts: ["a", "e", "down"] }).pipe(
               tap((event) => {
                 if (
                   !killed && event.type === "event" && event.host === "e" &&
@@ -178,7 +178,7 @@ Deno.test("Fleet.distribute unsubscribed mid-stream aborts the save and every lo
     // Unsubscribes once both targets have taken a MiB: `take` ends the stream.
     const seen = new Set<string>();
     await lastValueFrom(
-      fleet.distribute("localhost/x:1", { from: "src" }).pipe(
+      fleet.images.distribute("localhost/x:1", { from: "src" }).pipe(
         filter((event) =>
           event.type === "event" && event.host !== "src" && event.event.type === "sent" &&
           event.event.bytes > MiB && !seen.has(event.host) && seen.add(event.host) !== undefined
@@ -222,7 +222,9 @@ Deno.test("Fleet.distribute fails a host that ends up with another image id", as
     same: { baseUrl: `unix://${same.socketPath}` },
     other: { baseUrl: `unix://${other.socketPath}` },
   });
-  const { values, error } = await collect(fleet.distribute("localhost/x:1", { from: "src" }));
+  const { values, error } = await collect(
+    fleet.images.distribute("localhost/x:1", { from: "src" }),
+  );
   assert.deepEqual(failedHosts(error), ["other"]);
   assert.match(
     (error as Error).message,
@@ -251,7 +253,7 @@ Deno.test("Fleet.distribute by id saves the id the source wrote, and takes sha25
   });
   // Named by a bare prefix of the id, which the source writes with `sha256:`.
   const { values, error } = await collect(
-    fleet.distribute(SOURCE_ID.slice(0, 12), { from: "src" }),
+    fleet.images.distribute(SOURCE_ID.slice(0, 12), { from: "src" }),
   );
   assert.equal(error, undefined);
   assert.deepEqual([...doneIds(values)].sort(), [

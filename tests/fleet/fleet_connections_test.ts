@@ -30,7 +30,7 @@ Deno.test("Fleet.fromConnections() makes one host per named connection, of both 
     {
       await using fleet = await Fleet.fromConnections();
       assert.deepEqual([...fleet.names].sort(), ["bed", "second"]);
-      const events = await lastValueFrom(fleet.exists(bed.labeledImage).pipe(toArray()));
+      const events = await lastValueFrom(fleet.images.exists(bed.labeledImage).pipe(toArray()));
       const answers = Object.fromEntries(
         events.flatMap((event) => event.type === "done" ? [[event.host, event.result]] : []),
       );
@@ -39,7 +39,7 @@ Deno.test("Fleet.fromConnections() makes one host per named connection, of both 
     {
       await using fleet = await Fleet.fromConnections({ names: ["second"] });
       assert.deepEqual(fleet.names, ["second"]);
-      const events = await lastValueFrom(fleet.list().pipe(toArray()));
+      const events = await lastValueFrom(fleet.images.list().pipe(toArray()));
       const done = events.filter((event) => event.type === "done");
       assert.deepEqual(done.map((event) => [event.host, event.result.length]), [["second", 0]]);
     }

@@ -38,7 +38,7 @@ Deno.test("Fleet runs every operation on four hosts, two of them over ssh://", a
     "distribute as one stream: one save on the source, the same id on every host",
     async () => {
       const events = await lastValueFrom(
-        fleet.distribute(bed.busyboxImage, { from: "bed" }).pipe(toArray()),
+        fleet.images.distribute(bed.busyboxImage, { from: "bed" }).pipe(toArray()),
       );
       const done = doneOf(events);
       assert.deepEqual([...done.keys()].sort(), ["a", "b", "bed", "c", "d"]);
@@ -46,19 +46,21 @@ Deno.test("Fleet runs every operation on four hosts, two of them over ssh://", a
       assert.equal(source.count(), 1);
       const sent = events.filter((event) => event.type === "event" && event.event.type === "sent");
       assert.ok(sent.some((event) => event.host === "d"), "no sent events for d");
-      const got = doneOf(await lastValueFrom(fleet.get(bed.busyboxImage).pipe(toArray())));
+      const got = doneOf(await lastValueFrom(fleet.images.get(bed.busyboxImage).pipe(toArray())));
       for (const host of targets) assert.equal(got.get(host)?.id, expected.id, host);
     },
   );
 
   await t.step("list, exists, tag, remove, prune on every host", async () => {
-    const lists = doneOf(await lastValueFrom(fleet.list({ hosts: targets }).pipe(toArray())));
+    const lists = doneOf(
+      await lastValueFrom(fleet.images.list({ hosts: targets }).pipe(toArray())),
+    );
     for (const host of targets) {
       assert.ok(lists.get(host)?.some((image) => image.id === expected.id), host);
     }
     const tagged = doneOf(
       await lastValueFrom(
-        fleet.tag(expected.id, "localhost/podrx-fleet", "tagged", { hosts: targets }).pipe(
+        fleet.images.tag(expected.id, "localhost/podrx-fleet", "tagged", { hosts: targets }).pipe(
           toArray(),
         ),
       ),
@@ -66,23 +68,25 @@ Deno.test("Fleet runs every operation on four hosts, two of them over ssh://", a
     assert.deepEqual([...tagged.values()], [true, true, true, true]);
     const exists = doneOf(
       await lastValueFrom(
-        fleet.exists("localhost/podrx-fleet:tagged", { hosts: targets }).pipe(toArray()),
+        fleet.images.exists("localhost/podrx-fleet:tagged", { hosts: targets }).pipe(toArray()),
       ),
     );
     assert.deepEqual([...exists.values()], [true, true, true, true]);
     const removed = doneOf(
       await lastValueFrom(
-        fleet.remove("localhost/podrx-fleet:tagged", { hosts: targets }).pipe(toArray()),
+        fleet.images.remove("localhost/podrx-fleet:tagged", { hosts: targets }).pipe(toArray()),
       ),
     );
     for (const host of targets) {
       assert.ok(removed.get(host)?.untagged.some((name) => name.includes("podrx-fleet")), host);
     }
-    const pruned = doneOf(await lastValueFrom(fleet.prune({ hosts: targets }).pipe(toArray())));
+    const pruned = doneOf(
+      await lastValueFrom(fleet.images.prune({ hosts: targets }).pipe(toArray())),
+    );
     assert.equal(pruned.size, 4);
     const gone = doneOf(
       await lastValueFrom(
-        fleet.exists("localhost/podrx-fleet:tagged", { hosts: targets }).pipe(toArray()),
+        fleet.images.exists("localhost/podrx-fleet:tagged", { hosts: targets }).pipe(toArray()),
       ),
     );
     assert.deepEqual([...gone.values()], [false, false, false, false]);
@@ -91,17 +95,19 @@ Deno.test("Fleet runs every operation on four hosts, two of them over ssh://", a
   await t.step("push from one host, pull on the others, build and load on every host", async () => {
     const remote = `${bed.registry}/podrx-fleet/busybox:${crypto.randomUUID().slice(0, 8)}`;
     await lastValueFrom(
-      fleet.tag(expected.id, remote.replace(/:[^:]*$/, ""), remote.split(":").at(-1), {
+      fleet.images.tag(expected.id, remote.replace(/:[^:]*$/, ""), remote.split(":").at(-1), {
         hosts: ["a"],
       }),
     );
     const pushed = doneOf(
-      await lastValueFrom(fleet.push(remote, { hosts: ["a"], tlsVerify: false }).pipe(toArray())),
+      await lastValueFrom(
+        fleet.images.push(remote, { hosts: ["a"], tlsVerify: false }).pipe(toArray()),
+      ),
     );
     assert.equal(pushed.get("a")?.type, "pushed");
     const pulled = doneOf(
       await lastValueFrom(
-        fleet.pull(remote, { hosts: ["b", "c", "d"], tlsVerify: false }).pipe(toArray()),
+        fleet.images.pull(remote, { hosts: ["b", "c", "d"], tlsVerify: false }).pipe(toArray()),
       ),
     );
     assert.deepEqual([...pulled.keys()].sort(), ["b", "c", "d"]);
@@ -114,11 +120,11 @@ Deno.test("Fleet runs every operation on four hosts, two of them over ssh://", a
       );
       const built = doneOf(
         await lastValueFrom(
-          fleet.build({ path: context, hosts: targets, concurrency: 2 }).pipe(toArray()),
+          fleet.images.build({ path: context, hosts: targets, concurrency: 2 }).pipe(toArray()),
         ),
       );
       for (const host of targets) {
-        assert.equal(built.get(host)?.labels["podrx.fleet"], "built", host);
+        assert.equal(built.get(host)?.image.labels["podrx.fleet"], "built", host);
       }
     } finally {
       await Deno.remove(context, { recursive: true });
@@ -127,10 +133,10 @@ Deno.test("Fleet runs every operation on four hosts, two of them over ssh://", a
     const chunks: Uint8Array[] = await lastValueFrom(expected.save().pipe(toArray()));
     const archive = new Blob(chunks as Uint8Array<ArrayBuffer>[]);
     const fromBlob = doneOf(
-      await lastValueFrom(fleet.load(archive, { hosts: targets }).pipe(toArray())),
+      await lastValueFrom(fleet.images.load(archive, { hosts: targets }).pipe(toArray())),
     );
     const fromStream = doneOf(
-      await lastValueFrom(fleet.load(archive.stream(), { hosts: targets }).pipe(toArray())),
+      await lastValueFrom(fleet.images.load(archive.stream(), { hosts: targets }).pipe(toArray())),
     );
     for (const host of targets) {
       assert.deepEqual(fromBlob.get(host)?.map((image) => image.id), [expected.id], host);
@@ -142,7 +148,7 @@ Deno.test("Fleet runs every operation on four hosts, two of them over ssh://", a
     "distribute via a registry: one push, a pull on every host, the same id",
     async () => {
       const events = await lastValueFrom(
-        fleet.distribute(bed.busyboxImage, {
+        fleet.images.distribute(bed.busyboxImage, {
           from: "bed",
           via: { registry: bed.registry, repository: "podrx-fleet/route", tlsVerify: false },
         }).pipe(toArray()),
@@ -157,7 +163,7 @@ Deno.test("Fleet runs every operation on four hosts, two of them over ssh://", a
     let running = 0;
     let most = 0;
     await lastValueFrom(
-      fleet.list({ concurrency: 2 }).pipe(
+      fleet.images.list({ concurrency: 2 }).pipe(
         filter((event) => event.type === "started" || event.type === "done"),
         finalize(() => {}),
         toArray(),

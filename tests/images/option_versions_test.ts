@@ -104,7 +104,9 @@ const CASES: readonly Case[] = [
     ],
     BUILD,
   ],
-].map(([option, since, run, param, action]) => ({ option, since, run, param, action }) as Case);
+].map(([option, since, run, param, action]) =>
+  ({ option, since, run, param, action }) as unknown as Case
+);
 
 /** The last patch release of the minor version before `major.minor`. */
 function justBefore(since: string): string {

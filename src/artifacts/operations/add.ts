@@ -1,4 +1,4 @@
-import { defer, type Observable } from "rxjs";
+import { deferredOperation, type Operation, pickedEvent } from "../../async/operation.ts";
 import { lastOf } from "../../async/settle.ts";
 import { operation, type OperationOptions } from "../../client/operation.ts";
 import type { Requester } from "../../client/requester.ts";
@@ -14,6 +14,7 @@ import {
 } from "./_file_upload.ts";
 import { inspectArtifact } from "./get.ts";
 import { reportedDigest } from "./_read_artifact.ts";
+import type { Artifact } from "../artifact.ts";
 import type { ArtifactAddEvent } from "./transfer_events.ts";
 
 /** One file to add: its data, the name it gets in the artifact, and what describes it. */
@@ -153,9 +154,8 @@ export function addArtifact(
   name: string,
   sources: ArtifactSource | readonly ArtifactSource[],
   options: AddArtifactOptions = {},
-): Observable<ArtifactAddEvent> {
-  return defer(() => {
-    const action = `Cannot add to artifact "${name}"`;
+): Operation<ArtifactAddEvent, Artifact> {
+  return deferredOperation(() => `Cannot add to artifact "${name}"`, (action) => {
     requireName(name, action);
     parseReference(name);
     checkOptions(options, action);
@@ -216,7 +216,7 @@ export function addArtifact(
         finished();
       }
     });
-  });
+  }, pickedEvent((event) => event.type === "added" ? event.artifact : undefined));
 }
 
 function progressEvent(

@@ -1,4 +1,5 @@
-import { catchError, defer, map, type Observable, of } from "rxjs";
+import { deferredOperation, type Operation } from "../../async/operation.ts";
+import { catchError, map, of } from "rxjs";
 import type { OperationOptions } from "../../client/operation.ts";
 import type { Requester } from "../../client/requester.ts";
 import { NotFound } from "../../errors.ts";
@@ -17,16 +18,15 @@ export function artifactExists(
   requester: Requester,
   name: string,
   options?: OperationOptions,
-): Observable<boolean> {
-  return defer(() => {
-    const action = `Cannot check whether artifact "${name}" exists`;
+): Operation<boolean> {
+  return deferredOperation(() => `Cannot check whether artifact "${name}" exists`, (action) => {
     requireName(name, action);
-    return inspectArtifact(requester, name, action, options);
-  }).pipe(
-    map(() => true),
-    catchError((error: unknown) => {
-      if (error instanceof NotFound) return of(false);
-      throw error;
-    }),
-  );
+    return inspectArtifact(requester, name, action, options).pipe(
+      map(() => true),
+      catchError((error: unknown) => {
+        if (error instanceof NotFound) return of(false);
+        throw error;
+      }),
+    );
+  });
 }

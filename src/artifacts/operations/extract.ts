@@ -1,4 +1,5 @@
-import { defer, type Observable } from "rxjs";
+import { deferredOperation, type Operation, pickedEvent } from "../../async/operation.ts";
+import { joinedChunks } from "../../streams/_join_chunks.ts";
 import { operation, type OperationOptions } from "../../client/operation.ts";
 import type { Requester } from "../../client/requester.ts";
 import { segment } from "../../client/request_json.ts";
@@ -186,66 +187,69 @@ export function extractArtifact(
   artifact: string | Artifact,
   target: string | URL,
   options: ExtractArtifactOptions = {},
-): Observable<ArtifactExtractEvent> {
-  return defer(() => {
-    const name = typeof artifact === "string" ? artifact : artifact?.name;
-    const directory = target instanceof URL ? decodeURIComponent(target.pathname) : target;
-    const action = `Cannot extract artifact "${name}" into "${directory}"`;
-    requireName(name, action);
-    if (typeof directory !== "string" || directory.trim() === "") {
-      throw new TypeError(`${action}: the target directory is empty`);
-    }
-    if (target instanceof URL && target.protocol !== "file:") {
-      throw new RangeError(`${action}: only file: URLs can be written, got "${target.protocol}"`);
-    }
-    checkSelector(options, action);
-    return operation<ArtifactExtractEvent>(action, options, async ({ emit, signal, alive }) => {
-      try {
-        await Deno.mkdir(directory, { recursive: true });
-      } catch (error) {
-        throw new PodmanError(`${action}: ${(error as Error).message}`, { cause: error });
+): Operation<ArtifactExtractEvent, ArtifactExtractedEvent> {
+  const name = typeof artifact === "string" ? artifact : artifact?.name;
+  const directory = target instanceof URL ? decodeURIComponent(target.pathname) : target;
+  return deferredOperation(
+    () => `Cannot extract artifact "${name}" into "${directory}"`,
+    (action) => {
+      requireName(name, action);
+      if (typeof directory !== "string" || directory.trim() === "") {
+        throw new TypeError(`${action}: the target directory is empty`);
       }
-      const archive = await extractArchive(requester, name, options, action, signal);
-      alive();
-      const release = hasOwnChunks(archive);
-      const files: ExtractedFile[] = [];
-      for await (const entry of readTar(archive, action)) {
+      if (target instanceof URL && target.protocol !== "file:") {
+        throw new RangeError(`${action}: only file: URLs can be written, got "${target.protocol}"`);
+      }
+      checkSelector(options, action);
+      return operation<ArtifactExtractEvent>(action, options, async ({ emit, signal, alive }) => {
+        try {
+          await Deno.mkdir(directory, { recursive: true });
+        } catch (error) {
+          throw new PodmanError(`${action}: ${(error as Error).message}`, { cause: error });
+        }
+        const archive = await extractArchive(requester, name, options, action, signal);
         alive();
-        if (entry.type === "directory") continue;
-        if (entry.type !== "file") {
-          await entry.body.cancel();
-          throw new PodmanError(
-            `${action}: the archive's entry "${entry.name}" is not a regular file`,
-          );
-        }
-        const title = safeEntryPath(entry.name, action);
-        if (title.includes("/")) {
-          await Deno.mkdir(`${directory}/${title.slice(0, title.lastIndexOf("/"))}`, {
-            recursive: true,
-          });
-        }
-        const path = `${directory.replace(/\/+$/, "")}/${title}`;
-        let reported = 0;
-        const size = await writeEntry(entry, path, action, release, {
-          read: alive,
-          written: (written) => {
-            if (written - reported < PROGRESS_STEP) return;
-            reported = written;
-            emit({
-              type: "progress",
-              id: title,
-              status: "Extracting",
-              current: written,
-              total: entry.size,
+        const release = hasOwnChunks(archive);
+        const files: ExtractedFile[] = [];
+        for await (const entry of readTar(archive, action)) {
+          alive();
+          if (entry.type === "directory") continue;
+          if (entry.type !== "file") {
+            await entry.body.cancel();
+            throw new PodmanError(
+              `${action}: the archive's entry "${entry.name}" is not a regular file`,
+            );
+          }
+          const title = safeEntryPath(entry.name, action);
+          if (title.includes("/")) {
+            await Deno.mkdir(`${directory}/${title.slice(0, title.lastIndexOf("/"))}`, {
+              recursive: true,
             });
-          },
-        });
-        emit({ type: "progress", id: title, status: "Extracted", current: size, total: size });
-        files.push({ fileName: title, path, size });
-      }
-      emit({ type: "extracted", name, directory, files });
-    });
-  });
+          }
+          const path = `${directory.replace(/\/+$/, "")}/${title}`;
+          let reported = 0;
+          const size = await writeEntry(entry, path, action, release, {
+            read: alive,
+            written: (written) => {
+              if (written - reported < PROGRESS_STEP) return;
+              reported = written;
+              emit({
+                type: "progress",
+                id: title,
+                status: "Extracting",
+                current: written,
+                total: entry.size,
+              });
+            },
+          });
+          emit({ type: "progress", id: title, status: "Extracted", current: size, total: size });
+          files.push({ fileName: title, path, size });
+        }
+        emit({ type: "extracted", name, directory, files });
+      });
+    },
+    pickedEvent((event) => event.type === "extracted" ? event : undefined),
+  );
 }
 
 /**
@@ -261,10 +265,9 @@ export function extractArtifactFile(
   requester: Requester,
   artifact: string | Artifact,
   options: ExtractFileOptions,
-): Observable<Uint8Array> {
-  return defer(() => {
-    const name = typeof artifact === "string" ? artifact : artifact?.name;
-    const action = `Cannot extract a file of artifact "${name}"`;
+): Operation<Uint8Array, Uint8Array> {
+  const name = typeof artifact === "string" ? artifact : artifact?.name;
+  return deferredOperation(() => `Cannot extract a file of artifact "${name}"`, (action) => {
     requireName(name, action);
     checkSelector(options ?? {}, action);
     if (options?.title === undefined && options?.digest === undefined) {
@@ -295,5 +298,5 @@ export function extractArtifactFile(
       }
       if (!found) throw new PodmanError(`${action}: the server sent no file`);
     });
-  });
+  }, joinedChunks);
 }

@@ -1,4 +1,5 @@
-import { defer, type Observable } from "rxjs";
+import { deferredOperation, type Operation } from "../../async/operation.ts";
+import type { Observable } from "rxjs";
 import type { OperationOptions } from "../../client/operation.ts";
 import type { Requester } from "../../client/requester.ts";
 import { requestJson, segment } from "../../client/request_json.ts";
@@ -16,9 +17,8 @@ export function getArtifact(
   requester: Requester,
   name: string,
   options?: OperationOptions,
-): Observable<Artifact> {
-  return defer(() => {
-    const action = `Cannot get artifact "${name}"`;
+): Operation<Artifact> {
+  return deferredOperation(() => `Cannot get artifact "${name}"`, (action) => {
     requireName(name, action);
     return inspectArtifact(requester, name, action, options);
   });

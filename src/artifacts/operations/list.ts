@@ -1,4 +1,4 @@
-import { defer, type Observable } from "rxjs";
+import { deferredOperation, type Operation } from "../../async/operation.ts";
 import type { OperationOptions } from "../../client/operation.ts";
 import type { Requester } from "../../client/requester.ts";
 import { requestJson } from "../../client/request_json.ts";
@@ -13,9 +13,8 @@ import { readArtifactList } from "./_read_artifact.ts";
 export function listArtifacts(
   requester: Requester,
   options?: OperationOptions,
-): Observable<Artifact[]> {
-  return defer(() => {
-    const action = "Cannot list artifacts";
+): Operation<Artifact[]> {
+  return deferredOperation("Cannot list artifacts", (action) => {
     return requestJson(
       requester,
       { path: "/artifacts/json", action },

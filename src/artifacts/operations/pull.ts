@@ -1,4 +1,4 @@
-import { defer, type Observable } from "rxjs";
+import { deferredOperation, type Operation, pickedEvent } from "../../async/operation.ts";
 import { operation } from "../../client/operation.ts";
 import type { Requester } from "../../client/requester.ts";
 import { parseJsonBody } from "../../client/request_json.ts";
@@ -7,6 +7,7 @@ import { lastOf } from "../../async/settle.ts";
 import { inspectArtifact } from "./get.ts";
 import { reportedDigest } from "./_read_artifact.ts";
 import { type ArtifactTransferOptions, transferParams } from "./_transfer_options.ts";
+import type { Artifact } from "../artifact.ts";
 import { type ArtifactPullEvent, fileEvents } from "./transfer_events.ts";
 
 /**
@@ -26,9 +27,8 @@ export function pullArtifact(
   requester: Requester,
   name: string,
   options: ArtifactTransferOptions = {},
-): Observable<ArtifactPullEvent> {
-  return defer(() => {
-    const action = `Cannot pull artifact "${name}"`;
+): Operation<ArtifactPullEvent, Artifact> {
+  return deferredOperation(() => `Cannot pull artifact "${name}"`, (action) => {
     requireName(name, action);
     parseReference(name);
     const { query, auth } = transferParams(options, name, action);
@@ -47,5 +47,5 @@ export function pullArtifact(
       for (const event of fileEvents(artifact, "Download complete", true)) emit(event);
       emit({ type: "pulled", name, digest, artifact });
     });
-  });
+  }, pickedEvent((event) => event.type === "pulled" ? event.artifact : undefined));
 }

@@ -1,4 +1,4 @@
-import { defer, type Observable } from "rxjs";
+import { deferredOperation, type Operation, pickedEvent } from "../../async/operation.ts";
 import { operation } from "../../client/operation.ts";
 import type { Requester } from "../../client/requester.ts";
 import { parseJsonBody, segment } from "../../client/request_json.ts";
@@ -8,7 +8,7 @@ import type { Artifact } from "../artifact.ts";
 import { inspectArtifact } from "./get.ts";
 import { reportedDigest } from "./_read_artifact.ts";
 import { type ArtifactTransferOptions, transferParams } from "./_transfer_options.ts";
-import { type ArtifactPushEvent, fileEvents } from "./transfer_events.ts";
+import { type ArtifactPushedEvent, type ArtifactPushEvent, fileEvents } from "./transfer_events.ts";
 
 /**
  * `POST /libpod/artifacts/{name}/push`: pushes an artifact of the store to the registry its
@@ -28,10 +28,9 @@ export function pushArtifact(
   requester: Requester,
   artifact: string | Artifact,
   options: ArtifactTransferOptions = {},
-): Observable<ArtifactPushEvent> {
-  return defer(() => {
-    const name = typeof artifact === "string" ? artifact : artifact?.name;
-    const action = `Cannot push artifact "${name}"`;
+): Operation<ArtifactPushEvent, ArtifactPushedEvent> {
+  const name = typeof artifact === "string" ? artifact : artifact?.name;
+  return deferredOperation(() => `Cannot push artifact "${name}"`, (action) => {
     requireName(name, action);
     parseReference(name);
     const { query, auth } = transferParams(options, name, action);
@@ -54,5 +53,5 @@ export function pushArtifact(
       for (const event of fileEvents(local, "Pushed", true)) emit(event);
       emit({ type: "pushed", destination: name, digest });
     });
-  });
+  }, pickedEvent((event) => event.type === "pushed" ? event : undefined));
 }

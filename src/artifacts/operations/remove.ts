@@ -1,4 +1,4 @@
-import { defer, type Observable } from "rxjs";
+import { deferredOperation, type Operation } from "../../async/operation.ts";
 import type { OperationOptions } from "../../client/operation.ts";
 import type { Requester } from "../../client/requester.ts";
 import { requestJson, segment } from "../../client/request_json.ts";
@@ -66,9 +66,8 @@ export function removeArtifacts(
   requester: Requester,
   target: ArtifactsToRemove,
   options: RemoveArtifactOptions = {},
-): Observable<string[]> {
-  return defer(() => {
-    const action = `Cannot remove ${describeArtifacts(target)}`;
+): Operation<string[]> {
+  return deferredOperation(() => `Cannot remove ${describeArtifacts(target)}`, (action) => {
     const read = (body: unknown) => removedDigests(body, action);
     let query;
     if (isAll(target)) {

@@ -1,4 +1,5 @@
-import { catchError, defer, type Observable, of } from "rxjs";
+import { deferredOperation, type Operation } from "../../async/operation.ts";
+import { catchError, of } from "rxjs";
 import type { OperationOptions } from "../../client/operation.ts";
 import type { Requester } from "../../client/requester.ts";
 import { requestJson, segment } from "../../client/request_json.ts";
@@ -18,9 +19,8 @@ export function imageExists(
   requester: Requester,
   name: string,
   options?: OperationOptions,
-): Observable<boolean> {
-  return defer(() => {
-    const action = `Cannot check whether image "${name}" exists`;
+): Operation<boolean> {
+  return deferredOperation(() => `Cannot check whether image "${name}" exists`, (action) => {
     requireName(name, action);
     return requestJson(
       requester,

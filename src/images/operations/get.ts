@@ -1,4 +1,5 @@
-import { defer, type Observable } from "rxjs";
+import { deferredOperation, type Operation } from "../../async/operation.ts";
+import type { Observable } from "rxjs";
 import type { OperationOptions } from "../../client/operation.ts";
 import { requestJson, segment } from "../../client/request_json.ts";
 import { requireName } from "../params/reference.ts";
@@ -18,9 +19,8 @@ export function getImage<M>(
   context: ImagesContext<M>,
   name: string,
   options?: OperationOptions,
-): Observable<M> {
-  return defer(() => {
-    const action = `Cannot get image "${name}"`;
+): Operation<M> {
+  return deferredOperation(() => `Cannot get image "${name}"`, (action) => {
     requireName(name, action);
     return inspectImage(context, name, action, options, name);
   });

@@ -1,4 +1,4 @@
-import { defer, type Observable } from "rxjs";
+import { deferredOperation, type Operation } from "../../async/operation.ts";
 import type { OperationOptions } from "../../client/operation.ts";
 import type { Requester } from "../../client/requester.ts";
 import { requestJson, segment } from "../../client/request_json.ts";
@@ -17,18 +17,20 @@ export function imageHistory(
   requester: Requester,
   image: ImageRef,
   options?: OperationOptions,
-): Observable<HistoryEntry[]> {
-  return defer(() =>
-    requestJson(
-      requester,
-      {
-        path: `/images/${segment(image.id)}/history`,
-        action: `Cannot read the history of image "${image.name}"`,
-        notFound: "image",
-      },
-      options,
-      readHistory,
-      IMAGE_RACE_RETRY,
-    )
+): Operation<HistoryEntry[]> {
+  return deferredOperation(
+    () => `Cannot read the history of image "${image.name}"`,
+    (action) =>
+      requestJson(
+        requester,
+        {
+          path: `/images/${segment(image.id)}/history`,
+          action,
+          notFound: "image",
+        },
+        options,
+        readHistory,
+        IMAGE_RACE_RETRY,
+      ),
   );
 }

@@ -1,4 +1,5 @@
-import { catchError, defer, type Observable } from "rxjs";
+import { deferredOperation, type Operation } from "../../async/operation.ts";
+import { catchError } from "rxjs";
 import { checkOperationOptions, type OperationOptions } from "../../client/operation.ts";
 import { requestJson } from "../../client/request_json.ts";
 import { encodeFilters, type Filters } from "../params/filters.ts";
@@ -32,9 +33,8 @@ export interface ListOptions extends OperationOptions {
 export function listImages<M>(
   context: ImagesContext<M>,
   options: ListOptions = {},
-): Observable<M[]> {
-  return defer(() => {
-    const action = "Cannot list images";
+): Operation<M[]> {
+  return deferredOperation("Cannot list images", (action) => {
     checkOperationOptions(options, action);
     // Encoding first rejects filters that are not an object, before the spread hides it.
     encodeFilters(options.filters);

@@ -1,4 +1,5 @@
-import { defer, type Observable } from "rxjs";
+import { deferredOperation, everyEvent, type Operation } from "../../async/operation.ts";
+import type { Observable } from "rxjs";
 import { inBandError, streamError } from "../../client/json_stream.ts";
 import type { ApiRequest } from "../../client/api_request.ts";
 import { checkOperationOptions, operation, type OperationOptions } from "../../client/operation.ts";
@@ -226,16 +227,15 @@ export function loadImages<M>(
   context: ImagesContext<M>,
   source: LoadSource,
   options?: LoadOptions,
-): Observable<M> {
-  return defer(() => {
-    const action = loadAction(source);
+): Operation<M, M[]> {
+  return deferredOperation(() => loadAction(source), (action) => {
     checkOperationOptions(options, action);
     checkVia(options?.via, action);
     if (options?.via === "local" && !isPath(source)) {
       throw new TypeError(`${action}: via "local" needs a file path or a file: URL`);
     }
     return loadChecked(context, source, action, options);
-  });
+  }, everyEvent<M>);
 }
 
 function isPath(source: LoadSource): source is string | URL {

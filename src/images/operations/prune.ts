@@ -1,4 +1,4 @@
-import { defer, type Observable } from "rxjs";
+import { deferredOperation, type Operation } from "../../async/operation.ts";
 import { checkOperationOptions, type OperationOptions } from "../../client/operation.ts";
 import type { Requester } from "../../client/requester.ts";
 import { requestJson } from "../../client/request_json.ts";
@@ -32,10 +32,9 @@ export interface PruneOptions extends OperationOptions {
 export function pruneImages(
   requester: Requester,
   options: PruneOptions = {},
-): Observable<PruneReport> {
-  const action = "Cannot prune images";
+): Operation<PruneReport> {
   const path = "/images/prune";
-  return defer(() => {
+  return deferredOperation("Cannot prune images", (action) => {
     checkOperationOptions(options, action);
     return requestJson(
       requester,

@@ -1,4 +1,4 @@
-import type { Observable } from "rxjs";
+import type { Operation } from "../../async/operation.ts";
 import { apiAtLeast } from "../../client/api_version.ts";
 import { operation, type OperationOptions } from "../../client/operation.ts";
 import { notJsonError } from "../../streams/_not_json.ts";
@@ -24,7 +24,7 @@ const NO_IMAGE_LABEL = "podrx.prune-builds-only=1b8e0c1f";
 export function pruneBuildCache(
   requester: Requester,
   options?: OperationOptions,
-): Observable<PruneBuildsReport> {
+): Operation<PruneBuildsReport> {
   const action = "Cannot prune the build cache";
   return operation<PruneBuildsReport>(action, options, async ({ emit, signal }) => {
     if (!apiAtLeast(await requester.apiVersion(signal), 5, 3)) {

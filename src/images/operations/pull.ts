@@ -1,4 +1,5 @@
-import { defer, type Observable } from "rxjs";
+import { deferredOperation, type Operation, pickedEvent } from "../../async/operation.ts";
+import type { Observable } from "rxjs";
 import { apiAtLeast } from "../../client/api_version.ts";
 import { jsonStream } from "../../client/json_stream.ts";
 import { checkOperationOptions, type OperationOptions } from "../../client/operation.ts";
@@ -194,8 +195,25 @@ export function pullImage<M extends { readonly id: string }>(
   context: ImagesContext<M>,
   repository: string,
   options: PullOptions = {},
-): Observable<PullEventOf<M>> {
-  return defer(() => pullChecked(context, repository, options));
+): Operation<PullEventOf<M>, M | M[]> {
+  return deferredOperation(
+    () => pullAction(repository, options),
+    () => pullChecked(context, repository, options),
+    pickedEvent((event) => {
+      if (event.type !== "pulled") return undefined;
+      // The options are checked on subscribe; the result only reads them.
+      return (options as PullOptions | null)?.allTags ? event.images : event.images[0];
+    }),
+  );
+}
+
+/** What a pull's errors start with, named by the reference it pulls when that can be read. */
+function pullAction(repository: string, options: PullOptions): string {
+  try {
+    return `Cannot pull image "${pullReference(repository, options)}"`;
+  } catch {
+    return `Cannot pull image "${String(repository)}"`;
+  }
 }
 
 function pullChecked<M extends { readonly id: string }>(

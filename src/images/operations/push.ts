@@ -1,4 +1,5 @@
-import { concatMap, defer, from, map, type Observable } from "rxjs";
+import { deferredOperation, type Operation, type ResultCollector } from "../../async/operation.ts";
+import { concatMap, from, map, type Observable } from "rxjs";
 import { jsonStream } from "../../client/json_stream.ts";
 import { checkOperationOptions, type OperationOptions } from "../../client/operation.ts";
 import { apiAtLeast } from "../../client/api_version.ts";
@@ -9,7 +10,7 @@ import {
 } from "../../client/option_since.ts";
 import type { Requester } from "../../client/requester.ts";
 import { segment } from "../../client/request_json.ts";
-import { ImageNotFound } from "../../errors.ts";
+import { ImageNotFound, PodmanError } from "../../errors.ts";
 import { formatReference, parseReference, repositoryOf, withTag } from "../params/reference.ts";
 import { requireOneOf } from "../params/one_of.ts";
 import { type AuthConfig, encodeRegistryAuth } from "../params/registry_auth.ts";
@@ -186,12 +187,34 @@ export function pushImage(
   requester: Requester,
   repository: string,
   options: PushOptions = {},
-): Observable<PushEvent> {
-  return defer(() =>
-    options.allTags
-      ? pushEveryTag(requester, repository, options)
-      : pushChecked(requester, repository, options)
+): Operation<PushEvent, PushedEvent | PushedEvent[]> {
+  return deferredOperation(
+    () => `Cannot push image "${String(repository)}"`,
+    () =>
+      options.allTags
+        ? pushEveryTag(requester, repository, options)
+        : pushChecked(requester, repository, options),
+    (action) => pushedEvents(action, (options as PushOptions | null)?.allTags === true),
   );
+}
+
+/** A push's result: what was pushed, every tag's with `allTags`, else the one. */
+function pushedEvents(
+  action: string,
+  allTags: boolean,
+): ResultCollector<PushEvent, PushedEvent | PushedEvent[]> {
+  const pushed: PushedEvent[] = [];
+  return {
+    add: (event) => {
+      if (event.type === "pushed") pushed.push(event);
+    },
+    result: () => {
+      if (pushed.length === 0) {
+        throw new PodmanError(`${action}: the operation completed without a result`);
+      }
+      return allTags ? pushed : pushed[0]!;
+    },
+  };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { defer, type Observable } from "rxjs";
+import { deferredOperation, type Operation } from "../../async/operation.ts";
 import { checkOperationOptions, operation, type OperationOptions } from "../../client/operation.ts";
 import { readManifest, type RegistryManifest } from "../../registry/read_manifest.ts";
 import { parseReference, requireName } from "../params/reference.ts";
@@ -52,9 +52,8 @@ export function readRegistryData(
   requester: Requester,
   name: string,
   options: RegistryDataOptions = {},
-): Observable<RegistryAnswer> {
-  return defer(() => {
-    const action = `Cannot read registry data of "${name}"`;
+): Operation<RegistryAnswer> {
+  return deferredOperation(() => `Cannot read registry data of "${name}"`, (action) => {
     checkOperationOptions(options, action);
     requireName(name, action);
     const reference = parseReference(name);

@@ -1,4 +1,5 @@
-import { concatMap, defer, type Observable } from "rxjs";
+import { deferredOperation, type Operation } from "../../async/operation.ts";
+import { concatMap, type Observable } from "rxjs";
 import { checkOperationOptions, type OperationOptions } from "../../client/operation.ts";
 import { type OptionSince, optionsSupported } from "../../client/option_since.ts";
 import type { Requester } from "../../client/requester.ts";
@@ -50,12 +51,11 @@ export function removeImage(
   requester: Requester,
   image: ImageRef | string,
   options: RemoveOptions = {},
-): Observable<RemoveReport> {
-  return defer(() => {
-    // A model is removed by its id, but named in messages as the caller named it.
-    const model = typeof image === "object" && image !== null;
-    const name = model ? image.id : image;
-    const action = `Cannot remove image "${model ? image.name : name}"`;
+): Operation<RemoveReport> {
+  // A model is removed by its id, but named in messages as the caller named it.
+  const model = typeof image === "object" && image !== null;
+  const name = model ? image.id : image;
+  return deferredOperation(() => `Cannot remove image "${model ? image.name : name}"`, (action) => {
     requireName(name, action);
     checkOperationOptions(options, action);
     return removeRequest(requester, name, action, options);

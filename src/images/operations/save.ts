@@ -1,4 +1,6 @@
-import { defer, type Observable } from "rxjs";
+import { deferredOperation, type Operation } from "../../async/operation.ts";
+import { joinedChunks } from "../../streams/_join_chunks.ts";
+import type { Observable } from "rxjs";
 import type { ApiRequest } from "../../client/api_request.ts";
 import { brokenConnectionError } from "../../client/api_request.ts";
 import { isClosedError } from "../../client/_closed_error.ts";
@@ -133,8 +135,8 @@ export function saveImage(
   requester: Requester,
   image: ImageRef,
   options: SaveOptions = {},
-): Observable<Uint8Array> {
-  return defer(() => {
+): Operation<Uint8Array, Uint8Array> {
+  return deferredOperation(() => saveAction(image, options), () => {
     const request = saveRequest(image, options);
     return operation<Uint8Array>(request.action, options, async ({ emit, signal, alive }) => {
       const response = await requester.request(request, signal);
@@ -144,7 +146,16 @@ export function saveImage(
         emit(chunk);
       });
     });
-  });
+  }, joinedChunks);
+}
+
+/** What a save's errors start with: the name the archive is saved under, when it is valid. */
+function saveAction(image: ImageRef, options: SaveOptions): string {
+  try {
+    return saveRequest(image, options).action;
+  } catch {
+    return `Cannot save image "${image.name}"`;
+  }
 }
 
 function pathText(path: string | URL): string {
@@ -210,8 +221,11 @@ export function saveImageToFile(
   image: ImageRef,
   path: string | URL,
   options: SaveOptions = {},
-): Observable<number> {
-  return defer(() => saveToFileChecked(requester, image, path, options));
+): Operation<number> {
+  return deferredOperation(
+    () => `${saveAction(image, options)} to "${pathText(path)}"`,
+    () => saveToFileChecked(requester, image, path, options),
+  );
 }
 
 function saveToFileChecked(

@@ -1,4 +1,5 @@
-import { defer, type Observable } from "rxjs";
+import { deferredOperation, type Operation } from "../../async/operation.ts";
+import type { Observable } from "rxjs";
 import { checkOperationOptions, type OperationOptions } from "../../client/operation.ts";
 import { requestJson, segment } from "../../client/request_json.ts";
 import { PodmanError } from "../../errors.ts";
@@ -67,22 +68,28 @@ export function scpImage(
   requester: Requester,
   source: string,
   options: ScpOptions = {},
-): Observable<ScpReport> {
-  return defer(() => {
+): Operation<ScpReport> {
+  return deferredOperation(() => scpAction(source, options), (action) => {
     checkOperationOptions(options, `Cannot copy image "${String(source)}"`);
-    return scpRequest(requester, source, options);
+    return scpRequest(requester, source, action, options);
   });
+}
+
+/** Names the copy, with its destination when the options (checked later) give one. */
+function scpAction(source: string, options: ScpOptions): string {
+  const destination = (options as ScpOptions | null | undefined)?.destination;
+  return destination === undefined
+    ? `Cannot copy image "${String(source)}"`
+    : `Cannot copy image "${String(source)}" to "${String(destination)}"`;
 }
 
 function scpRequest(
   requester: Requester,
   source: string,
+  action: string,
   options: ScpOptions,
 ): Observable<ScpReport> {
   const { destination } = options;
-  const action = destination === undefined
-    ? `Cannot copy image "${source}"`
-    : `Cannot copy image "${source}" to "${destination}"`;
   if (typeof source !== "string" || source.trim() === "") {
     throw new TypeError(`${action}: the source is empty`);
   }

@@ -1,4 +1,5 @@
-import { defer, type Observable } from "rxjs";
+import { deferredOperation, type Operation } from "../../async/operation.ts";
+import type { Observable } from "rxjs";
 import { checkOperationOptions, type OperationOptions } from "../../client/operation.ts";
 import type { Requester } from "../../client/requester.ts";
 import { requestJson } from "../../client/request_json.ts";
@@ -43,16 +44,19 @@ export function searchImages(
   requester: Requester,
   term: string,
   options: SearchOptions = {},
-): Observable<SearchResult[]> {
-  return defer(() => searchRequest(requester, term, options));
+): Operation<SearchResult[]> {
+  return deferredOperation(
+    () => `Cannot search for "${String(term)}"`,
+    (action) => searchRequest(requester, term, action, options),
+  );
 }
 
 function searchRequest(
   requester: Requester,
   term: string,
+  action: string,
   options: SearchOptions,
 ): Observable<SearchResult[]> {
-  const action = `Cannot search for "${String(term)}"`;
   checkOperationOptions(options, action);
   if (typeof term !== "string" || term.trim() === "") {
     throw new TypeError(`${action}: the search term is empty`);

@@ -1,4 +1,5 @@
-import { catchError, defer, type Observable, of } from "rxjs";
+import { deferredOperation, type Operation } from "../../async/operation.ts";
+import { catchError, type Observable, of } from "rxjs";
 import { checkOperationOptions, type OperationOptions } from "../../client/operation.ts";
 import type { Requester } from "../../client/requester.ts";
 import { requestJson, segment } from "../../client/request_json.ts";
@@ -29,8 +30,11 @@ export function tagImage(
   repository: string,
   tag: string | undefined,
   options: TagOptions = {},
-): Observable<boolean> {
-  return defer(() => tagRequest(requester, image, repository, tag, options));
+): Operation<boolean> {
+  return deferredOperation(
+    () => `Cannot tag image "${image.name}" as "${String(repository)}:${String(tag ?? "latest")}"`,
+    (action) => tagRequest(requester, image, repository, tag, action, options),
+  );
 }
 
 function tagRequest(
@@ -38,11 +42,9 @@ function tagRequest(
   image: ImageRef,
   repository: string,
   tag: string | undefined,
+  action: string,
   options: TagOptions,
 ): Observable<boolean> {
-  const action = `Cannot tag image "${image.name}" as "${String(repository)}:${
-    String(tag ?? "latest")
-  }"`;
   checkOperationOptions(options, action);
   const parsed = parseReference(repository);
   if (parsed.tag !== undefined || parsed.digest !== undefined) {

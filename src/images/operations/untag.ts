@@ -1,4 +1,4 @@
-import { defer, type Observable } from "rxjs";
+import { deferredOperation, type Operation } from "../../async/operation.ts";
 import type { OperationOptions } from "../../client/operation.ts";
 import type { Requester } from "../../client/requester.ts";
 import { requestJson, segment } from "../../client/request_json.ts";
@@ -19,12 +19,11 @@ export function untagImage(
   repository?: string,
   tag?: string,
   options?: OperationOptions,
-): Observable<boolean> {
-  return defer(() => {
-    const name = repository === undefined
-      ? "every tag"
-      : `"${String(repository)}:${String(tag ?? "latest")}"`;
-    const action = `Cannot remove ${name} from image "${image.name}"`;
+): Operation<boolean> {
+  const name = repository === undefined
+    ? "every tag"
+    : `"${String(repository)}:${String(tag ?? "latest")}"`;
+  return deferredOperation(() => `Cannot remove ${name} from image "${image.name}"`, (action) => {
     if (repository !== undefined) parseReference(repository);
     if (tag !== undefined) validateTag(tag, action);
     return requestJson(

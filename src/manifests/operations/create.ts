@@ -1,4 +1,5 @@
-import { concatMap, defer, type Observable } from "rxjs";
+import { deferredOperation, type Operation } from "../../async/operation.ts";
+import { concatMap } from "rxjs";
 import type { OperationOptions } from "../../client/operation.ts";
 import { requestJson, segment } from "../../client/request_json.ts";
 import type { ImageRef } from "../../images/operations/images_context.ts";
@@ -34,9 +35,8 @@ export function createManifest<L>(
   context: ManifestsContext<L>,
   name: string,
   options: CreateManifestOptions = {},
-): Observable<L> {
-  return defer(() => {
-    const action = `Cannot create manifest list "${name}"`;
+): Operation<L> {
+  return deferredOperation(() => `Cannot create manifest list "${name}"`, (action) => {
     requireName(name, action);
     parseReference(name);
     const images = requireImages(options.images ?? [], action).map(imageSource);

@@ -1,4 +1,5 @@
-import { catchError, defer, type Observable, of } from "rxjs";
+import { deferredOperation, type Operation } from "../../async/operation.ts";
+import { catchError, of } from "rxjs";
 import type { OperationOptions } from "../../client/operation.ts";
 import type { Requester } from "../../client/requester.ts";
 import { requestJson, segment } from "../../client/request_json.ts";
@@ -15,18 +16,20 @@ export function manifestExists(
   requester: Requester,
   name: string,
   options?: OperationOptions,
-): Observable<boolean> {
-  return defer(() => {
-    const action = `Cannot check whether manifest list "${name}" exists`;
-    requireName(name, action);
-    return requestJson(
-      requester,
-      { path: `/manifests/${segment(name)}/exists`, action },
-      options,
-      () => true,
-    );
-  }).pipe(catchError((error: unknown) => {
-    if (error instanceof NotFound) return of(false);
-    throw error;
-  }));
+): Operation<boolean> {
+  return deferredOperation(
+    () => `Cannot check whether manifest list "${name}" exists`,
+    (action) => {
+      requireName(name, action);
+      return requestJson(
+        requester,
+        { path: `/manifests/${segment(name)}/exists`, action },
+        options,
+        () => true,
+      ).pipe(catchError((error: unknown) => {
+        if (error instanceof NotFound) return of(false);
+        throw error;
+      }));
+    },
+  );
 }

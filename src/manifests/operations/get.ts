@@ -1,4 +1,5 @@
-import { defer, type Observable } from "rxjs";
+import { deferredOperation, type Operation } from "../../async/operation.ts";
+import type { Observable } from "rxjs";
 import type { OperationOptions } from "../../client/operation.ts";
 import { requestJson, segment } from "../../client/request_json.ts";
 import { requireName } from "../../images/params/reference.ts";
@@ -17,9 +18,8 @@ export function getManifest<L>(
   context: ManifestsContext<L>,
   name: string,
   options?: OperationOptions,
-): Observable<L> {
-  return defer(() => {
-    const action = `Cannot get manifest list "${name}"`;
+): Operation<L> {
+  return deferredOperation(() => `Cannot get manifest list "${name}"`, (action) => {
     requireName(name, action);
     return inspectManifest(context, name, action, undefined, options);
   });

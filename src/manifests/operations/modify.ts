@@ -1,4 +1,4 @@
-import { defer, type Observable } from "rxjs";
+import { deferredOperation, type Operation } from "../../async/operation.ts";
 import type { OperationOptions } from "../../client/operation.ts";
 import type { Requester } from "../../client/requester.ts";
 import { requestJson, segment } from "../../client/request_json.ts";
@@ -67,9 +67,8 @@ export function addToManifest(
   name: string,
   images: readonly (ImageRef | string)[],
   options: ManifestAddOptions = {},
-): Observable<string> {
-  return defer(() => {
-    const action = `Cannot add images to manifest list "${name}"`;
+): Operation<string> {
+  return deferredOperation(() => `Cannot add images to manifest list "${name}"`, (action) => {
     const sources = requireImages(images, action).map(imageSource);
     if (sources.length === 0) throw new TypeError(`${action}: no images given`);
     // The credentials are keyed by the registry of the first image read from a registry.
@@ -124,25 +123,27 @@ export function removeFromManifest(
   name: string,
   digest: string,
   options?: OperationOptions,
-): Observable<string> {
-  return defer(() => {
-    const action = `Cannot remove "${digest}" from manifest list "${name}"`;
-    const bare = typeof digest === "string" ? digest.slice(digest.indexOf("@") + 1) : "";
-    if (!/^[a-z0-9]+:[0-9a-f]{32,}$/.test(bare)) {
-      throw new TypeError(`${action}: a digest is algorithm:hex, e.g. sha256:0123...`);
-    }
-    const path = `/manifests/${segment(name)}`;
-    return requestJson(
-      requester,
-      {
-        method: "PUT",
-        path,
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ operation: "remove", images: [bare] }),
-        action,
-      },
-      options,
-      (answer) => readModifyReport(answer, action, path),
-    );
-  });
+): Operation<string> {
+  return deferredOperation(
+    () => `Cannot remove "${digest}" from manifest list "${name}"`,
+    (action) => {
+      const bare = typeof digest === "string" ? digest.slice(digest.indexOf("@") + 1) : "";
+      if (!/^[a-z0-9]+:[0-9a-f]{32,}$/.test(bare)) {
+        throw new TypeError(`${action}: a digest is algorithm:hex, e.g. sha256:0123...`);
+      }
+      const path = `/manifests/${segment(name)}`;
+      return requestJson(
+        requester,
+        {
+          method: "PUT",
+          path,
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ operation: "remove", images: [bare] }),
+          action,
+        },
+        options,
+        (answer) => readModifyReport(answer, action, path),
+      );
+    },
+  );
 }

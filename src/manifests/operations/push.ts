@@ -1,4 +1,4 @@
-import { defer, type Observable } from "rxjs";
+import { deferredOperation, type Operation, pickedEvent } from "../../async/operation.ts";
 import { apiAtLeast } from "../../client/api_version.ts";
 import { jsonStream } from "../../client/json_stream.ts";
 import type { OperationOptions } from "../../client/operation.ts";
@@ -79,63 +79,66 @@ export function pushManifest(
   name: string,
   destination: string,
   options: ManifestPushOptions = {},
-): Observable<ManifestPushEvent> {
-  return defer(() => {
-    const action = `Cannot push manifest list "${name}" to "${destination}"`;
-    requireName(name, action);
-    requireName(destination, action);
-    parseReference(destination);
-    validate(options, action);
-    const auth = encodeRegistryAuth(options.authConfig, destination);
-    return jsonStream<ManifestPushEvent>(
-      requester,
-      action,
-      options,
-      async (signal) => {
-        const version = await requester.apiVersion(signal);
-        // Podman's handler reads only the parameters of its version (4.3 added streaming,
-        // `format`, `compressionFormat` and `removeSignatures`; 4.8 `compressionLevel`).
-        requireOptionsSince(options, SINCE, version, action);
-        return {
-          method: "POST",
-          path: `/manifests/${segment(name)}/registry/${segment(destination)}`,
-          query: {
-            all: options.all ?? true,
-            tlsVerify: options.tlsVerify,
-            format: options.format,
-            compressionFormat: options.compressionFormat,
-            compressionLevel: options.compressionLevel,
-            removeSignatures: options.removeSignatures,
-            // Older servers do not know `quiet` and answer once, as quiet ones do.
-            quiet: apiAtLeast(version, 4, 3) ? false : undefined,
-          },
-          headers: auth.headers,
-          secrets: auth.secrets,
-          credentials: { reference: destination },
-          action,
-        };
-      },
-      () => {
-        // Each subscription reads its own stream.
-        let digest: string | undefined;
-        return {
-          onValue(value, { emit }) {
-            const line = value as { stream?: unknown; Id?: unknown };
-            if (typeof line.Id === "string" && DIGEST.test(line.Id)) digest = line.Id;
-            if (typeof line.stream === "string") {
-              const message = line.stream.replace(/[\r\n]+$/, "");
-              if (message !== "") emit({ type: "status", message });
-            }
-          },
-          onEnd({ emit }) {
-            emit(
-              digest === undefined
-                ? { type: "pushed", destination }
-                : { type: "pushed", destination, digest },
-            );
-          },
-        };
-      },
-    );
-  });
+): Operation<ManifestPushEvent, PushedEvent> {
+  return deferredOperation(
+    () => `Cannot push manifest list "${name}" to "${destination}"`,
+    (action) => {
+      requireName(name, action);
+      requireName(destination, action);
+      parseReference(destination);
+      validate(options, action);
+      const auth = encodeRegistryAuth(options.authConfig, destination);
+      return jsonStream<ManifestPushEvent>(
+        requester,
+        action,
+        options,
+        async (signal) => {
+          const version = await requester.apiVersion(signal);
+          // Podman's handler reads only the parameters of its version (4.3 added streaming,
+          // `format`, `compressionFormat` and `removeSignatures`; 4.8 `compressionLevel`).
+          requireOptionsSince(options, SINCE, version, action);
+          return {
+            method: "POST",
+            path: `/manifests/${segment(name)}/registry/${segment(destination)}`,
+            query: {
+              all: options.all ?? true,
+              tlsVerify: options.tlsVerify,
+              format: options.format,
+              compressionFormat: options.compressionFormat,
+              compressionLevel: options.compressionLevel,
+              removeSignatures: options.removeSignatures,
+              // Older servers do not know `quiet` and answer once, as quiet ones do.
+              quiet: apiAtLeast(version, 4, 3) ? false : undefined,
+            },
+            headers: auth.headers,
+            secrets: auth.secrets,
+            credentials: { reference: destination },
+            action,
+          };
+        },
+        () => {
+          // Each subscription reads its own stream.
+          let digest: string | undefined;
+          return {
+            onValue(value, { emit }) {
+              const line = value as { stream?: unknown; Id?: unknown };
+              if (typeof line.Id === "string" && DIGEST.test(line.Id)) digest = line.Id;
+              if (typeof line.stream === "string") {
+                const message = line.stream.replace(/[\r\n]+$/, "");
+                if (message !== "") emit({ type: "status", message });
+              }
+            },
+            onEnd({ emit }) {
+              emit(
+                digest === undefined
+                  ? { type: "pushed", destination }
+                  : { type: "pushed", destination, digest },
+              );
+            },
+          };
+        },
+      );
+    },
+    pickedEvent((event) => event.type === "pushed" ? event : undefined),
+  );
 }

@@ -1,4 +1,4 @@
-import { defer, type Observable } from "rxjs";
+import { deferredOperation, type Operation } from "../../async/operation.ts";
 import type { OperationOptions } from "../../client/operation.ts";
 import type { Requester } from "../../client/requester.ts";
 import { requestJson, segment } from "../../client/request_json.ts";
@@ -22,10 +22,9 @@ export function removeManifest(
   requester: Requester,
   manifest: ManifestRef | string,
   options?: OperationOptions,
-): Observable<RemoveReport> {
-  return defer(() => {
-    const name = typeof manifest === "object" && manifest !== null ? manifest.name : manifest;
-    const action = `Cannot remove manifest list "${name}"`;
+): Operation<RemoveReport> {
+  const name = typeof manifest === "object" && manifest !== null ? manifest.name : manifest;
+  return deferredOperation(() => `Cannot remove manifest list "${name}"`, (action) => {
     requireName(name, action);
     const path = `/manifests/${segment(name)}`;
     return requestJson(

@@ -1,4 +1,5 @@
-import { defer, type Observable } from "rxjs";
+import { deferredOperation, type Operation } from "../../../async/operation.ts";
+import type { Observable } from "rxjs";
 import { checkOperationOptions, operation } from "../../../client/operation.ts";
 import { requireOneOf } from "../../params/one_of.ts";
 import { parseReference } from "../../params/reference.ts";
@@ -27,6 +28,7 @@ import {
   requireBuildContextSupport,
 } from "./_build_contexts.ts";
 import { uploadBody } from "./_upload.ts";
+import { buildResult, type BuildResultOf } from "./build_result.ts";
 import type { BuildOptions } from "./build_options.ts";
 import { finishManifestBuild } from "./build_manifest.ts";
 import type { BuildEventOf } from "./build_events.ts";
@@ -289,16 +291,25 @@ function localQuery(
 export function buildImage<M>(
   context: ImagesContext<M>,
   options: BuildOptions,
-): Observable<BuildEventOf<M>> {
-  return defer(() => buildChecked(context, options));
+): Operation<BuildEventOf<M>, BuildResultOf<M>> {
+  return deferredOperation(
+    () => buildAction(options),
+    (action) => buildChecked(context, options, action),
+    buildResult<M>,
+  );
+}
+
+/** What a build's errors start with: the image's first tag, when the options name one. */
+function buildAction(options: BuildOptions): string {
+  const tags = typeof options === "object" && options !== null ? tagsOf(options) : [];
+  return tags.length > 0 ? `Cannot build image "${String(tags[0])}"` : "Cannot build image";
 }
 
 function buildChecked<M>(
   context: ImagesContext<M>,
   options: BuildOptions,
+  action: string,
 ): Observable<BuildEventOf<M>> {
-  const tags = typeof options === "object" && options !== null ? tagsOf(options) : [];
-  const action = tags.length > 0 ? `Cannot build image "${String(tags[0])}"` : "Cannot build image";
   validate(options, action);
   const namedContexts = buildContextSources(options.additionalBuildContexts, action);
   const localNamed = namedContexts.find((named) => named.kind === "local");
