@@ -4,7 +4,7 @@ import { lastOf } from "../async/settle.ts";
 import type { TwinsOf } from "../async/twins.ts";
 import { Artifacts } from "../facade/artifacts.ts";
 import { Credentials } from "../facade/credentials.ts";
-import type { AuthConfig } from "../images/params/registry_auth.ts";
+import type { AuthConfig } from "../vocabulary/registry_auth.ts";
 import {
   type CredentialsSource,
   credentialsSource,

@@ -21,7 +21,7 @@ import type {
   PruneReport,
   RemoveReport,
   SearchResult,
-} from "../images/operations/reports.ts";
+} from "../vocabulary/reports.ts";
 import type { ScpOptions, ScpReport } from "../images/operations/scp.ts";
 import type { SearchOptions } from "../images/operations/search.ts";
 import type { RegistryData } from "../images/registry_data.ts";

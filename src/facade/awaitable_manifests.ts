@@ -2,7 +2,7 @@ import type { AwaitOptions } from "../async/await_options.ts";
 import { lastOf } from "../async/settle.ts";
 import type { TwinsOf } from "../async/twins.ts";
 import type { OperationOptions } from "../client/operation.ts";
-import type { RemoveReport } from "../images/operations/reports.ts";
+import type { RemoveReport } from "../vocabulary/reports.ts";
 import type { Manifest } from "../manifests/manifest.ts";
 import type { ManifestsManager } from "../manifests/manifests_manager.ts";
 import type { CreateManifestOptions } from "../manifests/operations/create.ts";

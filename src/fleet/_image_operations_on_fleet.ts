@@ -9,7 +9,7 @@ import type { ListOptions } from "../images/operations/list.ts";
 import type { PruneOptions } from "../images/operations/prune.ts";
 import type { PushedEvent, PushEvent, PushOptions } from "../images/operations/push.ts";
 import type { RemoveOptions } from "../images/operations/remove.ts";
-import type { PruneReport, RemoveReport } from "../images/operations/reports.ts";
+import type { PruneReport, RemoveReport } from "../vocabulary/reports.ts";
 import type { PullOptions } from "../images/operations/pull.ts";
 import type { TagOptions } from "../images/operations/tag.ts";
 import { fanOut } from "./_fan_out.ts";

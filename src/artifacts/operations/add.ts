@@ -4,8 +4,8 @@ import { operation, type OperationOptions } from "../../client/operation.ts";
 import type { Requester } from "../../client/requester.ts";
 import { requiringVersion } from "../../client/requiring_version.ts";
 import { parseJsonBody, segment } from "../../client/request_json.ts";
-import { parseReference, requireName } from "../../images/params/reference.ts";
-import { requireStringRecord } from "../../images/params/strings.ts";
+import { parseReference, requireName } from "../../vocabulary/reference.ts";
+import { requireStringRecord } from "../../vocabulary/strings.ts";
 import {
   type ArtifactFileData,
   type FileUpload,

@@ -3,13 +3,13 @@ import { operation, type OperationOptions } from "../../client/operation.ts";
 import type { Requester } from "../../client/requester.ts";
 import { segment } from "../../client/request_json.ts";
 import { PodmanError } from "../../errors.ts";
-import { requireName } from "../../images/params/reference.ts";
+import { requireName } from "../../vocabulary/reference.ts";
 import { copyToFile } from "../../streams/_copy_to_file.ts";
 import { hasOwnChunks, releaseNow } from "../../streams/_release_sent.ts";
 import { readTar, type TarEntry } from "../../tar/reader.ts";
 import { safeEntryPath } from "../../tar/safe_entry_path.ts";
 import type { Artifact } from "../artifact.ts";
-import type { LayerProgressEvent } from "../../images/operations/stream_events.ts";
+import type { LayerProgressEvent } from "../../vocabulary/stream_events.ts";
 
 /** Which file of an artifact to take: by its name (title) or its digest. */
 export interface ArtifactFileSelector {

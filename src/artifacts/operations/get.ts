@@ -2,7 +2,7 @@ import { defer, type Observable } from "rxjs";
 import type { OperationOptions } from "../../client/operation.ts";
 import type { Requester } from "../../client/requester.ts";
 import { requestJson, segment } from "../../client/request_json.ts";
-import { requireName } from "../../images/params/reference.ts";
+import { requireName } from "../../vocabulary/reference.ts";
 import type { Artifact } from "../artifact.ts";
 import { readArtifact } from "./_read_artifact.ts";
 

@@ -2,7 +2,7 @@ import { defer, type Observable } from "rxjs";
 import { operation } from "../../client/operation.ts";
 import type { Requester } from "../../client/requester.ts";
 import { parseJsonBody, segment } from "../../client/request_json.ts";
-import { parseReference, requireName } from "../../images/params/reference.ts";
+import { parseReference, requireName } from "../../vocabulary/reference.ts";
 import { lastOf } from "../../async/settle.ts";
 import type { Artifact } from "../artifact.ts";
 import { inspectArtifact } from "./get.ts";

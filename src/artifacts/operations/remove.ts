@@ -4,7 +4,7 @@ import type { Requester } from "../../client/requester.ts";
 import { requestJson, segment } from "../../client/request_json.ts";
 import { requiringVersion } from "../../client/requiring_version.ts";
 import { PodmanError } from "../../errors.ts";
-import { requireName } from "../../images/params/reference.ts";
+import { requireName } from "../../vocabulary/reference.ts";
 import type { Artifact } from "../artifact.ts";
 
 /** What `remove()` takes: an artifact, several, or `{ all: true }` for every one. */

@@ -3,7 +3,7 @@ import type { OperationOptions } from "../../client/operation.ts";
 import type { Requester } from "../../client/requester.ts";
 import { requestJson, segment } from "../../client/request_json.ts";
 import { NotFound } from "../../errors.ts";
-import { requireName } from "../params/reference.ts";
+import { requireName } from "../../vocabulary/reference.ts";
 import { IMAGE_RACE_RETRY } from "./_retry_image_race.ts";
 
 /**

@@ -1,10 +1,10 @@
 import { defer, type Observable } from "rxjs";
 import type { OperationOptions } from "../../client/operation.ts";
 import { requestJson, segment } from "../../client/request_json.ts";
-import { requireName } from "../params/reference.ts";
+import { requireName } from "../../vocabulary/reference.ts";
 import type { ImagesContext } from "./images_context.ts";
 import { IMAGE_RACE_RETRY } from "./_retry_image_race.ts";
-import type { ImageAttrs } from "./reports.ts";
+import type { ImageAttrs } from "../../vocabulary/reports.ts";
 
 /**
  * `GET /libpod/images/{name}/json`: an image's attributes by name or id.

@@ -3,7 +3,7 @@ import type { OperationOptions } from "../../client/operation.ts";
 import type { Requester } from "../../client/requester.ts";
 import { requestJson, segment } from "../../client/request_json.ts";
 import type { ImageRef } from "./images_context.ts";
-import { type HistoryEntry, readHistory } from "./reports.ts";
+import { type HistoryEntry, readHistory } from "../../vocabulary/reports.ts";
 import { IMAGE_RACE_RETRY } from "./_retry_image_race.ts";
 
 /**

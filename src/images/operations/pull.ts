@@ -4,16 +4,16 @@ import { jsonStream } from "../../client/json_stream.ts";
 import { checkOperationOptions, type OperationOptions } from "../../client/operation.ts";
 import { type OptionSince, requireOptionsSince } from "../../client/option_since.ts";
 import { APIError, PodmanError } from "../../errors.ts";
-import { imageIdStartsWith } from "../params/image_id.ts";
-import { parsePlatform } from "../params/platform.ts";
-import { formatReference, repositoryOf, withTag } from "../params/reference.ts";
-import { requireOneOf } from "../params/one_of.ts";
-import { type AuthConfig, encodeRegistryAuth } from "../params/registry_auth.ts";
-import { retryDelayParam, validateRegistryRetry } from "../params/registry_retry.ts";
+import { imageIdStartsWith } from "../../vocabulary/image_id.ts";
+import { parsePlatform } from "../../vocabulary/platform.ts";
+import { formatReference, repositoryOf, withTag } from "../../vocabulary/reference.ts";
+import { requireOneOf } from "../../vocabulary/one_of.ts";
+import { type AuthConfig, encodeRegistryAuth } from "../../vocabulary/registry_auth.ts";
+import { retryDelayParam, validateRegistryRetry } from "../../vocabulary/registry_retry.ts";
 import type { ImagesContext } from "./images_context.ts";
 import { inspectMade } from "./_inspect_made.ts";
 import { type PulledIds, PullStreamReader } from "./_pull_stream.ts";
-import type { LayerProgressEvent, PullStatusEvent } from "./stream_events.ts";
+import type { LayerProgressEvent, PullStatusEvent } from "../../vocabulary/stream_events.ts";
 
 /** Options for {@linkcode ImagesManager.pull}. */
 export interface PullOptions extends OperationOptions {

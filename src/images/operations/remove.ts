@@ -3,9 +3,9 @@ import { checkOperationOptions, type OperationOptions } from "../../client/opera
 import { type OptionSince, optionsSupported } from "../../client/option_since.ts";
 import type { Requester } from "../../client/requester.ts";
 import { requestJson, segment } from "../../client/request_json.ts";
-import { requireName } from "../params/reference.ts";
+import { requireName } from "../../vocabulary/reference.ts";
 import type { ImageRef } from "./images_context.ts";
-import { readRemoveReport, type RemoveReport } from "./reports.ts";
+import { readRemoveReport, type RemoveReport } from "../../vocabulary/reports.ts";
 
 /** Options for {@linkcode ImagesManager.remove}. */
 export interface RemoveOptions extends OperationOptions {

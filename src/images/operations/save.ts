@@ -6,7 +6,7 @@ import { checkOperationOptions, operation, type OperationOptions } from "../../c
 import { segment } from "../../client/request_json.ts";
 import { PodmanError } from "../../errors.ts";
 import { copyToFile } from "../../streams/_copy_to_file.ts";
-import { requireOneOf } from "../params/one_of.ts";
+import { requireOneOf } from "../../vocabulary/one_of.ts";
 import type { Requester } from "../../client/requester.ts";
 import type { ImageRef } from "./images_context.ts";
 

@@ -3,7 +3,7 @@ import { checkOperationOptions, type OperationOptions } from "../../client/opera
 import type { Requester } from "../../client/requester.ts";
 import { requestJson, segment } from "../../client/request_json.ts";
 import { APIError } from "../../errors.ts";
-import { parseReference, validateTag } from "../params/reference.ts";
+import { parseReference, validateTag } from "../../vocabulary/reference.ts";
 import type { ImageRef } from "./images_context.ts";
 
 /** Options for {@linkcode Image.tag}. */

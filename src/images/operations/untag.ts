@@ -2,7 +2,7 @@ import { defer, type Observable } from "rxjs";
 import type { OperationOptions } from "../../client/operation.ts";
 import type { Requester } from "../../client/requester.ts";
 import { requestJson, segment } from "../../client/request_json.ts";
-import { parseReference, validateTag } from "../params/reference.ts";
+import { parseReference, validateTag } from "../../vocabulary/reference.ts";
 import type { ImageRef } from "./images_context.ts";
 
 /**

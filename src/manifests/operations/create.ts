@@ -2,7 +2,7 @@ import { concatMap, defer, type Observable } from "rxjs";
 import type { OperationOptions } from "../../client/operation.ts";
 import { requestJson, segment } from "../../client/request_json.ts";
 import type { ImageRef } from "../../images/operations/images_context.ts";
-import { parseReference, requireName } from "../../images/params/reference.ts";
+import { parseReference, requireName } from "../../vocabulary/reference.ts";
 import { imageSource, requireImages } from "./_image_source.ts";
 import { inspectManifest } from "./get.ts";
 import type { ManifestsContext } from "./manifests_context.ts";

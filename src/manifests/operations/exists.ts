@@ -3,7 +3,7 @@ import type { OperationOptions } from "../../client/operation.ts";
 import type { Requester } from "../../client/requester.ts";
 import { requestJson, segment } from "../../client/request_json.ts";
 import { NotFound } from "../../errors.ts";
-import { requireName } from "../../images/params/reference.ts";
+import { requireName } from "../../vocabulary/reference.ts";
 
 /**
  * `GET /libpod/manifests/{name}/exists`: whether a manifest list is in local storage.

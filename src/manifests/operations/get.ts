@@ -1,8 +1,8 @@
 import { defer, type Observable } from "rxjs";
 import type { OperationOptions } from "../../client/operation.ts";
 import { requestJson, segment } from "../../client/request_json.ts";
-import { requireName } from "../../images/params/reference.ts";
-import type { ManifestAttrs } from "../../images/operations/manifest_attrs.ts";
+import { requireName } from "../../vocabulary/reference.ts";
+import type { ManifestAttrs } from "../../vocabulary/manifest_attrs.ts";
 import type { ManifestsContext } from "./manifests_context.ts";
 
 /**

@@ -4,7 +4,7 @@ import type { Requester } from "../../client/requester.ts";
 import { requestJson, segment } from "../../client/request_json.ts";
 import { APIError } from "../../errors.ts";
 import type { ImageRef } from "../../images/operations/images_context.ts";
-import { type AuthConfig, encodeRegistryAuth } from "../../images/params/registry_auth.ts";
+import { type AuthConfig, encodeRegistryAuth } from "../../vocabulary/registry_auth.ts";
 import { imageSource, requireImages } from "./_image_source.ts";
 
 /** Options for `Manifest.add`, named as podman-py's keyword arguments in camelCase. */

@@ -6,9 +6,9 @@ import { type OptionSince, requireOptionsSince } from "../../client/option_since
 import type { Requester } from "../../client/requester.ts";
 import { segment } from "../../client/request_json.ts";
 import type { PushedEvent } from "../../images/operations/push.ts";
-import type { PullStatusEvent } from "../../images/operations/stream_events.ts";
-import { parseReference, requireName } from "../../images/params/reference.ts";
-import { type AuthConfig, encodeRegistryAuth } from "../../images/params/registry_auth.ts";
+import type { PullStatusEvent } from "../../vocabulary/stream_events.ts";
+import { parseReference, requireName } from "../../vocabulary/reference.ts";
+import { type AuthConfig, encodeRegistryAuth } from "../../vocabulary/registry_auth.ts";
 
 /** Options for `Manifest.push`. */
 export interface ManifestPushOptions extends OperationOptions {

@@ -2,8 +2,8 @@ import { defer, type Observable } from "rxjs";
 import type { OperationOptions } from "../../client/operation.ts";
 import type { Requester } from "../../client/requester.ts";
 import { requestJson, segment } from "../../client/request_json.ts";
-import { readRemoveReport, type RemoveReport } from "../../images/operations/reports.ts";
-import { requireName } from "../../images/params/reference.ts";
+import { readRemoveReport, type RemoveReport } from "../../vocabulary/reports.ts";
+import { requireName } from "../../vocabulary/reference.ts";
 
 /** What {@linkcode removeManifest} needs of a list given as a model. */
 export interface ManifestRef {

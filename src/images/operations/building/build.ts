@@ -1,7 +1,7 @@
 import { defer, type Observable } from "rxjs";
 import { checkOperationOptions, operation } from "../../../client/operation.ts";
-import { requireOneOf } from "../../params/one_of.ts";
-import { parseReference } from "../../params/reference.ts";
+import { requireOneOf } from "../../../vocabulary/one_of.ts";
+import { parseReference } from "../../../vocabulary/reference.ts";
 import { claimStream } from "../../../streams/_single_use.ts";
 import type { ImagesContext } from "../images_context.ts";
 import { inspectMade } from "../_inspect_made.ts";
@@ -17,9 +17,9 @@ import type { Requester } from "../../../client/requester.ts";
 import type { Query } from "../../../client/query.ts";
 import { buildQuery, tagsOf } from "./_params.ts";
 import { type OptionSince, requireOptionsSince } from "../../../client/option_since.ts";
-import { requireWholeNumber } from "../../params/whole_number.ts";
-import { requireStringList, requireStringRecord } from "../../params/strings.ts";
-import { validateRegistryRetry } from "../../params/registry_retry.ts";
+import { requireWholeNumber } from "../../../vocabulary/whole_number.ts";
+import { requireStringList, requireStringRecord } from "../../../vocabulary/strings.ts";
+import { validateRegistryRetry } from "../../../vocabulary/registry_retry.ts";
 import {
   type BuildContextSource,
   buildContextSources,
@@ -31,7 +31,7 @@ import type { BuildOptions } from "./build_options.ts";
 import { finishManifestBuild } from "./build_manifest.ts";
 import type { BuildEventOf } from "./build_events.ts";
 import { readBuildLog } from "./_build_log.ts";
-import { buildPlatforms, validateBuildPlatforms } from "../../params/build_platforms.ts";
+import { buildPlatforms, validateBuildPlatforms } from "../../../vocabulary/build_platforms.ts";
 
 /**
  * The options Podman's build handler reads only from some version on
