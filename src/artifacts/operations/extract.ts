@@ -1,7 +1,7 @@
 import { defer, type Observable } from "rxjs";
 import { operation, type OperationOptions } from "../../client/operation.ts";
 import type { Requester } from "../../client/requester.ts";
-import { segment } from "../../client/request_json.ts";
+import { pathSegment } from "../../client/request_json.ts";
 import { PodmanError } from "../../errors.ts";
 import { requireName } from "../../vocabulary/reference.ts";
 import { copyToFile } from "../../streams/_copy_to_file.ts";
@@ -84,7 +84,7 @@ async function extractArchive(
   signal: AbortSignal,
 ): Promise<ReadableStream<Uint8Array>> {
   const response = await requester.request({
-    path: `/artifacts/${segment(name)}/extract`,
+    path: `/artifacts/${pathSegment(name)}/extract`,
     query: { title: options.title, digest: options.digest },
     action,
   }, signal);

@@ -8,7 +8,7 @@ import {
   requireOptionsSince,
 } from "../../client/option_since.ts";
 import type { Requester } from "../../client/requester.ts";
-import { segment } from "../../client/request_json.ts";
+import { pathSegment } from "../../client/request_json.ts";
 import { ImageNotFound } from "../../errors.ts";
 import {
   formatReference,
@@ -273,7 +273,7 @@ function pushChecked(
       const streams = apiAtLeast(version, 5);
       return {
         method: "POST",
-        path: `/images/${segment(name)}/push`,
+        path: `/images/${pathSegment(name)}/push`,
         query: {
           destination: options.destination,
           format: options.format,

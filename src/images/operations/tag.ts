@@ -1,7 +1,7 @@
 import { catchError, defer, type Observable, of } from "rxjs";
 import { checkOperationOptions, type OperationOptions } from "../../client/operation.ts";
 import type { Requester } from "../../client/requester.ts";
-import { requestJson, segment } from "../../client/request_json.ts";
+import { pathSegment, requestJson } from "../../client/request_json.ts";
 import { APIError } from "../../errors.ts";
 import { parseReference, validateTag } from "../../vocabulary/reference.ts";
 import type { ImageRef } from "./images_context.ts";
@@ -53,7 +53,7 @@ function tagRequest(
     requester,
     {
       method: "POST",
-      path: `/images/${segment(image.id)}/tag`,
+      path: `/images/${pathSegment(image.id)}/tag`,
       query: { repo: repository, tag },
       action,
       notFound: "image",

@@ -1,7 +1,7 @@
 import { defer, type Observable } from "rxjs";
 import type { OperationOptions } from "../../client/operation.ts";
 import type { Requester } from "../../client/requester.ts";
-import { requestJson, segment } from "../../client/request_json.ts";
+import { pathSegment, requestJson } from "../../client/request_json.ts";
 import { parseReference, validateTag } from "../../vocabulary/reference.ts";
 import type { ImageRef } from "./images_context.ts";
 
@@ -31,7 +31,7 @@ export function untagImage(
       requester,
       {
         method: "POST",
-        path: `/images/${segment(image.id)}/untag`,
+        path: `/images/${pathSegment(image.id)}/untag`,
         query: { repo: repository, tag: repository === undefined ? undefined : tag ?? "latest" },
         action,
         notFound: "image",

@@ -1,7 +1,7 @@
 import { catchError, defer, type Observable, of } from "rxjs";
 import type { OperationOptions } from "../../client/operation.ts";
 import type { Requester } from "../../client/requester.ts";
-import { requestJson, segment } from "../../client/request_json.ts";
+import { pathSegment, requestJson } from "../../client/request_json.ts";
 import { NotFound } from "../../errors.ts";
 import { requireName } from "../../vocabulary/reference.ts";
 
@@ -21,7 +21,7 @@ export function manifestExists(
     requireName(name, action);
     return requestJson(
       requester,
-      { path: `/manifests/${segment(name)}/exists`, action },
+      { path: `/manifests/${pathSegment(name)}/exists`, action },
       options,
       () => true,
     );

@@ -1,7 +1,7 @@
 import { defer, type Observable } from "rxjs";
 import type { OperationOptions } from "../../client/operation.ts";
 import type { Requester } from "../../client/requester.ts";
-import { requestJson, segment } from "../../client/request_json.ts";
+import { pathSegment, requestJson } from "../../client/request_json.ts";
 import { readRemoveReport, type RemoveReport } from "../../vocabulary/reports.ts";
 import { requireName } from "../../vocabulary/reference.ts";
 
@@ -27,7 +27,7 @@ export function removeManifest(
     const name = typeof manifest === "object" && manifest !== null ? manifest.name : manifest;
     const action = `Cannot remove manifest list "${name}"`;
     requireName(name, action);
-    const path = `/manifests/${segment(name)}`;
+    const path = `/manifests/${pathSegment(name)}`;
     return requestJson(
       requester,
       { method: "DELETE", path, action },

@@ -1,5 +1,5 @@
 import { lastOf } from "../../../async/settle.ts";
-import { requestJson, segment } from "../../../client/request_json.ts";
+import { pathSegment, requestJson } from "../../../client/request_json.ts";
 import { BuildError } from "../../../errors.ts";
 import type { ManifestAttrs, ManifestEntry } from "../../../vocabulary/manifest_attrs.ts";
 import { platformText } from "../../../vocabulary/manifest_attrs.ts";
@@ -70,7 +70,7 @@ export async function finishManifestBuild<M>(
   const list = await lastOf(
     requestJson(
       context.requester,
-      { path: `/manifests/${segment(manifest)}/json`, action },
+      { path: `/manifests/${pathSegment(manifest)}/json`, action },
       undefined,
       (body) => ((body ?? {}) as ManifestAttrs).manifests ?? [],
     ),
