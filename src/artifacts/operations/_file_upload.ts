@@ -1,6 +1,6 @@
 import { PodmanError } from "../../errors.ts";
 import { plainBytes } from "../../streams/_plain_bytes.ts";
-import { hasOwnChunks, releasingSentChunks } from "../../streams/_release_sent.ts";
+import { freeingSentChunks, hasOwnChunks } from "../../streams/_free_sent_chunks.ts";
 import { claimStream, requireUnlocked } from "../../streams/_single_use.ts";
 
 /** The bytes of one file of an artifact: a path on this machine, bytes, a Blob or a stream. */
@@ -126,7 +126,7 @@ function counted(
   size: number | undefined,
   onSent: OnSent,
 ): FileUpload {
-  const reader = (hasOwnChunks(source) ? releasingSentChunks(source) : source).getReader();
+  const reader = (hasOwnChunks(source) ? freeingSentChunks(source) : source).getReader();
   const body = new ReadableStream<Uint8Array<ArrayBuffer>>({
     async pull(controller) {
       const { done, value } = await reader.read();

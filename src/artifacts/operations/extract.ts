@@ -5,7 +5,7 @@ import { pathSegment } from "../../client/request_json.ts";
 import { PodmanError } from "../../errors.ts";
 import { requireName } from "../../vocabulary/reference.ts";
 import { copyToFile } from "../../streams/_copy_to_file.ts";
-import { hasOwnChunks, releaseNow } from "../../streams/_release_sent.ts";
+import { freeBytes, hasOwnChunks } from "../../streams/_free_sent_chunks.ts";
 import { readTar, type TarEntry } from "../../tar/reader.ts";
 import { safeEntryPath } from "../../tar/safe_entry_path.ts";
 import type { Artifact } from "../artifact.ts";
@@ -143,7 +143,7 @@ async function writeEntry(
   try {
     const written = await copyToFile(entry.body, file, {
       ...hooks,
-      ...(release ? { copied: releaseNow } : {}),
+      ...(release ? { copied: freeBytes } : {}),
       // Sorted out below, with the write errors.
       readError: (error) => error as Error,
       writeError: (error) => error as Error,

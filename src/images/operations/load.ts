@@ -6,7 +6,7 @@ import type { Requester } from "../../client/requester.ts";
 import { PodmanError } from "../../errors.ts";
 import { notJsonError } from "../../streams/_not_json.ts";
 import { plainBytes } from "../../streams/_plain_bytes.ts";
-import { releasingSentChunks } from "../../streams/_release_sent.ts";
+import { freeingSentChunks } from "../../streams/_free_sent_chunks.ts";
 import { claimStream, requireUnlocked } from "../../streams/_single_use.ts";
 import type { ImagesContext } from "./images_context.ts";
 import { inspectMade } from "./_inspect_made.ts";
@@ -140,7 +140,7 @@ async function openArchive(
   const prepared = forwarded(file.readable, alive);
   return {
     // The file's chunks are ours alone: their memory can go as soon as fetch has them.
-    body: releasingSentChunks(prepared.body),
+    body: freeingSentChunks(prepared.body),
     release: async () => {
       await prepared.release();
       closeFile();

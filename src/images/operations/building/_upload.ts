@@ -1,4 +1,4 @@
-import { releasingSentChunks } from "../../../streams/_release_sent.ts";
+import { freeingSentChunks } from "../../../streams/_free_sent_chunks.ts";
 import { plainBytes } from "../../../streams/_plain_bytes.ts";
 import { type FormFile, multipartBody } from "./_multipart.ts";
 
@@ -73,5 +73,5 @@ export function uploadBody(
     ({ body, contentType } = multipartBody(files));
   }
   if (body instanceof Uint8Array) return { body: plainBytes(body), contentType, failure };
-  return { body: ours ? releasingSentChunks(body) : body, contentType, failure };
+  return { body: ours ? freeingSentChunks(body) : body, contentType, failure };
 }
