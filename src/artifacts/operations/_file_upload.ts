@@ -1,5 +1,5 @@
 import { PodmanError } from "../../errors.ts";
-import { plainBytes } from "../../streams/_plain_bytes.ts";
+import { arrayBufferBytes } from "../../streams/_array_buffer_bytes.ts";
 import { freeingSentChunks, hasOwnChunks } from "../../streams/_free_sent_chunks.ts";
 import { claimStream, requireUnlocked } from "../../streams/_single_use.ts";
 
@@ -44,7 +44,7 @@ export function fileUploader(
     return (onSent) => openFile(data, action, onSent);
   }
   if (data instanceof Uint8Array) {
-    const bytes = plainBytes(data);
+    const bytes = arrayBufferBytes(data);
     return (onSent) => Promise.resolve(counted(sliced(bytes), bytes.byteLength, onSent));
   }
   if (data instanceof Blob) {
@@ -134,7 +134,7 @@ function counted(
         controller.close();
         return;
       }
-      controller.enqueue(plainBytes(value));
+      controller.enqueue(arrayBufferBytes(value));
       onSent(value.byteLength, size);
     },
     cancel(reason) {

@@ -5,7 +5,7 @@ import { checkOperationOptions, operation, type OperationOptions } from "../../c
 import type { Requester } from "../../client/requester.ts";
 import { PodmanError } from "../../errors.ts";
 import { notJsonError } from "../../streams/_not_json.ts";
-import { plainBytes } from "../../streams/_plain_bytes.ts";
+import { arrayBufferBytes } from "../../streams/_array_buffer_bytes.ts";
 import { freeingSentChunks } from "../../streams/_free_sent_chunks.ts";
 import { claimStream, requireUnlocked } from "../../streams/_single_use.ts";
 import type { ImagesContext } from "./images_context.ts";
@@ -76,7 +76,7 @@ function bodyMaker(source: LoadSource, action: string): BodyMaker {
   if (source instanceof Uint8Array) {
     if (source.byteLength === 0) throw new TypeError(`${action}: the archive is empty`);
     // Bytes are already in memory: sent as they are, with a Content-Length.
-    const body = plainBytes(source);
+    const body = arrayBufferBytes(source);
     return () => Promise.resolve({ body, release: () => Promise.resolve() });
   }
   if (source instanceof Blob) {
