@@ -1,7 +1,7 @@
 import { PodmanError } from "../../errors.ts";
 import { arrayBufferBytes } from "../../streams/_array_buffer_bytes.ts";
 import { freeingSentChunks, hasOwnChunks } from "../../streams/_free_sent_chunks.ts";
-import { claimStream, requireUnlocked } from "../../streams/_single_use.ts";
+import { requireUnlocked, useStreamOnce } from "../../streams/_single_use.ts";
 
 /** The bytes of one file of an artifact: a path on this machine, bytes, a Blob or a stream. */
 export type ArtifactFileData = string | URL | Uint8Array | Blob | ReadableStream<Uint8Array>;
@@ -53,7 +53,7 @@ export function fileUploader(
   if (data instanceof ReadableStream) {
     requireUnlocked(data, "file", action);
     return (onSent) =>
-      Promise.resolve(counted(claimStream(data, "file", action), undefined, onSent));
+      Promise.resolve(counted(useStreamOnce(data, "file", action), undefined, onSent));
   }
   throw new TypeError(
     `${action}: a file's data must be a path, a file: URL, a Uint8Array, a Blob or a ReadableStream`,

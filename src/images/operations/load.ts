@@ -7,7 +7,7 @@ import { PodmanError } from "../../errors.ts";
 import { notJsonError } from "../../streams/_not_json.ts";
 import { arrayBufferBytes } from "../../streams/_array_buffer_bytes.ts";
 import { freeingSentChunks } from "../../streams/_free_sent_chunks.ts";
-import { claimStream, requireUnlocked } from "../../streams/_single_use.ts";
+import { requireUnlocked, useStreamOnce } from "../../streams/_single_use.ts";
 import type { ImagesContext } from "./images_context.ts";
 import { inspectMade } from "./_inspect_made.ts";
 import { checkVia, useLocalApi, type Via } from "./_local_api.ts";
@@ -96,7 +96,7 @@ function streamOnce(source: ReadableStream<Uint8Array>, action: string): BodyMak
   requireUnlocked(source, "source", action);
   return (alive) => {
     // Always read through our reader, so that `release` can cancel the caller's stream.
-    return Promise.resolve(forwarded(claimStream(source, "source", action), alive ?? (() => {})));
+    return Promise.resolve(forwarded(useStreamOnce(source, "source", action), alive ?? (() => {})));
   };
 }
 

@@ -2,7 +2,7 @@ import { defer, type Observable } from "rxjs";
 import { checkOperationOptions, operation } from "../../../client/operation.ts";
 import { requireOneOf } from "../../../vocabulary/one_of.ts";
 import { parseReference } from "../../../vocabulary/reference.ts";
-import { claimStream } from "../../../streams/_single_use.ts";
+import { useStreamOnce } from "../../../streams/_single_use.ts";
 import type { ImagesContext } from "../images_context.ts";
 import { inspectMade } from "../_inspect_made.ts";
 import {
@@ -150,7 +150,7 @@ function claim<T extends ReadableStream<Uint8Array> | Uint8Array | string>(
   what: string,
   action: string,
 ): T {
-  return isByteStream(value) ? claimStream(value, what, action) : value;
+  return isByteStream(value) ? useStreamOnce(value, what, action) : value;
 }
 
 interface UploadSource {
