@@ -9,7 +9,7 @@ import { arrayBufferBytes } from "../../streams/_array_buffer_bytes.ts";
 import { freeingSentChunks } from "../../streams/_free_sent_chunks.ts";
 import { requireUnlocked, useStreamOnce } from "../../streams/_single_use.ts";
 import type { ImagesContext } from "./images_context.ts";
-import { inspectMade } from "./_inspect_made.ts";
+import { storedImageModel } from "./_stored_image_model.ts";
 import { checkVia, useLocalApi, type Via } from "./_local_api.ts";
 
 /** An image archive to load: a file path, bytes, a Blob or a byte stream. */
@@ -323,6 +323,6 @@ function loadChecked<M>(
     } finally {
       await prepared?.release();
     }
-    for (const name of names) emit(await inspectMade(context, name, signal, options));
+    for (const name of names) emit(await storedImageModel(context, name, signal, options));
   });
 }

@@ -11,7 +11,7 @@ import { requireOneOf } from "../../vocabulary/one_of.ts";
 import { type AuthConfig, encodeRegistryAuth } from "../../vocabulary/registry_auth.ts";
 import { retryDelayParam, validateRegistryRetry } from "../../vocabulary/registry_retry.ts";
 import type { ImagesContext } from "./images_context.ts";
-import { inspectMade } from "./_inspect_made.ts";
+import { storedImageModel } from "./_stored_image_model.ts";
 import { type PulledIds, PullStreamReader } from "./_pull_stream.ts";
 import type { LayerProgressEvent, PullStatusEvent } from "../../vocabulary/stream_events.ts";
 
@@ -154,7 +154,7 @@ async function inspectPulled<M extends { readonly id: string }>(
   named: string | undefined,
 ): Promise<M[]> {
   if (found.kind === "prefix") {
-    const image = await inspectMade(context, found.prefix, signal, undefined, named);
+    const image = await storedImageModel(context, found.prefix, signal, undefined, named);
     if (!imageIdStartsWith(image.id, found.prefix)) {
       throw noImageError(action, `"${found.prefix}" is not the id of the pulled image`);
     }
@@ -163,7 +163,9 @@ async function inspectPulled<M extends { readonly id: string }>(
   const images: M[] = [];
   // One image is named as pulled; each of several (allTags) by its own first tag.
   const one = found.ids.length === 1 ? named : undefined;
-  for (const id of found.ids) images.push(await inspectMade(context, id, signal, undefined, one));
+  for (const id of found.ids) {
+    images.push(await storedImageModel(context, id, signal, undefined, one));
+  }
   return images;
 }
 

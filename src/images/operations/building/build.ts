@@ -4,7 +4,7 @@ import { requireOneOf } from "../../../vocabulary/one_of.ts";
 import { parseReference } from "../../../vocabulary/reference.ts";
 import { useStreamOnce } from "../../../streams/_single_use.ts";
 import type { ImagesContext } from "../images_context.ts";
-import { inspectMade } from "../_inspect_made.ts";
+import { storedImageModel } from "../_stored_image_model.ts";
 import {
   type ContextLocation,
   locateContext,
@@ -373,7 +373,7 @@ function buildChecked<M>(
         options.manifest === undefined
           ? {
             type: "built",
-            image: await inspectMade(context, id, signal, undefined, builtName(options.tag)),
+            image: await storedImageModel(context, id, signal, undefined, builtName(options.tag)),
           }
           : await finishManifestBuild(
             context,
