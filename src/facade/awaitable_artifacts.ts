@@ -33,7 +33,7 @@ function resultOf<E, R>(
   pick: (event: E) => R | undefined,
 ): Promise<R> {
   let result: R | undefined;
-  return settle(events, undefined, (event) => {
+  return settle(events, (event) => {
     onProgress?.(event);
     result = pick(event) ?? result;
   }, () => {
@@ -143,7 +143,7 @@ export class AwaitableArtifacts {
     options: ExtractFileOptions & AwaitOptions<Uint8Array>,
   ): Promise<Uint8Array> {
     const chunks: Uint8Array[] = [];
-    return settle(this.#artifacts.extractFile(artifact, options), undefined, (chunk) => {
+    return settle(this.#artifacts.extractFile(artifact, options), (chunk) => {
       options.onProgress?.(chunk);
       chunks.push(chunk);
     }, () => joinChunks(chunks));

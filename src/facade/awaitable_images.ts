@@ -141,7 +141,7 @@ export class AwaitableImages {
     options: PushOptions & AwaitOptions<PushEvent> = {},
   ): Promise<PushedEvent | PushedEvent[]> {
     const pushed: PushedEvent[] = [];
-    return settle(this.#images.push(repository, options), undefined, (event) => {
+    return settle(this.#images.push(repository, options), (event) => {
       options.onProgress?.(event);
       if (event.type === "pushed") pushed.push(event);
     }, () => {
@@ -155,7 +155,7 @@ export class AwaitableImages {
     const log: string[] = [];
     let image: Image | undefined;
     let list: { manifest: string; images: PlatformImageOf<Image>[] } | undefined;
-    return settle(this.#images.build(options), undefined, (event) => {
+    return settle(this.#images.build(options), (event) => {
       options.onProgress?.(event);
       if (event.type === "log") log.push(event.line);
       else if (event.type === "built") image = event.image;
@@ -172,7 +172,7 @@ export class AwaitableImages {
   /** `load()` as a promise of every loaded image. */
   load(source: LoadSource, options: LoadOptions & AwaitOptions<Image> = {}): Promise<Image[]> {
     const images: Image[] = [];
-    return settle(this.#images.load(source, options), undefined, (image) => {
+    return settle(this.#images.load(source, options), (image) => {
       options.onProgress?.(image);
       images.push(image);
     }, () => images);

@@ -13,7 +13,7 @@ export function awaitPull<M>(
   options: PullOptions & AwaitOptions<PullEventOf<M>>,
 ): Promise<M | M[]> {
   let images: M[] = [];
-  return settle(events, undefined, (event) => {
+  return settle(events, (event) => {
     options.onProgress?.(event);
     if (event.type === "pulled") images = event.images;
   }, () => {

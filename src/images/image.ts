@@ -261,14 +261,14 @@ function awaitableImage(image: Image): AwaitableImage {
     untag: (repository, tag, options = {}) => lastOf(image.untag(repository, tag, options)),
     save: (options = {}) => {
       const chunks: Uint8Array[] = [];
-      return settle(image.save(options), undefined, (chunk) => {
+      return settle(image.save(options), (chunk) => {
         options.onProgress?.(chunk);
         chunks.push(chunk);
       }, () => joinChunks(chunks));
     },
     saveToFile: (path, options = {}) => {
       let written = 0;
-      return settle(image.saveToFile(path, options), undefined, (bytes) => {
+      return settle(image.saveToFile(path, options), (bytes) => {
         options.onProgress?.(bytes);
         written = bytes;
       }, () => written);

@@ -117,7 +117,7 @@ export class Manifest {
       reload: (options = {}) => lastOf(this.reload(options)),
       push: (destination, options = {}) => {
         let pushed: PushedEvent | undefined;
-        return settle(this.push(destination, options), undefined, (event) => {
+        return settle(this.push(destination, options), (event) => {
           options.onProgress?.(event);
           if (event.type === "pushed") pushed = event;
         }, () => {
