@@ -84,7 +84,7 @@ export type {
 } from "./src/images/operations/read_registry_data.ts";
 export type { ManifestPlatform, RegistryManifest } from "./src/registry/read_manifest.ts";
 export { Image } from "./src/images/image.ts";
-export type { LayerProgressEvent, PullStatusEvent } from "./src/images/operations/stream_events.ts";
+export type { LayerProgressEvent, PullStatusEvent } from "./src/vocabulary/stream_events.ts";
 export type { PullOptions } from "./src/images/operations/pull.ts";
 export type {
   BuildEvent,
@@ -157,14 +157,14 @@ export type {
   ManifestAttrs,
   ManifestEntry,
   ManifestEntryPlatform,
-} from "./src/images/operations/manifest_attrs.ts";
+} from "./src/vocabulary/manifest_attrs.ts";
 export type { CreateManifestOptions } from "./src/manifests/operations/create.ts";
 export type { ManifestAddOptions } from "./src/manifests/operations/modify.ts";
 export type { ManifestPushEvent, ManifestPushOptions } from "./src/manifests/operations/push.ts";
 export type { ManifestRef } from "./src/manifests/operations/remove.ts";
-export type { Platform } from "./src/images/params/platform.ts";
-export type { Filters, FilterValue } from "./src/images/params/filters.ts";
-export type { AuthConfig } from "./src/images/params/registry_auth.ts";
+export type { Platform } from "./src/vocabulary/platform.ts";
+export type { Filters, FilterValue } from "./src/vocabulary/filters.ts";
+export type { AuthConfig } from "./src/vocabulary/registry_auth.ts";
 export type {
   HistoryEntry,
   ImageAttrs,
@@ -172,7 +172,7 @@ export type {
   PruneReport,
   RemoveReport,
   SearchResult,
-} from "./src/images/operations/reports.ts";
+} from "./src/vocabulary/reports.ts";
 export { Fleet } from "./src/fleet/fleet.ts";
 export type { FleetArtifacts } from "./src/fleet/fleet_artifacts.ts";
 export type { FleetImages } from "./src/fleet/fleet_images.ts";

@@ -13,9 +13,9 @@ import { PodmanError } from "../errors.ts";
  */
 export function settle<T, R>(
   source: Observable<T>,
-  signal: AbortSignal | undefined,
   onValue: (value: T) => void,
   result: () => R,
+  signal?: AbortSignal,
 ): Promise<R> {
   return new Promise<R>((resolve, reject) => {
     if (signal?.aborted) {
@@ -67,10 +67,10 @@ export function settle<T, R>(
  */
 export function lastOf<T>(source: Observable<T>, signal?: AbortSignal): Promise<T> {
   let last: { value: T } | undefined;
-  return settle(source, signal, (value) => (last = { value }), () => {
+  return settle(source, (value) => (last = { value }), () => {
     if (!last) throw new PodmanError("The operation completed without a result");
     return last.value;
-  });
+  }, signal);
 }
 
 /** A promise that also rejects with the signal's reason once `signal` aborts. */

@@ -72,7 +72,7 @@ export function awaitOperation<E, R>(
     return Promise.reject(error);
   }
   const { add, result } = collector;
-  return settle(operation, undefined, (event) => {
+  return settle(operation, (event) => {
     onProgress?.(event);
     add(event);
   }, result);

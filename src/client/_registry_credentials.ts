@@ -4,7 +4,7 @@ import {
   type AuthConfig,
   encodeRegistryAuth,
   encodeRegistryConfig,
-} from "../images/params/registry_auth.ts";
+} from "../vocabulary/registry_auth.ts";
 import type { ApiRequest } from "./api_request.ts";
 
 /** Where a client takes the user's registry credentials from; `false` when it takes none. */

@@ -1,5 +1,5 @@
 import { closedError } from "./_closed_error.ts";
-import { lentController } from "./_lent_controllers.ts";
+import { controllerAbortedOnClose } from "./_abort_on_close.ts";
 
 /** A request's place among the client's connections; see {@linkcode RequestSlots}. */
 export interface Slot {
@@ -91,7 +91,7 @@ export class RequestSlots {
     // of the client's own, linked to its signal. Not AbortSignal.any(): its combined signal is
     // only weakly held by its sources, and once collected (under load, mid-stream) an abort no
     // longer reached the body. This controller is held by #running while the request runs.
-    const lent = lentController(caller);
+    const lent = controllerAbortedOnClose(caller);
     const entry = { action, controller: lent ?? new AbortController() };
     this.#running.add(entry);
     const onAbort = lent || !caller ? undefined : (): void => entry.controller.abort(caller.reason);

@@ -1,5 +1,8 @@
 import { APIError, ConnectionError, ImageNotFound, NotFound, PodmanError } from "../errors.ts";
 import { connectionFailureReason } from "../transport/_connection_failure.ts";
+import { explainBody } from "../http/explain_body.ts";
+import { networkReason } from "../http/network_reason.ts";
+import { redact } from "../http/redact.ts";
 import type { Query } from "./query.ts";
 
 /** A request to the libpod API, as {@linkcode PodmanClient.request} takes it. */
@@ -50,32 +53,6 @@ export type CredentialsWanted =
   | { readonly reference: string }
   | { readonly everyRegistry: true };
 
-const REDACTED = "[redacted]";
-
-/** Replaces every secret in a text with a fixed marker. */
-export function redact(text: string, secrets: readonly string[] | undefined): string {
-  if (!secrets) return text;
-  let result = text;
-  for (const secret of secrets) {
-    if (secret.length > 0) result = result.split(secret).join(REDACTED);
-  }
-  return result;
-}
-
-/**
- * A parsed JSON value with every secret redacted from every string in it (keys included);
- * the value itself when there are no secrets, so streams without credentials cost nothing.
- */
-export function redactJson(value: unknown, secrets: readonly string[] | undefined): unknown {
-  if (!secrets || secrets.length === 0) return value;
-  if (typeof value === "string") return redact(value, secrets);
-  if (Array.isArray(value)) return value.map((item) => redactJson(item, secrets));
-  if (typeof value !== "object" || value === null) return value;
-  return Object.fromEntries(
-    Object.entries(value).map(([key, item]) => [redact(key, secrets), redactJson(item, secrets)]),
-  );
-}
-
 // Error bodies are small; a proxy's HTML page or a runaway body must not fill memory.
 const ERROR_BODY_LIMIT = 64 * 1024;
 
@@ -93,24 +70,6 @@ async function readBounded(response: Response): Promise<string> {
     await reader.cancel().catch(() => {});
   }
   return text.slice(0, ERROR_BODY_LIMIT);
-}
-
-/** What a libpod error body says, or the body's text when it is not libpod JSON. */
-export function explainBody(text: string): { explanation: string; serverCause?: string } {
-  try {
-    const body: unknown = JSON.parse(text);
-    if (body && typeof body === "object") {
-      const { message, cause } = body as Record<string, unknown>;
-      if (typeof message === "string" && message !== "") {
-        return typeof cause === "string" && cause !== ""
-          ? { explanation: message, serverCause: cause }
-          : { explanation: message };
-      }
-    }
-  } catch {
-    // Not JSON: a plain-text or HTML error page; its text is the explanation.
-  }
-  return { explanation: text.trim().replace(/\s+/g, " ").slice(0, 500) };
 }
 
 /** Turns a non-2xx response into the matching {@linkcode APIError} subclass. */
@@ -169,20 +128,4 @@ export function brokenConnectionError(
     `${action}: the connection to Podman broke: ${redact(networkReason(cause), secrets)}`,
     { reason: "broken", cause },
   );
-}
-
-/**
- * The useful part of a fetch failure: Deno wraps the OS error ("No such file or directory",
- * "Connection refused", "Connection reset by peer") in a generic "fetch failed" TypeError.
- */
-export function networkReason(error: unknown): string {
-  let innermost: unknown = error;
-  // Only fetch's generic wrappers are peeled off; a specific reason (the transport's) stays.
-  while (
-    innermost instanceof Error && innermost.cause !== undefined &&
-    /^(fetch failed|error sending request|error reading a body)/.test(innermost.message)
-  ) innermost = innermost.cause;
-  const message = innermost instanceof Error ? innermost.message : String(innermost);
-  const tail = message.slice(message.lastIndexOf("): ") + 1).replace(/^[):\s]+/, "");
-  return tail.replace(/^client error \(\w+\):\s*/, "") || message;
 }

@@ -1,7 +1,8 @@
 import type { Observable } from "rxjs";
 import { APIError } from "../errors.ts";
 import { forEachJsonLine } from "../streams/json_lines.ts";
-import { type ApiRequest, redact, redactJson } from "./api_request.ts";
+import type { ApiRequest } from "./api_request.ts";
+import { redact, redactJson } from "../http/redact.ts";
 import { operation, type OperationContext, type OperationOptions } from "./operation.ts";
 import type { Requester } from "./requester.ts";
 

@@ -2,7 +2,7 @@ import { lastEvent, Operation } from "../async/operation.ts";
 import { PodmanError, TimeoutError } from "../errors.ts";
 import { isConnectionFailure } from "../transport/_connection_failure.ts";
 import { brokenConnectionError } from "./api_request.ts";
-import { lendController } from "./_lent_controllers.ts";
+import { abortOnClose } from "./_abort_on_close.ts";
 
 /** Per-call options every operation takes. */
 export interface OperationOptions {
@@ -105,8 +105,8 @@ export function operation<T>(
       return;
     }
     const controller = new AbortController();
-    // The client aborts this controller itself if it closes mid-request (see lendController).
-    const signal = lendController(controller);
+    // The client aborts this controller itself if it closes mid-request (see abortOnClose).
+    const signal = abortOnClose(controller);
     let timer: ReturnType<typeof setTimeout> | undefined;
     let timedOut = false;
     // Once the body has settled there is nothing left to abort; skipping the abort saves the

@@ -2,7 +2,7 @@ import type { Operation } from "../async/operation.ts";
 import { type AwaitTwins, awaitTwins } from "../async/twins.ts";
 import { ArtifactsManager } from "../artifacts/artifacts_manager.ts";
 import { CredentialsManager } from "../credentials/credentials_manager.ts";
-import type { AuthConfig } from "../images/params/registry_auth.ts";
+import type { AuthConfig } from "../vocabulary/registry_auth.ts";
 import {
   type CredentialsSource,
   credentialsSource,

@@ -54,7 +54,7 @@ export function requestJson<T>(
 }
 
 /** Encodes an image name or id for a path segment (`/` and `:` included). */
-export function segment(name: string): string {
+export function pathSegment(name: string): string {
   return encodeURIComponent(name);
 }
 

@@ -1,4 +1,4 @@
-import type { AuthConfig } from "../images/params/registry_auth.ts";
+import type { AuthConfig } from "../vocabulary/registry_auth.ts";
 import type { ApiRequest } from "./api_request.ts";
 
 /**

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { isRegistryHost, parseReference } from "../images/params/reference.ts";
+import { isRegistryHost, parseReference } from "../vocabulary/reference.ts";
 
 /** Docker Hub's canonical name; the other names it goes by in auth files. */
 export const DOCKER_HUB = "docker.io";

@@ -1,4 +1,4 @@
-import { isRegistryHost, parseReference } from "../images/params/reference.ts";
+import { isRegistryHost, parseReference } from "../vocabulary/reference.ts";
 
 /** What `login("registry.example.com/team")` is about. */
 export interface LoginKey {

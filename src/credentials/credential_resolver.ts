@@ -23,7 +23,7 @@
  * @module
  */
 
-import type { AuthConfig } from "../images/params/registry_auth.ts";
+import type { AuthConfig } from "../vocabulary/registry_auth.ts";
 import { type AuthFileContents, entryCredentials, readAuthFile } from "./_auth_file.ts";
 import { askCredentialHelper, type HelperCredentials } from "./_credential_helper.ts";
 import {

@@ -1,5 +1,5 @@
 import { catchError, concat, type Observable, type OperatorFunction } from "rxjs";
-import type { AuthConfig } from "../images/params/registry_auth.ts";
+import type { AuthConfig } from "../vocabulary/registry_auth.ts";
 import { splitFleetOptions } from "./_split_fleet_options.ts";
 import { FleetError } from "./fleet_error.ts";
 import type { FleetEvent, FleetOptions } from "./fleet_event.ts";

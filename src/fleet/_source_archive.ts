@@ -1,4 +1,4 @@
-import { segment } from "../client/request_json.ts";
+import { pathSegment } from "../client/request_json.ts";
 import { PodmanError } from "../errors.ts";
 import type { FleetHost } from "./fleet_host.ts";
 
@@ -36,7 +36,7 @@ export function sourceArchive(
       try {
         if (reader === undefined) {
           const response = await source.client.request({
-            path: `/images/${segment(name)}/get`,
+            path: `/images/${pathSegment(name)}/get`,
             query: { format: "docker-archive" },
             action,
             notFound: "image",

@@ -1,7 +1,7 @@
 import type { Observable } from "rxjs";
 import { PodmanError } from "../errors.ts";
 import type { Image } from "../images/image.ts";
-import { algorithmOf, imageIdStartsWith, sameImageId, shortId } from "../images/params/image_id.ts";
+import { algorithmOf, imageIdStartsWith, sameImageId, shortId } from "../vocabulary/image_id.ts";
 import type { DistributeOutcome } from "./_distributed_result.ts";
 import type { DistributedImage } from "./distribute_event.ts";
 import type { DistributeOptions } from "./distribute_options.ts";

@@ -1,6 +1,6 @@
 import { defer, type Observable } from "rxjs";
 import { PodmanError } from "../errors.ts";
-import { shortId } from "../images/params/image_id.ts";
+import { shortId } from "../vocabulary/image_id.ts";
 import type { HostList } from "./_host_list.ts";
 import { pushThenPull, transferOptions } from "./_push_then_pull.ts";
 import { sourceFailed, withSource } from "./_source_lookup.ts";

@@ -1,6 +1,6 @@
 import type { Observable } from "rxjs";
 import type { Image } from "../images/image.ts";
-import { parseReference } from "../images/params/reference.ts";
+import { parseReference } from "../vocabulary/reference.ts";
 import { distributedResult, type DistributeOutcome } from "./_distributed_result.ts";
 import { pushThenPull, transferOptions } from "./_push_then_pull.ts";
 import { namedById, sameIdAsSource, withSourceImage } from "./_source_image.ts";

@@ -1,4 +1,4 @@
-import type { AuthConfig } from "../images/params/registry_auth.ts";
+import type { AuthConfig } from "../vocabulary/registry_auth.ts";
 
 /**
  * How the hosts of a distribution through a registry reach it: TLS and credentials, for the

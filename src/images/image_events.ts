@@ -15,7 +15,7 @@ import type {
 import type { BuildResultOf } from "./operations/building/build_result.ts";
 import type { PulledEventOf, PullEventOf } from "./operations/pull.ts";
 import type { BuildLogEvent } from "./operations/building/build_events.ts";
-import type { LayerProgressEvent, PullStatusEvent } from "./operations/stream_events.ts";
+import type { LayerProgressEvent, PullStatusEvent } from "../vocabulary/stream_events.ts";
 
 /** The last event of a successful pull: the {@linkcode Image}(s) now stored. */
 export interface PulledEvent {

@@ -29,7 +29,7 @@ import type {
   PruneReport,
   RemoveReport,
   SearchResult,
-} from "./operations/reports.ts";
+} from "../vocabulary/reports.ts";
 import { scpImage, type ScpOptions, type ScpReport } from "./operations/scp.ts";
 import { searchImages, type SearchOptions } from "./operations/search.ts";
 import { RegistryData } from "./registry_data.ts";

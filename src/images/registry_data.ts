@@ -5,7 +5,7 @@ import type { PullEvent } from "./image_events.ts";
 import type { ImagesContext } from "./operations/images_context.ts";
 import { pullImage, type PullOptions } from "./operations/pull.ts";
 import type { RegistryAnswer, RegistryDataSource } from "./operations/read_registry_data.ts";
-import { parsePlatform, type Platform } from "./params/platform.ts";
+import { parsePlatform, type Platform } from "../vocabulary/platform.ts";
 
 /**
  * What an image's registry says of it, read from the registry itself over the Registry HTTP

@@ -9,7 +9,7 @@ import {
   type ManifestAttrs,
   type ManifestEntry,
   platformText,
-} from "../images/operations/manifest_attrs.ts";
+} from "../vocabulary/manifest_attrs.ts";
 import type { ManifestsContext } from "./operations/manifests_context.ts";
 import { addToManifest, type ManifestAddOptions, removeFromManifest } from "./operations/modify.ts";
 import {

@@ -2,12 +2,12 @@ import type { Operation } from "../async/operation.ts";
 import { type AwaitTwins, awaitTwins } from "../async/twins.ts";
 import type { OperationOptions } from "../client/operation.ts";
 import type { Requester } from "../client/requester.ts";
-import type { RemoveReport } from "../images/operations/reports.ts";
+import type { RemoveReport } from "../vocabulary/reports.ts";
 import { Manifest } from "./manifest.ts";
 import { createManifest, type CreateManifestOptions } from "./operations/create.ts";
 import { manifestExists } from "./operations/exists.ts";
 import { getManifest } from "./operations/get.ts";
-import type { ManifestAttrs } from "../images/operations/manifest_attrs.ts";
+import type { ManifestAttrs } from "../vocabulary/manifest_attrs.ts";
 import type { ManifestsContext } from "./operations/manifests_context.ts";
 import { removeManifest } from "./operations/remove.ts";
 

@@ -1,5 +1,5 @@
 import { defer, map, type Observable, type OperatorFunction } from "rxjs";
-import type { LayerProgressEvent, PullStatusEvent } from "../images/operations/stream_events.ts";
+import type { LayerProgressEvent, PullStatusEvent } from "../vocabulary/stream_events.ts";
 import { LayersView } from "./_layers_view.ts";
 import type { LayerState } from "./layer_state.ts";
 

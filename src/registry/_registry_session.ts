@@ -1,4 +1,6 @@
-import { explainBody, networkReason, redact } from "../client/api_request.ts";
+import { explainBody } from "../http/explain_body.ts";
+import { networkReason } from "../http/network_reason.ts";
+import { redact } from "../http/redact.ts";
 import { APIError, ImageNotFound, NotFound, PodmanError } from "../errors.ts";
 import { type Challenge, parseChallenge } from "./_challenge.ts";
 import { readLimited } from "./_read_limited.ts";

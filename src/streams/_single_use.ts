@@ -14,7 +14,7 @@ export function requireUnlocked(
   what: string,
   action: string,
 ): void {
-  // A stream podrx itself claimed is locked by its own reader: claimStream() says "already
+  // A stream podrx itself claimed is locked by its own reader: useStreamOnce() says "already
   // used" for it, which is the useful message.
   if (stream.locked && !claimed.has(stream)) {
     throw new TypeError(`${action}: the ${what} stream is locked; it is being read elsewhere`);
@@ -27,7 +27,7 @@ export function requireUnlocked(
  *
  * @throws {PodmanError} When the stream was claimed before or is locked.
  */
-export function claimStream<T extends ReadableStream<Uint8Array>>(
+export function useStreamOnce<T extends ReadableStream<Uint8Array>>(
   stream: T,
   what: string,
   action: string,

@@ -29,7 +29,7 @@ Deno.test("settle() unsubscribes on abort, rejects with the reason, and leaves n
   const source = new Observable<number>(() => () => (unsubscribed = true));
   const controller = new AbortController();
   const listeners = countListeners(controller.signal);
-  const waiting = settle(source, controller.signal, () => {}, () => "done");
+  const waiting = settle(source, () => {}, () => "done", controller.signal);
   assert.equal(listeners(), 1);
   controller.abort(new Error("stop"));
   await assert.rejects(waiting, { message: "stop" });
@@ -56,7 +56,7 @@ Deno.test("settle() rejects with what onValue throws and stops the source", asyn
     return () => (unsubscribed = true);
   });
   await assert.rejects(
-    settle(source, undefined, () => {
+    settle(source, () => {
       throw new TypeError("bad value");
     }, () => 0),
     TypeError,

@@ -1,5 +1,6 @@
-// `deno task demo:fleet`, run as a user runs it: it starts its own registry and four private
-// Podman services, so it needs nothing of the test bed but the machine's podman.
+// `deno task demo:fleet` (tools/demo_fleet.ts running examples/fleet_rollout.ts's rollOut), run
+// as a user runs it: it starts its own registry and four private Podman services, so it needs
+// nothing of the test bed but the machine's podman.
 import assert from "node:assert/strict";
 import { processesNaming, shortTempDir } from "../bed/_leftovers.ts";
 

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { lastValueFrom, type Observable, toArray } from "rxjs";
 import { type AuthConfig, PodmanClient, PodmanError } from "../../mod.ts";
-import { encodeRegistryAuth } from "../../src/images/params/registry_auth.ts";
+import { encodeRegistryAuth } from "../../src/vocabulary/registry_auth.ts";
 import { testBed } from "../bed/env.ts";
 import { startFakePodman } from "../fake/fake_podman.ts";
 import { importImage, uniqueName } from "../images/_fixtures.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { encodeFilters } from "../../src/images/params/filters.ts";
+import { encodeFilters } from "../../src/vocabulary/filters.ts";
 
 Deno.test("encodeFilters() sends label objects as key=value and scalars as strings", () => {
   assert.equal(

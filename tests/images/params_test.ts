@@ -8,10 +8,10 @@ import {
   imageIdStartsWith,
   isImageIdText,
   sameImageId,
-} from "../../src/images/params/image_id.ts";
-import { parsePlatform } from "../../src/images/params/platform.ts";
-import { validateBuildPlatforms } from "../../src/images/params/build_platforms.ts";
-import { withTag } from "../../src/images/params/reference.ts";
+} from "../../src/vocabulary/image_id.ts";
+import { parsePlatform } from "../../src/vocabulary/platform.ts";
+import { validateBuildPlatforms } from "../../src/vocabulary/build_platforms.ts";
+import { withTag } from "../../src/vocabulary/reference.ts";
 
 Deno.test("parseApiVersion() and apiAtLeast() read major.minor, missing parts as 0", () => {
   assert.deepEqual(parseApiVersion("5.4.2"), { major: 5, minor: 4 });

@@ -16,7 +16,7 @@ import {
 } from "../../mod.ts";
 import { PullStreamReader } from "../../src/images/operations/_pull_stream.ts";
 import { PushStreamReader } from "../../src/images/operations/_push_stream.ts";
-import { encodeRegistryAuth } from "../../src/images/params/registry_auth.ts";
+import { encodeRegistryAuth } from "../../src/vocabulary/registry_auth.ts";
 import { testBed } from "../bed/env.ts";
 import { serverVersion } from "../bed/server_version.ts";
 import { importImage, uniqueName } from "./_fixtures.ts";

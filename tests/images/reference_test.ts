@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { formatReference, parseReference } from "../../src/images/params/reference.ts";
+import { formatReference, parseReference } from "../../src/vocabulary/reference.ts";
 
 const component = fc.stringMatching(/^[a-z0-9]+(?:[._-][a-z0-9]+)*$/, { maxLength: 20 });
 const registry = fc.oneof(

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { lastValueFrom, type Observable, toArray } from "rxjs";
 import { APIError, PodmanClient } from "../../mod.ts";
-import { encodeRegistryAuth } from "../../src/images/params/registry_auth.ts";
+import { encodeRegistryAuth } from "../../src/vocabulary/registry_auth.ts";
 import { testBed } from "../bed/env.ts";
 import { importImage, podmanOk, uniqueName } from "./_fixtures.ts";
 

@@ -7,7 +7,7 @@
  */
 
 import { createTarDecoder } from "modern-tar";
-import { plainBytes } from "../../src/streams/_plain_bytes.ts";
+import { arrayBufferBytes } from "../../src/streams/_array_buffer_bytes.ts";
 
 /** An entry read back from an archive, with its body in memory. */
 export interface TarEntryRead {
@@ -67,7 +67,9 @@ async function ungzipIfNeeded(
 export async function readTarEntries(
   source: Uint8Array | ReadableStream<Uint8Array>,
 ): Promise<TarEntryRead[]> {
-  const stream = source instanceof Uint8Array ? new Blob([plainBytes(source)]).stream() : source;
+  const stream = source instanceof Uint8Array
+    ? new Blob([arrayBufferBytes(source)]).stream()
+    : source;
   const decoder = createTarDecoder();
   const entries = (await ungzipIfNeeded(stream)).pipeThrough(decoder).getReader();
   const result: TarEntryRead[] = [];

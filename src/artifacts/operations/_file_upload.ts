@@ -1,7 +1,7 @@
 import { PodmanError } from "../../errors.ts";
-import { plainBytes } from "../../streams/_plain_bytes.ts";
-import { hasOwnChunks, releasingSentChunks } from "../../streams/_release_sent.ts";
-import { claimStream, requireUnlocked } from "../../streams/_single_use.ts";
+import { arrayBufferBytes } from "../../streams/_array_buffer_bytes.ts";
+import { freeingSentChunks, hasOwnChunks } from "../../streams/_free_sent_chunks.ts";
+import { requireUnlocked, useStreamOnce } from "../../streams/_single_use.ts";
 
 /** The bytes of one file of an artifact: a path on this machine, bytes, a Blob or a stream. */
 export type ArtifactFileData = string | URL | Uint8Array | Blob | ReadableStream<Uint8Array>;
@@ -44,7 +44,7 @@ export function fileUploader(
     return (onSent) => openFile(data, action, onSent);
   }
   if (data instanceof Uint8Array) {
-    const bytes = plainBytes(data);
+    const bytes = arrayBufferBytes(data);
     return (onSent) => Promise.resolve(counted(sliced(bytes), bytes.byteLength, onSent));
   }
   if (data instanceof Blob) {
@@ -53,7 +53,7 @@ export function fileUploader(
   if (data instanceof ReadableStream) {
     requireUnlocked(data, "file", action);
     return (onSent) =>
-      Promise.resolve(counted(claimStream(data, "file", action), undefined, onSent));
+      Promise.resolve(counted(useStreamOnce(data, "file", action), undefined, onSent));
   }
   throw new TypeError(
     `${action}: a file's data must be a path, a file: URL, a Uint8Array, a Blob or a ReadableStream`,
@@ -126,7 +126,7 @@ function counted(
   size: number | undefined,
   onSent: OnSent,
 ): FileUpload {
-  const reader = (hasOwnChunks(source) ? releasingSentChunks(source) : source).getReader();
+  const reader = (hasOwnChunks(source) ? freeingSentChunks(source) : source).getReader();
   const body = new ReadableStream<Uint8Array<ArrayBuffer>>({
     async pull(controller) {
       const { done, value } = await reader.read();
@@ -134,7 +134,7 @@ function counted(
         controller.close();
         return;
       }
-      controller.enqueue(plainBytes(value));
+      controller.enqueue(arrayBufferBytes(value));
       onSent(value.byteLength, size);
     },
     cancel(reason) {

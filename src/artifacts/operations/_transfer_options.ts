@@ -1,8 +1,8 @@
 import type { OperationOptions } from "../../client/operation.ts";
 import type { ApiRequest } from "../../client/api_request.ts";
 import type { Query } from "../../client/query.ts";
-import { type AuthConfig, encodeRegistryAuth } from "../../images/params/registry_auth.ts";
-import { retryDelayParam, validateRegistryRetry } from "../../images/params/registry_retry.ts";
+import { type AuthConfig, encodeRegistryAuth } from "../../vocabulary/registry_auth.ts";
+import { retryDelayParam, validateRegistryRetry } from "../../vocabulary/registry_retry.ts";
 
 /** Options for an artifact `pull()` or `push()`. */
 export interface ArtifactTransferOptions extends OperationOptions {

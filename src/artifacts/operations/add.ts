@@ -3,9 +3,9 @@ import { lastOf } from "../../async/settle.ts";
 import { operation, type OperationOptions } from "../../client/operation.ts";
 import type { Requester } from "../../client/requester.ts";
 import { requiringVersion } from "../../client/requiring_version.ts";
-import { parseJsonBody, segment } from "../../client/request_json.ts";
-import { parseReference, requireName } from "../../images/params/reference.ts";
-import { requireStringRecord } from "../../images/params/strings.ts";
+import { parseJsonBody, pathSegment } from "../../client/request_json.ts";
+import { parseReference, requireName } from "../../vocabulary/reference.ts";
+import { requireStringRecord } from "../../vocabulary/strings.ts";
 import {
   type ArtifactFileData,
   type FileUpload,
@@ -235,7 +235,7 @@ async function removeQuietly(requester: Requester, name: string): Promise<void> 
   try {
     const response = await requester.request({
       method: "DELETE",
-      path: `/artifacts/${segment(name)}`,
+      path: `/artifacts/${pathSegment(name)}`,
       action: `Cannot remove the incomplete artifact "${name}"`,
       cleanup: true,
     }, AbortSignal.timeout(30_000));

@@ -3,7 +3,7 @@ import { catchError, map, of } from "rxjs";
 import type { OperationOptions } from "../../client/operation.ts";
 import type { Requester } from "../../client/requester.ts";
 import { NotFound } from "../../errors.ts";
-import { requireName } from "../../images/params/reference.ts";
+import { requireName } from "../../vocabulary/reference.ts";
 import { inspectArtifact } from "./get.ts";
 
 /**

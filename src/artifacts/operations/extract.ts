@@ -2,15 +2,15 @@ import { deferredOperation, type Operation, pickedEvent } from "../../async/oper
 import { joinedChunks } from "../../streams/_join_chunks.ts";
 import { operation, type OperationOptions } from "../../client/operation.ts";
 import type { Requester } from "../../client/requester.ts";
-import { segment } from "../../client/request_json.ts";
+import { pathSegment } from "../../client/request_json.ts";
 import { PodmanError } from "../../errors.ts";
-import { requireName } from "../../images/params/reference.ts";
+import { requireName } from "../../vocabulary/reference.ts";
 import { copyToFile } from "../../streams/_copy_to_file.ts";
-import { hasOwnChunks, releaseNow } from "../../streams/_release_sent.ts";
+import { freeBytes, hasOwnChunks } from "../../streams/_free_sent_chunks.ts";
 import { readTar, type TarEntry } from "../../tar/reader.ts";
 import { safeEntryPath } from "../../tar/safe_entry_path.ts";
 import type { Artifact } from "../artifact.ts";
-import type { LayerProgressEvent } from "../../images/operations/stream_events.ts";
+import type { LayerProgressEvent } from "../../vocabulary/stream_events.ts";
 
 /** Which file of an artifact to take: by its name (title) or its digest. */
 export interface ArtifactFileSelector {
@@ -85,7 +85,7 @@ async function extractArchive(
   signal: AbortSignal,
 ): Promise<ReadableStream<Uint8Array>> {
   const response = await requester.request({
-    path: `/artifacts/${segment(name)}/extract`,
+    path: `/artifacts/${pathSegment(name)}/extract`,
     query: { title: options.title, digest: options.digest },
     action,
   }, signal);
@@ -144,7 +144,7 @@ async function writeEntry(
   try {
     const written = await copyToFile(entry.body, file, {
       ...hooks,
-      ...(release ? { copied: releaseNow } : {}),
+      ...(release ? { copied: freeBytes } : {}),
       // Sorted out below, with the write errors.
       readError: (error) => error as Error,
       writeError: (error) => error as Error,

@@ -2,8 +2,8 @@ import { deferredOperation, type Operation } from "../../async/operation.ts";
 import type { Observable } from "rxjs";
 import type { OperationOptions } from "../../client/operation.ts";
 import type { Requester } from "../../client/requester.ts";
-import { requestJson, segment } from "../../client/request_json.ts";
-import { requireName } from "../../images/params/reference.ts";
+import { pathSegment, requestJson } from "../../client/request_json.ts";
+import { requireName } from "../../vocabulary/reference.ts";
 import type { Artifact } from "../artifact.ts";
 import { readArtifact } from "./_read_artifact.ts";
 
@@ -33,7 +33,7 @@ export function inspectArtifact(
 ): Observable<Artifact> {
   return requestJson(
     requester,
-    { path: `/artifacts/${segment(name)}/json`, action },
+    { path: `/artifacts/${pathSegment(name)}/json`, action },
     options,
     (body) => readArtifact(body, action),
   );

@@ -2,7 +2,7 @@ import { deferredOperation, type Operation, pickedEvent } from "../../async/oper
 import { operation } from "../../client/operation.ts";
 import type { Requester } from "../../client/requester.ts";
 import { parseJsonBody } from "../../client/request_json.ts";
-import { parseReference, requireName } from "../../images/params/reference.ts";
+import { parseReference, requireName } from "../../vocabulary/reference.ts";
 import { lastOf } from "../../async/settle.ts";
 import { inspectArtifact } from "./get.ts";
 import { reportedDigest } from "./_read_artifact.ts";

@@ -1,8 +1,8 @@
 import { deferredOperation, type Operation, pickedEvent } from "../../async/operation.ts";
 import { operation } from "../../client/operation.ts";
 import type { Requester } from "../../client/requester.ts";
-import { parseJsonBody, segment } from "../../client/request_json.ts";
-import { parseReference, requireName } from "../../images/params/reference.ts";
+import { parseJsonBody, pathSegment } from "../../client/request_json.ts";
+import { parseReference, requireName } from "../../vocabulary/reference.ts";
 import { lastOf } from "../../async/settle.ts";
 import type { Artifact } from "../artifact.ts";
 import { inspectArtifact } from "./get.ts";
@@ -44,7 +44,7 @@ export function pushArtifact(
       for (const event of fileEvents(local, "Preparing", false)) emit(event);
       const response = await requester.request({
         method: "POST",
-        path: `/artifacts/${segment(name)}/push`,
+        path: `/artifacts/${pathSegment(name)}/push`,
         query,
         ...auth,
         action,

@@ -1,10 +1,10 @@
 import { deferredOperation, type Operation } from "../../async/operation.ts";
 import type { OperationOptions } from "../../client/operation.ts";
 import type { Requester } from "../../client/requester.ts";
-import { requestJson, segment } from "../../client/request_json.ts";
+import { pathSegment, requestJson } from "../../client/request_json.ts";
 import { requiringVersion } from "../../client/requiring_version.ts";
 import { PodmanError } from "../../errors.ts";
-import { requireName } from "../../images/params/reference.ts";
+import { requireName } from "../../vocabulary/reference.ts";
 import type { Artifact } from "../artifact.ts";
 
 /** What `remove()` takes: an artifact, several, or `{ all: true }` for every one. */
@@ -80,7 +80,7 @@ export function removeArtifacts(
       if (names.length === 1 && options.ignore === undefined) {
         return requestJson(
           requester,
-          { method: "DELETE", path: `/artifacts/${segment(names[0]!)}`, action },
+          { method: "DELETE", path: `/artifacts/${pathSegment(names[0]!)}`, action },
           options,
           read,
         );

@@ -1,4 +1,4 @@
-import type { LayerProgressEvent, PullStatusEvent } from "../../images/operations/stream_events.ts";
+import type { LayerProgressEvent, PullStatusEvent } from "../../vocabulary/stream_events.ts";
 import type { Artifact } from "../artifact.ts";
 
 /** The last event of a successful artifact pull. */

@@ -3,8 +3,8 @@ import type { OperationOptions } from "../../client/operation.ts";
 import type { Requester } from "../../client/requester.ts";
 import { requestJson } from "../../client/request_json.ts";
 import { APIError } from "../../errors.ts";
-import { encodeFilters } from "../params/filters.ts";
-import type { ImageAttrs } from "./reports.ts";
+import { encodeFilters } from "../../vocabulary/filters.ts";
+import type { ImageAttrs } from "../../vocabulary/reports.ts";
 import { isImageRace } from "./_retry_image_race.ts";
 
 // What Podman 4.3 answers to `GET /images/json` while a stored manifest list has no readable

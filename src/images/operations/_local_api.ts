@@ -3,7 +3,7 @@ import { apiAtLeast } from "../../client/api_version.ts";
 import type { ConnectionKind, Requester } from "../../client/requester.ts";
 import { APIError, PodmanError } from "../../errors.ts";
 import { singleFileTar } from "../../tar/single_file.ts";
-import { requireOneOf } from "../params/one_of.ts";
+import { requireOneOf } from "../../vocabulary/one_of.ts";
 
 /**
  * How a file or directory of this machine reaches the service: read by the service in place

@@ -2,9 +2,9 @@ import type { Observable } from "rxjs";
 import type { OperationOptions } from "../../client/operation.ts";
 import { requestJson } from "../../client/request_json.ts";
 import type { Requester } from "../../client/requester.ts";
-import { encodeFilters } from "../params/filters.ts";
+import { encodeFilters } from "../../vocabulary/filters.ts";
 import { IMAGE_RACE_RETRY } from "./_retry_image_race.ts";
-import type { ImageAttrs } from "./reports.ts";
+import type { ImageAttrs } from "../../vocabulary/reports.ts";
 
 /**
  * The tags that `repository` (registry and path, no tag) has locally, sorted and each once:

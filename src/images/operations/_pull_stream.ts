@@ -1,5 +1,5 @@
-import { distinctImageIds } from "../params/image_id.ts";
-import type { LayerProgressEvent, PullStatusEvent } from "./stream_events.ts";
+import { distinctImageIds } from "../../vocabulary/image_id.ts";
+import type { LayerProgressEvent, PullStatusEvent } from "../../vocabulary/stream_events.ts";
 
 /**
  * What the end of a pull stream names as the stored image(s): full ids from the libpod report

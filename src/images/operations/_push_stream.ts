@@ -1,4 +1,4 @@
-import type { PullStatusEvent } from "./stream_events.ts";
+import type { PullStatusEvent } from "../../vocabulary/stream_events.ts";
 
 const DIGEST = /^[a-z0-9]+:[0-9a-f]{32,}$/;
 

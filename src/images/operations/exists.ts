@@ -2,9 +2,9 @@ import { deferredOperation, type Operation } from "../../async/operation.ts";
 import { catchError, of } from "rxjs";
 import type { OperationOptions } from "../../client/operation.ts";
 import type { Requester } from "../../client/requester.ts";
-import { requestJson, segment } from "../../client/request_json.ts";
+import { pathSegment, requestJson } from "../../client/request_json.ts";
 import { NotFound } from "../../errors.ts";
-import { requireName } from "../params/reference.ts";
+import { requireName } from "../../vocabulary/reference.ts";
 import { IMAGE_RACE_RETRY } from "./_retry_image_race.ts";
 
 /**
@@ -24,7 +24,7 @@ export function imageExists(
     requireName(name, action);
     return requestJson(
       requester,
-      { path: `/images/${segment(name)}/exists`, action, notFound: "image" },
+      { path: `/images/${pathSegment(name)}/exists`, action, notFound: "image" },
       options,
       () => true,
       IMAGE_RACE_RETRY,

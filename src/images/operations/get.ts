@@ -1,11 +1,11 @@
 import { deferredOperation, type Operation } from "../../async/operation.ts";
 import type { Observable } from "rxjs";
 import type { OperationOptions } from "../../client/operation.ts";
-import { requestJson, segment } from "../../client/request_json.ts";
-import { requireName } from "../params/reference.ts";
+import { pathSegment, requestJson } from "../../client/request_json.ts";
+import { requireName } from "../../vocabulary/reference.ts";
 import type { ImagesContext } from "./images_context.ts";
 import { IMAGE_RACE_RETRY } from "./_retry_image_race.ts";
-import type { ImageAttrs } from "./reports.ts";
+import type { ImageAttrs } from "../../vocabulary/reports.ts";
 
 /**
  * `GET /libpod/images/{name}/json`: an image's attributes by name or id.
@@ -39,7 +39,7 @@ export function inspectImage<M>(
 ): Observable<M> {
   return requestJson(
     context.requester,
-    { path: `/images/${segment(name)}/json`, action, notFound: "image" },
+    { path: `/images/${pathSegment(name)}/json`, action, notFound: "image" },
     options,
     (body) => context.toImage(body as ImageAttrs, named),
     IMAGE_RACE_RETRY,

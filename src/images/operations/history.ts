@@ -1,9 +1,9 @@
 import { deferredOperation, type Operation } from "../../async/operation.ts";
 import type { OperationOptions } from "../../client/operation.ts";
 import type { Requester } from "../../client/requester.ts";
-import { requestJson, segment } from "../../client/request_json.ts";
+import { pathSegment, requestJson } from "../../client/request_json.ts";
 import type { ImageRef } from "./images_context.ts";
-import { type HistoryEntry, readHistory } from "./reports.ts";
+import { type HistoryEntry, readHistory } from "../../vocabulary/reports.ts";
 import { IMAGE_RACE_RETRY } from "./_retry_image_race.ts";
 
 /**
@@ -24,7 +24,7 @@ export function imageHistory(
       requestJson(
         requester,
         {
-          path: `/images/${segment(image.id)}/history`,
+          path: `/images/${pathSegment(image.id)}/history`,
           action,
           notFound: "image",
         },

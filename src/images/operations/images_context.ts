@@ -1,5 +1,5 @@
 import type { Requester } from "../../client/requester.ts";
-import type { ImageAttrs } from "./reports.ts";
+import type { ImageAttrs } from "../../vocabulary/reports.ts";
 
 /**
  * What the image operations need of the layers around them: a way to send requests, and a

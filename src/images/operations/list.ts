@@ -2,11 +2,11 @@ import { deferredOperation, type Operation } from "../../async/operation.ts";
 import { catchError } from "rxjs";
 import { checkOperationOptions, type OperationOptions } from "../../client/operation.ts";
 import { requestJson } from "../../client/request_json.ts";
-import { encodeFilters, type Filters } from "../params/filters.ts";
+import { encodeFilters, type Filters } from "../../vocabulary/filters.ts";
 import type { ImagesContext } from "./images_context.ts";
 import { nameBrokenLists } from "./_broken_list_hint.ts";
 import { IMAGE_RACE_RETRY } from "./_retry_image_race.ts";
-import type { ImageAttrs } from "./reports.ts";
+import type { ImageAttrs } from "../../vocabulary/reports.ts";
 
 /** Options for {@linkcode ImagesManager.list}. */
 export interface ListOptions extends OperationOptions {

@@ -6,11 +6,11 @@ import { checkOperationOptions, operation, type OperationOptions } from "../../c
 import type { Requester } from "../../client/requester.ts";
 import { PodmanError } from "../../errors.ts";
 import { notJsonError } from "../../streams/_not_json.ts";
-import { plainBytes } from "../../streams/_plain_bytes.ts";
-import { releasingSentChunks } from "../../streams/_release_sent.ts";
-import { claimStream, requireUnlocked } from "../../streams/_single_use.ts";
+import { arrayBufferBytes } from "../../streams/_array_buffer_bytes.ts";
+import { freeingSentChunks } from "../../streams/_free_sent_chunks.ts";
+import { requireUnlocked, useStreamOnce } from "../../streams/_single_use.ts";
 import type { ImagesContext } from "./images_context.ts";
-import { inspectMade } from "./_inspect_made.ts";
+import { storedImageModel } from "./_stored_image_model.ts";
 import { checkVia, useLocalApi, type Via } from "./_local_api.ts";
 
 /** An image archive to load: a file path, bytes, a Blob or a byte stream. */
@@ -77,7 +77,7 @@ function bodyMaker(source: LoadSource, action: string): BodyMaker {
   if (source instanceof Uint8Array) {
     if (source.byteLength === 0) throw new TypeError(`${action}: the archive is empty`);
     // Bytes are already in memory: sent as they are, with a Content-Length.
-    const body = plainBytes(source);
+    const body = arrayBufferBytes(source);
     return () => Promise.resolve({ body, release: () => Promise.resolve() });
   }
   if (source instanceof Blob) {
@@ -97,7 +97,7 @@ function streamOnce(source: ReadableStream<Uint8Array>, action: string): BodyMak
   requireUnlocked(source, "source", action);
   return (alive) => {
     // Always read through our reader, so that `release` can cancel the caller's stream.
-    return Promise.resolve(forwarded(claimStream(source, "source", action), alive ?? (() => {})));
+    return Promise.resolve(forwarded(useStreamOnce(source, "source", action), alive ?? (() => {})));
   };
 }
 
@@ -141,7 +141,7 @@ async function openArchive(
   const prepared = forwarded(file.readable, alive);
   return {
     // The file's chunks are ours alone: their memory can go as soon as fetch has them.
-    body: releasingSentChunks(prepared.body),
+    body: freeingSentChunks(prepared.body),
     release: async () => {
       await prepared.release();
       closeFile();
@@ -323,6 +323,6 @@ function loadChecked<M>(
     } finally {
       await prepared?.release();
     }
-    for (const name of names) emit(await inspectMade(context, name, signal, options));
+    for (const name of names) emit(await storedImageModel(context, name, signal, options));
   });
 }

@@ -3,8 +3,8 @@ import { checkOperationOptions, type OperationOptions } from "../../client/opera
 import type { Requester } from "../../client/requester.ts";
 import { requestJson } from "../../client/request_json.ts";
 import { APIError } from "../../errors.ts";
-import { encodeFilters, type Filters } from "../params/filters.ts";
-import type { PruneReport } from "./reports.ts";
+import { encodeFilters, type Filters } from "../../vocabulary/filters.ts";
+import type { PruneReport } from "../../vocabulary/reports.ts";
 
 /** Options for {@linkcode ImagesManager.prune}. */
 export interface PruneOptions extends OperationOptions {

@@ -3,8 +3,8 @@ import { apiAtLeast } from "../../client/api_version.ts";
 import { operation, type OperationOptions } from "../../client/operation.ts";
 import { notJsonError } from "../../streams/_not_json.ts";
 import type { Requester } from "../../client/requester.ts";
-import { encodeFilters } from "../params/filters.ts";
-import type { PruneBuildsReport } from "./reports.ts";
+import { encodeFilters } from "../../vocabulary/filters.ts";
+import type { PruneBuildsReport } from "../../vocabulary/reports.ts";
 
 // Podman 5.3 added `buildcache` to image pruning; that flag also prunes dangling images, so a
 // label filter that no image can carry keeps the images out and only the cache goes.

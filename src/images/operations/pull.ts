@@ -5,16 +5,16 @@ import { jsonStream } from "../../client/json_stream.ts";
 import { checkOperationOptions, type OperationOptions } from "../../client/operation.ts";
 import { type OptionSince, requireOptionsSince } from "../../client/option_since.ts";
 import { APIError, PodmanError } from "../../errors.ts";
-import { imageIdStartsWith } from "../params/image_id.ts";
-import { parsePlatform } from "../params/platform.ts";
-import { formatReference, repositoryOf, withTag } from "../params/reference.ts";
-import { requireOneOf } from "../params/one_of.ts";
-import { type AuthConfig, encodeRegistryAuth } from "../params/registry_auth.ts";
-import { retryDelayParam, validateRegistryRetry } from "../params/registry_retry.ts";
+import { imageIdStartsWith } from "../../vocabulary/image_id.ts";
+import { parsePlatform } from "../../vocabulary/platform.ts";
+import { formatReference, repositoryOf, withTag } from "../../vocabulary/reference.ts";
+import { requireOneOf } from "../../vocabulary/one_of.ts";
+import { type AuthConfig, encodeRegistryAuth } from "../../vocabulary/registry_auth.ts";
+import { retryDelayParam, validateRegistryRetry } from "../../vocabulary/registry_retry.ts";
 import type { ImagesContext } from "./images_context.ts";
-import { inspectMade } from "./_inspect_made.ts";
+import { storedImageModel } from "./_stored_image_model.ts";
 import { type PulledIds, PullStreamReader } from "./_pull_stream.ts";
-import type { LayerProgressEvent, PullStatusEvent } from "./stream_events.ts";
+import type { LayerProgressEvent, PullStatusEvent } from "../../vocabulary/stream_events.ts";
 
 /** Options for {@linkcode ImagesManager.pull}. */
 export interface PullOptions extends OperationOptions {
@@ -155,7 +155,7 @@ async function inspectPulled<M extends { readonly id: string }>(
   named: string | undefined,
 ): Promise<M[]> {
   if (found.kind === "prefix") {
-    const image = await inspectMade(context, found.prefix, signal, undefined, named);
+    const image = await storedImageModel(context, found.prefix, signal, undefined, named);
     if (!imageIdStartsWith(image.id, found.prefix)) {
       throw noImageError(action, `"${found.prefix}" is not the id of the pulled image`);
     }
@@ -164,7 +164,9 @@ async function inspectPulled<M extends { readonly id: string }>(
   const images: M[] = [];
   // One image is named as pulled; each of several (allTags) by its own first tag.
   const one = found.ids.length === 1 ? named : undefined;
-  for (const id of found.ids) images.push(await inspectMade(context, id, signal, undefined, one));
+  for (const id of found.ids) {
+    images.push(await storedImageModel(context, id, signal, undefined, one));
+  }
   return images;
 }
 

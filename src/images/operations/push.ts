@@ -9,16 +9,21 @@ import {
   requireOptionsSince,
 } from "../../client/option_since.ts";
 import type { Requester } from "../../client/requester.ts";
-import { segment } from "../../client/request_json.ts";
+import { pathSegment } from "../../client/request_json.ts";
 import { ImageNotFound, PodmanError } from "../../errors.ts";
-import { formatReference, parseReference, repositoryOf, withTag } from "../params/reference.ts";
-import { requireOneOf } from "../params/one_of.ts";
-import { type AuthConfig, encodeRegistryAuth } from "../params/registry_auth.ts";
-import { retryDelayParam, validateRegistryRetry } from "../params/registry_retry.ts";
-import { requireWholeNumber } from "../params/whole_number.ts";
+import {
+  formatReference,
+  parseReference,
+  repositoryOf,
+  withTag,
+} from "../../vocabulary/reference.ts";
+import { requireOneOf } from "../../vocabulary/one_of.ts";
+import { type AuthConfig, encodeRegistryAuth } from "../../vocabulary/registry_auth.ts";
+import { retryDelayParam, validateRegistryRetry } from "../../vocabulary/registry_retry.ts";
+import { requireWholeNumber } from "../../vocabulary/whole_number.ts";
 import { localTags } from "./_local_tags.ts";
 import { PushStreamReader } from "./_push_stream.ts";
-import type { PullStatusEvent } from "./stream_events.ts";
+import type { PullStatusEvent } from "../../vocabulary/stream_events.ts";
 
 /** Options for {@linkcode ImagesManager.push}. */
 export interface PushOptions extends OperationOptions {
@@ -291,7 +296,7 @@ function pushChecked(
       const streams = apiAtLeast(version, 5);
       return {
         method: "POST",
-        path: `/images/${segment(name)}/push`,
+        path: `/images/${pathSegment(name)}/push`,
         query: {
           destination: options.destination,
           format: options.format,

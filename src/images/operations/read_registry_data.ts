@@ -1,8 +1,8 @@
 import { deferredOperation, type Operation } from "../../async/operation.ts";
 import { checkOperationOptions, operation, type OperationOptions } from "../../client/operation.ts";
 import { readManifest, type RegistryManifest } from "../../registry/read_manifest.ts";
-import { parseReference, requireName } from "../params/reference.ts";
-import type { AuthConfig } from "../params/registry_auth.ts";
+import { parseReference, requireName } from "../../vocabulary/reference.ts";
+import type { AuthConfig } from "../../vocabulary/registry_auth.ts";
 import type { Requester } from "../../client/requester.ts";
 
 /** Options for {@linkcode ImagesManager.getRegistryData}. */

@@ -3,10 +3,10 @@ import { concatMap, type Observable } from "rxjs";
 import { checkOperationOptions, type OperationOptions } from "../../client/operation.ts";
 import { type OptionSince, optionsSupported } from "../../client/option_since.ts";
 import type { Requester } from "../../client/requester.ts";
-import { requestJson, segment } from "../../client/request_json.ts";
-import { requireName } from "../params/reference.ts";
+import { pathSegment, requestJson } from "../../client/request_json.ts";
+import { requireName } from "../../vocabulary/reference.ts";
 import type { ImageRef } from "./images_context.ts";
-import { readRemoveReport, type RemoveReport } from "./reports.ts";
+import { readRemoveReport, type RemoveReport } from "../../vocabulary/reports.ts";
 
 /** Options for {@linkcode ImagesManager.remove}. */
 export interface RemoveOptions extends OperationOptions {
@@ -68,7 +68,7 @@ function removeRequest(
   action: string,
   options: RemoveOptions,
 ): Observable<RemoveReport> {
-  const path = `/images/${segment(name)}`;
+  const path = `/images/${pathSegment(name)}`;
   const query = {
     force: options.force,
     ignore: options.ignore,

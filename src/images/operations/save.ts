@@ -5,10 +5,10 @@ import type { ApiRequest } from "../../client/api_request.ts";
 import { brokenConnectionError } from "../../client/api_request.ts";
 import { isClosedError } from "../../client/_closed_error.ts";
 import { checkOperationOptions, operation, type OperationOptions } from "../../client/operation.ts";
-import { segment } from "../../client/request_json.ts";
+import { pathSegment } from "../../client/request_json.ts";
 import { PodmanError } from "../../errors.ts";
 import { copyToFile } from "../../streams/_copy_to_file.ts";
-import { requireOneOf } from "../params/one_of.ts";
+import { requireOneOf } from "../../vocabulary/one_of.ts";
 import type { Requester } from "../../client/requester.ts";
 import type { ImageRef } from "./images_context.ts";
 
@@ -53,7 +53,7 @@ function saveRequest(image: ImageRef, options: SaveOptions): ApiRequest {
   const action = `Cannot save image "${name === image.id ? image.name : name}"`;
   requireOneOf(format, FORMATS, "format", action);
   // By id, the archive has no name; by name, the server writes that name into it.
-  return { path: `/images/${segment(name)}/get`, query: { format }, action, notFound: "image" };
+  return { path: `/images/${pathSegment(name)}/get`, query: { format }, action, notFound: "image" };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { deferredOperation, type Operation } from "../../async/operation.ts";
 import type { Observable } from "rxjs";
 import { checkOperationOptions, type OperationOptions } from "../../client/operation.ts";
-import { requestJson, segment } from "../../client/request_json.ts";
+import { pathSegment, requestJson } from "../../client/request_json.ts";
 import { PodmanError } from "../../errors.ts";
 import type { Requester } from "../../client/requester.ts";
 
@@ -100,7 +100,7 @@ function scpRequest(
     requester,
     {
       method: "POST",
-      path: `/images/scp/${segment(source)}`,
+      path: `/images/scp/${pathSegment(source)}`,
       query: { destination, quiet: options.quiet ?? false },
       action,
       notFound: "image",

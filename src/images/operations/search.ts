@@ -3,9 +3,9 @@ import type { Observable } from "rxjs";
 import { checkOperationOptions, type OperationOptions } from "../../client/operation.ts";
 import type { Requester } from "../../client/requester.ts";
 import { requestJson } from "../../client/request_json.ts";
-import { encodeFilters, type Filters } from "../params/filters.ts";
-import { type AuthConfig, encodeRegistryAuth } from "../params/registry_auth.ts";
-import { readSearchResults, type SearchResult } from "./reports.ts";
+import { encodeFilters, type Filters } from "../../vocabulary/filters.ts";
+import { type AuthConfig, encodeRegistryAuth } from "../../vocabulary/registry_auth.ts";
+import { readSearchResults, type SearchResult } from "../../vocabulary/reports.ts";
 
 /** Options for {@linkcode ImagesManager.search}. */
 export interface SearchOptions extends OperationOptions {

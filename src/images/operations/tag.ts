@@ -2,9 +2,9 @@ import { deferredOperation, type Operation } from "../../async/operation.ts";
 import { catchError, type Observable, of } from "rxjs";
 import { checkOperationOptions, type OperationOptions } from "../../client/operation.ts";
 import type { Requester } from "../../client/requester.ts";
-import { requestJson, segment } from "../../client/request_json.ts";
+import { pathSegment, requestJson } from "../../client/request_json.ts";
 import { APIError } from "../../errors.ts";
-import { parseReference, validateTag } from "../params/reference.ts";
+import { parseReference, validateTag } from "../../vocabulary/reference.ts";
 import type { ImageRef } from "./images_context.ts";
 
 /** Options for {@linkcode Image.tag}. */
@@ -55,7 +55,7 @@ function tagRequest(
     requester,
     {
       method: "POST",
-      path: `/images/${segment(image.id)}/tag`,
+      path: `/images/${pathSegment(image.id)}/tag`,
       query: { repo: repository, tag },
       action,
       notFound: "image",

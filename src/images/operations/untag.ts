@@ -1,8 +1,8 @@
 import { deferredOperation, type Operation } from "../../async/operation.ts";
 import type { OperationOptions } from "../../client/operation.ts";
 import type { Requester } from "../../client/requester.ts";
-import { requestJson, segment } from "../../client/request_json.ts";
-import { parseReference, validateTag } from "../params/reference.ts";
+import { pathSegment, requestJson } from "../../client/request_json.ts";
+import { parseReference, validateTag } from "../../vocabulary/reference.ts";
 import type { ImageRef } from "./images_context.ts";
 
 /**
@@ -30,7 +30,7 @@ export function untagImage(
       requester,
       {
         method: "POST",
-        path: `/images/${segment(image.id)}/untag`,
+        path: `/images/${pathSegment(image.id)}/untag`,
         query: { repo: repository, tag: repository === undefined ? undefined : tag ?? "latest" },
         action,
         notFound: "image",

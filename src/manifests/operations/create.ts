@@ -1,9 +1,9 @@
 import { deferredOperation, type Operation } from "../../async/operation.ts";
 import { concatMap } from "rxjs";
 import type { OperationOptions } from "../../client/operation.ts";
-import { requestJson, segment } from "../../client/request_json.ts";
+import { pathSegment, requestJson } from "../../client/request_json.ts";
 import type { ImageRef } from "../../images/operations/images_context.ts";
-import { parseReference, requireName } from "../../images/params/reference.ts";
+import { parseReference, requireName } from "../../vocabulary/reference.ts";
 import { imageSource, requireImages } from "./_image_source.ts";
 import { inspectManifest } from "./get.ts";
 import type { ManifestsContext } from "./manifests_context.ts";
@@ -44,7 +44,7 @@ export function createManifest<L>(
       context.requester,
       {
         method: "POST",
-        path: `/manifests/${segment(name)}`,
+        path: `/manifests/${pathSegment(name)}`,
         query: { images: images.length > 0 ? images : undefined, all: options.all },
         action,
       },

@@ -2,9 +2,9 @@ import { deferredOperation, type Operation } from "../../async/operation.ts";
 import { catchError, of } from "rxjs";
 import type { OperationOptions } from "../../client/operation.ts";
 import type { Requester } from "../../client/requester.ts";
-import { requestJson, segment } from "../../client/request_json.ts";
+import { pathSegment, requestJson } from "../../client/request_json.ts";
 import { NotFound } from "../../errors.ts";
-import { requireName } from "../../images/params/reference.ts";
+import { requireName } from "../../vocabulary/reference.ts";
 
 /**
  * `GET /libpod/manifests/{name}/exists`: whether a manifest list is in local storage.
@@ -23,7 +23,7 @@ export function manifestExists(
       requireName(name, action);
       return requestJson(
         requester,
-        { path: `/manifests/${segment(name)}/exists`, action },
+        { path: `/manifests/${pathSegment(name)}/exists`, action },
         options,
         () => true,
       ).pipe(catchError((error: unknown) => {

@@ -1,9 +1,9 @@
 import { deferredOperation, type Operation } from "../../async/operation.ts";
 import type { Observable } from "rxjs";
 import type { OperationOptions } from "../../client/operation.ts";
-import { requestJson, segment } from "../../client/request_json.ts";
-import { requireName } from "../../images/params/reference.ts";
-import type { ManifestAttrs } from "../../images/operations/manifest_attrs.ts";
+import { pathSegment, requestJson } from "../../client/request_json.ts";
+import { requireName } from "../../vocabulary/reference.ts";
+import type { ManifestAttrs } from "../../vocabulary/manifest_attrs.ts";
 import type { ManifestsContext } from "./manifests_context.ts";
 
 /**
@@ -35,7 +35,7 @@ export function inspectManifest<L>(
 ): Observable<L> {
   return requestJson(
     context.requester,
-    { path: `/manifests/${segment(name)}/json`, action },
+    { path: `/manifests/${pathSegment(name)}/json`, action },
     options,
     (body) => {
       const attrs = (body ?? {}) as ManifestAttrs;

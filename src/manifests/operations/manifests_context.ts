@@ -1,5 +1,5 @@
 import type { Requester } from "../../client/requester.ts";
-import type { ManifestAttrs } from "../../images/operations/manifest_attrs.ts";
+import type { ManifestAttrs } from "../../vocabulary/manifest_attrs.ts";
 
 /**
  * What the manifest-list operations need of the layers around them: a way to send requests,

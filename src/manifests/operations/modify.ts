@@ -1,10 +1,10 @@
 import { deferredOperation, type Operation } from "../../async/operation.ts";
 import type { OperationOptions } from "../../client/operation.ts";
 import type { Requester } from "../../client/requester.ts";
-import { requestJson, segment } from "../../client/request_json.ts";
+import { pathSegment, requestJson } from "../../client/request_json.ts";
 import { APIError } from "../../errors.ts";
 import type { ImageRef } from "../../images/operations/images_context.ts";
-import { type AuthConfig, encodeRegistryAuth } from "../../images/params/registry_auth.ts";
+import { type AuthConfig, encodeRegistryAuth } from "../../vocabulary/registry_auth.ts";
 import { imageSource, requireImages } from "./_image_source.ts";
 
 /** Options for `Manifest.add`, named as podman-py's keyword arguments in camelCase. */
@@ -74,7 +74,7 @@ export function addToManifest(
     // The credentials are keyed by the registry of the first image read from a registry.
     const remote = sources.find((source) => !source.startsWith("containers-storage:"));
     const auth = encodeRegistryAuth(options.authConfig, remote?.replace(/^docker:\/\//, ""));
-    const path = `/manifests/${segment(name)}`;
+    const path = `/manifests/${pathSegment(name)}`;
     const annotation = options.annotation &&
       Object.entries(options.annotation).map(([key, value]) => `${key}=${value}`);
     const body = {
@@ -131,7 +131,7 @@ export function removeFromManifest(
       if (!/^[a-z0-9]+:[0-9a-f]{32,}$/.test(bare)) {
         throw new TypeError(`${action}: a digest is algorithm:hex, e.g. sha256:0123...`);
       }
-      const path = `/manifests/${segment(name)}`;
+      const path = `/manifests/${pathSegment(name)}`;
       return requestJson(
         requester,
         {

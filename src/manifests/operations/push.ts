@@ -4,11 +4,11 @@ import { jsonStream } from "../../client/json_stream.ts";
 import type { OperationOptions } from "../../client/operation.ts";
 import { type OptionSince, requireOptionsSince } from "../../client/option_since.ts";
 import type { Requester } from "../../client/requester.ts";
-import { segment } from "../../client/request_json.ts";
+import { pathSegment } from "../../client/request_json.ts";
 import type { PushedEvent } from "../../images/operations/push.ts";
-import type { PullStatusEvent } from "../../images/operations/stream_events.ts";
-import { parseReference, requireName } from "../../images/params/reference.ts";
-import { type AuthConfig, encodeRegistryAuth } from "../../images/params/registry_auth.ts";
+import type { PullStatusEvent } from "../../vocabulary/stream_events.ts";
+import { parseReference, requireName } from "../../vocabulary/reference.ts";
+import { type AuthConfig, encodeRegistryAuth } from "../../vocabulary/registry_auth.ts";
 
 /** Options for `Manifest.push`. */
 export interface ManifestPushOptions extends OperationOptions {
@@ -99,7 +99,7 @@ export function pushManifest(
           requireOptionsSince(options, SINCE, version, action);
           return {
             method: "POST",
-            path: `/manifests/${segment(name)}/registry/${segment(destination)}`,
+            path: `/manifests/${pathSegment(name)}/registry/${pathSegment(destination)}`,
             query: {
               all: options.all ?? true,
               tlsVerify: options.tlsVerify,

@@ -1,9 +1,9 @@
 import { deferredOperation, type Operation } from "../../async/operation.ts";
 import type { OperationOptions } from "../../client/operation.ts";
 import type { Requester } from "../../client/requester.ts";
-import { requestJson, segment } from "../../client/request_json.ts";
-import { readRemoveReport, type RemoveReport } from "../../images/operations/reports.ts";
-import { requireName } from "../../images/params/reference.ts";
+import { pathSegment, requestJson } from "../../client/request_json.ts";
+import { readRemoveReport, type RemoveReport } from "../../vocabulary/reports.ts";
+import { requireName } from "../../vocabulary/reference.ts";
 
 /** What {@linkcode removeManifest} needs of a list given as a model. */
 export interface ManifestRef {
@@ -26,7 +26,7 @@ export function removeManifest(
   const name = typeof manifest === "object" && manifest !== null ? manifest.name : manifest;
   return deferredOperation(() => `Cannot remove manifest list "${name}"`, (action) => {
     requireName(name, action);
-    const path = `/manifests/${segment(name)}`;
+    const path = `/manifests/${pathSegment(name)}`;
     return requestJson(
       requester,
       { method: "DELETE", path, action },

@@ -2,8 +2,8 @@ import { inBandError } from "../../../client/json_stream.ts";
 import type { OperationContext } from "../../../client/operation.ts";
 import { BuildError, ConnectionError, PodmanError } from "../../../errors.ts";
 import { forEachJsonLine } from "../../../streams/json_lines.ts";
-import { isImageIdText } from "../../params/image_id.ts";
-import { logLinePlatform } from "../../params/build_platforms.ts";
+import { isImageIdText } from "../../../vocabulary/image_id.ts";
+import { logLinePlatform } from "../../../vocabulary/build_platforms.ts";
 import type { BuildEventOf } from "./build_events.ts";
 
 /**

@@ -1,5 +1,5 @@
 import { PodmanError } from "../../../errors.ts";
-import { releaseNow } from "../../../streams/_release_sent.ts";
+import { freeBytes } from "../../../streams/_free_sent_chunks.ts";
 import { singleFileTar } from "../../../tar/single_file.ts";
 import { createTarWriter, TarBodySizeError, type TarWriter } from "../../../tar/writer.ts";
 import { PROBE_PREFIX } from "../_local_api.ts";
@@ -75,7 +75,7 @@ async function addFile(
       const bytes = Deno.readFileSync(path);
       await writer.add(header, bytes);
       // Copied into the archive's chunks: the file's bytes are garbage now.
-      releaseNow(bytes);
+      freeBytes(bytes);
       return;
     }
     const file = await Deno.open(path, { read: true });

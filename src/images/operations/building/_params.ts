@@ -1,8 +1,8 @@
 import { apiAtLeast } from "../../../client/api_version.ts";
 import type { Query, QueryValue } from "../../../client/query.ts";
 import { PodmanError } from "../../../errors.ts";
-import { buildPlatforms } from "../../params/build_platforms.ts";
-import { retryDelayParam } from "../../params/registry_retry.ts";
+import { buildPlatforms } from "../../../vocabulary/build_platforms.ts";
+import { retryDelayParam } from "../../../vocabulary/registry_retry.ts";
 import { type BuildContextSource, buildContextsParam } from "./_build_contexts.ts";
 import type { BuildOptions } from "./build_options.ts";
 

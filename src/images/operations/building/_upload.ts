@@ -1,5 +1,5 @@
-import { releasingSentChunks } from "../../../streams/_release_sent.ts";
-import { plainBytes } from "../../../streams/_plain_bytes.ts";
+import { freeingSentChunks } from "../../../streams/_free_sent_chunks.ts";
+import { arrayBufferBytes } from "../../../streams/_array_buffer_bytes.ts";
 import { type FormFile, multipartBody } from "./_multipart.ts";
 
 /** A tar to upload, and why reading it failed once it did. */
@@ -30,7 +30,7 @@ function prepared(
   alive: () => void,
 ): ReadableStream<Uint8Array> | Uint8Array {
   if (body instanceof Uint8Array && encoding === undefined) return body;
-  const stream = body instanceof Uint8Array ? new Blob([plainBytes(body)]).stream() : body;
+  const stream = body instanceof Uint8Array ? new Blob([arrayBufferBytes(body)]).stream() : body;
   const ticking = stream.pipeThrough(
     new TransformStream<Uint8Array, Uint8Array>({
       transform(chunk, controller) {
@@ -72,6 +72,6 @@ export function uploadBody(
     ];
     ({ body, contentType } = multipartBody(files));
   }
-  if (body instanceof Uint8Array) return { body: plainBytes(body), contentType, failure };
-  return { body: ours ? releasingSentChunks(body) : body, contentType, failure };
+  if (body instanceof Uint8Array) return { body: arrayBufferBytes(body), contentType, failure };
+  return { body: ours ? freeingSentChunks(body) : body, contentType, failure };
 }

@@ -1,11 +1,11 @@
 import { deferredOperation, type Operation } from "../../../async/operation.ts";
 import type { Observable } from "rxjs";
 import { checkOperationOptions, operation } from "../../../client/operation.ts";
-import { requireOneOf } from "../../params/one_of.ts";
-import { parseReference } from "../../params/reference.ts";
-import { claimStream } from "../../../streams/_single_use.ts";
+import { requireOneOf } from "../../../vocabulary/one_of.ts";
+import { parseReference } from "../../../vocabulary/reference.ts";
+import { useStreamOnce } from "../../../streams/_single_use.ts";
 import type { ImagesContext } from "../images_context.ts";
-import { inspectMade } from "../_inspect_made.ts";
+import { storedImageModel } from "../_stored_image_model.ts";
 import {
   type ContextLocation,
   locateContext,
@@ -18,9 +18,9 @@ import type { Requester } from "../../../client/requester.ts";
 import type { Query } from "../../../client/query.ts";
 import { buildQuery, tagsOf } from "./_params.ts";
 import { type OptionSince, requireOptionsSince } from "../../../client/option_since.ts";
-import { requireWholeNumber } from "../../params/whole_number.ts";
-import { requireStringList, requireStringRecord } from "../../params/strings.ts";
-import { validateRegistryRetry } from "../../params/registry_retry.ts";
+import { requireWholeNumber } from "../../../vocabulary/whole_number.ts";
+import { requireStringList, requireStringRecord } from "../../../vocabulary/strings.ts";
+import { validateRegistryRetry } from "../../../vocabulary/registry_retry.ts";
 import {
   type BuildContextSource,
   buildContextSources,
@@ -33,7 +33,7 @@ import type { BuildOptions } from "./build_options.ts";
 import { finishManifestBuild } from "./build_manifest.ts";
 import type { BuildEventOf } from "./build_events.ts";
 import { readBuildLog } from "./_build_log.ts";
-import { buildPlatforms, validateBuildPlatforms } from "../../params/build_platforms.ts";
+import { buildPlatforms, validateBuildPlatforms } from "../../../vocabulary/build_platforms.ts";
 
 /**
  * The options Podman's build handler reads only from some version on
@@ -152,7 +152,7 @@ function claim<T extends ReadableStream<Uint8Array> | Uint8Array | string>(
   what: string,
   action: string,
 ): T {
-  return isByteStream(value) ? claimStream(value, what, action) : value;
+  return isByteStream(value) ? useStreamOnce(value, what, action) : value;
 }
 
 interface UploadSource {
@@ -384,7 +384,7 @@ function buildChecked<M>(
         options.manifest === undefined
           ? {
             type: "built",
-            image: await inspectMade(context, id, signal, undefined, builtName(options.tag)),
+            image: await storedImageModel(context, id, signal, undefined, builtName(options.tag)),
           }
           : await finishManifestBuild(
             context,

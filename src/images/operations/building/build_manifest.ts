@@ -1,13 +1,13 @@
 import { lastOf } from "../../../async/settle.ts";
-import { requestJson, segment } from "../../../client/request_json.ts";
+import { pathSegment, requestJson } from "../../../client/request_json.ts";
 import { BuildError } from "../../../errors.ts";
-import type { ManifestAttrs, ManifestEntry } from "../manifest_attrs.ts";
-import { platformText } from "../manifest_attrs.ts";
-import { distinctImageIds, isImageIdText } from "../../params/image_id.ts";
-import type { Platform } from "../../params/platform.ts";
+import type { ManifestAttrs, ManifestEntry } from "../../../vocabulary/manifest_attrs.ts";
+import { platformText } from "../../../vocabulary/manifest_attrs.ts";
+import { distinctImageIds, isImageIdText } from "../../../vocabulary/image_id.ts";
+import type { Platform } from "../../../vocabulary/platform.ts";
 import { getImage } from "../get.ts";
 import type { ImagesContext } from "../images_context.ts";
-import type { ImageAttrs } from "../reports.ts";
+import type { ImageAttrs } from "../../../vocabulary/reports.ts";
 
 /** One platform of a multi-platform build: its image, and its entry in the manifest list. */
 export interface PlatformImageOf<M> {
@@ -70,7 +70,7 @@ export async function finishManifestBuild<M>(
   const list = await lastOf(
     requestJson(
       context.requester,
-      { path: `/manifests/${segment(manifest)}/json`, action },
+      { path: `/manifests/${pathSegment(manifest)}/json`, action },
       undefined,
       (body) => ((body ?? {}) as ManifestAttrs).manifests ?? [],
     ),

@@ -1,9 +1,9 @@
 // deno-lint-ignore-file no-console -- the demo reports on the terminal
 /**
- * `deno task demo`: runs the pipeline example (build -> tag -> push -> pull -> save -> load)
- * with nothing set up beforehand. It starts a local registry (Debian's `docker-registry`) and
- * a private Podman service with its own, empty storage, runs the pipeline against them, and
- * stops both again. No internet: the image is built `FROM scratch`.
+ * `deno task demo`: runs the pipeline example (examples/pipeline.ts: build -> tag -> push -> pull
+ * -> save -> load) with nothing set up beforehand. It starts a local registry (Debian's
+ * `docker-registry`) and a private Podman service with its own, empty storage, runs the pipeline
+ * against them, and stops both again. No internet: the image is built `FROM scratch`.
  *
  * ```sh
  * deno task demo                 # the pipeline
@@ -17,10 +17,10 @@
  */
 
 import { startRegistry } from "../tests/bed/registry.ts";
-import { EXIT, messageOf, type Outcome } from "./_cli.ts";
-import { Screen } from "./_display.ts";
-import { type PipelineReport, runPipeline, staticBusybox } from "./pipeline.ts";
-import { type ReleaseReport, runRelease } from "./multiplatform_release.ts";
+import { EXIT, messageOf, type Outcome } from "../examples/_cli.ts";
+import { Screen } from "../examples/_display.ts";
+import { type PipelineReport, runPipeline, staticBusybox } from "../examples/pipeline.ts";
+import { type ReleaseReport, runRelease } from "../examples/multiplatform_release.ts";
 import { PodmanClient } from "../mod.ts";
 
 function registriesConf(registry: string): string {

@@ -13,14 +13,14 @@
  * Only for a body given straight to fetch: any other reader may still be using a chunk when
  * it asks for the next, and would find it emptied.
  */
-export function releasingSentChunks(
+export function freeingSentChunks(
   source: ReadableStream<Uint8Array>,
 ): ReadableStream<Uint8Array> {
   const reader = source.getReader();
   let sent: Uint8Array | undefined;
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
-      releaseNow(sent);
+      freeBytes(sent);
       sent = undefined;
       const { done, value } = await reader.read();
       if (done) {
@@ -40,7 +40,7 @@ export function releasingSentChunks(
  * Gives the memory under `bytes` back now rather than at the next garbage collection, by
  * detaching its `ArrayBuffer`: only for bytes nobody else holds.
  */
-export function releaseNow(bytes: Uint8Array | undefined): void {
+export function freeBytes(bytes: Uint8Array | undefined): void {
   const buffer = bytes?.buffer;
   // Shared memory cannot be detached; a buffer detached already has nothing to give.
   if (!(buffer instanceof ArrayBuffer) || buffer.detached) return;
@@ -49,7 +49,7 @@ export function releaseNow(bytes: Uint8Array | undefined): void {
 
 /**
  * Whether every chunk read from `stream` is the reader's alone, so that it may be given back
- * with {@linkcode releaseNow} once used: true for a byte stream (fetch's response bodies),
+ * with {@linkcode freeBytes} once used: true for a byte stream (fetch's response bodies),
  * whose `enqueue` transfers each chunk's buffer to the queue, so its source keeps no hold on
  * it. Any other stream may hand out views of memory its source still uses. Checked before
  * reading: `stream` must be unlocked, and is left so.

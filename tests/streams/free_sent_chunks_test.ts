@@ -1,12 +1,12 @@
-// releasingSentChunks (src/streams/_release_sent.ts): a chunk's memory is released only once
+// freeingSentChunks (src/streams/_free_sent_chunks.ts): a chunk's memory is released only once
 // the next chunk is asked for, and what the reader got before that is intact. hasOwnChunks:
 // only a byte stream's chunks are the reader's alone.
 import assert from "node:assert/strict";
-import { hasOwnChunks, releasingSentChunks } from "../../src/streams/_release_sent.ts";
+import { freeingSentChunks, hasOwnChunks } from "../../src/streams/_free_sent_chunks.ts";
 
-Deno.test("releasingSentChunks() detaches a chunk when the next is read, never before", async () => {
+Deno.test("freeingSentChunks() detaches a chunk when the next is read, never before", async () => {
   const chunks = [new Uint8Array([1, 2, 3]), new Uint8Array([4, 5]), new Uint8Array([6])];
-  const reader = releasingSentChunks(ReadableStream.from(chunks)).getReader();
+  const reader = freeingSentChunks(ReadableStream.from(chunks)).getReader();
   const first = await reader.read();
   assert.deepEqual(first.value, new Uint8Array([1, 2, 3]));
   assert.equal(chunks[0]!.buffer.detached, false);
@@ -19,7 +19,7 @@ Deno.test("releasingSentChunks() detaches a chunk when the next is read, never b
   assert.equal(chunks[2]!.buffer.detached, true);
 });
 
-Deno.test("releasingSentChunks() leaves shared memory alone and passes cancel on", async () => {
+Deno.test("freeingSentChunks() leaves shared memory alone and passes cancel on", async () => {
   const shared = new Uint8Array(new SharedArrayBuffer(4));
   let cancelled: unknown;
   const source = new ReadableStream<Uint8Array>({
@@ -31,7 +31,7 @@ Deno.test("releasingSentChunks() leaves shared memory alone and passes cancel on
       cancelled = reason;
     },
   });
-  const reader = releasingSentChunks(source).getReader();
+  const reader = freeingSentChunks(source).getReader();
   await reader.read();
   await reader.read();
   assert.equal(shared.byteLength, 4);

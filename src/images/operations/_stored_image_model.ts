@@ -9,7 +9,7 @@ import type { ImagesContext } from "./images_context.ts";
  * built, which the model keeps for messages; without it the model goes by its first tag or
  * short id, never by the id it was inspected by.
  */
-export function inspectMade<M>(
+export function storedImageModel<M>(
   context: ImagesContext<M>,
   idOrName: string,
   signal: AbortSignal,

@@ -1,4 +1,4 @@
-import { APIError } from "../../errors.ts";
+import { APIError } from "../errors.ts";
 
 /**
  * An image's attributes as the server reports them: the inspect document (`get`) or a list
