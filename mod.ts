@@ -44,10 +44,11 @@
  * @module
  */
 
-export { PodmanClient } from "./src/client/podman_client.ts";
+export { PodmanClient } from "./src/podman/podman_client.ts";
+export type { LibpodClient } from "./src/client/libpod_client.ts";
 export type { VersionComponent, VersionReport } from "./src/client/version_report.ts";
 export type { PodmanClientOptions } from "./src/client/client_options.ts";
-export type { ConnectionKind, Requester } from "./src/client/requester.ts";
+export type { ConnectionKind } from "./src/client/requester.ts";
 export type { ServiceInfo, SpawnServiceOptions } from "./src/service/spawn_service.ts";
 export { findPodmanConnection, readPodmanConnections } from "./src/config/podman_connections.ts";
 export type { PodmanConnection, PodmanConnections } from "./src/config/podman_connections.ts";
@@ -72,13 +73,11 @@ export type { AwaitOptions } from "./src/async/await_options.ts";
 export { Operation } from "./src/async/operation.ts";
 export type { ResultCollector } from "./src/async/operation.ts";
 export type { AwaitTwins, OperationNames, WithOptions } from "./src/async/twins.ts";
-export type { ImageRef, ImagesContext } from "./src/images/operations/images_context.ts";
 export type { ListOptions } from "./src/images/operations/list.ts";
 export type { PruneOptions } from "./src/images/operations/prune.ts";
 export type { RemoveOptions } from "./src/images/operations/remove.ts";
 export type { SearchOptions } from "./src/images/operations/search.ts";
 export type {
-  RegistryAnswer,
   RegistryDataOptions,
   RegistryDataSource,
 } from "./src/images/operations/read_registry_data.ts";
@@ -152,7 +151,6 @@ export type { LoginOptions, LoginReport } from "./src/credentials/login.ts";
 export type { LogoutOptions, LogoutReport, LogoutTarget } from "./src/credentials/logout.ts";
 export { ManifestsManager } from "./src/manifests/manifests_manager.ts";
 export { Manifest } from "./src/manifests/manifest.ts";
-export type { ManifestsContext } from "./src/manifests/operations/manifests_context.ts";
 export type {
   ManifestAttrs,
   ManifestEntry,
@@ -161,7 +159,6 @@ export type {
 export type { CreateManifestOptions } from "./src/manifests/operations/create.ts";
 export type { ManifestAddOptions } from "./src/manifests/operations/modify.ts";
 export type { ManifestPushEvent, ManifestPushOptions } from "./src/manifests/operations/push.ts";
-export type { ManifestRef } from "./src/manifests/operations/remove.ts";
 export type { Platform } from "./src/vocabulary/platform.ts";
 export type { Filters, FilterValue } from "./src/vocabulary/filters.ts";
 export type { AuthConfig } from "./src/vocabulary/registry_auth.ts";

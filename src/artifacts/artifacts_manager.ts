@@ -1,6 +1,7 @@
 import type { Operation } from "../async/operation.ts";
 import { type AwaitTwins, awaitTwins } from "../async/twins.ts";
 import type { OperationOptions } from "../client/operation.ts";
+import type { LibpodClient } from "../client/libpod_client.ts";
 import type { Requester } from "../client/requester.ts";
 import { requiringVersion } from "../client/requiring_version.ts";
 import type { Artifact } from "./artifact.ts";
@@ -52,11 +53,15 @@ import type {
 export class ArtifactsManager {
   #promises: AwaitTwins<ArtifactsManager> | undefined;
   /** The client whose service this manager talks to. */
-  readonly client: Requester;
+  readonly client: LibpodClient;
   readonly #requester: Requester;
 
-  /** Creates the manager; `PodmanClient` makes one as `client.artifacts`. */
-  constructor(client: Requester) {
+  /**
+   * Creates the manager; `PodmanClient` makes one as `client.artifacts`.
+   *
+   * @ignore
+   */
+  constructor(client: LibpodClient) {
     this.client = client;
     this.#requester = requiringVersion(client, 5, 6, "the artifacts API");
   }

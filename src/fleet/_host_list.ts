@@ -1,4 +1,4 @@
-import type { PodmanClient } from "../client/podman_client.ts";
+import type { PodmanClient } from "../podman/podman_client.ts";
 import { FleetError } from "./fleet_error.ts";
 import { type FleetHost, type FleetHosts, makeFleetHosts } from "./fleet_host.ts";
 

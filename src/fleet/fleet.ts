@@ -1,5 +1,5 @@
 import { defer, type Observable } from "rxjs";
-import type { PodmanClient } from "../client/podman_client.ts";
+import type { PodmanClient } from "../podman/podman_client.ts";
 import type { ManifestsManager } from "../manifests/manifests_manager.ts";
 import { HostList } from "./_host_list.ts";
 import { connectionHosts, type FromConnectionsOptions } from "./fleet_connections.ts";

@@ -10,7 +10,7 @@
 import { defer, type Observable } from "rxjs";
 import type { Operation } from "../async/operation.ts";
 import { type OperationNames, optionsIndex, type WithOptions } from "../async/twins.ts";
-import type { PodmanClient } from "../client/podman_client.ts";
+import type { PodmanClient } from "../podman/podman_client.ts";
 import type { HostList } from "./_host_list.ts";
 import { splitFleetOptions } from "./_split_fleet_options.ts";
 import type { FleetEvent, FleetOptions } from "./fleet_event.ts";

@@ -1,4 +1,4 @@
-import { PodmanClient } from "../client/podman_client.ts";
+import { PodmanClient } from "../podman/podman_client.ts";
 import type { PodmanClientOptions } from "../client/client_options.ts";
 
 /**

@@ -39,6 +39,8 @@ export class Image {
    * Wraps attributes; use `ImagesManager.prepareModel` rather than this constructor.
    *
    * @param name How the caller named the image (see {@linkcode Image.name}).
+   *
+   * @ignore
    */
   constructor(attrs: ImageAttrs, context: ImagesContext<Image>, name?: string) {
     if (!attrs || typeof attrs.Id !== "string") {

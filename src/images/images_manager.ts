@@ -2,7 +2,7 @@ import { lastEvent, type Operation, operationOf } from "../async/operation.ts";
 import { map } from "rxjs";
 import { type AwaitTwins, awaitTwins } from "../async/twins.ts";
 import type { OperationOptions } from "../client/operation.ts";
-import type { Requester } from "../client/requester.ts";
+import type { LibpodClient } from "../client/libpod_client.ts";
 import { Image } from "./image.ts";
 import type { BuildEvent, BuildResult, PullEvent } from "./image_events.ts";
 import { buildImage } from "./operations/building/build.ts";
@@ -52,12 +52,16 @@ import { RegistryData } from "./registry_data.ts";
  */
 export class ImagesManager {
   /** The client whose service this manager talks to. */
-  readonly client: Requester;
+  readonly client: LibpodClient;
   readonly #context: ImagesContext<Image>;
   #promises: AwaitTwins<ImagesManager> | undefined;
 
-  /** Creates the manager; `PodmanClient` makes one as `client.images`. */
-  constructor(client: Requester) {
+  /**
+   * Creates the manager; `PodmanClient` makes one as `client.images`.
+   *
+   * @ignore
+   */
+  constructor(client: LibpodClient) {
     this.client = client;
     const context: ImagesContext<Image> = {
       requester: client,

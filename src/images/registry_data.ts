@@ -45,7 +45,11 @@ export class RegistryData {
   readonly #context: ImagesContext<Image>;
   #promises: AwaitTwins<RegistryData> | undefined;
 
-  /** Wraps what the registry answered; made by `ImagesManager.getRegistryData`. */
+  /**
+   * Wraps what the registry answered; made by `ImagesManager.getRegistryData`.
+   *
+   * @ignore
+   */
   constructor(imageName: string, answer: RegistryAnswer, context: ImagesContext<Image>) {
     this.imageName = imageName;
     this.source = answer.source;

@@ -3,7 +3,7 @@ import { concatMap, map } from "rxjs";
 import { type AwaitTwins, awaitTwins } from "../async/twins.ts";
 import type { OperationOptions } from "../client/operation.ts";
 import type { PushedEvent } from "../images/operations/push.ts";
-import type { ImageRef } from "../images/operations/images_context.ts";
+import type { Image } from "../images/image.ts";
 import { inspectManifest } from "./operations/get.ts";
 import {
   type ManifestAttrs,
@@ -44,7 +44,11 @@ export class Manifest {
   readonly #context: ManifestsContext<Manifest>;
   #promises: AwaitTwins<Manifest> | undefined;
 
-  /** Wraps inspect attributes; use `ManifestsManager.prepareModel` rather than this constructor. */
+  /**
+   * Wraps inspect attributes; use `ManifestsManager.prepareModel` rather than this constructor.
+   *
+   * @ignore
+   */
   constructor(
     name: string,
     attrs: ManifestAttrs,
@@ -124,7 +128,7 @@ export class Manifest {
    * await lastValueFrom(list.add(["containers-storage:localhost/app-arm64:1"], { arch: "arm64" }));
    * ```
    */
-  add(images: readonly (ImageRef | string)[], options?: ManifestAddOptions): Operation<Manifest> {
+  add(images: readonly (Image | string)[], options?: ManifestAddOptions): Operation<Manifest> {
     const added = addToManifest(this.#context.requester, this.name, images, options);
     return operationOf(
       () => added.action,

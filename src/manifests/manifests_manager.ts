@@ -1,7 +1,7 @@
 import type { Operation } from "../async/operation.ts";
 import { type AwaitTwins, awaitTwins } from "../async/twins.ts";
 import type { OperationOptions } from "../client/operation.ts";
-import type { Requester } from "../client/requester.ts";
+import type { LibpodClient } from "../client/libpod_client.ts";
 import type { RemoveReport } from "../vocabulary/reports.ts";
 import { Manifest } from "./manifest.ts";
 import { createManifest, type CreateManifestOptions } from "./operations/create.ts";
@@ -30,12 +30,16 @@ import { removeManifest } from "./operations/remove.ts";
  */
 export class ManifestsManager {
   /** The client whose service this manager talks to. */
-  readonly client: Requester;
+  readonly client: LibpodClient;
   readonly #context: ManifestsContext<Manifest>;
   #promises: AwaitTwins<ManifestsManager> | undefined;
 
-  /** Creates the manager; `PodmanClient` makes one as `client.manifests`. */
-  constructor(client: Requester) {
+  /**
+   * Creates the manager; `PodmanClient` makes one as `client.manifests`.
+   *
+   * @ignore
+   */
+  constructor(client: LibpodClient) {
     this.client = client;
     const context: ManifestsContext<Manifest> = {
       requester: client,

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { PodmanClient } from "../../src/client/podman_client.ts";
+import { PodmanClient } from "../../src/podman/podman_client.ts";
 import { removeDir } from "./_process.ts";
 import {
   podmanEnv,

@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import { lastValueFrom, type Observable, tap } from "rxjs";
-import { PodmanClient } from "../../src/client/podman_client.ts";
+import { PodmanClient } from "../../src/podman/podman_client.ts";
 import { FleetError } from "../../src/fleet/fleet_error.ts";
 import type { FleetEvent } from "../../src/fleet/fleet_event.ts";
 import { unixSocketTransport } from "../../src/transport/deno_transport.ts";

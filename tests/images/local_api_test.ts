@@ -11,7 +11,7 @@
 
 import assert from "node:assert/strict";
 import { lastValueFrom, toArray } from "rxjs";
-import { PodmanClient } from "../../src/client/podman_client.ts";
+import { PodmanClient } from "../../src/podman/podman_client.ts";
 import { podmanCli, testBed } from "../bed/env.ts";
 import { serverAtLeast } from "../bed/server_version.ts";
 import { startSshd } from "../client/_sshd.ts";

@@ -2,7 +2,7 @@
 // another host (and the `{ id }` it reports) is not exercised.
 import assert from "node:assert/strict";
 import { lastValueFrom } from "rxjs";
-import { PodmanClient } from "../../src/client/podman_client.ts";
+import { PodmanClient } from "../../src/podman/podman_client.ts";
 import { APIError } from "../../src/errors.ts";
 import { testBed } from "../bed/env.ts";
 

@@ -14,7 +14,7 @@
  */
 
 import { of } from "rxjs";
-import { PodmanClient } from "../../src/client/podman_client.ts";
+import { PodmanClient } from "../../src/podman/podman_client.ts";
 
 const mode = Deno.args[0];
 const podman = await PodmanClient.spawn({ storage: "private", storageDriver: "vfs" });

@@ -2,7 +2,7 @@ import { deferredOperation, type Operation } from "../../async/operation.ts";
 import { concatMap } from "rxjs";
 import type { OperationOptions } from "../../client/operation.ts";
 import { pathSegment, requestJson } from "../../client/request_json.ts";
-import type { ImageRef } from "../../images/operations/images_context.ts";
+import type { Image } from "../../images/image.ts";
 import { parseReference, requireName } from "../../vocabulary/reference.ts";
 import { imageSource, requireImages } from "./_image_source.ts";
 import { inspectManifest } from "./get.ts";
@@ -15,7 +15,7 @@ export interface CreateManifestOptions extends OperationOptions {
    * `containers-storage:NAME` from local storage) or local `Image` models.
    * @default {[]}
    */
-  images?: (ImageRef | string)[];
+  images?: (Image | string)[];
   /**
    * When an image is itself a list, add every image of it, not only the one for this
    * server's platform.

@@ -5,7 +5,7 @@ import {
   encodeRegistryAuth,
   encodeRegistryConfig,
 } from "../vocabulary/registry_auth.ts";
-import type { ApiRequest } from "./api_request.ts";
+import type { ApiRequest } from "../client/api_request.ts";
 
 /** Where a client takes the user's registry credentials from; `false` when it takes none. */
 export type CredentialsSource = false | { readonly authfile?: string };

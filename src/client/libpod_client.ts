@@ -1,156 +1,54 @@
 import type { Operation } from "../async/operation.ts";
 import { type AwaitTwins, awaitTwins } from "../async/twins.ts";
-import { ArtifactsManager } from "../artifacts/artifacts_manager.ts";
-import { CredentialsManager } from "../credentials/credentials_manager.ts";
-import type { AuthConfig } from "../vocabulary/registry_auth.ts";
-import {
-  type CredentialsSource,
-  credentialsSource,
-  userCredentials,
-  withUserCredentials,
-} from "./_registry_credentials.ts";
-import { ImagesManager } from "../images/images_manager.ts";
-import { ManifestsManager } from "../manifests/manifests_manager.ts";
-import {
-  type ServiceInfo,
-  type SpawnedService,
-  spawnService,
-  type SpawnServiceOptions,
-  validateSpawnOptions,
-} from "../service/spawn_service.ts";
+import { onBodyEnd } from "../streams/_on_body_end.ts";
 import type { ApiRequest } from "./api_request.ts";
 import { parseApiVersion } from "./api_version.ts";
 import { type PodmanClientOptions, validateClientOptions } from "./client_options.ts";
 import { Connector } from "./_connector.ts";
 import { operation, type OperationOptions } from "./operation.ts";
 import type { ConnectionKind, Requester } from "./requester.ts";
+import { RequestSlots } from "./_request_slots.ts";
 import { sendRequest } from "./_send_request.ts";
 import { readVersionReport, type VersionReport } from "./version_report.ts";
-import { RequestSlots } from "./_request_slots.ts";
-import { onBodyEnd } from "../streams/_on_body_end.ts";
 
 /** How many requests a client runs at once unless `maxConnections` says otherwise. */
 const DEFAULT_MAX_CONNECTIONS = 10;
 
 /**
- * A client of one Podman service. Its `images` manager holds the image operations; every
- * operation returns a cold Observable: nothing is sent until subscribe, each subscription is
- * one request, and unsubscribing aborts it.
- *
- * The connection is made on first use. At most `maxConnections` requests run at once (each
- * on its own connection); more wait their turn. Close the client (or use `await using`) to
- * end whatever still runs and release its sockets.
- *
- * @example Listing images
- * ```ts ignore
- * import { PodmanClient } from "@podrx/podrx";
- * import { lastValueFrom } from "rxjs";
- *
- * await using podman = new PodmanClient({ baseUrl: "unix:///run/podman/podman.sock" });
- * const images = await lastValueFrom(podman.images.list());
- * console.log(images.map((image) => image.tags));
- * ```
+ * Adds the user's registry credentials to a request that wants them (see
+ * `ApiRequest.credentials`); the client calls it before the request takes a connection.
  */
-export class PodmanClient implements AsyncDisposable {
-  /** The image operations of this service. */
-  readonly images: ImagesManager;
-  /** The manifest-list operations of this service. */
-  readonly manifests: ManifestsManager;
-  /** The OCI artifact operations of this service (Podman 5.6 and later). */
-  readonly artifacts: ArtifactsManager;
-  /**
-   * Registry login and logout, as `podman login` and `podman logout` keep credentials (in the
-   * auth file); they need no service, only the registry.
-   */
-  readonly credentials: CredentialsManager;
-  #connector: Connector;
-  #slots: RequestSlots;
-  #credentials: CredentialsSource;
-  // Operations that close() lets finish taking back what they left half-done.
-  #finishing = new Set<Promise<unknown>>();
-  #service: SpawnedService | undefined;
-  #promises: AwaitTwins<PodmanClient> | undefined;
+export type AddCredentials = (request: ApiRequest, signal?: AbortSignal) => Promise<ApiRequest>;
 
-  /** Creates a client; no connection is made until the first operation. */
-  constructor(options: PodmanClientOptions = {}) {
+/**
+ * The core of a client of one Podman service: its connection (made on first use), the
+ * requests it sends (at most `maxConnections` at once, the others waiting their turn), and
+ * `ping()` and `version()`. It knows nothing of images or any other kind of operation: the
+ * operations are functions of a client, and {@linkcode PodmanClient} (which extends this
+ * class) binds them in its managers. Close it (or use `await using`) to end whatever still
+ * runs and release its sockets.
+ */
+export class LibpodClient implements AsyncDisposable {
+  readonly #connector: Connector;
+  readonly #slots: RequestSlots;
+  readonly #addCredentials: AddCredentials | undefined;
+  // Operations that close() lets finish taking back what they left half-done.
+  readonly #finishing = new Set<Promise<unknown>>();
+  #promises: AwaitTwins<LibpodClient> | undefined;
+
+  /**
+   * Creates a client; no connection is made until the first operation.
+   *
+   * @param options Where the service is and how to reach it.
+   * @param addCredentials Adds registry credentials to the requests that want them; without
+   *   it, none are added.
+   * @ignore
+   */
+  constructor(options: PodmanClientOptions = {}, addCredentials?: AddCredentials) {
     validateClientOptions(options);
     this.#connector = new Connector(options);
     this.#slots = new RequestSlots(options.maxConnections ?? DEFAULT_MAX_CONNECTIONS);
-    this.#credentials = credentialsSource(options.credentials);
-    this.images = new ImagesManager(this);
-    this.manifests = new ManifestsManager(this);
-    this.artifacts = new ArtifactsManager(this);
-    this.credentials = new CredentialsManager(
-      this.#credentials === false ? undefined : this.#credentials.authfile,
-    );
-  }
-
-  /**
-   * Starts a private `podman system service` on a socket in a new temp directory and
-   * returns a client connected to it. Closing the client stops the service (SIGTERM, then
-   * SIGKILL after `stopTimeout`) and removes the directory; so do SIGINT and SIGTERM (unless
-   * `handleSignals: false`) and a script that ends without closing it.
-   *
-   * @param options Storage, environment and timing; see {@linkcode SpawnServiceOptions}.
-   * @returns A client whose {@linkcode PodmanClient.service} describes the service.
-   * The promise rejects (it never throws) with `TypeError` for options of the wrong type or
-   * that conflict, `RangeError` for an unknown `storage` or `logLevel` or a timeout that is not
-   * a positive number (before anything starts), and with {@linkcode PodmanError} when there
-   * is no `podman` program, or the service exits or does not answer in time; the message ends
-   * with the service's log.
-   *
-   * @example A throwaway service with its own, empty image storage
-   * ```ts ignore
-   * import { PodmanClient } from "@podrx/podrx";
-   * import { lastValueFrom } from "rxjs";
-   *
-   * await using podman = await PodmanClient.spawn({
-   *   storage: "private",
-   *   storageDriver: "vfs",
-   *   env: { BUILDAH_ISOLATION: "chroot" },
-   * });
-   * console.log(podman.service?.socketPath, await lastValueFrom(podman.images.list())); // []
-   * ```
-   */
-  static spawn(options: SpawnServiceOptions = {}): Promise<PodmanClient> {
-    try {
-      validateSpawnOptions(options);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return spawnService(options).then((service) => {
-      const client = new PodmanClient({ baseUrl: service.baseUrl });
-      client.#service = service;
-      return client;
-    });
-  }
-
-  /**
-   * The service started by {@linkcode PodmanClient.spawn}: its socket, storage and process
-   * id. `undefined` for a client of a service it did not start.
-   *
-   * @example
-   * ```ts ignore
-   * import { PodmanClient } from "@podrx/podrx";
-   *
-   * await using podman = await PodmanClient.spawn({ storage: "private", storageDriver: "vfs" });
-   * console.log(`podman --root ${podman.service?.root} --runroot ${podman.service?.runroot} images`);
-   * ```
-   */
-  get service(): ServiceInfo | undefined {
-    const service = this.#service;
-    if (!service) return undefined;
-    return {
-      pid: service.pid,
-      dir: service.dir,
-      socketPath: service.socketPath,
-      baseUrl: service.baseUrl,
-      logPath: service.logPath,
-      root: service.root,
-      runroot: service.runroot,
-      storageDriver: service.storageDriver,
-      registriesConf: service.registriesConf,
-    };
+    this.#addCredentials = addCredentials;
   }
 
   /**
@@ -179,8 +77,8 @@ export class PodmanClient implements AsyncDisposable {
   async request(request: ApiRequest, signal?: AbortSignal): Promise<Response> {
     // Before a slot is taken: a credential helper may take a while. Only requests to a
     // registry want credentials; the others skip the extra await on this per-call path.
-    if (request.credentials !== undefined) {
-      request = await withUserCredentials(request, this.#credentials, signal);
+    if (request.credentials !== undefined && this.#addCredentials) {
+      request = await this.#addCredentials(request, signal);
     }
     const connection = await this.#connector.connect(request.action, signal);
     if (request.cleanup) {
@@ -249,35 +147,6 @@ export class PodmanClient implements AsyncDisposable {
   }
 
   /**
-   * The credentials this client would send for the registry of `reference`, from the auth
-   * files and credential helpers its `credentials` option names; `undefined` when it has none
-   * (or the option is `false`). What it returns shows no secret when logged.
-   *
-   * @param reference An image reference, e.g. `quay.io/team/app:1`, or a registry host.
-   * @param action What the caller is doing, at the start of an error's message.
-   * @param signal Stops a credential helper that is running.
-   * @returns A promise of the credentials, if any.
-   * @throws {PodmanError} (as a rejection) For an auth file that cannot be read or parsed, or a
-   * credential helper that fails; the message names the file or the helper, never a secret.
-   *
-   * @example
-   * ```ts ignore
-   * import { PodmanClient } from "@podrx/podrx";
-   *
-   * await using podman = new PodmanClient();
-   * const auth = await podman.registryCredentials("quay.io/team/app:1", "Cannot check");
-   * console.log(auth?.username ?? "no credentials for quay.io");
-   * ```
-   */
-  registryCredentials(
-    reference: string,
-    action: string,
-    signal?: AbortSignal,
-  ): Promise<AuthConfig | undefined> {
-    return userCredentials(this.#credentials, reference, action, signal);
-  }
-
-  /**
    * The major version of the server's API (4, 5, ...), for behaviour that differs.
    *
    * @example
@@ -341,8 +210,8 @@ export class PodmanClient implements AsyncDisposable {
    * Ends every operation still running or waiting for a connection at once (request, upload
    * and response body are aborted; each subscriber gets a {@linkcode PodmanError} saying the
    * client was closed, and a promise twin rejects with it), then releases the client's
-   * connections, stops its SSH tunnel and, for a client made by
-   * {@linkcode PodmanClient.spawn}, its service. Operations started afterwards fail the same
+   * connections and stops its SSH tunnel (a `PodmanClient` made by `PodmanClient.spawn()` stops
+   * its service too). Operations started afterwards fail the same
    * way. Connections that were idle are closed by Deno within a second (see the README).
    *
    * @example
@@ -357,12 +226,7 @@ export class PodmanClient implements AsyncDisposable {
     this.#slots.close();
     // Cut short by the line above, an operation may still take back what it half made.
     await Promise.allSettled(this.#finishing);
-    const results = await Promise.allSettled([
-      this.#connector.close(),
-      ...(this.#service ? [this.#service.stop()] : []),
-    ]);
-    const failure = results.find((result) => result.status === "rejected");
-    if (failure) throw failure.reason;
+    await this.#connector.close();
   }
 
   /**
@@ -376,15 +240,15 @@ export class PodmanClient implements AsyncDisposable {
    * console.log((await podman.promises.version()).version);
    * ```
    */
-  get promises(): AwaitTwins<PodmanClient> {
-    return (this.#promises ??= awaitTwins<PodmanClient>(this));
+  get promises(): AwaitTwins<LibpodClient> {
+    return (this.#promises ??= awaitTwins<LibpodClient>(this));
   }
 
-  /** Same as {@linkcode PodmanClient.close}, for `await using`. */
+  /** Same as {@linkcode LibpodClient.close}, for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
 }
 
 // The client is every operation's door to the service.
-true satisfies PodmanClient extends Requester ? true : false;
+true satisfies LibpodClient extends Requester ? true : false;
