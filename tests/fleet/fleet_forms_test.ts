@@ -1,0 +1,66 @@
+// A fleet's forms of the managers' operations are made from the managers (fleetForms): the
+// fleet's options are taken out of the operation's own, the rest reach each host's operation,
+// and each host's result is what the operation's await twin gives. Two clients of the bed's
+// service stand for two hosts.
+import assert from "node:assert/strict";
+import { lastValueFrom, toArray } from "rxjs";
+import { Fleet } from "../../src/fleet/fleet.ts";
+import { PodmanClient } from "../../src/podman/podman_client.ts";
+import { testBed } from "../bed/env.ts";
+import { importImage, uniqueName } from "../images/_fixtures.ts";
+import { doneOf } from "./_hosts.ts";
+
+const bed = testBed();
+
+function twoHosts(): Fleet {
+  return new Fleet({
+    a: new PodmanClient({ baseUrl: `unix://${bed.socketPath}` }),
+    b: new PodmanClient({ baseUrl: `unix://${bed.socketPath}` }),
+  });
+}
+
+Deno.test("fleet.images: the fleet's options choose the hosts, the operation's own reach each host", async () => {
+  await using fleet = twoHosts();
+  const name = `localhost/${uniqueName("podrx-forms")}:1`;
+  await importImage(name);
+  try {
+    const events = await lastValueFrom(
+      fleet.images.list({ filters: { reference: name }, hosts: ["b"] }).pipe(toArray()),
+    );
+    assert.deepEqual(
+      events.filter((event) => event.type === "started").map((event) => event.host),
+      ["b"],
+    );
+    const lists = doneOf(events);
+    assert.deepEqual([...lists.keys()], ["b"]);
+    assert.deepEqual(lists.get("b")!.flatMap((image) => image.tags), [name]);
+
+    // get's result on each host is the model, named as asked.
+    const got = doneOf(await lastValueFrom(fleet.images.get(name).pipe(toArray())));
+    assert.deepEqual([...got.keys()].sort(), ["a", "b"]);
+    for (const image of got.values()) assert.equal(image.name, name);
+
+    // load's result is every image loaded, as its await twin gives it.
+    const image = got.get("a")!;
+    const archive = await image.promises.save({ named: name });
+    const loaded = doneOf(
+      await lastValueFrom(fleet.images.load(archive, { hosts: ["a"] }).pipe(toArray())),
+    );
+    assert.deepEqual(loaded.get("a")!.map((each) => each.id), [image.id]);
+  } finally {
+    await fleet.client("a").images.promises.remove(name, { force: true }).catch(() => undefined);
+  }
+});
+
+Deno.test("fleet.manifests and an unknown host: the operation's own words, before anything is sent", async () => {
+  await using fleet = twoHosts();
+  const list = `localhost/${uniqueName("podrx-forms-list")}:1`;
+  const exists = doneOf(await lastValueFrom(fleet.manifests.exists(list).pipe(toArray())));
+  assert.deepEqual([...exists.entries()].sort(), [["a", false], ["b", false]]);
+  await assert.rejects(
+    lastValueFrom(fleet.images.get("busybox", { hosts: ["c"] })),
+    (error: unknown) =>
+      error instanceof TypeError &&
+      error.message.startsWith(`Cannot get image "busybox": the fleet has no host "c"`),
+  );
+});
