@@ -7,7 +7,7 @@ import {
   deferredOperation,
   everyEvent,
   lastEvent,
-  Operation,
+  type Operation,
   pickedEvent,
 } from "../../src/async/operation.ts";
 import { awaitTwins, optionsIndex } from "../../src/async/twins.ts";
