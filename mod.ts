@@ -98,9 +98,9 @@ export type {
 export type {
   PushedEvent,
   PushEvent,
-  PushOptions,
   PushStatusEvent,
-} from "./src/images/operations/push.ts";
+} from "./src/images/operations/push_events.ts";
+export type { PushOptions } from "./src/images/operations/push_options.ts";
 export type { BuildLogEvent } from "./src/images/operations/building/build_events.ts";
 export type {
   BuildOptions,

@@ -15,12 +15,9 @@ import { loadImages, type LoadOptions, type LoadSource } from "./operations/load
 import { pruneImages, type PruneOptions } from "./operations/prune.ts";
 import { pruneBuildCache } from "./operations/prune_builds.ts";
 import { pullImage, type PullOptions } from "./operations/pull.ts";
-import {
-  type PushedEvent,
-  type PushEvent,
-  pushImage,
-  type PushOptions,
-} from "./operations/push.ts";
+import { pushImage } from "./operations/push.ts";
+import type { PushedEvent, PushEvent } from "./operations/push_events.ts";
+import type { PushOptions } from "./operations/push_options.ts";
 import { readRegistryData, type RegistryDataOptions } from "./operations/read_registry_data.ts";
 import { removeImage, type RemoveOptions } from "./operations/remove.ts";
 import type {
