@@ -49,7 +49,8 @@ export type { LibpodClient } from "./src/client/libpod_client.ts";
 export type { VersionComponent, VersionReport } from "./src/client/version_report.ts";
 export type { PodmanClientOptions } from "./src/client/client_options.ts";
 export type { ConnectionKind } from "./src/client/requester.ts";
-export type { ServiceInfo, SpawnServiceOptions } from "./src/service/spawn_service.ts";
+export type { ServiceInfo } from "./src/service/spawn_service.ts";
+export type { SpawnServiceOptions } from "./src/service/spawn_service_options.ts";
 export { findPodmanConnection, readPodmanConnections } from "./src/config/podman_connections.ts";
 export type { PodmanConnection, PodmanConnections } from "./src/config/podman_connections.ts";
 export type { ApiRequest, CredentialsWanted } from "./src/client/api_request.ts";
@@ -97,9 +98,9 @@ export type {
 export type {
   PushedEvent,
   PushEvent,
-  PushOptions,
   PushStatusEvent,
-} from "./src/images/operations/push.ts";
+} from "./src/images/operations/push_events.ts";
+export type { PushOptions } from "./src/images/operations/push_options.ts";
 export type { BuildLogEvent } from "./src/images/operations/building/build_events.ts";
 export type {
   BuildOptions,
@@ -111,7 +112,7 @@ export type { LayerState } from "./src/progress/layer_state.ts";
 export { renderProgress } from "./src/progress/progress_renderer.ts";
 export { formatBytes } from "./src/progress/format_bytes.ts";
 export type { ProgressOutput, RenderProgressOptions } from "./src/progress/progress_renderer.ts";
-export type { LoadOptions, LoadSource } from "./src/images/operations/load.ts";
+export type { LoadOptions, LoadSource } from "./src/images/operations/load_options.ts";
 export type { SaveOptions } from "./src/images/operations/save.ts";
 export type { ScpOptions, ScpReport } from "./src/images/operations/scp.ts";
 export type { TagOptions } from "./src/images/operations/tag.ts";

@@ -1,4 +1,4 @@
-import { parseSshUrl, type SshDestination } from "../service/ssh_tunnel.ts";
+import { parseSshUrl, type SshDestination } from "../service/ssh_url.ts";
 
 /** Where a base URL points; see {@linkcode parseBaseUrl}. */
 export type BaseUrl =

@@ -1,6 +1,6 @@
 import type { Image } from "../images/image.ts";
 import type { PullEvent } from "../images/image_events.ts";
-import type { PushEvent } from "../images/operations/push.ts";
+import type { PushEvent } from "../images/operations/push_events.ts";
 
 /** Bytes of the archive so far: read from the source, or taken by a host. */
 export interface SentEvent {

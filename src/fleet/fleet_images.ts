@@ -9,7 +9,7 @@
 import { concatMap, defer, type Observable } from "rxjs";
 import type { Image } from "../images/image.ts";
 import type { ImagesManager } from "../images/images_manager.ts";
-import type { LoadOptions, LoadSource } from "../images/operations/load.ts";
+import type { LoadOptions, LoadSource } from "../images/operations/load_options.ts";
 import type { TagOptions } from "../images/operations/tag.ts";
 import { fanOut } from "./_fan_out.ts";
 import type { HostList } from "./_host_list.ts";

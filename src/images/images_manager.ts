@@ -11,16 +11,14 @@ import { imageExists } from "./operations/exists.ts";
 import { getImage } from "./operations/get.ts";
 import type { ImagesContext } from "./operations/images_context.ts";
 import { listImages, type ListOptions } from "./operations/list.ts";
-import { loadImages, type LoadOptions, type LoadSource } from "./operations/load.ts";
+import { loadImages } from "./operations/load.ts";
+import type { LoadOptions, LoadSource } from "./operations/load_options.ts";
 import { pruneImages, type PruneOptions } from "./operations/prune.ts";
 import { pruneBuildCache } from "./operations/prune_builds.ts";
 import { pullImage, type PullOptions } from "./operations/pull.ts";
-import {
-  type PushedEvent,
-  type PushEvent,
-  pushImage,
-  type PushOptions,
-} from "./operations/push.ts";
+import { pushImage } from "./operations/push.ts";
+import type { PushedEvent, PushEvent } from "./operations/push_events.ts";
+import type { PushOptions } from "./operations/push_options.ts";
 import { readRegistryData, type RegistryDataOptions } from "./operations/read_registry_data.ts";
 import { removeImage, type RemoveOptions } from "./operations/remove.ts";
 import type {

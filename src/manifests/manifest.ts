@@ -2,7 +2,7 @@ import { lastEvent, type Operation, operationOf } from "../async/operation.ts";
 import { concatMap, map } from "rxjs";
 import { type AwaitTwins, awaitTwins } from "../async/twins.ts";
 import type { OperationOptions } from "../client/operation.ts";
-import type { PushedEvent } from "../images/operations/push.ts";
+import type { PushedEvent } from "../images/operations/push_events.ts";
 import type { Image } from "../images/image.ts";
 import { inspectManifest } from "./operations/get.ts";
 import {

@@ -4,13 +4,11 @@ import type { PodmanClientOptions } from "../client/client_options.ts";
 import { CredentialsManager } from "../credentials/credentials_manager.ts";
 import { ImagesManager } from "../images/images_manager.ts";
 import { ManifestsManager } from "../manifests/manifests_manager.ts";
+import { type ServiceInfo, type SpawnedService, spawnService } from "../service/spawn_service.ts";
 import {
-  type ServiceInfo,
-  type SpawnedService,
-  spawnService,
   type SpawnServiceOptions,
   validateSpawnOptions,
-} from "../service/spawn_service.ts";
+} from "../service/spawn_service_options.ts";
 import type { AuthConfig } from "../vocabulary/registry_auth.ts";
 import {
   type CredentialsSource,

@@ -11,72 +11,8 @@ import { startDaemon } from "./_daemon.ts";
 import { errorMessage } from "./_error_message.ts";
 import { pingSocket } from "./_ping.ts";
 import { isPermissionError } from "../transport/_connection_failure.ts";
-
-/** Options for {@linkcode spawnService} and `PodmanClient.spawn()`. */
-export interface SpawnServiceOptions {
-  /**
-   * The Podman program: a name looked up on `PATH`, or a path.
-   * @default {"podman"}
-   */
-  podmanPath?: string;
-  /**
-   * Which image storage the service uses. `"default"` is the storage every `podman`
-   * command of this user sees; `"private"` is a new, empty `--root` and `--runroot` inside
-   * the service's temp directory, removed with it on close.
-   * @default {"default"}
-   */
-  storage?: "default" | "private";
-  /** Podman's `--root`: where images live. Cannot be combined with `storage: "private"`. */
-  root?: string;
-  /** Podman's `--runroot`: runtime state. Cannot be combined with `storage: "private"`. */
-  runroot?: string;
-  /**
-   * Podman's `--storage-driver`, e.g. `"vfs"`, which works without kernel overlay support
-   * (in containers, in CI). Podman's configured driver when left out.
-   */
-  storageDriver?: string;
-  /** A `registries.conf` for the service, passed as `CONTAINERS_REGISTRIES_CONF`. */
-  registriesConf?: string;
-  /**
-   * Where the service listens, as an absolute path: for example
-   * `$XDG_RUNTIME_DIR/podman/podman.sock`, where `podman --remote` and `new PodmanClient()`
-   * look first, so that other programs find the service too. Its directory is made if
-   * missing. A service that already answers there is an error, not replaced.
-   * @default {"podman.sock in the service's temp directory"}
-   */
-  socketPath?: string;
-  /**
-   * Variables added to the service's environment, e.g. `{ BUILDAH_ISOLATION: "chroot" }` to
-   * run build steps without an OCI runtime.
-   * @default {{}}
-   */
-  env?: Record<string, string>;
-  /**
-   * Podman's `--log-level` for the service's log, which failures quote.
-   * @default {"warn"}
-   */
-  logLevel?: "debug" | "info" | "warn" | "error";
-  /**
-   * How long to wait, in milliseconds, for the new service to answer `/_ping`.
-   * @default {20000}
-   */
-  startTimeout?: number;
-  /**
-   * How long, in milliseconds, the service may take to exit after SIGTERM before it is
-   * killed with SIGKILL.
-   * @default {5000}
-   */
-  stopTimeout?: number;
-  /**
-   * Stop the service when the script receives SIGINT or SIGTERM, then raise the signal
-   * again. Turn off in an application that handles these signals itself and closes the
-   * client there. The service is stopped at a normal exit without `close()` either way.
-   * @default {true}
-   */
-  handleSignals?: boolean;
-  /** Aborts the start; a half-started service is stopped and its directory removed. */
-  signal?: AbortSignal;
-}
+import { SPAWN_ACTION } from "./_spawn_action.ts";
+import { type SpawnServiceOptions, validateSpawnOptions } from "./spawn_service_options.ts";
 
 /** Where a spawned service lives; see `PodmanClient.service`. */
 export interface ServiceInfo {
@@ -115,86 +51,6 @@ export interface SpawnedService extends ServiceInfo {
 const MAX_SOCKET_PATH = 107;
 // Podman refuses a longer --runroot ("the specified runroot is longer than 50 characters").
 const MAX_RUNROOT = 50;
-const ACTION = "Cannot spawn a Podman service";
-
-/**
- * Checks spawn options before anything is started.
- *
- * @param options The options to check.
- * @throws {TypeError} For a value of the wrong type or a contradiction.
- * @throws {RangeError} For a timeout that is not a positive number.
- *
- * @example
- * ```ts
- * import { validateSpawnOptions } from "./spawn_service.ts";
- * import assert from "node:assert/strict";
- *
- * validateSpawnOptions({ storage: "private", storageDriver: "vfs" });
- * assert.throws(
- *   () => validateSpawnOptions({ storage: "private", root: "/var/lib/mine" }),
- *   { name: "TypeError", message: /storage "private" makes its own root/ },
- * );
- * ```
- */
-export function validateSpawnOptions(options: SpawnServiceOptions): void {
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(`${ACTION}: options must be an object`);
-  }
-  for (
-    const key of [
-      "podmanPath",
-      "root",
-      "runroot",
-      "storageDriver",
-      "registriesConf",
-      "socketPath",
-    ] as const
-  ) {
-    const value = options[key];
-    if (value !== undefined && (typeof value !== "string" || value === "")) {
-      throw new TypeError(`${ACTION}: ${key} must be a non-empty string`);
-    }
-  }
-  if (options.socketPath !== undefined && !options.socketPath.startsWith("/")) {
-    throw new TypeError(`${ACTION}: socketPath must be an absolute path`);
-  }
-  if (
-    options.storage !== undefined && options.storage !== "default" && options.storage !== "private"
-  ) {
-    throw new RangeError(`${ACTION}: storage must be "default" or "private"`);
-  }
-  if (
-    options.storage === "private" && (options.root !== undefined || options.runroot !== undefined)
-  ) {
-    throw new TypeError(
-      `${ACTION}: storage "private" makes its own root and runroot; leave out root and runroot`,
-    );
-  }
-  if (
-    options.logLevel !== undefined &&
-    !["debug", "info", "warn", "error"].includes(options.logLevel)
-  ) {
-    throw new RangeError(`${ACTION}: logLevel must be "debug", "info", "warn" or "error"`);
-  }
-  if (options.env !== undefined) {
-    if (typeof options.env !== "object" || options.env === null) {
-      throw new TypeError(`${ACTION}: env must be an object of strings`);
-    }
-    for (const [name, value] of Object.entries(options.env)) {
-      if (typeof value !== "string") {
-        throw new TypeError(`${ACTION}: env.${name} must be a string`);
-      }
-    }
-  }
-  for (const key of ["startTimeout", "stopTimeout"] as const) {
-    const value = options[key];
-    if (
-      value !== undefined && !(typeof value === "number" && value > 0 && Number.isFinite(value))
-    ) {
-      throw new RangeError(`${ACTION}: ${key} must be a positive number of milliseconds`);
-    }
-  }
-}
 
 /**
  * Starts `podman system service --time 0` on a unix socket in a new private temp
@@ -242,13 +98,15 @@ export async function spawnService(options: SpawnServiceOptions = {}): Promise<S
     missingProgram: podmanPath.includes("/")
       ? `no executable at ${podmanPath}`
       : `no \`${podmanPath}\` executable found on PATH (install podman)`,
-    fail: (why, cause) => new PodmanError(`${ACTION}: ${why}`, { cause }),
+    fail: (why, cause) => new PodmanError(`${SPAWN_ACTION}: ${why}`, { cause }),
     isReady: (dir) => ping(serviceFiles(dir, options).socketPath),
     async notReady(outcome, process) {
       const why = outcome === "exited"
         ? `it exited with code ${(await process.status).code}`
         : `it did not answer /_ping within ${startTimeout / 1000} s`;
-      return new PodmanError(`${ACTION}: ${why}\n--- service log ---\n${await process.tail()}`);
+      return new PodmanError(
+        `${SPAWN_ACTION}: ${why}\n--- service log ---\n${await process.tail()}`,
+      );
     },
     startTimeoutMs: startTimeout,
     stopGraceMs: stopTimeout,
@@ -304,14 +162,14 @@ function serviceFiles(dir: string, options: SpawnServiceOptions): ServiceFiles {
  */
 async function claimSocketPath(socketPath: string): Promise<void> {
   if (await ping(socketPath)) {
-    throw new PodmanError(`${ACTION}: a service already answers on ${socketPath}`);
+    throw new PodmanError(`${SPAWN_ACTION}: a service already answers on ${socketPath}`);
   }
   const parent = socketPath.slice(0, socketPath.lastIndexOf("/")) || "/";
   try {
     await Deno.mkdir(parent, { recursive: true, mode: 0o700 });
   } catch (error) {
     throw new PodmanError(
-      `${ACTION}: cannot create the socket's directory ${parent}: ${errorMessage(error)}`,
+      `${SPAWN_ACTION}: cannot create the socket's directory ${parent}: ${errorMessage(error)}`,
       { cause: error },
     );
   }
@@ -327,7 +185,7 @@ async function ping(socketPath: string): Promise<boolean> {
     return await pingSocket(socketPath, { timeoutMs: 2_000 });
   } catch (error) {
     if (isPermissionError(error)) {
-      throw new PodmanError(`${ACTION}: ${errorMessage(error)}`, { cause: error });
+      throw new PodmanError(`${SPAWN_ACTION}: ${errorMessage(error)}`, { cause: error });
     }
     throw error;
   }
@@ -337,13 +195,13 @@ function podmanArgs(files: ServiceFiles, options: SpawnServiceOptions): string[]
   const { socketPath, root, runroot } = files;
   if (new TextEncoder().encode(socketPath).length > MAX_SOCKET_PATH) {
     throw new PodmanError(
-      `${ACTION}: the socket path ${socketPath} is longer than a unix socket allows ` +
+      `${SPAWN_ACTION}: the socket path ${socketPath} is longer than a unix socket allows ` +
         "(set TMPDIR to a shorter directory)",
     );
   }
   if (options.storage === "private" && runroot!.length > MAX_RUNROOT) {
     throw new PodmanError(
-      `${ACTION}: the private runroot ${runroot} is longer than the ${MAX_RUNROOT} ` +
+      `${SPAWN_ACTION}: the private runroot ${runroot} is longer than the ${MAX_RUNROOT} ` +
         "characters Podman allows (set TMPDIR to a shorter directory)",
     );
   }

@@ -51,6 +51,11 @@ export interface TarEntryHeader {
 /** One tar block; headers and bodies are padded to a multiple of it. */
 export const BLOCK_BYTES = 512;
 
+/** The zeros after `size` bytes of header or body, up to the next block. */
+export function padding(size: number): number {
+  return -size & (BLOCK_BYTES - 1);
+}
+
 /** A field of the ustar header block: where it starts and how many bytes it has. */
 export interface TarField {
   /** Offset in the 512-byte block. */

@@ -7,51 +7,12 @@
  */
 
 import { isPodmanError, PodmanError } from "../errors.ts";
-import { BLOCK_BYTES, type TarEntryType } from "./header.ts";
+import { BLOCK_BYTES, padding } from "./header.ts";
+import type { TarEntry } from "./tar_entry.ts";
+import { archiveError, truncatedArchive } from "./_archive_error.ts";
 import { ByteSource } from "./_byte_source.ts";
-import {
-  cString,
-  entryType,
-  isZeroBlock,
-  parseHeaderBlock,
-  parsePaxRecords,
-} from "./_parse_header.ts";
-
-/** One entry of an archive being read; see {@linkcode readTar}. */
-export interface TarEntry {
-  /**
-   * The path as the archive stores it (pax `path`, GNU long name, or ustar prefix and name):
-   * untrusted, check it with `safeEntryPath()` (safe_entry_path.ts) before writing under it.
-   */
-  readonly name: string;
-  /**
-   * Kind of entry. `"other"` covers hard links, devices, FIFOs and types this reader does not
-   * know (their body, if any, is given as it is stored); `typeFlag` tells which.
-   */
-  readonly type: TarEntryType | "other";
-  /** The tar type flag, one character, e.g. `"0"` for a file, `"1"` for a hard link. */
-  readonly typeFlag: string;
-  /** Bytes in `body`: the file's size; 0 for directories, links and devices. */
-  readonly size: number;
-  /**
-   * Permission bits (`mode & 0o7777`), as the archive says: not to be trusted as meant, since
-   * Podman 5.8's artifact extract sends `0o1130` (600 written in decimal) for every file.
-   */
-  readonly mode: number;
-  /** Modification time. */
-  readonly mtime: Date;
-  /** Target of a symlink or hard link; absent when the archive gives none. */
-  readonly linkname?: string;
-  /**
-   * The body, `size` bytes, read from the archive as the caller reads it. Read it (or leave
-   * it) before asking for the next entry: the next entry drains what is left of it, and a
-   * body not read to its end by then fails. Cancelling it cancels the whole archive.
-   */
-  readonly body: ReadableStream<Uint8Array>;
-}
-
-/** The largest pax or GNU long-name header read (as Go's archive/tar): they are held whole. */
-const MAX_META_BYTES = 1024 * 1024;
+import { entryType } from "./_parse_header.ts";
+import { type EntryHeader, readEntryHeader } from "./_read_entry_header.ts";
 
 const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
 
@@ -73,10 +34,6 @@ type ReaderState =
   | { kind: "reading" }
   | { kind: "ended" }
   | { kind: "failed"; failure: PodmanError };
-
-function padding(size: number): number {
-  return -size & (BLOCK_BYTES - 1);
-}
 
 /** Fails a body that may still give bytes, so that its reader is not left waiting. */
 function stopBody(body: BodyState, error: PodmanError): void {
@@ -156,15 +113,11 @@ class TarReader implements AsyncIterableIterator<TarEntry> {
   }
 
   #error(problem: string, cause?: unknown): PodmanError {
-    return new PodmanError(`${this.#action}: ${problem}`, cause === undefined ? {} : { cause });
+    return archiveError(this.#action, problem, cause);
   }
 
   #truncated(where: string): PodmanError {
-    return this.#error(`the archive is truncated: it ends ${where}`);
-  }
-
-  #corrupt(problem: string): PodmanError {
-    return this.#error(`the archive is corrupt: ${problem}`);
+    return truncatedArchive(this.#action, where);
   }
 
   /** Stops on `error`: fails the open body with it, and cancels the source. */
@@ -203,75 +156,13 @@ class TarReader implements AsyncIterableIterator<TarEntry> {
     }
   }
 
-  /** Reads header blocks up to the next entry's; `undefined` at the end of the archive. */
+  /** Reads the next entry's header; `undefined` at the end of the archive. */
   async #readEntry(): Promise<TarEntry | undefined> {
-    const block = this.#block;
-    let pax = new Map<string, string>();
-    let longName: string | undefined;
-    let longLink: string | undefined;
-    // A pax or GNU long-name header was read: an entry must follow it.
-    let pending = false;
-    while (true) {
-      const position = this.#source.position;
-      const got = await this.#source.fill(block);
-      if (got === 0 && !pending) return undefined;
-      if (got < BLOCK_BYTES) {
-        throw this.#truncated(
-          got === 0
-            ? "after an extended header, before its entry"
-            : `inside the header at byte ${position}`,
-        );
-      }
-      if (isZeroBlock(block)) {
-        if (pending) {
-          throw this.#corrupt(`an extended header is followed by the end of the archive`);
-        }
-        // The end is two zero blocks; a stream that stops after the first is taken as ended too.
-        const second = await this.#source.fill(block);
-        if (second === 0 || (second === BLOCK_BYTES && isZeroBlock(block))) return undefined;
-        if (second < BLOCK_BYTES) throw this.#truncated(`inside the end-of-archive blocks`);
-        throw this.#corrupt(`a lone zero block at byte ${position} is followed by a header`);
-      }
-      const header = parseHeaderBlock(block, position, this.#action);
-      const meta = `the extended header at byte ${position}`;
-      switch (header.typeFlag) {
-        case "x":
-          pax = new Map([
-            ...pax,
-            ...parsePaxRecords(await this.#readMeta(header.size, meta), meta, this.#action),
-          ]);
-          pending = true;
-          continue;
-        case "g":
-          // Global pax headers set defaults (e.g. times) that nothing here uses.
-          await this.#skipOrTruncated(header.size + padding(header.size), `inside ${meta}`);
-          continue;
-        case "L":
-          longName = cString(await this.#readMeta(header.size, meta));
-          pending = true;
-          continue;
-        case "K":
-          longLink = cString(await this.#readMeta(header.size, meta));
-          pending = true;
-          continue;
-      }
-      // Go's archive/tar applies pax records first, then GNU long names over them.
-      const name = longName ?? (pax.get("path") || header.name);
-      const linkname = longLink ?? (pax.get("linkpath") || header.linkname);
-      const size = this.#paxNumber(pax, "size", name, /^[0-9]+$/) ?? header.size;
-      const mtime = this.#paxNumber(pax, "mtime", name, /^-?[0-9]+(\.[0-9]+)?$/) ?? header.mtime;
-      return this.#entry(header.typeFlag, name, linkname, size, header.mode, mtime);
-    }
+    const header = await readEntryHeader(this.#source, this.#block, this.#action);
+    return header && this.#entry(header);
   }
 
-  #entry(
-    typeFlag: string,
-    name: string,
-    linkname: string,
-    storedSize: number,
-    mode: number,
-    mtime: number,
-  ): TarEntry {
+  #entry({ typeFlag, name, linkname, size: storedSize, mode, mtime }: EntryHeader): TarEntry {
     const type = entryType(typeFlag, name);
     // Links, devices, directories and FIFOs have no body, whatever their size field says.
     const size = "123456".includes(typeFlag) ? 0 : storedSize;
@@ -340,37 +231,6 @@ class TarReader implements AsyncIterableIterator<TarEntry> {
       body.open = false;
       controller.close();
     }
-  }
-
-  /** A pax or GNU long-name header's body, whole (they are small). */
-  async #readMeta(size: number, meta: string): Promise<Uint8Array> {
-    if (size > MAX_META_BYTES) {
-      throw this.#corrupt(`${meta} is ${size} bytes, more than ${MAX_META_BYTES} are accepted`);
-    }
-    const bytes = new Uint8Array(size);
-    if (await this.#source.fill(bytes) < size) throw this.#truncated(`inside ${meta}`);
-    await this.#skipOrTruncated(padding(size), `inside ${meta}`);
-    return bytes;
-  }
-
-  async #skipOrTruncated(count: number, where: string): Promise<void> {
-    if (await this.#source.skip(count) < count) throw this.#truncated(where);
-  }
-
-  /** A pax record's number, `undefined` when there is none (an empty value is none too). */
-  #paxNumber(
-    pax: Map<string, string>,
-    key: string,
-    name: string,
-    shape: RegExp,
-  ): number | undefined {
-    const value = pax.get(key);
-    if (value === undefined || value === "") return undefined;
-    const number = Number(value);
-    if (!shape.test(value) || !Number.isSafeInteger(Math.trunc(number))) {
-      throw this.#corrupt(`the pax ${key} of "${name}" is not a number: ${JSON.stringify(value)}`);
-    }
-    return number;
   }
 }
 

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { firstValueFrom, lastValueFrom } from "rxjs";
 import { ConnectionError, type ConnectionErrorReason, PodmanClient } from "../../mod.ts";
-import { openSshTunnel, parseSshUrl } from "../../src/service/ssh_tunnel.ts";
+import { openSshTunnel } from "../../src/service/ssh_tunnel.ts";
+import { parseSshUrl } from "../../src/service/ssh_url.ts";
 import { storageConfText, testBed } from "../bed/env.ts";
 import { bedPodmanPath, sshClientsFor, startSshd } from "./_sshd.ts";
 

@@ -11,7 +11,8 @@ import {
   type TarEntryHeader,
   USTAR_FIELDS,
 } from "../../src/tar/header.ts";
-import { readTar, type TarEntry } from "../../src/tar/reader.ts";
+import { readTar } from "../../src/tar/reader.ts";
+import type { TarEntry } from "../../src/tar/tar_entry.ts";
 import { safeEntryPath } from "../../src/tar/safe_entry_path.ts";
 import { createTarWriter } from "../../src/tar/writer.ts";
 import { entrySpecs, filled, specEntry } from "./_entries.ts";

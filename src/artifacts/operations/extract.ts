@@ -5,12 +5,12 @@ import type { Requester } from "../../client/requester.ts";
 import { pathSegment } from "../../client/request_json.ts";
 import { PodmanError } from "../../errors.ts";
 import { requireName } from "../../vocabulary/reference.ts";
-import { copyToFile } from "../../streams/_copy_to_file.ts";
-import { freeBytes, hasOwnChunks } from "../../streams/_free_sent_chunks.ts";
-import { readTar, type TarEntry } from "../../tar/reader.ts";
+import { hasOwnChunks } from "../../streams/_free_sent_chunks.ts";
+import { readTar } from "../../tar/reader.ts";
 import { safeEntryPath } from "../../tar/safe_entry_path.ts";
 import type { Artifact } from "../artifact.ts";
 import type { LayerProgressEvent } from "../../vocabulary/stream_events.ts";
+import { writeEntry } from "./_write_entry.ts";
 
 /** Which file of an artifact to take: by its name (title) or its digest. */
 export interface ArtifactFileSelector {
@@ -91,79 +91,6 @@ async function extractArchive(
   }, signal);
   if (response.body === null) throw new PodmanError(`${action}: the server sent no archive`);
   return response.body;
-}
-
-/**
- * A name for the file being written, beside where it goes: hidden, and with a random part, so
- * that it meets no file of the artifact or of the caller (it is made with `createNew`).
- */
-function partialPath(path: string): string {
-  const slash = path.lastIndexOf("/");
-  return `${path.slice(0, slash + 1)}.${path.slice(slash + 1)}.podrx-partial-${
-    crypto.randomUUID().slice(0, 8)
-  }`;
-}
-
-async function removeQuietly(path: string): Promise<void> {
-  try {
-    await Deno.remove(path);
-  } catch {
-    // Never made, or gone already.
-  }
-}
-
-/**
- * Writes one entry's bytes into `path` through a partial file renamed into place once whole,
- * so that a failure or an unsubscribe never leaves a cut-off file under the file's own name
- * (nor spoils a file that was there before). The bytes go through `copyToFile`'s two 1 MiB
- * buffers: the server's chunks are ~32 KiB, and a write per chunk made extracting 256 MiB
- * ~1.5 times slower. Memory holds two buffers and one chunk.
- *
- * With `release`, each chunk's memory is given back once copied, not at V8's next collection,
- * which let ~35 MiB of them pile up for a 256 MiB file: for an archive read from a byte
- * stream, where each chunk is ours alone (the tar reader hands a body's bytes over as a copy,
- * or as the last bytes of a source chunk).
- */
-async function writeEntry(
-  entry: TarEntry,
-  path: string,
-  action: string,
-  release: boolean,
-  hooks: { read(): void; written(total: number): void },
-): Promise<number> {
-  const partial = partialPath(path);
-  let file: Deno.FsFile;
-  try {
-    file = await Deno.open(partial, { write: true, createNew: true });
-  } catch (error) {
-    await entry.body.cancel();
-    throw new PodmanError(`${action}: cannot write "${path}": ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
-  try {
-    const written = await copyToFile(entry.body, file, {
-      ...hooks,
-      ...(release ? { copied: freeBytes } : {}),
-      // Sorted out below, with the write errors.
-      readError: (error) => error as Error,
-      writeError: (error) => error as Error,
-    });
-    file.close();
-    await Deno.rename(partial, path);
-    return written;
-  } catch (error) {
-    try {
-      file.close();
-    } catch {
-      // Closed already.
-    }
-    await removeQuietly(partial);
-    if (error instanceof PodmanError || (error as Error)?.name === "AbortError") throw error;
-    throw new PodmanError(`${action}: cannot write "${path}": ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
 }
 
 /**

@@ -2,51 +2,15 @@ import { deferredOperation, everyEvent, type Operation } from "../../async/opera
 import type { Observable } from "rxjs";
 import { inBandError, streamError } from "../../client/json_stream.ts";
 import type { ApiRequest } from "../../client/api_request.ts";
-import { checkOperationOptions, operation, type OperationOptions } from "../../client/operation.ts";
+import { checkOperationOptions, operation } from "../../client/operation.ts";
 import type { Requester } from "../../client/requester.ts";
 import { PodmanError } from "../../errors.ts";
 import { notJsonError } from "../../streams/_not_json.ts";
-import { arrayBufferBytes } from "../../streams/_array_buffer_bytes.ts";
-import { freeingSentChunks } from "../../streams/_free_sent_chunks.ts";
-import { requireUnlocked, useStreamOnce } from "../../streams/_single_use.ts";
 import type { ImagesContext } from "./images_context.ts";
 import { storedImageModel } from "./_stored_image_model.ts";
 import { checkVia, useLocalApi, type Via } from "./_local_api.ts";
-
-/** An image archive to load: a file path, bytes, a Blob or a byte stream. */
-export type LoadSource = string | URL | Uint8Array | Blob | ReadableStream<Uint8Array>;
-
-/** Options for {@linkcode ImagesManager.load}. */
-export interface LoadOptions extends OperationOptions {
-  /**
-   * How an archive given as a file path reaches the service. `"auto"`: Podman 5.7 and later
-   * read it in place (`POST /libpod/local/images/load`) when the client reaches the service
-   * over a Unix socket and the service is proven to see the file's directory as this process
-   * does (podrx writes a small probe file there, has the service read it, and removes it;
-   * once per client and directory); otherwise the file is uploaded. `"upload"`: always
-   * uploaded. `"local"`: read in place, or an error before the archive is sent when the
-   * service cannot. Bytes, Blobs and streams are always uploaded (`"local"` refuses them).
-   * @default {"auto"}
-   */
-  via?: "auto" | "upload" | "local";
-}
-
-/** A request body made for one subscription, and how to let go of what feeds it. */
-interface PreparedBody {
-  body: BodyInit;
-  /** Closes the file or cancels the stream behind `body`; safe on every exit path. */
-  release(): Promise<void>;
-}
-
-/**
- * Makes the body for one subscription. `alive` is given when the operation has an idle
- * timeout: the upload must then be read chunk by chunk in JavaScript so that each chunk counts
- * as life. Without it, files and Blobs go to fetch as they are, which streams them from Rust
- * without a JavaScript buffer per chunk (less memory, faster).
- */
-type BodyMaker = (alive: (() => void) | undefined) => Promise<PreparedBody>;
-
-const SOURCE_KINDS = "a file path, a file: URL, a Uint8Array, a Blob or a ReadableStream";
+import { bodyMaker } from "./_load_body.ts";
+import type { LoadOptions, LoadSource } from "./load_options.ts";
 
 function describeSource(source: LoadSource): string {
   if (typeof source === "string") return `"${source}"`;
@@ -57,122 +21,6 @@ function describeSource(source: LoadSource): string {
 function loadAction(source: LoadSource): string {
   const where = describeSource(source);
   return where ? `Cannot load images from ${where}` : "Cannot load images";
-}
-
-/**
- * Checks the source before anything is sent and returns how to make the body at subscribe
- * time, so each subscription reads the archive afresh (a ReadableStream can only be read once).
- */
-function bodyMaker(source: LoadSource, action: string): BodyMaker {
-  if (typeof source === "string") {
-    if (source.trim() === "") throw new TypeError(`${action}: the path is empty`);
-    return (alive) => openArchive(source, action, alive);
-  }
-  if (source instanceof URL) {
-    if (source.protocol !== "file:") {
-      throw new RangeError(`${action}: only file: URLs can be loaded, got "${source.protocol}"`);
-    }
-    return (alive) => openArchive(source, action, alive);
-  }
-  if (source instanceof Uint8Array) {
-    if (source.byteLength === 0) throw new TypeError(`${action}: the archive is empty`);
-    // Bytes are already in memory: sent as they are, with a Content-Length.
-    const body = arrayBufferBytes(source);
-    return () => Promise.resolve({ body, release: () => Promise.resolve() });
-  }
-  if (source instanceof Blob) {
-    if (source.size === 0) throw new TypeError(`${action}: the archive is empty`);
-    return (alive) =>
-      Promise.resolve(
-        alive === undefined
-          ? { body: source, release: () => Promise.resolve() }
-          : forwarded(source.stream(), alive),
-      );
-  }
-  if (source instanceof ReadableStream) return streamOnce(source, action);
-  throw new TypeError(`${action}: the source must be ${SOURCE_KINDS}`);
-}
-
-function streamOnce(source: ReadableStream<Uint8Array>, action: string): BodyMaker {
-  requireUnlocked(source, "source", action);
-  return (alive) => {
-    // Always read through our reader, so that `release` can cancel the caller's stream.
-    return Promise.resolve(forwarded(useStreamOnce(source, "source", action), alive ?? (() => {})));
-  };
-}
-
-/**
- * Opens the archive at subscribe time, so a missing file fails before the request is sent.
- * The file is read as the request is sent: memory stays flat whatever its size.
- */
-async function openArchive(
-  path: string | URL,
-  action: string,
-  alive: (() => void) | undefined,
-): Promise<PreparedBody> {
-  let file: Deno.FsFile;
-  try {
-    file = await Deno.open(path, { read: true });
-  } catch (error) {
-    throw new PodmanError(`${action}: ${(error as Error).message}`, { cause: error });
-  }
-  try {
-    // Not isFile: a named pipe is a fine source.
-    if ((await file.stat()).isDirectory) throw new PodmanError(`${action}: it is a directory`);
-  } catch (error) {
-    file.close();
-    if (error instanceof PodmanError) throw error;
-    throw new PodmanError(`${action}: ${(error as Error).message}`, { cause: error });
-  }
-  const closeFile = (): void => {
-    try {
-      file.close();
-    } catch {
-      // Its stream closed it already (end of file or cancel).
-    }
-  };
-  // The file's own stream, handed to fetch untouched, is read by Deno in Rust.
-  if (alive === undefined) {
-    return {
-      body: file.readable,
-      release: () => Promise.resolve(closeFile()),
-    };
-  }
-  const prepared = forwarded(file.readable, alive);
-  return {
-    // The file's chunks are ours alone: their memory can go as soon as fetch has them.
-    body: freeingSentChunks(prepared.body),
-    release: async () => {
-      await prepared.release();
-      closeFile();
-    },
-  };
-}
-
-/**
- * A body that reads `source` with our own reader: each chunk tells the idle timeout the
- * upload is moving, and `release` cancels the source whether or not fetch got to read it all.
- */
-function forwarded(
-  source: ReadableStream<Uint8Array>,
-  alive: () => void,
-): PreparedBody & { body: ReadableStream<Uint8Array> } {
-  const reader = source.getReader();
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const { done, value } = await reader.read();
-      if (done) {
-        controller.close();
-        return;
-      }
-      alive();
-      controller.enqueue(value);
-    },
-    cancel(reason) {
-      return reader.cancel(reason);
-    },
-  }, { highWaterMark: 0 });
-  return { body, release: () => reader.cancel().catch(() => {}) };
 }
 
 function loadedNames(report: unknown, action: string): string[] {

@@ -1,7 +1,7 @@
 import { deferredOperation, type Operation, type ResultCollector } from "../../async/operation.ts";
 import { concatMap, from, map, type Observable } from "rxjs";
 import { jsonStream } from "../../client/json_stream.ts";
-import { checkOperationOptions, type OperationOptions } from "../../client/operation.ts";
+import { checkOperationOptions } from "../../client/operation.ts";
 import { apiAtLeast } from "../../client/api_version.ts";
 import {
   type OptionSince,
@@ -18,96 +18,13 @@ import {
   withTag,
 } from "../../vocabulary/reference.ts";
 import { requireOneOf } from "../../vocabulary/one_of.ts";
-import { type AuthConfig, encodeRegistryAuth } from "../../vocabulary/registry_auth.ts";
+import { encodeRegistryAuth } from "../../vocabulary/registry_auth.ts";
 import { retryDelayParam, validateRegistryRetry } from "../../vocabulary/registry_retry.ts";
 import { requireWholeNumber } from "../../vocabulary/whole_number.ts";
 import { localTags } from "./_local_tags.ts";
 import { PushStreamReader } from "./_push_stream.ts";
-import type { PullStatusEvent } from "../../vocabulary/stream_events.ts";
-
-/** Options for {@linkcode ImagesManager.push}. */
-export interface PushOptions extends OperationOptions {
-  /** Tag to push; the repository may carry it instead. */
-  tag?: string;
-  /**
-   * Push every local tag of the repository, one after another, each to its own name (as
-   * `docker push --all-tags`; the counterpart of `pull()`'s `allTags`). Name the repository
-   * without tag or digest, as `list()` shows it (`localhost:5000/team/app`), and give no
-   * `tag` or `destination`. Each event then carries its `tag`.
-   * @default {false}
-   */
-  allTags?: boolean;
-  /** Where to push, when not to the image's own name, e.g. `127.0.0.1:5000/team/app:1`. */
-  destination?: string;
-  /** Manifest type: `oci`, `v2s1` or `v2s2`. */
-  format?: "oci" | "v2s1" | "v2s2";
-  /**
-   * Require HTTPS and verify certificates.
-   * @default {true}
-   */
-  tlsVerify?: boolean;
-  /** Credentials for the registry. */
-  authConfig?: AuthConfig;
-  /**
-   * Layer compression: `gzip`, `zstd` or `zstd:chunked` (Podman 4.3 and later). From Podman
-   * 4.7 on, layers the registry already holds in another compression are compressed anew
-   * unless `forceCompressionFormat` is `false`.
-   */
-  compressionFormat?: string;
-  /** Compression level, e.g. 1 to 9 for `gzip`, 1 to 20 for `zstd` (Podman 4.6 and later). */
-  compressionLevel?: number;
-  /**
-   * Whether blobs the registry already has in another compression are pushed again in
-   * `compressionFormat` (Podman 4.7 and later; it defaults to `true` when `compressionFormat` is
-   * given).
-   * @default {true with compressionFormat}
-   */
-  forceCompressionFormat?: boolean;
-  /**
-   * Podman's `all`: when the name is a manifest list, push every image it lists too, as
-   * `manifest.push`'s `all` does. It does not push every tag of a repository (Podman 4.3 and
-   * 5.4 answer a bare repository with "image not known"): that is `allTags`.
-   * @default {false}
-   */
-  all?: boolean;
-  /**
-   * Drop signatures when pushing (Podman 4.2 and later).
-   * @default {false}
-   */
-  removeSignatures?: boolean;
-  /**
-   * How many times the server retries a failing push (Podman 5.0 and later); Podman's default
-   * (`containers.conf` `retry`, 3) when left out.
-   */
-  retry?: number;
-  /** Milliseconds between those retries (Podman 5.0 and later); Podman's default when left out. */
-  retryDelay?: number;
-}
-
-/** The last event of a successful push (of one tag, with `allTags`). */
-export interface PushedEvent {
-  /** Discriminant. */
-  type: "pushed";
-  /** Where the image went. */
-  destination: string;
-  /** Digest of the pushed manifest, where the server reports it (Podman 5 streams it). */
-  digest?: string;
-  /** The tag this event belongs to, on the events of an `allTags` push (absent otherwise). */
-  tag?: string;
-}
-
-/** A status line of a push, as the server wrote it. */
-export interface PushStatusEvent extends PullStatusEvent {
-  /** The tag this event belongs to, on the events of an `allTags` push (absent otherwise). */
-  tag?: string;
-}
-
-/**
- * What `push()` emits: the server's status lines (Podman 5 streams them; Podman 4.3 says
- * nothing until done), then `pushed`. Push reports no per-layer progress on either version.
- * With `allTags`, the events of every tag in turn, each naming its `tag`.
- */
-export type PushEvent = PushStatusEvent | PushedEvent;
+import type { PushedEvent, PushEvent } from "./push_events.ts";
+import type { PushOptions } from "./push_options.ts";
 
 const FORMATS: readonly string[] = ["oci", "v2s1", "v2s2"];
 

@@ -5,7 +5,7 @@ import type { OperationOptions } from "../../client/operation.ts";
 import { type OptionSince, requireOptionsSince } from "../../client/option_since.ts";
 import type { Requester } from "../../client/requester.ts";
 import { pathSegment } from "../../client/request_json.ts";
-import type { PushedEvent } from "../../images/operations/push.ts";
+import type { PushedEvent } from "../../images/operations/push_events.ts";
 import type { PullStatusEvent } from "../../vocabulary/stream_events.ts";
 import { parseReference, requireName } from "../../vocabulary/reference.ts";
 import { type AuthConfig, encodeRegistryAuth } from "../../vocabulary/registry_auth.ts";

@@ -1,6 +1,8 @@
 import { apiAtLeast } from "../../../client/api_version.ts";
 import { PodmanError } from "../../../errors.ts";
-import { isAbortError, reason, streamTar, walk } from "./_context.ts";
+import { isAbortError, reason } from "./_context.ts";
+import { streamTar } from "./_stream_tar.ts";
+import { walk } from "./_walk.ts";
 import { ContextIgnore } from "./_ignore.ts";
 import { absolute, checkDirectory } from "./_locate.ts";
 import type { UploadPart } from "./_upload.ts";

@@ -1,7 +1,5 @@
 import { PodmanError } from "../../../errors.ts";
-import { freeBytes } from "../../../streams/_free_sent_chunks.ts";
 import { singleFileTar } from "../../../tar/single_file.ts";
-import { createTarWriter, TarBodySizeError, type TarWriter } from "../../../tar/writer.ts";
 import { PROBE_PREFIX } from "../_local_api.ts";
 import { ContextIgnore } from "./_ignore.ts";
 import {
@@ -12,6 +10,8 @@ import {
   findIgnoreFile,
   patternsOf,
 } from "./_locate.ts";
+import { streamTar } from "./_stream_tar.ts";
+import { addFile, walk } from "./_walk.ts";
 
 /** A build context ready to upload, and the parameters that go with it. */
 export interface PackedContext {
@@ -36,174 +36,6 @@ export function reason(error: unknown): string {
 function privateDockerfileName(): string {
   const random = crypto.getRandomValues(new Uint8Array(10));
   return `.podrx-dockerfile-${Array.from(random, (b) => b.toString(16).padStart(2, "0")).join("")}`;
-}
-
-function modeOf(info: Deno.FileInfo, fallback: number): number {
-  return info.mode === null ? fallback : info.mode & 0o7777;
-}
-
-function mtimeOf(info: Deno.FileInfo): Date {
-  // Tar headers cannot hold times before 1970.
-  const time = info.mtime?.getTime() ?? 0;
-  return new Date(Math.max(0, time));
-}
-
-function changedError(action: string, path: string, actual: string, expected: number): Error {
-  return new PodmanError(
-    `${action}: "${path}" changed while it was sent (${actual} bytes instead of ${expected})`,
-  );
-}
-
-/** Files up to this size are read whole, in one call; bigger ones are streamed. */
-const READ_WHOLE_BYTES = 256 * 1024;
-
-/**
- * Adds one regular file: a small one read whole with one synchronous call (see `walk`), a
- * bigger one read from the open file straight into the archive's chunks. The size in the
- * header is the one `info` gave; a file that then gives more or fewer bytes fails the packing.
- */
-async function addFile(
-  writer: TarWriter,
-  path: string,
-  name: string,
-  info: Deno.FileInfo,
-  action: string,
-): Promise<void> {
-  const header = { name, size: info.size, mode: modeOf(info, 0o644), mtime: mtimeOf(info) };
-  try {
-    if (info.size <= READ_WHOLE_BYTES) {
-      const bytes = Deno.readFileSync(path);
-      await writer.add(header, bytes);
-      // Copied into the archive's chunks: the file's bytes are garbage now.
-      freeBytes(bytes);
-      return;
-    }
-    const file = await Deno.open(path, { read: true });
-    try {
-      await writer.add(header, file);
-    } finally {
-      file.close();
-    }
-  } catch (error) {
-    if (!(error instanceof TarBodySizeError)) throw error;
-    throw changedError(action, path, error.actual, error.expected);
-  }
-}
-
-export interface Walk {
-  writer: TarWriter;
-  root: string;
-  filter: ContextIgnore;
-  action: string;
-}
-
-/**
- * Adds the entries below `dir` (relative; `""` is the root), sorted, depth first.
- *
- * Each entry is stat'ed, and a small file read, with Deno's synchronous calls: the
- * asynchronous ones cost several times the work they do (measured on a local disk: `lstat`
- * 33 µs against 4, reading a 54 KB file 70 µs against 25), and a context of 20,000 files
- * spent most of its packing time on that. Each call holds the event loop for microseconds
- * (a file read whole is at most 256 KiB), and the walk yields whenever the upload is a few
- * chunks behind. Big files are read asynchronously, straight into the archive's chunks.
- */
-export async function walk(context: Walk, dir: string): Promise<void> {
-  const { writer, root, filter, action } = context;
-  const names: string[] = [];
-  for await (const entry of Deno.readDir(dir === "" ? root : `${root}/${dir}`)) {
-    names.push(entry.name);
-  }
-  names.sort();
-  for (const name of names) {
-    // Another operation's probe (see _local_api.ts): there for milliseconds, never content.
-    if (name.startsWith(PROBE_PREFIX)) continue;
-    const relative = dir === "" ? name : `${dir}/${name}`;
-    const path = `${root}/${relative}`;
-    const info = Deno.lstatSync(path);
-    const excluded = filter.excludes(relative);
-    if (info.isDirectory) {
-      if (!excluded) {
-        await writer.add({
-          name: `${relative}/`,
-          type: "directory",
-          mode: modeOf(info, 0o755),
-          mtime: mtimeOf(info),
-        });
-      }
-      if (!excluded || filter.mustDescend(relative)) await walk(context, relative);
-    } else if (excluded) {
-      continue;
-    } else if (info.isSymlink) {
-      // Archived as a link, never followed: a link may point anywhere on this machine.
-      await writer.add({
-        name: relative,
-        type: "symlink",
-        linkname: Deno.readLinkSync(path),
-        mode: modeOf(info, 0o777),
-        mtime: mtimeOf(info),
-      });
-    } else if (info.isFile) {
-      await addFile(writer, path, relative, info, action);
-    }
-    // Sockets, FIFOs and devices are left out: they have no content to send, and reading
-    // a FIFO would block.
-  }
-}
-
-/**
- * Runs `produce` into a fresh tar writer and returns the archive as a stream. Cancelling the
- * stream (or aborting `signal`) stops the producer; `cancel()` resolves once it has stopped
- * and closed its files.
- */
-export function streamTar(
-  produce: (writer: TarWriter) => Promise<void>,
-  signal: AbortSignal,
-): { stream: ReadableStream<Uint8Array>; failure(): unknown } {
-  const writer = createTarWriter();
-  let failure: unknown;
-  let cancelled = false;
-  const stop = (reason: unknown): void => {
-    try {
-      writer.abort(reason);
-    } catch {
-      // Already finished.
-    }
-  };
-  const onAbort = (): void => stop(signal.reason);
-  signal.addEventListener("abort", onAbort, { once: true });
-  const done = (async () => {
-    try {
-      await produce(writer);
-      writer.finalize();
-    } catch (error) {
-      // Failing because the reader left is no failure of the packing.
-      if (!signal.aborted && !cancelled) failure ??= error;
-      stop(error);
-    } finally {
-      signal.removeEventListener("abort", onAbort);
-    }
-  })();
-  const archive = writer.readable.getReader();
-  const stream = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      let chunk: ReadableStreamReadResult<Uint8Array>;
-      try {
-        chunk = await archive.read();
-      } catch (error) {
-        // Fail with the producer's own reason, once it has let go of its files.
-        await done;
-        throw failure ?? error;
-      }
-      if (chunk.done) controller.close();
-      else controller.enqueue(chunk.value);
-    },
-    async cancel(reason) {
-      cancelled = true;
-      await archive.cancel(reason);
-      await done;
-    },
-  }, { highWaterMark: 0 });
-  return { stream, failure: () => failure };
 }
 
 /** A context directory as found on disk, checked; see {@linkcode locateContext}. */
