@@ -26,8 +26,6 @@ const NOT_YET_CONVERTED = new Set([
   "src/fleet/fleet.ts",
   "src/images/images_manager.ts",
   "src/images/registry_data.ts",
-  "src/manifests/manifest.ts",
-  "src/manifests/manifests_manager.ts",
 ]);
 
 /** One fenced block in a JSDoc comment; `first`/`end` are its fence lines, 1-based. */
