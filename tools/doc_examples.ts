@@ -24,8 +24,6 @@ const NOT_YET_CONVERTED = new Set([
   "src/podman/podman_client.ts",
   "src/credentials/credentials_manager.ts",
   "src/fleet/fleet.ts",
-  "src/images/images_manager.ts",
-  "src/images/registry_data.ts",
 ]);
 
 /** One fenced block in a JSDoc comment; `first`/`end` are its fence lines, 1-based. */
