@@ -156,8 +156,8 @@ export class Image {
    *
    * // Answers with two layers, as Podman 5 lists them: newest first.
    * const layers = [
-   *   { Id: "a".repeat(64), Created: 1700000100, CreatedBy: '/bin/sh -c #(nop) CMD ["sh"]', Size: 0 },
-   *   { Id: "<missing>", Created: 1700000000, CreatedBy: "/bin/sh -c #(nop) ADD file:x in /", Size: 4 },
+   *   { Id: "a".repeat(64), Created: 1700000100, CreatedBy: '/bin/sh -c #(nop) CMD ["sh"]' },
+   *   { Id: "<missing>", Created: 1700000000, CreatedBy: "/bin/sh -c #(nop) ADD file:x in /" },
    * ];
    * await using podman = new PodmanClient({
    *   transport: {
@@ -197,7 +197,10 @@ export class Image {
    *     close: () => {},
    *   },
    * });
-   * const image = podman.images.prepareModel({ Id: "a".repeat(64), RepoTags: ["localhost/app:1"] });
+   * const image = podman.images.prepareModel({
+   *   Id: "a".repeat(64),
+   *   RepoTags: ["localhost/app:1"],
+   * });
    * const fresh = await lastValueFrom(image.reload());
    * assert.equal(fresh, image);
    * assert.deepEqual(image.tags, ["localhost/app:1", "localhost/app:2"]);
@@ -308,7 +311,10 @@ export class Image {
    *     close: () => {},
    *   },
    * });
-   * const image = podman.images.prepareModel({ Id: "a".repeat(64), RepoTags: ["localhost/app:v2"] });
+   * const image = podman.images.prepareModel({
+   *   Id: "a".repeat(64),
+   *   RepoTags: ["localhost/app:v2"],
+   * });
    * assert.equal(await lastValueFrom(image.untag("localhost/app", "v2")), true);
    * assert.equal(sent.at(-1)?.pathname, `/v5.4.0/libpod/images/${"a".repeat(64)}/untag`);
    * assert.equal(sent.at(-1)?.search, "?repo=localhost%2Fapp&tag=v2");
@@ -339,7 +345,10 @@ export class Image {
    *     close: () => {},
    *   },
    * });
-   * const image = podman.images.prepareModel({ Id: "a".repeat(64), RepoTags: ["localhost/app:1"] });
+   * const image = podman.images.prepareModel({
+   *   Id: "a".repeat(64),
+   *   RepoTags: ["localhost/app:1"],
+   * });
    * const size = await lastValueFrom(
    *   image.save({ named: true }).pipe(reduce((total, chunk) => total + chunk.byteLength, 0)),
    * );
@@ -372,7 +381,10 @@ export class Image {
    *     close: () => {},
    *   },
    * });
-   * const image = podman.images.prepareModel({ Id: "a".repeat(64), RepoTags: ["localhost/app:1"] });
+   * const image = podman.images.prepareModel({
+   *   Id: "a".repeat(64),
+   *   RepoTags: ["localhost/app:1"],
+   * });
    * const dir = await Deno.makeTempDir();
    * const written = await lastValueFrom(image.saveToFile(`${dir}/app.tar`));
    * assert.equal(written, 7);
