@@ -7,7 +7,7 @@
  *
  * Observable style:
  *
- * ```ts ignore
+ * ```ts check-only
  * import { PodmanClient, progress, renderProgress } from "@podrx/podrx";
  * import { concatMap, filter, last, lastValueFrom, tap } from "rxjs";
  *
@@ -28,7 +28,7 @@
  *
  * Await style, with the same names and options plus `signal` and `onProgress`:
  *
- * ```ts ignore
+ * ```ts check-only
  * import { PodmanClient } from "@podrx/podrx";
  *
  * await using podman = new PodmanClient();

@@ -16,22 +16,6 @@
 // none.
 import { pathToFileURL } from "node:url";
 
-// Temporary: files whose examples are being rewritten elsewhere (issue 21); they keep their
-// `ignore` blocks and fragments until then. Remove a file from this list once it is converted.
-const NOT_YET_CONVERTED = new Set([
-  "mod.ts",
-  "src/artifacts/artifacts_manager.ts",
-  "src/client/libpod_client.ts",
-  "src/podman/podman_client.ts",
-  "src/credentials/credentials_manager.ts",
-  "src/fleet/fleet.ts",
-  "src/images/image.ts",
-  "src/images/images_manager.ts",
-  "src/images/registry_data.ts",
-  "src/manifests/manifest.ts",
-  "src/manifests/manifests_manager.ts",
-]);
-
 /** One fenced block in a JSDoc comment; `first`/`end` are its fence lines, 1-based. */
 interface Block {
   file: string;
@@ -77,7 +61,6 @@ const importsPackage = /^import\b[^;]*?from\s+"(@podrx\/podrx|\.\.?\/[^"]+)"/m;
 const importsAssert = /^import\b[^;]*?from\s+"node:assert\/strict"/m;
 const problems: string[] = [];
 for (const block of blocks) {
-  if (NOT_YET_CONVERTED.has(block.file)) continue;
   const where = `${block.file}:${block.first}`;
   const [language, ...marks] = block.attributes;
   if (language !== "ts") problems.push(`${where}: a block is \`\`\`ts, not \`\`\`${language}`);
@@ -99,22 +82,17 @@ for (const block of blocks) {
     );
   }
 }
-const unknown = [...NOT_YET_CONVERTED].filter((file) => !files.includes(file));
-for (const file of unknown) problems.push(`${file}: in NOT_YET_CONVERTED but not found`);
 if (problems.length > 0) {
   console.error(problems.join("\n"));
   console.error(`doc examples: ${problems.length} problem(s)`);
   Deno.exit(1);
 }
 
-const runnable = blocks.filter((block) =>
-  !block.attributes.includes("ignore") && !block.attributes.includes("check-only")
-);
-const count = (mark: string): number => blocks.filter((b) => b.attributes.includes(mark)).length;
+const runnable = blocks.filter((block) => !block.attributes.includes("check-only"));
 console.error(
   `doc examples: ${blocks.length} blocks, ${runnable.length} run, ${
-    count("check-only")
-  } check-only, ${count("ignore")} ignore (in ${NOT_YET_CONVERTED.size} files not yet converted)`,
+    blocks.length - runnable.length
+  } check-only`,
 );
 if (Deno.args.includes("--lint-only")) Deno.exit(0);
 

@@ -40,7 +40,7 @@ import type {
  * errors with a `PodmanError` naming the version needed, before anything is sent.
  *
  * @example Adding, pushing and removing an artifact
- * ```ts ignore
+ * ```ts check-only
  * import { PodmanClient } from "@podrx/podrx";
  * import { lastValueFrom } from "rxjs";
  *

@@ -66,12 +66,25 @@ export class LibpodClient implements AsyncDisposable {
    * @returns The response, with its body unread.
    *
    * @example Inspecting an image without the model
-   * ```ts ignore
+   * ```ts
    * import { PodmanClient } from "@podrx/podrx";
+   * import assert from "node:assert/strict";
    *
-   * await using podman = new PodmanClient();
-   * const response = await podman.request({ path: "/images/busybox/json", action: "Cannot inspect" });
-   * console.log((await response.json()).Id);
+   * // Answers an image's inspection as Podman 5 does; leave `transport` out to ask your service.
+   * const headers = { "Libpod-API-Version": "5.4.0" };
+   * await using podman = new PodmanClient({
+   *   transport: {
+   *     origin: "http://libpod",
+   *     description: "a fake Podman",
+   *     fetch: async () => Response.json({ Id: "b".repeat(64) }, { headers }),
+   *     close: () => {},
+   *   },
+   * });
+   * const response = await podman.request({
+   *   path: "/images/busybox/json",
+   *   action: "Cannot inspect busybox",
+   * });
+   * assert.equal((await response.json()).Id, "b".repeat(64));
    * ```
    */
   async request(request: ApiRequest, signal?: AbortSignal): Promise<Response> {
@@ -101,11 +114,20 @@ export class LibpodClient implements AsyncDisposable {
    * @returns A promise of the version, e.g. `"4.3.1"`.
    *
    * @example
-   * ```ts ignore
+   * ```ts
    * import { PodmanClient } from "@podrx/podrx";
+   * import assert from "node:assert/strict";
    *
-   * await using podman = new PodmanClient();
-   * console.log(await podman.apiVersion());
+   * // The version comes from the `Libpod-API-Version` header of the service's `/_ping` answer.
+   * await using podman = new PodmanClient({
+   *   transport: {
+   *     origin: "http://libpod",
+   *     description: "a fake Podman 5.4",
+   *     fetch: async () => new Response("OK", { headers: { "Libpod-API-Version": "5.4.0" } }),
+   *     close: () => {},
+   *   },
+   * });
+   * assert.equal(await podman.apiVersion(), "5.4.0");
    * ```
    */
   async apiVersion(signal?: AbortSignal): Promise<string> {
@@ -121,11 +143,21 @@ export class LibpodClient implements AsyncDisposable {
    * @returns A promise of the kind; it connects first when the client has not yet.
    *
    * @example
-   * ```ts ignore
+   * ```ts
    * import { PodmanClient } from "@podrx/podrx";
+   * import assert from "node:assert/strict";
    *
-   * await using podman = new PodmanClient({ baseUrl: "unix:///run/podman/podman.sock" });
-   * console.log(await podman.connectionKind()); // "unix"
+   * // A client given its own transport says "transport"; one made with
+   * // `baseUrl: "unix:///run/podman/podman.sock"` says "unix".
+   * await using podman = new PodmanClient({
+   *   transport: {
+   *     origin: "http://libpod",
+   *     description: "a fake Podman",
+   *     fetch: async () => new Response("OK", { headers: { "Libpod-API-Version": "5.4.0" } }),
+   *     close: () => {},
+   *   },
+   * });
+   * assert.equal(await podman.connectionKind(), "transport");
    * ```
    */
   async connectionKind(signal?: AbortSignal): Promise<ConnectionKind> {
@@ -150,11 +182,20 @@ export class LibpodClient implements AsyncDisposable {
    * The major version of the server's API (4, 5, ...), for behaviour that differs.
    *
    * @example
-   * ```ts ignore
+   * ```ts
    * import { PodmanClient } from "@podrx/podrx";
+   * import assert from "node:assert/strict";
    *
-   * await using podman = new PodmanClient();
-   * console.log((await podman.apiMajorVersion()) >= 5 ? "streams push" : "blocking push");
+   * await using podman = new PodmanClient({
+   *   transport: {
+   *     origin: "http://libpod",
+   *     description: "a fake Podman 4.9",
+   *     fetch: async () => new Response("OK", { headers: { "Libpod-API-Version": "4.9.3" } }),
+   *     close: () => {},
+   *   },
+   * });
+   * const streamsPush = (await podman.apiMajorVersion()) >= 5;
+   * assert.equal(streamsPush, false);
    * ```
    */
   async apiMajorVersion(signal?: AbortSignal): Promise<number> {
@@ -168,12 +209,21 @@ export class LibpodClient implements AsyncDisposable {
    * completes; it errors with {@linkcode PodmanError} when no service answers.
    *
    * @example
-   * ```ts ignore
+   * ```ts
    * import { PodmanClient } from "@podrx/podrx";
+   * import assert from "node:assert/strict";
    * import { firstValueFrom } from "rxjs";
    *
-   * await using podman = new PodmanClient();
-   * console.log(await firstValueFrom(podman.ping()));
+   * // Answers `/_ping` as Podman does; leave `transport` out to ping your own service.
+   * await using podman = new PodmanClient({
+   *   transport: {
+   *     origin: "http://libpod",
+   *     description: "a fake Podman",
+   *     fetch: async () => new Response("OK", { headers: { "Libpod-API-Version": "5.4.0" } }),
+   *     close: () => {},
+   *   },
+   * });
+   * assert.equal(await firstValueFrom(podman.ping()), true);
    * ```
    */
   ping(options?: OperationOptions): Operation<boolean> {
@@ -190,12 +240,23 @@ export class LibpodClient implements AsyncDisposable {
    * @returns A cold Observable of the report; one request per subscription.
    *
    * @example
-   * ```ts ignore
+   * ```ts
    * import { PodmanClient } from "@podrx/podrx";
+   * import assert from "node:assert/strict";
    * import { firstValueFrom } from "rxjs";
    *
-   * await using podman = new PodmanClient();
-   * console.log((await firstValueFrom(podman.version())).version);
+   * // Answers `/version` with part of what Podman 5.4 reports.
+   * const report = { Version: "5.4.0", ApiVersion: "1.41", Os: "linux", Arch: "amd64" };
+   * await using podman = new PodmanClient({
+   *   transport: {
+   *     origin: "http://libpod",
+   *     description: "a fake Podman",
+   *     fetch: async () => Response.json(report, { headers: { "Libpod-API-Version": "5.4.0" } }),
+   *     close: () => {},
+   *   },
+   * });
+   * const { version, os, arch } = await firstValueFrom(podman.version());
+   * assert.deepEqual({ version, os, arch }, { version: "5.4.0", os: "linux", arch: "amd64" });
    * ```
    */
   version(options?: OperationOptions): Operation<VersionReport> {
@@ -216,10 +277,21 @@ export class LibpodClient implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { PodmanClient } from "@podrx/podrx";
+   * import { PodmanClient, PodmanError } from "@podrx/podrx";
+   * import assert from "node:assert/strict";
    *
-   * const podman = new PodmanClient({ baseUrl: "unix:///run/podman/podman.sock" });
+   * const podman = new PodmanClient({
+   *   transport: {
+   *     origin: "http://libpod",
+   *     description: "a fake Podman",
+   *     fetch: async () => new Response("OK", { headers: { "Libpod-API-Version": "5.4.0" } }),
+   *     close: () => {},
+   *   },
+   * });
+   * assert.equal(await podman.promises.ping(), true);
    * await podman.close();
+   * // Whatever starts afterwards fails at once.
+   * await assert.rejects(podman.promises.ping(), PodmanError);
    * ```
    */
   async close(): Promise<void> {
@@ -233,11 +305,20 @@ export class LibpodClient implements AsyncDisposable {
    * `ping()` and `version()` as promises, for scripts that want the answer, not the stream.
    *
    * @example
-   * ```ts ignore
+   * ```ts
    * import { PodmanClient } from "@podrx/podrx";
+   * import assert from "node:assert/strict";
    *
-   * await using podman = new PodmanClient();
-   * console.log((await podman.promises.version()).version);
+   * const headers = { "Libpod-API-Version": "5.4.0" };
+   * await using podman = new PodmanClient({
+   *   transport: {
+   *     origin: "http://libpod",
+   *     description: "a fake Podman",
+   *     fetch: async () => Response.json({ Version: "5.4.0" }, { headers }),
+   *     close: () => {},
+   *   },
+   * });
+   * assert.equal((await podman.promises.version()).version, "5.4.0");
    * ```
    */
   get promises(): AwaitTwins<LibpodClient> {

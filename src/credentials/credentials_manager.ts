@@ -11,7 +11,7 @@ import { logout, type LogoutOptions, type LogoutReport, type LogoutTarget } from
  * unsubscribing aborts.
  *
  * @example Logging in, then out
- * ```ts ignore
+ * ```ts check-only
  * import { PodmanClient } from "@podrx/podrx";
  *
  * await using podman = new PodmanClient();

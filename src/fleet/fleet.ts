@@ -26,7 +26,7 @@ import { runOnHosts } from "./run_on_hosts.ts";
  * connections.
  *
  * @example Pulling on every host, then reporting each
- * ```ts ignore
+ * ```ts check-only
  * import { Fleet, FleetError } from "@podrx/podrx";
  * import { filter, lastValueFrom, tap } from "rxjs";
  *
@@ -90,11 +90,23 @@ export class Fleet implements AsyncDisposable {
    * @throws {TypeError} (as a rejection) When a name in `names` is not a connection.
    *
    * @example
-   * ```ts ignore
+   * ```ts
    * import { Fleet } from "@podrx/podrx";
+   * import assert from "node:assert/strict";
    *
+   * // Two named connections, as containers.conf lists them (`podman system connection add`
+   * // writes podman-connections.json, read too); no host is contacted until an operation runs.
+   * const dir = await Deno.makeTempDir();
+   * await Deno.writeTextFile(
+   *   `${dir}/containers.conf`,
+   *   '[engine.service_destinations.edge1]\nuri = "ssh://core@10.0.0.5"\n' +
+   *     '[engine.service_destinations.edge2]\nuri = "ssh://core@10.0.0.6"\n',
+   * );
+   * Deno.env.set("CONTAINERS_CONF", `${dir}/containers.conf`);
+   * Deno.env.set("XDG_CONFIG_HOME", dir);
    * await using fleet = await Fleet.fromConnections({ names: ["edge1", "edge2"] });
-   * console.log(fleet.names);
+   * assert.deepEqual(fleet.names, ["edge1", "edge2"]);
+   * await Deno.remove(dir, { recursive: true });
    * ```
    */
   static async fromConnections(options: FromConnectionsOptions = {}): Promise<Fleet> {
@@ -129,15 +141,35 @@ export class Fleet implements AsyncDisposable {
    * with a {@linkcode FleetError} naming every failed host.
    *
    * @example Counting the images of every host
-   * ```ts ignore
-   * import { Fleet } from "@podrx/podrx";
-   * import { filter, tap, lastValueFrom } from "rxjs";
+   * ```ts
+   * import { Fleet, PodmanClient } from "@podrx/podrx";
+   * import assert from "node:assert/strict";
+   * import { filter, lastValueFrom, map, toArray } from "rxjs";
    *
-   * await using fleet = new Fleet(["unix:///run/a.sock", "unix:///run/b.sock"]);
-   * await lastValueFrom(fleet.run("Cannot list", (client) => client.images.list()).pipe(
-   *   filter((event) => event.type === "done"),
-   *   tap((event) => console.log(event.host, event.result.length)),
-   * ));
+   * // Two stand-ins for Podman 5 services, with `count` images each; give the fleet URLs or
+   * // connection names to reach real hosts.
+   * const host = (count: number) =>
+   *   new PodmanClient({
+   *     transport: {
+   *       origin: "http://libpod",
+   *       description: `a fake Podman with ${count} images`,
+   *       fetch: async () =>
+   *         Response.json(
+   *           Array.from({ length: count }, (_, i) => ({ Id: String(i).repeat(64) })),
+   *           { headers: { "Libpod-API-Version": "5.4.0" } },
+   *         ),
+   *       close: () => {},
+   *     },
+   *   });
+   * await using fleet = new Fleet({ a: host(2), b: host(3) });
+   * const counts = await lastValueFrom(
+   *   fleet.run("Cannot list", (client) => client.images.list()).pipe(
+   *     filter((event) => event.type === "done"),
+   *     map((event) => `${event.host}: ${event.result.length}`),
+   *     toArray(),
+   *   ),
+   * );
+   * assert.deepEqual(counts.sort(), ["a: 2", "b: 3"]);
    * ```
    */
   run<E, R = E>(

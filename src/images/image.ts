@@ -19,14 +19,33 @@ import { untagImage } from "./operations/untag.ts";
  * methods as promises.
  *
  * @example Tagging an image
- * ```ts ignore
+ * ```ts
  * import { PodmanClient } from "@podrx/podrx";
+ * import assert from "node:assert/strict";
  * import { lastValueFrom } from "rxjs";
  *
- * await using podman = new PodmanClient();
+ * // Keeps one image and tags it as Podman 5 does; leave `transport` out to use your service.
+ * const attrs = { Id: "b".repeat(64), RepoTags: ["docker.io/library/busybox:latest"] };
+ * const headers = { "Libpod-API-Version": "5.4.0" };
+ * await using podman = new PodmanClient({
+ *   transport: {
+ *     origin: "http://libpod",
+ *     description: "a fake Podman",
+ *     fetch: async (url) => {
+ *       const { pathname, searchParams } = new URL(url);
+ *       if (!pathname.endsWith("/tag")) return Response.json(attrs, { headers });
+ *       attrs.RepoTags.push(`${searchParams.get("repo")}:${searchParams.get("tag")}`);
+ *       return new Response(null, { status: 201, headers });
+ *     },
+ *     close: () => {},
+ *   },
+ * });
  * const image = await lastValueFrom(podman.images.get("busybox"));
  * await lastValueFrom(image.tag("localhost/mine", "v1"));
- * console.log((await lastValueFrom(image.reload())).tags);
+ * assert.deepEqual((await lastValueFrom(image.reload())).tags, [
+ *   "docker.io/library/busybox:latest",
+ *   "localhost/mine:v1",
+ * ]);
  * ```
  */
 export class Image {
@@ -98,8 +117,26 @@ export class Image {
    * The same operations on this image as promises.
    *
    * @example
-   * ```ts ignore
-   * await image.promises.tag("localhost/app", "v2");
+   * ```ts
+   * import { PodmanClient } from "@podrx/podrx";
+   * import assert from "node:assert/strict";
+   *
+   * // Records what is sent, and answers as Podman 5 answers a tag.
+   * const sent: string[] = [];
+   * await using podman = new PodmanClient({
+   *   transport: {
+   *     origin: "http://libpod",
+   *     description: "a fake Podman",
+   *     fetch: async (url, init) => {
+   *       sent.push(`${init.method ?? "GET"} ${new URL(url).pathname}`);
+   *       return new Response(null, { status: 201, headers: { "Libpod-API-Version": "5.4.0" } });
+   *     },
+   *     close: () => {},
+   *   },
+   * });
+   * const image = podman.images.prepareModel({ Id: "a".repeat(64) });
+   * assert.equal(await image.promises.tag("localhost/app", "v2"), true);
+   * assert.equal(sent.at(-1), `POST /v5.4.0/libpod/images/${"a".repeat(64)}/tag`);
    * ```
    */
   get promises(): AwaitTwins<Image> {
@@ -112,9 +149,27 @@ export class Image {
    * @returns A cold Observable of the history, newest layer first.
    *
    * @example
-   * ```ts ignore
+   * ```ts
+   * import { PodmanClient } from "@podrx/podrx";
+   * import assert from "node:assert/strict";
+   * import { lastValueFrom } from "rxjs";
+   *
+   * // Answers with two layers, as Podman 5 lists them: newest first.
+   * const layers = [
+   *   { Id: "a".repeat(64), Created: 1700000100, CreatedBy: '/bin/sh -c #(nop) CMD ["sh"]' },
+   *   { Id: "<missing>", Created: 1700000000, CreatedBy: "/bin/sh -c #(nop) ADD file:x in /" },
+   * ];
+   * await using podman = new PodmanClient({
+   *   transport: {
+   *     origin: "http://libpod",
+   *     description: "a fake Podman",
+   *     fetch: async () => Response.json(layers, { headers: { "Libpod-API-Version": "5.4.0" } }),
+   *     close: () => {},
+   *   },
+   * });
+   * const image = podman.images.prepareModel({ Id: "a".repeat(64) });
    * const history = await lastValueFrom(image.history());
-   * console.log(history.map((layer) => layer.createdBy));
+   * assert.deepEqual(history.map((layer) => layer.createdBy), layers.map((l) => l.CreatedBy));
    * ```
    */
   history(options?: OperationOptions): Operation<HistoryEntry[]> {
@@ -127,9 +182,28 @@ export class Image {
    * @returns A cold Observable that emits this image, refreshed.
    *
    * @example
-   * ```ts ignore
+   * ```ts
+   * import { PodmanClient } from "@podrx/podrx";
+   * import assert from "node:assert/strict";
+   * import { lastValueFrom } from "rxjs";
+   *
+   * // Answers the inspection with the image as it is now: tagged twice.
+   * const now = { Id: "a".repeat(64), RepoTags: ["localhost/app:1", "localhost/app:2"] };
+   * await using podman = new PodmanClient({
+   *   transport: {
+   *     origin: "http://libpod",
+   *     description: "a fake Podman",
+   *     fetch: async () => Response.json(now, { headers: { "Libpod-API-Version": "5.4.0" } }),
+   *     close: () => {},
+   *   },
+   * });
+   * const image = podman.images.prepareModel({
+   *   Id: "a".repeat(64),
+   *   RepoTags: ["localhost/app:1"],
+   * });
    * const fresh = await lastValueFrom(image.reload());
-   * console.log(fresh === image, fresh.tags);
+   * assert.equal(fresh, image);
+   * assert.deepEqual(image.tags, ["localhost/app:1", "localhost/app:2"]);
    * ```
    */
   reload(options?: OperationOptions): Operation<Image> {
@@ -151,9 +225,25 @@ export class Image {
    * Removes this image; same as `images.remove(image, options)`.
    *
    * @example
-   * ```ts ignore
-   * const report = await lastValueFrom(image.remove({ force: true }));
-   * console.log(report.deleted);
+   * ```ts
+   * import { PodmanClient } from "@podrx/podrx";
+   * import assert from "node:assert/strict";
+   * import { lastValueFrom } from "rxjs";
+   *
+   * // Answers as Podman 5 answers `DELETE /libpod/images/{id}`.
+   * const id = "a".repeat(64);
+   * const report = { Deleted: [id], Untagged: ["localhost/app:1"], Errors: [], ExitCode: 0 };
+   * await using podman = new PodmanClient({
+   *   transport: {
+   *     origin: "http://libpod",
+   *     description: "a fake Podman",
+   *     fetch: async () => Response.json(report, { headers: { "Libpod-API-Version": "5.4.0" } }),
+   *     close: () => {},
+   *   },
+   * });
+   * const image = podman.images.prepareModel({ Id: id, RepoTags: ["localhost/app:1"] });
+   * const { deleted, untagged } = await lastValueFrom(image.remove({ force: true }));
+   * assert.deepEqual({ deleted, untagged }, { deleted: [id], untagged: ["localhost/app:1"] });
    * ```
    */
   remove(options?: RemoveOptions): Operation<RemoveReport> {
@@ -170,8 +260,27 @@ export class Image {
    * sent.
    *
    * @example
-   * ```ts ignore
-   * await lastValueFrom(image.tag("localhost/app", "v2"));
+   * ```ts
+   * import { PodmanClient } from "@podrx/podrx";
+   * import assert from "node:assert/strict";
+   * import { lastValueFrom } from "rxjs";
+   *
+   * // Records what is sent, and answers as Podman 5 answers a tag.
+   * const sent: URL[] = [];
+   * await using podman = new PodmanClient({
+   *   transport: {
+   *     origin: "http://libpod",
+   *     description: "a fake Podman",
+   *     fetch: async (url) => {
+   *       sent.push(new URL(url));
+   *       return new Response(null, { status: 201, headers: { "Libpod-API-Version": "5.4.0" } });
+   *     },
+   *     close: () => {},
+   *   },
+   * });
+   * const image = podman.images.prepareModel({ Id: "a".repeat(64) });
+   * assert.equal(await lastValueFrom(image.tag("localhost/app", "v2")), true);
+   * assert.equal(sent.at(-1)?.search, "?repo=localhost%2Fapp&tag=v2");
    * ```
    */
   tag(repository: string, tag?: string, options?: TagOptions): Operation<boolean> {
@@ -184,8 +293,31 @@ export class Image {
    * @returns A cold Observable that emits `true` once untagged.
    *
    * @example
-   * ```ts ignore
-   * await lastValueFrom(image.untag("localhost/app", "v2"));
+   * ```ts
+   * import { PodmanClient } from "@podrx/podrx";
+   * import assert from "node:assert/strict";
+   * import { lastValueFrom } from "rxjs";
+   *
+   * // Records what is sent, and answers as Podman 5 answers an untag.
+   * const sent: URL[] = [];
+   * await using podman = new PodmanClient({
+   *   transport: {
+   *     origin: "http://libpod",
+   *     description: "a fake Podman",
+   *     fetch: async (url) => {
+   *       sent.push(new URL(url));
+   *       return new Response(null, { status: 201, headers: { "Libpod-API-Version": "5.4.0" } });
+   *     },
+   *     close: () => {},
+   *   },
+   * });
+   * const image = podman.images.prepareModel({
+   *   Id: "a".repeat(64),
+   *   RepoTags: ["localhost/app:v2"],
+   * });
+   * assert.equal(await lastValueFrom(image.untag("localhost/app", "v2")), true);
+   * assert.equal(sent.at(-1)?.pathname, `/v5.4.0/libpod/images/${"a".repeat(64)}/untag`);
+   * assert.equal(sent.at(-1)?.search, "?repo=localhost%2Fapp&tag=v2");
    * ```
    */
   untag(repository?: string, tag?: string, options?: OperationOptions): Operation<boolean> {
@@ -199,8 +331,28 @@ export class Image {
    * (`docker-archive` by default, which `load()` accepts).
    *
    * @example
-   * ```ts ignore
-   * image.save({ named: true }).subscribe((chunk) => console.log(chunk.byteLength));
+   * ```ts
+   * import { PodmanClient } from "@podrx/podrx";
+   * import assert from "node:assert/strict";
+   * import { lastValueFrom, reduce } from "rxjs";
+   *
+   * // Answers with a 7-byte "archive"; Podman streams a real one.
+   * await using podman = new PodmanClient({
+   *   transport: {
+   *     origin: "http://libpod",
+   *     description: "a fake Podman",
+   *     fetch: async () => new Response("archive", { headers: { "Libpod-API-Version": "5.4.0" } }),
+   *     close: () => {},
+   *   },
+   * });
+   * const image = podman.images.prepareModel({
+   *   Id: "a".repeat(64),
+   *   RepoTags: ["localhost/app:1"],
+   * });
+   * const size = await lastValueFrom(
+   *   image.save({ named: true }).pipe(reduce((total, chunk) => total + chunk.byteLength, 0)),
+   * );
+   * assert.equal(size, 7);
    * ```
    */
   save(options?: SaveOptions): Operation<Uint8Array, Uint8Array> {
@@ -215,8 +367,29 @@ export class Image {
    * archive is left looking whole (an existing file at that path is replaced).
    *
    * @example
-   * ```ts ignore
-   * await lastValueFrom(image.saveToFile("./app.tar"));
+   * ```ts
+   * import { PodmanClient } from "@podrx/podrx";
+   * import assert from "node:assert/strict";
+   * import { lastValueFrom } from "rxjs";
+   *
+   * // Answers with a 7-byte "archive"; Podman streams a real one.
+   * await using podman = new PodmanClient({
+   *   transport: {
+   *     origin: "http://libpod",
+   *     description: "a fake Podman",
+   *     fetch: async () => new Response("archive", { headers: { "Libpod-API-Version": "5.4.0" } }),
+   *     close: () => {},
+   *   },
+   * });
+   * const image = podman.images.prepareModel({
+   *   Id: "a".repeat(64),
+   *   RepoTags: ["localhost/app:1"],
+   * });
+   * const dir = await Deno.makeTempDir();
+   * const written = await lastValueFrom(image.saveToFile(`${dir}/app.tar`));
+   * assert.equal(written, 7);
+   * assert.equal(await Deno.readTextFile(`${dir}/app.tar`), "archive");
+   * await Deno.remove(dir, { recursive: true });
    * ```
    */
   saveToFile(path: string | URL, options?: SaveOptions): Operation<number> {

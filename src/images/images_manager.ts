@@ -39,13 +39,28 @@ import { RegistryData } from "./registry_data.ts";
  * each subscription sends its own request, and unsubscribing aborts it.
  *
  * @example Listing dangling images
- * ```ts ignore
+ * ```ts
  * import { PodmanClient } from "@podrx/podrx";
+ * import assert from "node:assert/strict";
  * import { lastValueFrom } from "rxjs";
  *
- * await using podman = new PodmanClient();
+ * // Records the filters sent, and answers with one untagged image as Podman 5 lists it.
+ * const sent: URL[] = [];
+ * const dangling = { Id: "d".repeat(64), RepoTags: null, Size: 4_261_000, Created: 1700000000 };
+ * await using podman = new PodmanClient({
+ *   transport: {
+ *     origin: "http://libpod",
+ *     description: "a fake Podman",
+ *     fetch: async (url) => {
+ *       sent.push(new URL(url));
+ *       return Response.json([dangling], { headers: { "Libpod-API-Version": "5.4.0" } });
+ *     },
+ *     close: () => {},
+ *   },
+ * });
  * const images = await lastValueFrom(podman.images.list({ filters: { dangling: true } }));
- * console.log(images.map((image) => image.shortId));
+ * assert.deepEqual(images.map((image) => image.shortId), ["dddddddddd"]);
+ * assert.equal(sent.at(-1)?.searchParams.get("filters"), '{"dangling":["true"]}');
  * ```
  */
 export class ImagesManager {

@@ -16,9 +16,15 @@ import { parsePlatform, type Platform } from "../vocabulary/platform.ts";
  * (`Descriptor`, `Platforms`), which docker-py's `RegistryData` reads too.
  *
  * @example Checking a platform before pulling
- * ```ts ignore
+ * ```ts check-only
+ * import { PodmanClient } from "@podrx/podrx";
+ * import { lastValueFrom } from "rxjs";
+ *
+ * await using podman = new PodmanClient();
  * const data = await lastValueFrom(podman.images.getRegistryData("127.0.0.1:5000/app:1"));
- * if (data.hasPlatform("linux/arm64")) await lastValueFrom(data.pull({ platform: "linux/arm64" }));
+ * if (data.hasPlatform("linux/arm64")) {
+ *   await lastValueFrom(data.pull({ platform: "linux/arm64", tlsVerify: false }));
+ * }
  * ```
  */
 export class RegistryData {
@@ -74,8 +80,13 @@ export class RegistryData {
    * `pull()` as a promise.
    *
    * @example
-   * ```ts ignore
+   * ```ts check-only
+   * import { PodmanClient } from "@podrx/podrx";
+   *
+   * await using podman = new PodmanClient();
+   * const data = await podman.images.promises.getRegistryData("127.0.0.1:5000/app:1");
    * const image = await data.promises.pull({ tlsVerify: false });
+   * console.log(`pulled ${image.id}, listed in the registry as ${data.id}`);
    * ```
    */
   get promises(): AwaitTwins<RegistryData> {
@@ -133,7 +144,11 @@ export class RegistryData {
    * `TypeError` on subscribe when `options.tag` is given and the name already carries a tag.
    *
    * @example
-   * ```ts ignore
+   * ```ts check-only
+   * import { PodmanClient } from "@podrx/podrx";
+   * import { lastValueFrom } from "rxjs";
+   *
+   * await using podman = new PodmanClient();
    * const data = await lastValueFrom(podman.images.getRegistryData("127.0.0.1:5000/app:1"));
    * await lastValueFrom(data.pull({ tlsVerify: false }));
    * ```

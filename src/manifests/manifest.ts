@@ -26,7 +26,7 @@ import {
  * build.
  *
  * @example Building a list by hand and pushing it with every image
- * ```ts ignore
+ * ```ts check-only
  * import { PodmanClient } from "@podrx/podrx";
  *
  * await using podman = new PodmanClient();
@@ -108,8 +108,33 @@ export class Manifest {
    * `push` to its final event.
    *
    * @example
-   * ```ts ignore
-   * await list.promises.push("127.0.0.1:5000/app:1", { tlsVerify: false });
+   * ```ts
+   * import { PodmanClient } from "@podrx/podrx";
+   * import assert from "node:assert/strict";
+   *
+   * // Answers as Podman 5 does: the list's id for the change, then the list as it is now.
+   * const entry = {
+   *   mediaType: "application/vnd.oci.image.manifest.v1+json",
+   *   size: 495,
+   *   digest: `sha256:${"1".repeat(64)}`,
+   *   platform: { os: "linux", architecture: "arm64" },
+   * };
+   * const headers = { "Libpod-API-Version": "5.4.0" };
+   * await using podman = new PodmanClient({
+   *   transport: {
+   *     origin: "http://libpod",
+   *     description: "a fake Podman",
+   *     fetch: async (_url, init) =>
+   *       init.method === "PUT"
+   *         ? Response.json({ Id: "c".repeat(64) }, { headers })
+   *         : Response.json({ schemaVersion: 2, manifests: [entry] }, { headers }),
+   *     close: () => {},
+   *   },
+   * });
+   * const list = podman.manifests.prepareModel("localhost/app:1", { manifests: [] });
+   * const same = await list.promises.add(["containers-storage:localhost/app-arm64:1"]);
+   * assert.equal(same, list);
+   * assert.deepEqual(list.platforms, ["linux/arm64"]);
    * ```
    */
   get promises(): AwaitTwins<Manifest> {
@@ -124,8 +149,34 @@ export class Manifest {
    * @returns A cold Observable of this model, refreshed.
    *
    * @example
-   * ```ts ignore
+   * ```ts
+   * import { PodmanClient } from "@podrx/podrx";
+   * import assert from "node:assert/strict";
+   * import { lastValueFrom } from "rxjs";
+   *
+   * // Answers as Podman 5 does: the list's id for the change, then the list as it is now.
+   * const entry = {
+   *   mediaType: "application/vnd.oci.image.manifest.v1+json",
+   *   size: 495,
+   *   digest: `sha256:${"1".repeat(64)}`,
+   *   platform: { os: "linux", architecture: "arm64" },
+   * };
+   * const headers = { "Libpod-API-Version": "5.4.0" };
+   * await using podman = new PodmanClient({
+   *   transport: {
+   *     origin: "http://libpod",
+   *     description: "a fake Podman",
+   *     fetch: async (_url, init) =>
+   *       init.method === "PUT"
+   *         ? Response.json({ Id: "c".repeat(64) }, { headers })
+   *         : Response.json({ schemaVersion: 2, manifests: [entry] }, { headers }),
+   *     close: () => {},
+   *   },
+   * });
+   * const list = podman.manifests.prepareModel("localhost/app:1", { manifests: [] });
    * await lastValueFrom(list.add(["containers-storage:localhost/app-arm64:1"], { arch: "arm64" }));
+   * assert.deepEqual(list.platforms, ["linux/arm64"]);
+   * assert.equal(list.id, "c".repeat(64));
    * ```
    */
   add(images: readonly (Image | string)[], options?: ManifestAddOptions): Operation<Manifest> {
@@ -144,8 +195,34 @@ export class Manifest {
    * @returns A cold Observable of this model, refreshed.
    *
    * @example
-   * ```ts ignore
+   * ```ts
+   * import { PodmanClient } from "@podrx/podrx";
+   * import assert from "node:assert/strict";
+   * import { lastValueFrom } from "rxjs";
+   *
+   * // Answers as Podman 5 does: the list's id for the change, then the list, now empty.
+   * const headers = { "Libpod-API-Version": "5.4.0" };
+   * await using podman = new PodmanClient({
+   *   transport: {
+   *     origin: "http://libpod",
+   *     description: "a fake Podman",
+   *     fetch: async (_url, init) =>
+   *       init.method === "PUT"
+   *         ? Response.json({ Id: "c".repeat(64) }, { headers })
+   *         : Response.json({ schemaVersion: 2, manifests: null }, { headers }),
+   *     close: () => {},
+   *   },
+   * });
+   * const list = podman.manifests.prepareModel("localhost/app:1", {
+   *   manifests: [{
+   *     mediaType: "application/vnd.oci.image.manifest.v1+json",
+   *     size: 495,
+   *     digest: `sha256:${"1".repeat(64)}`,
+   *     platform: { os: "linux", architecture: "arm64" },
+   *   }],
+   * });
    * await lastValueFrom(list.remove(list.manifests[0]!.digest));
+   * assert.deepEqual(list.manifests, []);
    * ```
    */
   remove(digest: string, options?: OperationOptions): Operation<Manifest> {
@@ -164,7 +241,11 @@ export class Manifest {
    * the pushed list; see {@linkcode pushManifest}.
    *
    * @example
-   * ```ts ignore
+   * ```ts check-only
+   * import { PodmanClient } from "@podrx/podrx";
+   *
+   * await using podman = new PodmanClient();
+   * const list = await podman.manifests.promises.get("localhost/app:1");
    * list.push("127.0.0.1:5000/app:1", { tlsVerify: false }).subscribe(console.log);
    * ```
    */
@@ -181,8 +262,32 @@ export class Manifest {
    * @returns A cold Observable of this model, refreshed.
    *
    * @example
-   * ```ts ignore
-   * console.log((await lastValueFrom(list.reload())).platforms);
+   * ```ts
+   * import { PodmanClient } from "@podrx/podrx";
+   * import assert from "node:assert/strict";
+   * import { lastValueFrom } from "rxjs";
+   *
+   * // Answers the inspection with the list as it is now: one image for linux/amd64.
+   * const now = {
+   *   schemaVersion: 2,
+   *   mediaType: "application/vnd.oci.image.index.v1+json",
+   *   manifests: [{
+   *     mediaType: "application/vnd.oci.image.manifest.v1+json",
+   *     size: 495,
+   *     digest: `sha256:${"2".repeat(64)}`,
+   *     platform: { os: "linux", architecture: "amd64" },
+   *   }],
+   * };
+   * await using podman = new PodmanClient({
+   *   transport: {
+   *     origin: "http://libpod",
+   *     description: "a fake Podman",
+   *     fetch: async () => Response.json(now, { headers: { "Libpod-API-Version": "5.4.0" } }),
+   *     close: () => {},
+   *   },
+   * });
+   * const list = podman.manifests.prepareModel("localhost/app:1", { manifests: [] });
+   * assert.deepEqual((await lastValueFrom(list.reload())).platforms, ["linux/amd64"]);
    * ```
    */
   reload(options?: OperationOptions): Operation<Manifest> {

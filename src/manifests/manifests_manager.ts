@@ -18,14 +18,34 @@ import { removeManifest } from "./operations/remove.ts";
  * that lists manifest lists (podman-py raises `NotImplementedError`).
  *
  * @example Creating, checking and removing a list
- * ```ts ignore
+ * ```ts
  * import { PodmanClient } from "@podrx/podrx";
+ * import assert from "node:assert/strict";
  * import { lastValueFrom } from "rxjs";
  *
- * await using podman = new PodmanClient();
+ * // Answers as Podman 5 does; leave `transport` out to use your own service.
+ * const id = "c".repeat(64);
+ * const report = { Deleted: [id], Untagged: ["localhost/app:1"], Errors: [], ExitCode: 0 };
+ * const headers = { "Libpod-API-Version": "5.4.0" };
+ * await using podman = new PodmanClient({
+ *   transport: {
+ *     origin: "http://libpod",
+ *     description: "a fake Podman",
+ *     fetch: async (url, init) => {
+ *       const { pathname } = new URL(url);
+ *       if (pathname === "/_ping") return new Response("OK", { headers });
+ *       if (init.method === "POST") return Response.json({ Id: id }, { headers });
+ *       if (init.method === "DELETE") return Response.json(report, { headers });
+ *       if (pathname.endsWith("/exists")) return new Response(null, { status: 204, headers });
+ *       return Response.json({ schemaVersion: 2, manifests: null }, { headers });
+ *     },
+ *     close: () => {},
+ *   },
+ * });
  * const list = await lastValueFrom(podman.manifests.create("localhost/app:1"));
- * console.log(await lastValueFrom(podman.manifests.exists(list.name)));
- * await lastValueFrom(podman.manifests.remove(list));
+ * assert.equal(list.id, id);
+ * assert.equal(await lastValueFrom(podman.manifests.exists(list.name)), true);
+ * assert.deepEqual((await lastValueFrom(podman.manifests.remove(list))).deleted, [id]);
  * ```
  */
 export class ManifestsManager {

@@ -27,13 +27,24 @@ import {
  * end whatever still runs and release its sockets.
  *
  * @example Listing images
- * ```ts ignore
+ * ```ts
  * import { PodmanClient } from "@podrx/podrx";
+ * import assert from "node:assert/strict";
  * import { lastValueFrom } from "rxjs";
  *
- * await using podman = new PodmanClient({ baseUrl: "unix:///run/podman/podman.sock" });
+ * // Answers as Podman 5 lists one image; leave `transport` out to use your own service (or
+ * // give `baseUrl: "unix:///run/podman/podman.sock"`).
+ * const busybox = { Id: "b".repeat(64), RepoTags: ["docker.io/library/busybox:latest"] };
+ * await using podman = new PodmanClient({
+ *   transport: {
+ *     origin: "http://libpod",
+ *     description: "a fake Podman",
+ *     fetch: async () => Response.json([busybox], { headers: { "Libpod-API-Version": "5.4.0" } }),
+ *     close: () => {},
+ *   },
+ * });
  * const images = await lastValueFrom(podman.images.list());
- * console.log(images.map((image) => image.tags));
+ * assert.deepEqual(images.map((image) => image.tags), [["docker.io/library/busybox:latest"]]);
  * ```
  */
 export class PodmanClient extends LibpodClient {
@@ -79,7 +90,7 @@ export class PodmanClient extends LibpodClient {
    * with the service's log.
    *
    * @example A throwaway service with its own, empty image storage
-   * ```ts ignore
+   * ```ts check-only
    * import { PodmanClient } from "@podrx/podrx";
    * import { lastValueFrom } from "rxjs";
    *
@@ -109,11 +120,12 @@ export class PodmanClient extends LibpodClient {
    * id. `undefined` for a client of a service it did not start.
    *
    * @example
-   * ```ts ignore
+   * ```ts check-only
    * import { PodmanClient } from "@podrx/podrx";
    *
    * await using podman = await PodmanClient.spawn({ storage: "private", storageDriver: "vfs" });
-   * console.log(`podman --root ${podman.service?.root} --runroot ${podman.service?.runroot} images`);
+   * const { root, runroot } = podman.service!;
+   * console.log(`podman --root ${root} --runroot ${runroot} images`);
    * ```
    */
   get service(): ServiceInfo | undefined {
@@ -145,12 +157,22 @@ export class PodmanClient extends LibpodClient {
    * credential helper that fails; the message names the file or the helper, never a secret.
    *
    * @example
-   * ```ts ignore
+   * ```ts
    * import { PodmanClient } from "@podrx/podrx";
+   * import assert from "node:assert/strict";
    *
-   * await using podman = new PodmanClient();
+   * // An auth file as `podman login` writes it; without `credentials`, the client reads the
+   * // same files Podman reads.
+   * const dir = await Deno.makeTempDir();
+   * const authfile = `${dir}/auth.json`;
+   * const auths = { "quay.io": { auth: btoa("ci:s3cret") } };
+   * await Deno.writeTextFile(authfile, JSON.stringify({ auths }));
+   * await using podman = new PodmanClient({ credentials: { authfile } });
    * const auth = await podman.registryCredentials("quay.io/team/app:1", "Cannot check");
-   * console.log(auth?.username ?? "no credentials for quay.io");
+   * assert.equal(auth?.username, "ci");
+   * const none = await podman.registryCredentials("ghcr.io/team/app:1", "Cannot check");
+   * assert.equal(none, undefined);
+   * await Deno.remove(dir, { recursive: true });
    * ```
    */
   registryCredentials(
