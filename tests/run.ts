@@ -15,13 +15,9 @@
  */
 
 import { keepLoopbackOffProxies, type TestBed, testBedEnv } from "./bed/env.ts";
-import { startPodmanService } from "./bed/podman_service.ts";
 import { selectPodman } from "./bed/select_podman.ts";
-import { type Registry, startRegistry } from "./bed/registry.ts";
-import { seedImages } from "./bed/seed.ts";
-import { startTokenServer } from "./bed/token_server.ts";
+import { startBed } from "./bed/start_bed.ts";
 
-const AUTH_USER = "podrx";
 const SIGNALS: readonly Deno.Signal[] = ["SIGINT", "SIGTERM"];
 const SIGNAL_EXIT_CODES: Readonly<Record<string, number>> = { SIGINT: 130, SIGTERM: 143 };
 
@@ -57,7 +53,14 @@ async function main(testArgs: readonly string[]): Promise<number> {
     const started = performance.now();
     let bed: TestBed;
     try {
-      bed = await startBed(cleanups, interrupt.signal);
+      // PODRX_PODMAN=trixie|sid|experimental runs Podman from a Debian chroot (.ci/chroot/).
+      const podman = await selectPodman();
+      console.log(`podrx test bed: ${podman.version} (${podman.program})`);
+      bed = await startBed(cleanups, {
+        label: "podrx test bed",
+        userSocket: true,
+        signal: interrupt.signal,
+      });
     } catch (error) {
       if (caught !== undefined) return SIGNAL_EXIT_CODES[caught] ?? 1;
       console.error("podrx test bed: FAILED to start; no tests were run");
@@ -96,86 +99,6 @@ async function main(testArgs: readonly string[]): Promise<number> {
     }
     for (const [signal, listener] of listeners) Deno.removeSignalListener(signal, listener);
   }
-}
-
-async function startBed(
-  cleanups: (() => Promise<void>)[],
-  signal: AbortSignal,
-): Promise<TestBed> {
-  // PODRX_PODMAN=trixie|sid|experimental runs Podman from a Debian chroot (.ci/chroot/).
-  const podman = await selectPodman();
-  console.log(`podrx test bed: ${podman.version} (${podman.program})`);
-  const password = randomPassword();
-  const tokenPassword = randomPassword();
-  const identityToken = randomPassword();
-  // In this process and quick (a key and certificate from openssl); the token registry
-  // needs its realm and certificate before it starts.
-  const tokenServer = await startTokenServer({
-    username: AUTH_USER,
-    password: tokenPassword,
-    identityToken,
-    service: "podrx-test-registry",
-    issuer: "podrx-test-token-service",
-  });
-  cleanups.push(tokenServer.stop);
-  // All at once; each one that starts is registered for cleanup even if another fails.
-  const results = await Promise.allSettled([
-    startRegistry({ auth: { username: AUTH_USER, password }, signal }),
-    startRegistry({ signal }),
-    startRegistry({ token: tokenServer, signal }),
-  ]);
-  for (const result of results) {
-    if (result.status === "fulfilled") cleanups.push(result.value.stop);
-  }
-  const [authRegistry, openRegistry, tokenRegistry] = results.map((result) => {
-    if (result.status === "rejected") throw result.reason;
-    return result.value;
-  }) as [Registry, Registry, Registry];
-  console.log(
-    `podrx test bed: registry (basic auth, user ${AUTH_USER}) at ${authRegistry.address}`,
-  );
-  console.log(`podrx test bed: registry (open) at ${openRegistry.address}`);
-  console.log(
-    `podrx test bed: registry (token auth, user ${AUTH_USER}) at ${tokenRegistry.address}, ` +
-      `token service at ${tokenServer.realm}`,
-  );
-
-  const service = await startPodmanService({
-    insecureRegistries: [authRegistry.address, openRegistry.address, tokenRegistry.address],
-    signal,
-  });
-  cleanups.push(service.stop);
-  console.log(`podrx test bed: podman service at ${service.socketPath}`);
-
-  signal.throwIfAborted();
-  const images = await seedImages(service);
-  for (const image of [images.busybox, images.labeled]) {
-    console.log(`podrx test bed: seeded ${image.name} (${image.id.slice(0, 12)})`);
-  }
-  signal.throwIfAborted();
-
-  return {
-    socketPath: service.socketPath,
-    serviceLog: service.logPath,
-    root: service.root,
-    runroot: service.runroot,
-    registriesConf: service.registriesConf,
-    registry: openRegistry.address,
-    authRegistry: authRegistry.address,
-    authUser: AUTH_USER,
-    authPassword: password,
-    tokenRegistry: tokenRegistry.address,
-    tokenUser: AUTH_USER,
-    tokenPassword,
-    tokenIdentityToken: identityToken,
-    busyboxImage: images.busybox.name,
-    labeledImage: images.labeled.name,
-  };
-}
-
-function randomPassword(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(18));
-  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
 if (import.meta.main) {
