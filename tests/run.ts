@@ -58,8 +58,15 @@ async function main(testArgs: readonly string[]): Promise<number> {
 
   try {
     const started = performance.now();
-    const plan = await planTests(testArgs);
-    const services = serviceCount(plan);
+    let plan: TestPlan;
+    let services: number;
+    try {
+      plan = await planTests(testArgs);
+      services = serviceCount(plan);
+    } catch (error) {
+      console.error(`podrx test run: ${error instanceof Error ? error.message : error}`);
+      return 1;
+    }
     const bedFiles = plan.files.filter((file) => file.needsBed).length;
     console.log(
       `podrx test run: ${plan.files.length} files, ${bedFiles} of them on ${services} ` +
@@ -153,8 +160,8 @@ async function typeCheck(plan: TestPlan, signal: AbortSignal): Promise<boolean> 
     stdout: "inherit",
     stderr: "inherit",
     signal,
-  }).output();
-  if (!output.success) {
+  }).output().catch(() => undefined);
+  if (!output?.success) {
     if (!signal.aborted) console.error("podrx test run: type checking FAILED; no tests were run");
     return false;
   }
@@ -163,7 +170,10 @@ async function typeCheck(plan: TestPlan, signal: AbortSignal): Promise<boolean> 
 }
 
 function printRun(run: FileRun): void {
-  Deno.stdout.writeSync(run.output);
+  // A pipe may take less than all at once.
+  for (let at = 0; at < run.output.length;) {
+    at += Deno.stdout.writeSync(run.output.subarray(at));
+  }
   const outcome = run.code === 0 ? "ok" : `FAILED (exit code ${run.code})`;
   console.log(
     `podrx test run: ${run.file.path} on ${run.lane.name}: ${outcome}, ` +

@@ -24,7 +24,11 @@ export interface TestFile {
 export interface TestPlan {
   /** Flags for every `deno test`, e.g. `--filter=…`; `--ignore` is applied here instead. */
   flags: string[];
-  /** Whether the files are to be type-checked (no `--no-check`). */
+  /**
+   * Whether the runner type-checks the files itself, all at once, and runs them with
+   * `--no-check`: unless `--no-check` or `--check…` was given, or `--doc` (whose blocks only
+   * `deno test` checks).
+   */
   check: boolean;
   /** Whether to stop starting files after the first that fails (`--fail-fast`). */
   failFast: boolean;
@@ -125,7 +129,7 @@ export async function planTests(args: readonly string[]): Promise<TestPlan> {
   files.sort((a, b) => b.weight - a.weight);
   return {
     flags,
-    check: !flags.includes("--no-check") && !flags.some((flag) => flag.startsWith("--check")),
+    check: !flags.some((flag) => /^--(no-check|check|doc)(=|$)/.test(flag)),
     failFast: flags.some((flag) => flag === "--fail-fast" || flag.startsWith("--fail-fast=")),
     files,
   };
