@@ -111,7 +111,9 @@ export async function startPodmanService(
       try {
         await client.close();
       } finally {
-        await removeDir(confDir);
+        // A rootless service's TMPDIR: a build it abandoned leaves a directory of subordinate
+        // ids there (buildahNNN/mnt), which only Podman's user namespace may remove.
+        await removeDir(confDir, Deno.uid() === 0 ? {} : { unshareWith: podmanProgram() });
       }
     })();
     return stopping;
