@@ -28,6 +28,13 @@ export interface PodmanServiceOptions {
    * @default {20000}
    */
   startTimeoutMs?: number;
+  /**
+   * Run as a user other than root, listen where the user's own service does
+   * (`$XDG_RUNTIME_DIR/podman/podman.sock`) rather than in the service's temp directory. One
+   * service at a time can.
+   * @default {true}
+   */
+  userSocket?: boolean;
   /** Aborts the start; the half-started service is cleaned up. */
   signal?: AbortSignal;
 }
@@ -72,7 +79,7 @@ export async function startPodmanService(
       // vfs needs no kernel overlay support and no fuse-overlayfs, so it works in any container.
       storageDriver: "vfs",
       registriesConf,
-      ...rootlessSocket(),
+      ...(options.userSocket === false ? {} : rootlessSocket()),
       env: {
         ...podmanEnv(registriesConf),
         // Podman 4.3 keeps build cache mounts in $TMPDIR/buildah-cache (/var/tmp by default)
@@ -104,7 +111,9 @@ export async function startPodmanService(
       try {
         await client.close();
       } finally {
-        await removeDir(confDir);
+        // A rootless service's TMPDIR: a build it abandoned leaves a directory of subordinate
+        // ids there (buildahNNN/mnt), which only Podman's user namespace may remove.
+        await removeDir(confDir, Deno.uid() === 0 ? {} : { unshareWith: podmanProgram() });
       }
     })();
     return stopping;

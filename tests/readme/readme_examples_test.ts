@@ -1,5 +1,7 @@
 // The README's examples, run as a user runs them: every ```ts block of README.md is written to
-// a file and run with `deno run --check` in its own process, against the test bed. Only the
+// a file and run with `deno run` in its own process, against the test bed; all of them are
+// type-checked first, together, by one `deno check` (one check of the library, not one per
+// block). Only the
 // names the README says stand for the user's setup are pointed at the bed: the socket URL,
 // the registry hosts, and `./app` (a folder made here, the script's working directory).
 // `new PodmanClient()` finds the bed through CONTAINER_HOST, as it would find any service.
@@ -128,7 +130,8 @@ async function runBlock(block: CodeBlock, workdir: Workdir): Promise<ScriptRun> 
   const timer = setTimeout(() => killer.abort(), SCRIPT_TIMEOUT_MS);
   try {
     const output = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "--check", "-A", "--config", CONFIG, script],
+      // Type-checked with the others (typeErrors below), the same code.
+      args: ["run", "--no-check", "-A", "--config", CONFIG, script],
       cwd: workdir.path,
       env: scriptEnv(block, path),
       clearEnv: true,
@@ -378,22 +381,81 @@ Deno.test("README.md has a check here for every ts block it runs, and nothing el
   );
 });
 
-for (const block of blocks) {
-  if (block.flags.includes("ignore")) {
-    Deno.test(`README.md "${block.heading}" (line ${block.line}, not run) type-checks`, async () => {
-      await using workdir = await makeWorkdir();
-      const script = `${workdir.path}/example.ts`;
-      await Deno.writeTextFile(script, block.code);
+/** A block's file in the shared type check: named by its line, which the diagnostics quote. */
+function checkedName(block: CodeBlock): string {
+  return `readme-line-${block.line}.ts`;
+}
+
+interface TypeCheck {
+  success: boolean;
+  stderr: string;
+}
+
+let typeCheck: Promise<TypeCheck> | undefined;
+
+/**
+ * Type-checks every block at once, each as the file it runs as (a runnable block with the bed's
+ * names, as runBlock writes it), with one `deno check`: the library is checked once, not once
+ * per block. Started by the first test that asks, shared by the others.
+ */
+function checkAllBlocks(): Promise<TypeCheck> {
+  typeCheck ??= (async () => {
+    const dir = await Deno.makeTempDir({ prefix: "podrx-readme-check-" });
+    try {
+      const scripts: string[] = [];
+      for (const block of blocks) {
+        const script = `${dir}/${checkedName(block)}`;
+        const ignored = block.flags.includes("ignore");
+        await Deno.writeTextFile(script, ignored ? block.code : forTheBed(block.code));
+        scripts.push(script);
+      }
       const output = await new Deno.Command(Deno.execPath(), {
-        args: ["check", "--config", CONFIG, script],
+        args: ["check", "--config", CONFIG, ...scripts],
+        env: { NO_COLOR: "1" },
         stdin: "null",
       }).output();
-      assert.ok(output.success, new TextDecoder().decode(output.stderr));
-    });
+      return { success: output.success, stderr: new TextDecoder().decode(output.stderr) };
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  })();
+  return typeCheck;
+}
+
+/** Whether `stderr` places a diagnostic in `block`'s file (`at file:///…/NAME:line:column`). */
+function blamed(stderr: string, block: CodeBlock): boolean {
+  // Not the bare name: the `Check` line of every file has it too.
+  return stderr.includes(`/${checkedName(block)}:`);
+}
+
+/**
+ * Asserts that the shared check found no error in `block`'s file. A failed check that blames
+ * no block's file (a broken config, say) fails every block.
+ */
+async function assertTypeChecks(block: CodeBlock): Promise<void> {
+  const { success, stderr } = await checkAllBlocks();
+  if (success) return;
+  assert.ok(
+    blocks.some((other) => blamed(stderr, other)) && !blamed(stderr, block),
+    `README.md "${block.heading}" (line ${block.line}) does not type-check:\n${stderr}`,
+  );
+}
+
+for (const block of blocks) {
+  if (block.flags.includes("ignore")) {
+    Deno.test(
+      `README.md "${block.heading}" (line ${block.line}, not run) type-checks`,
+      () => assertTypeChecks(block),
+    );
     continue;
   }
   const check = CHECKS[block.heading];
   if (!check) continue; // reported by the test above
-  Deno.test(`README.md "${block.heading}" (line ${block.line}) runs and prints its results`, () =>
-    check(block));
+  Deno.test(
+    `README.md "${block.heading}" (line ${block.line}) type-checks, runs and prints its results`,
+    async () => {
+      await assertTypeChecks(block);
+      await check(block);
+    },
+  );
 }
