@@ -23,12 +23,12 @@ import {
 import type { ApiRequest } from "./api_request.ts";
 import { parseApiVersion } from "./api_version.ts";
 import { type PodmanClientOptions, validateClientOptions } from "./client_options.ts";
-import { Connector } from "./_connector.ts";
+import { type Connection, Connector } from "./_connector.ts";
 import { operation, type OperationOptions } from "./operation.ts";
 import type { ConnectionKind, Requester } from "./requester.ts";
 import { sendRequest } from "./_send_request.ts";
 import { readVersionReport, type VersionReport } from "./version_report.ts";
-import { RequestSlots } from "./_request_slots.ts";
+import { RequestSlots, type Slot } from "./_request_slots.ts";
 import { onBodyEnd } from "../streams/_on_body_end.ts";
 
 /** How many requests a client runs at once unless `maxConnections` says otherwise. */
@@ -178,9 +178,81 @@ export class PodmanClient implements AsyncDisposable {
    * console.log((await response.json()).Id);
    * ```
    */
-  async request(request: ApiRequest, signal?: AbortSignal): Promise<Response> {
+  request(request: ApiRequest, signal?: AbortSignal): Promise<Response> {
+    // The per-call path: connected already, a place free and no credentials to look up, so
+    // nothing to wait for before the request is sent (each await there is a promise hop).
+    try {
+      if (request.credentials === undefined && !request.cleanup) {
+        const connection = this.#connector.connected();
+        const slot = connection && this.#slots.tryAcquire(request.action, signal);
+        if (slot) return this.#send(connection, request, slot);
+      }
+    } catch (error) {
+      // A request that is not an object: a rejection, as from the path below.
+      return Promise.reject(error);
+    }
+    return this.#request(request, signal);
+  }
+
+  /**
+   * {@linkcode PodmanClient.request} with the body read whole as text, which gives the
+   * request's place back once read. See `Requester.requestText`.
+   *
+   * @param request What to send, and the action to name in errors.
+   * @param signal Aborts the request and the read.
+   * @returns The answer's body.
+   */
+  requestText(request: ApiRequest, signal?: AbortSignal): Promise<string> {
+    try {
+      if (request.credentials === undefined && !request.cleanup) {
+        const connection = this.#connector.connected();
+        const slot = connection && this.#slots.tryAcquire(request.action, signal);
+        if (slot) return this.#sendText(connection, request, slot);
+      }
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#request(request, signal).then((response) => response.text());
+  }
+
+  /**
+   * Sends `request` in the place `slot` and reads its body whole, natively: no end-of-body
+   * notice on the response (its prototype swap and reader cost a short call more than the
+   * rest of its client-side work). An abort ends the read through fetch, which has the slot's
+   * signal, and fails it with the signal's reason, as a noticed response's whole read does.
+   */
+  async #sendText(connection: Connection, request: ApiRequest, slot: Slot): Promise<string> {
+    let response: Response;
+    try {
+      response = await sendRequest(connection, request, slot.signal);
+    } catch (error) {
+      slot.release();
+      throw error;
+    }
+    try {
+      return await response.text();
+    } catch (error) {
+      throw slot.signal.aborted ? slot.signal.reason : error;
+    } finally {
+      slot.release();
+    }
+  }
+
+  /** Sends `request` in the place `slot`, which is given back when the body is over. */
+  #send(connection: Connection, request: ApiRequest, slot: Slot): Promise<Response> {
+    return sendRequest(connection, request, slot.signal).then(
+      (response) => onBodyEnd(response, slot.signal, slot.release),
+      (error: unknown) => {
+        slot.release();
+        throw error;
+      },
+    );
+  }
+
+  /** {@linkcode PodmanClient.request} when something may have to be waited for. */
+  async #request(request: ApiRequest, signal?: AbortSignal): Promise<Response> {
     // Before a slot is taken: a credential helper may take a while. Only requests to a
-    // registry want credentials; the others skip the extra await on this per-call path.
+    // registry want credentials.
     if (request.credentials !== undefined) {
       request = await withUserCredentials(request, this.#credentials, signal);
     }
@@ -189,14 +261,7 @@ export class PodmanClient implements AsyncDisposable {
       // Sent even while close() waits for the operation it cleans up after.
       return await sendRequest(connection, request, signal);
     }
-    const slot = await this.#slots.acquire(request.action, signal);
-    try {
-      const response = await sendRequest(connection, request, slot.signal);
-      return onBodyEnd(response, slot.signal, slot.release);
-    } catch (error) {
-      slot.release();
-      throw error;
-    }
+    return this.#send(connection, request, await this.#slots.acquire(request.action, signal));
   }
 
   /**

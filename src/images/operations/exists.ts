@@ -1,8 +1,7 @@
-import { catchError, defer, type Observable, of } from "rxjs";
+import { defer, type Observable } from "rxjs";
 import type { OperationOptions } from "../../client/operation.ts";
 import type { Requester } from "../../client/requester.ts";
 import { requestJson, segment } from "../../client/request_json.ts";
-import { NotFound } from "../../errors.ts";
 import { requireName } from "../params/reference.ts";
 import { IMAGE_RACE_RETRY } from "./_retry_image_race.ts";
 
@@ -28,11 +27,7 @@ export function imageExists(
       options,
       () => true,
       IMAGE_RACE_RETRY,
-    ).pipe(
-      catchError((error: unknown) => {
-        if (error instanceof NotFound) return of(false);
-        throw error;
-      }),
+      false,
     );
   });
 }
