@@ -15,19 +15,32 @@
  * - per call, against the private Podman service (podrx / raw fetch, taken in one process as in
  *   case 1), and against an instant fake service in a process of its own, where the answer
  *   costs nothing and the figure is podrx's own time per call over raw fetch's, in µs;
- * - events per second of case 8's pull-progress stream (this file's progress server).
+ * - events per second of case 8's pull-progress stream (this file's progress server);
+ * - case 4's save of an image of `SAVE_MIB` to a file: each checkout's `bench/cases/save.ts`
+ *   (`images.get` then `saveToFile`) against raw Deno (`bench/cases/save_raw.ts`: fetch, the
+ *   body piped to the file), time in process and peak RSS, the file removed and `sync` run
+ *   after each (untimed).
  *
- * Env: `ROUNDS` (default 7), `OPS` (default `get,exists,history`).
+ * Env: `ROUNDS` (default 7), `OPS` (default `get,exists,history`), `SAVE_MIB` (default 256; 0
+ * leaves the save out).
  *
  * @module
  */
 
-import { seedBusybox, startBed } from "./_bed.ts";
-import { caseCommand, readResult, startServer, summarize } from "./_measure.ts";
+import { makeBigImage, seedBusybox, startBed } from "./_bed.ts";
+import {
+  caseCommand,
+  type Measured,
+  measureProcess,
+  readResult,
+  startServer,
+  summarize,
+} from "./_measure.ts";
 
 const checkouts = Deno.args.length > 0 ? Deno.args : ["."];
 const rounds = Number(Deno.env.get("ROUNDS") ?? 7);
 const ops = (Deno.env.get("OPS") ?? "get,exists,history").split(",");
+const saveMiB = Number(Deno.env.get("SAVE_MIB") ?? 256);
 const IMAGE = "localhost/bench/busybox:latest";
 
 /** Runs a case script of `checkout` (its own copy, not this one's) and returns its figures. */
@@ -47,6 +60,23 @@ async function runCase(
     throw new Error(`${checkout}: ${script} failed`);
   }
   return result as Record<string, number>;
+}
+
+/** Runs a case script of `checkout` under `/usr/bin/time`, for its peak RSS too. */
+function measureCase(checkout: string, script: string, params: unknown): Promise<Measured> {
+  return measureProcess(
+    [
+      Deno.execPath(),
+      "run",
+      "-A",
+      "--quiet",
+      `${checkout}/bench/cases/${script}`,
+      JSON.stringify(
+        params,
+      ),
+    ],
+    { env: { DENO_NO_UPDATE_CHECK: "1" }, cwd: checkout, timeFile: `${work}/time.txt` },
+  );
 }
 
 function row(cells: (string | number)[]): string {
@@ -92,6 +122,18 @@ try {
   );
   const progressSocket = JSON.parse(progress.readyLine.slice("ready ".length))
     .socketPath as string;
+  const saved = saveMiB > 0
+    ? await makeBigImage(
+      bed,
+      work,
+      "localhost/bench/big:save",
+      saveMiB * 1024 * 1024,
+      `${work}/big.tar`,
+    )
+    : undefined;
+  await Deno.remove(`${work}/big.tar`).catch(() => {});
+  const saveMs: Record<string, number[]> = {};
+  const saveRss: Record<string, number[]> = {};
   const ratio: Record<string, number[]> = {};
   const ownUs: Record<string, number[]> = {};
   const events: Record<string, number[]> = {};
@@ -123,6 +165,22 @@ try {
         });
         (events[side] ??= []).push(result.eventsPerSecond! / 1e6);
       }
+      if (saved === undefined) continue;
+      const out = `${work}/saved.tar`;
+      for (const side of [...checkouts, "raw"]) {
+        const measured = side === "raw"
+          ? await measureCase(checkouts[0]!, "save_raw.ts", {
+            socketPath: bed.socketPath,
+            apiVersion: bed.apiVersion,
+            image: saved,
+            out,
+          })
+          : await measureCase(side, "save.ts", { socketPath: bed.socketPath, image: saved, out });
+        (saveMs[side] ??= []).push(measured.result.opMs as number);
+        (saveRss[side] ??= []).push(measured.peakRssMiB);
+        await Deno.remove(out);
+        await new Deno.Command("sync").output();
+      }
     }
   } finally {
     await progress.stop();
@@ -153,6 +211,21 @@ try {
     "events: raw rate / podrx rate",
     ...checkouts.map((checkout) => (rawRate / summarize(events[checkout]!).median).toFixed(3)),
   ]));
+  if (saveMs.raw) {
+    const rawSave = summarize(saveMs.raw).median;
+    lines.push(row([
+      `save ${saveMiB} MiB to a file: ms in process (raw Deno ${rawSave.toFixed(0)})`,
+      ...checkouts.map((checkout) => spread(saveMs[checkout]!, 0)),
+    ]));
+    lines.push(row([
+      "save: podrx / raw Deno",
+      ...checkouts.map((checkout) => (summarize(saveMs[checkout]!).median / rawSave).toFixed(3)),
+    ]));
+    lines.push(row([
+      `save: peak RSS, MiB (raw Deno ${summarize(saveRss.raw!).median.toFixed(1)})`,
+      ...checkouts.map((checkout) => spread(saveRss[checkout]!, 1)),
+    ]));
+  }
 } finally {
   await bed.stop();
   await Deno.remove(work, { recursive: true }).catch(() => {});

@@ -67,6 +67,20 @@ export class Connector {
     }
   }
 
+  /**
+   * The connection when it is made already and still alive, else `undefined` (then
+   * {@linkcode Connector.connect} makes it, or says why not). Synchronous, so the per-call
+   * path awaits nothing before its request when nothing is pending.
+   */
+  connected(): Connection | undefined {
+    if (this.#closed) return undefined;
+    const current = this.#current;
+    if (current === undefined || (current.endpoint && !current.endpoint.isAlive())) {
+      return undefined;
+    }
+    return current;
+  }
+
   /** The connection, made on first call; `action` names the operation in errors. */
   connect(action: string, signal: AbortSignal | undefined): Promise<Connection> {
     if (this.#closed) return Promise.reject(closedError(action));

@@ -70,6 +70,17 @@ export class RequestSlots {
     });
   }
 
+  /**
+   * A place for one request if one is free now, else `undefined` (then
+   * {@linkcode RequestSlots.acquire} waits for one, or says why not). Synchronous, so a
+   * request that finds a place spends no promise hop on it.
+   */
+  tryAcquire(action: string, signal: AbortSignal | undefined): Slot | undefined {
+    if (this.#closed || this.#free === 0 || signal?.aborted) return undefined;
+    this.#free--;
+    return this.#grant(action, signal);
+  }
+
   /** How many requests wait for a place (for tests and diagnostics). */
   get waiting(): number {
     return this.#waiting.length;

@@ -1,6 +1,8 @@
 import type { ApiRequest } from "./api_request.ts";
 import { connectionError, errorFromResponse } from "./api_request.ts";
 import type { Connection } from "./_connector.ts";
+import type { Slot } from "./_request_slots.ts";
+import { onBodyEnd } from "../streams/_on_body_end.ts";
 import { toSearchParams } from "./query.ts";
 
 /**
@@ -33,4 +35,46 @@ export async function sendRequest(
   }
   if (response.status >= 400) throw await errorFromResponse(request, response, path);
   return response;
+}
+
+/** Sends `request` in the place `slot`, which is given back when the body is over. */
+export function sendInSlot(
+  connection: Connection,
+  request: ApiRequest,
+  slot: Slot,
+): Promise<Response> {
+  return sendRequest(connection, request, slot.signal).then(
+    (response) => onBodyEnd(response, slot.signal, slot.release),
+    (error: unknown) => {
+      slot.release();
+      throw error;
+    },
+  );
+}
+
+/**
+ * Sends `request` in the place `slot` and reads its body whole, natively: no end-of-body
+ * notice on the response (its prototype swap and reader cost a short call more than the rest
+ * of its client-side work). An abort ends the read through fetch, which has the slot's signal,
+ * and fails it with the signal's reason, as a noticed response's whole read does.
+ */
+export async function sendInSlotAsText(
+  connection: Connection,
+  request: ApiRequest,
+  slot: Slot,
+): Promise<string> {
+  let response: Response;
+  try {
+    response = await sendRequest(connection, request, slot.signal);
+  } catch (error) {
+    slot.release();
+    throw error;
+  }
+  try {
+    return await response.text();
+  } catch (error) {
+    throw slot.signal.aborted ? slot.signal.reason : error;
+  } finally {
+    slot.release();
+  }
 }

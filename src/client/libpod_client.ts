@@ -1,24 +1,17 @@
 import type { Operation } from "../async/operation.ts";
 import { type AwaitTwins, awaitTwins } from "../async/twins.ts";
-import { onBodyEnd } from "../streams/_on_body_end.ts";
 import type { ApiRequest } from "./api_request.ts";
 import { parseApiVersion } from "./api_version.ts";
 import { type PodmanClientOptions, validateClientOptions } from "./client_options.ts";
 import { Connector } from "./_connector.ts";
 import { operation, type OperationOptions } from "./operation.ts";
 import type { ConnectionKind, Requester } from "./requester.ts";
+import { type AddCredentials, RequestPath } from "./_request_path.ts";
 import { RequestSlots } from "./_request_slots.ts";
-import { sendRequest } from "./_send_request.ts";
 import { readVersionReport, type VersionReport } from "./version_report.ts";
 
 /** How many requests a client runs at once unless `maxConnections` says otherwise. */
 const DEFAULT_MAX_CONNECTIONS = 10;
-
-/**
- * Adds the user's registry credentials to a request that wants them (see
- * `ApiRequest.credentials`); the client calls it before the request takes a connection.
- */
-export type AddCredentials = (request: ApiRequest, signal?: AbortSignal) => Promise<ApiRequest>;
 
 /**
  * The core of a client of one Podman service: its connection (made on first use), the
@@ -31,7 +24,7 @@ export type AddCredentials = (request: ApiRequest, signal?: AbortSignal) => Prom
 export class LibpodClient implements AsyncDisposable {
   readonly #connector: Connector;
   readonly #slots: RequestSlots;
-  readonly #addCredentials: AddCredentials | undefined;
+  readonly #requests: RequestPath;
   // Operations that close() lets finish taking back what they left half-done.
   readonly #finishing = new Set<Promise<unknown>>();
   #promises: AwaitTwins<LibpodClient> | undefined;
@@ -48,7 +41,7 @@ export class LibpodClient implements AsyncDisposable {
     validateClientOptions(options);
     this.#connector = new Connector(options);
     this.#slots = new RequestSlots(options.maxConnections ?? DEFAULT_MAX_CONNECTIONS);
-    this.#addCredentials = addCredentials;
+    this.#requests = new RequestPath(this.#connector, this.#slots, addCredentials);
   }
 
   /**
@@ -72,13 +65,9 @@ export class LibpodClient implements AsyncDisposable {
    *
    * // Answers an image's inspection as Podman 5 does; leave `transport` out to ask your service.
    * const headers = { "Libpod-API-Version": "5.4.0" };
+   * const fetch = async () => Response.json({ Id: "b".repeat(64) }, { headers });
    * await using podman = new PodmanClient({
-   *   transport: {
-   *     origin: "http://libpod",
-   *     description: "a fake Podman",
-   *     fetch: async () => Response.json({ Id: "b".repeat(64) }, { headers }),
-   *     close: () => {},
-   *   },
+   *   transport: { origin: "http://libpod", description: "a fake Podman", fetch, close() {} },
    * });
    * const response = await podman.request({
    *   path: "/images/busybox/json",
@@ -87,25 +76,20 @@ export class LibpodClient implements AsyncDisposable {
    * assert.equal((await response.json()).Id, "b".repeat(64));
    * ```
    */
-  async request(request: ApiRequest, signal?: AbortSignal): Promise<Response> {
-    // Before a slot is taken: a credential helper may take a while. Only requests to a
-    // registry want credentials; the others skip the extra await on this per-call path.
-    if (request.credentials !== undefined && this.#addCredentials) {
-      request = await this.#addCredentials(request, signal);
-    }
-    const connection = await this.#connector.connect(request.action, signal);
-    if (request.cleanup) {
-      // Sent even while close() waits for the operation it cleans up after.
-      return await sendRequest(connection, request, signal);
-    }
-    const slot = await this.#slots.acquire(request.action, signal);
-    try {
-      const response = await sendRequest(connection, request, slot.signal);
-      return onBodyEnd(response, slot.signal, slot.release);
-    } catch (error) {
-      slot.release();
-      throw error;
-    }
+  request(request: ApiRequest, signal?: AbortSignal): Promise<Response> {
+    return this.#requests.send(request, signal);
+  }
+
+  /**
+   * {@linkcode LibpodClient.request} with the body read whole as text, which gives the
+   * request's place back once read. See `Requester.requestText`.
+   *
+   * @param request What to send, and the action to name in errors.
+   * @param signal Aborts the request and the read.
+   * @returns The answer's body.
+   */
+  requestText(request: ApiRequest, signal?: AbortSignal): Promise<string> {
+    return this.#requests.sendForText(request, signal);
   }
 
   /**
@@ -119,13 +103,9 @@ export class LibpodClient implements AsyncDisposable {
    * import assert from "node:assert/strict";
    *
    * // The version comes from the `Libpod-API-Version` header of the service's `/_ping` answer.
+   * const fetch = async () => new Response("OK", { headers: { "Libpod-API-Version": "5.4.0" } });
    * await using podman = new PodmanClient({
-   *   transport: {
-   *     origin: "http://libpod",
-   *     description: "a fake Podman 5.4",
-   *     fetch: async () => new Response("OK", { headers: { "Libpod-API-Version": "5.4.0" } }),
-   *     close: () => {},
-   *   },
+   *   transport: { origin: "http://libpod", description: "a fake Podman 5.4", fetch, close() {} },
    * });
    * assert.equal(await podman.apiVersion(), "5.4.0");
    * ```
@@ -149,13 +129,9 @@ export class LibpodClient implements AsyncDisposable {
    *
    * // A client given its own transport says "transport"; one made with
    * // `baseUrl: "unix:///run/podman/podman.sock"` says "unix".
+   * const fetch = async () => new Response("OK", { headers: { "Libpod-API-Version": "5.4.0" } });
    * await using podman = new PodmanClient({
-   *   transport: {
-   *     origin: "http://libpod",
-   *     description: "a fake Podman",
-   *     fetch: async () => new Response("OK", { headers: { "Libpod-API-Version": "5.4.0" } }),
-   *     close: () => {},
-   *   },
+   *   transport: { origin: "http://libpod", description: "a fake Podman", fetch, close() {} },
    * });
    * assert.equal(await podman.connectionKind(), "transport");
    * ```
@@ -186,13 +162,9 @@ export class LibpodClient implements AsyncDisposable {
    * import { PodmanClient } from "@podrx/podrx";
    * import assert from "node:assert/strict";
    *
+   * const fetch = async () => new Response("OK", { headers: { "Libpod-API-Version": "4.9.3" } });
    * await using podman = new PodmanClient({
-   *   transport: {
-   *     origin: "http://libpod",
-   *     description: "a fake Podman 4.9",
-   *     fetch: async () => new Response("OK", { headers: { "Libpod-API-Version": "4.9.3" } }),
-   *     close: () => {},
-   *   },
+   *   transport: { origin: "http://libpod", description: "a fake Podman 4.9", fetch, close() {} },
    * });
    * const streamsPush = (await podman.apiMajorVersion()) >= 5;
    * assert.equal(streamsPush, false);
@@ -215,13 +187,9 @@ export class LibpodClient implements AsyncDisposable {
    * import { firstValueFrom } from "rxjs";
    *
    * // Answers `/_ping` as Podman does; leave `transport` out to ping your own service.
+   * const fetch = async () => new Response("OK", { headers: { "Libpod-API-Version": "5.4.0" } });
    * await using podman = new PodmanClient({
-   *   transport: {
-   *     origin: "http://libpod",
-   *     description: "a fake Podman",
-   *     fetch: async () => new Response("OK", { headers: { "Libpod-API-Version": "5.4.0" } }),
-   *     close: () => {},
-   *   },
+   *   transport: { origin: "http://libpod", description: "a fake Podman", fetch, close() {} },
    * });
    * assert.equal(await firstValueFrom(podman.ping()), true);
    * ```
@@ -247,13 +215,10 @@ export class LibpodClient implements AsyncDisposable {
    *
    * // Answers `/version` with part of what Podman 5.4 reports.
    * const report = { Version: "5.4.0", ApiVersion: "1.41", Os: "linux", Arch: "amd64" };
+   * const headers = { "Libpod-API-Version": "5.4.0" };
+   * const fetch = async () => Response.json(report, { headers });
    * await using podman = new PodmanClient({
-   *   transport: {
-   *     origin: "http://libpod",
-   *     description: "a fake Podman",
-   *     fetch: async () => Response.json(report, { headers: { "Libpod-API-Version": "5.4.0" } }),
-   *     close: () => {},
-   *   },
+   *   transport: { origin: "http://libpod", description: "a fake Podman", fetch, close() {} },
    * });
    * const { version, os, arch } = await firstValueFrom(podman.version());
    * assert.deepEqual({ version, os, arch }, { version: "5.4.0", os: "linux", arch: "amd64" });
@@ -280,13 +245,9 @@ export class LibpodClient implements AsyncDisposable {
    * import { PodmanClient, PodmanError } from "@podrx/podrx";
    * import assert from "node:assert/strict";
    *
+   * const fetch = async () => new Response("OK", { headers: { "Libpod-API-Version": "5.4.0" } });
    * const podman = new PodmanClient({
-   *   transport: {
-   *     origin: "http://libpod",
-   *     description: "a fake Podman",
-   *     fetch: async () => new Response("OK", { headers: { "Libpod-API-Version": "5.4.0" } }),
-   *     close: () => {},
-   *   },
+   *   transport: { origin: "http://libpod", description: "a fake Podman", fetch, close() {} },
    * });
    * assert.equal(await podman.promises.ping(), true);
    * await podman.close();
@@ -310,13 +271,9 @@ export class LibpodClient implements AsyncDisposable {
    * import assert from "node:assert/strict";
    *
    * const headers = { "Libpod-API-Version": "5.4.0" };
+   * const fetch = async () => Response.json({ Version: "5.4.0" }, { headers });
    * await using podman = new PodmanClient({
-   *   transport: {
-   *     origin: "http://libpod",
-   *     description: "a fake Podman",
-   *     fetch: async () => Response.json({ Version: "5.4.0" }, { headers }),
-   *     close: () => {},
-   *   },
+   *   transport: { origin: "http://libpod", description: "a fake Podman", fetch, close() {} },
    * });
    * assert.equal((await podman.promises.version()).version, "5.4.0");
    * ```

@@ -1,4 +1,5 @@
 import { delay } from "../async/delay.ts";
+import { NotFound } from "../errors.ts";
 import { notJsonError } from "../streams/_not_json.ts";
 import type { Observable } from "rxjs";
 import type { ApiRequest } from "./api_request.ts";
@@ -19,7 +20,8 @@ export interface RetryPolicy {
 
 /**
  * A cold Observable of one request whose answer is read whole: it emits `map(body)` once and
- * completes. `body` is the parsed JSON, or `undefined` for an empty body (201, 204).
+ * completes. `body` is the parsed JSON, or `undefined` for an empty body (201, 204). With
+ * `ifNotFound`, a 404 emits that value instead of failing (`exists`: `false`).
  *
  * With `retry`, a failure the policy names sends the request again after a backoff, within
  * the same subscription: unsubscribing and the caller's signal end the wait as they end a
@@ -33,14 +35,21 @@ export function requestJson<T>(
   options: OperationOptions | undefined,
   map: (body: unknown) => T,
   retry?: RetryPolicy,
+  ifNotFound?: T,
 ): Observable<T> {
   return operation<T>(request.action, options, async ({ emit, signal, alive, pauseTimeout }) => {
     for (let tried = 1;; tried++) {
       let body: unknown;
       try {
-        const response = await requester.request(request, signal);
-        body = parseJsonBody(await response.text(), request.action);
+        const text = requester.requestText
+          ? await requester.requestText(request, signal)
+          : await (await requester.request(request, signal)).text();
+        body = parseJsonBody(text, request.action);
       } catch (error) {
+        if (ifNotFound !== undefined && error instanceof NotFound) {
+          emit(ifNotFound);
+          return;
+        }
         if (!retry || tried >= retry.tries || signal.aborted || !retry.retries(error)) throw error;
         pauseTimeout();
         await delay(Math.min(retry.backoffMs * 2 ** (tried - 1), retry.maxBackoffMs), signal);

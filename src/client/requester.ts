@@ -20,6 +20,12 @@ export interface Requester {
    * reach the service with `PodmanError`.
    */
   request(request: ApiRequest, signal?: AbortSignal): Promise<Response>;
+  /**
+   * `request()` with the answer's body read whole as text, for a requester that can do it
+   * cheaper than through the response (the client's own reads skip the end-of-body notice a
+   * response needs). A requester without this method is read through `request()`.
+   */
+  requestText?(request: ApiRequest, signal?: AbortSignal): Promise<string>;
   /** The libpod API version of the server, e.g. `"4.3.1"`. */
   apiVersion(signal?: AbortSignal): Promise<string>;
   /**

@@ -38,6 +38,25 @@ export function onBodyEnd(response: Response, signal: AbortSignal, onEnd: () => 
   return response;
 }
 
+/**
+ * Pipes a response's body into `destination` as the runtime gave it: a fetch body piped into
+ * a file's `writable` is copied by the runtime itself, which a reader in JavaScript (even one
+ * filling 1 MiB buffers) cannot match at ~32 KiB a chunk. For a response of
+ * {@linkcode onBodyEnd}, its end is noticed when the pipe settles, and an abort of its signal
+ * cancels the body and aborts `destination`, failing with the signal's reason.
+ *
+ * @returns A promise that resolves once every byte is in `destination` and it is closed;
+ * rejects with `null`'s `TypeError` (no body), or the pipe's failure.
+ */
+export function pipeBody(
+  response: Response,
+  destination: WritableStream<Uint8Array>,
+): Promise<void> {
+  if (response instanceof NoticingResponse) return response[NOTICE].pipeTo(destination);
+  if (!response.body) return Promise.reject(new TypeError("the response has no body"));
+  return response.body.pipeTo(destination);
+}
+
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 
 /** Response's own `body` getter, called on a response whose prototype shadows it. */
@@ -140,6 +159,21 @@ class BodyEndNotice {
     if (this.#ended && this.#signal.aborted) throw this.#signal.reason;
     try {
       return await read();
+    } catch (error) {
+      throw this.#signal.aborted ? this.#signal.reason : error;
+    } finally {
+      this.#end();
+    }
+  }
+
+  /** See {@linkcode pipeBody}. */
+  async pipeTo(destination: WritableStream<Uint8Array>): Promise<void> {
+    if (this.#ended && this.#signal.aborted) throw this.#signal.reason;
+    if (this.#stream) throw new TypeError("the body is being read already");
+    const source = this.#source();
+    try {
+      if (!source) throw new TypeError("the response has no body");
+      await source.pipeTo(destination, { signal: this.#signal });
     } catch (error) {
       throw this.#signal.aborted ? this.#signal.reason : error;
     } finally {

@@ -4,7 +4,7 @@
 // the end must come exactly once, and an abort must end a read that the server leaves waiting.
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { onBodyEnd } from "../../src/streams/_on_body_end.ts";
+import { onBodyEnd, pipeBody } from "../../src/streams/_on_body_end.ts";
 
 function pattern(size: number): Uint8Array<ArrayBuffer> {
   const bytes = new Uint8Array(size);
@@ -241,4 +241,30 @@ Deno.test("onBodyEnd: a response without a body ends at once; status, headers an
   assert.equal(wrapped.headers.get("libpod-api-version"), "4.3.1");
   assert.equal(wrapped.url, "http://libpod/v4.3.1/libpod/images/x/json");
   assert.equal(await wrapped.text(), "x");
+});
+
+Deno.test("pipeBody: pipes every byte in order and ends once; an abort cancels the source and fails with its reason", async () => {
+  const data = pattern(300_000);
+  const written: number[] = [];
+  const sink = () =>
+    new WritableStream<Uint8Array>({ write: (chunk) => void written.push(...chunk) });
+  let ends = 0;
+  const piped = onBodyEnd(
+    new Response(source(data, [7_000, 65_536, 1], true)),
+    new AbortController().signal,
+    () => ends++,
+  );
+  await pipeBody(piped, sink());
+  assert.deepEqual(new Uint8Array(written), data);
+  assert.equal(ends, 1);
+
+  const controller = new AbortController();
+  const silent = silentSource();
+  const waiting = onBodyEnd(new Response(silent.stream), controller.signal, () => ends++);
+  const pipe = pipeBody(waiting, sink());
+  const reason = new Error("stop");
+  controller.abort(reason);
+  await assert.rejects(within(pipe, "the aborted pipe"), (error) => error === reason);
+  assert.equal(await within(silent.cancelled, "the source's cancel"), reason);
+  assert.equal(ends, 2);
 });

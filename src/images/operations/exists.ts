@@ -1,9 +1,7 @@
 import { deferredOperation, type Operation } from "../../async/operation.ts";
-import { catchError, of } from "rxjs";
 import type { OperationOptions } from "../../client/operation.ts";
 import type { Requester } from "../../client/requester.ts";
 import { pathSegment, requestJson } from "../../client/request_json.ts";
-import { NotFound } from "../../errors.ts";
 import { requireName } from "../../vocabulary/reference.ts";
 import { IMAGE_RACE_RETRY } from "./_retry_image_race.ts";
 
@@ -28,11 +26,7 @@ export function imageExists(
       options,
       () => true,
       IMAGE_RACE_RETRY,
-    ).pipe(
-      catchError((error: unknown) => {
-        if (error instanceof NotFound) return of(false);
-        throw error;
-      }),
+      false,
     );
   });
 }
