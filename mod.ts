@@ -113,7 +113,7 @@ export { renderProgress } from "./src/progress/progress_renderer.ts";
 export { formatBytes } from "./src/progress/format_bytes.ts";
 export type { ProgressOutput, RenderProgressOptions } from "./src/progress/progress_renderer.ts";
 export type { LoadOptions, LoadSource } from "./src/images/operations/load_options.ts";
-export type { SaveOptions } from "./src/images/operations/save.ts";
+export type { SaveOptions } from "./src/images/operations/save_options.ts";
 export type { ScpOptions, ScpReport } from "./src/images/operations/scp.ts";
 export type { TagOptions } from "./src/images/operations/tag.ts";
 export { RegistryData } from "./src/images/registry_data.ts";

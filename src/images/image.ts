@@ -8,7 +8,8 @@ import { imageHistory } from "./operations/history.ts";
 import type { ImagesContext } from "./operations/images_context.ts";
 import { removeImage, type RemoveOptions } from "./operations/remove.ts";
 import type { HistoryEntry, ImageAttrs, RemoveReport } from "../vocabulary/reports.ts";
-import { saveImage, saveImageToFile, type SaveOptions } from "./operations/save.ts";
+import { saveImage, saveImageToFile } from "./operations/save.ts";
+import type { SaveOptions } from "./operations/save_options.ts";
 import { tagImage, type TagOptions } from "./operations/tag.ts";
 import { untagImage } from "./operations/untag.ts";
 
@@ -117,26 +118,13 @@ export class Image {
    * The same operations on this image as promises.
    *
    * @example
-   * ```ts
+   * ```ts check-only
    * import { PodmanClient } from "@podrx/podrx";
-   * import assert from "node:assert/strict";
    *
-   * // Records what is sent, and answers as Podman 5 answers a tag.
-   * const sent: string[] = [];
-   * await using podman = new PodmanClient({
-   *   transport: {
-   *     origin: "http://libpod",
-   *     description: "a fake Podman",
-   *     fetch: async (url, init) => {
-   *       sent.push(`${init.method ?? "GET"} ${new URL(url).pathname}`);
-   *       return new Response(null, { status: 201, headers: { "Libpod-API-Version": "5.4.0" } });
-   *     },
-   *     close: () => {},
-   *   },
-   * });
-   * const image = podman.images.prepareModel({ Id: "a".repeat(64) });
-   * assert.equal(await image.promises.tag("localhost/app", "v2"), true);
-   * assert.equal(sent.at(-1), `POST /v5.4.0/libpod/images/${"a".repeat(64)}/tag`);
+   * await using podman = new PodmanClient();
+   * const image = await podman.images.promises.get("localhost/app:1");
+   * await image.promises.tag("localhost/app", "v2");
+   * console.log((await image.promises.history()).length);
    * ```
    */
   get promises(): AwaitTwins<Image> {
@@ -149,27 +137,13 @@ export class Image {
    * @returns A cold Observable of the history, newest layer first.
    *
    * @example
-   * ```ts
+   * ```ts check-only
    * import { PodmanClient } from "@podrx/podrx";
-   * import assert from "node:assert/strict";
    * import { lastValueFrom } from "rxjs";
    *
-   * // Answers with two layers, as Podman 5 lists them: newest first.
-   * const layers = [
-   *   { Id: "a".repeat(64), Created: 1700000100, CreatedBy: '/bin/sh -c #(nop) CMD ["sh"]' },
-   *   { Id: "<missing>", Created: 1700000000, CreatedBy: "/bin/sh -c #(nop) ADD file:x in /" },
-   * ];
-   * await using podman = new PodmanClient({
-   *   transport: {
-   *     origin: "http://libpod",
-   *     description: "a fake Podman",
-   *     fetch: async () => Response.json(layers, { headers: { "Libpod-API-Version": "5.4.0" } }),
-   *     close: () => {},
-   *   },
-   * });
-   * const image = podman.images.prepareModel({ Id: "a".repeat(64) });
-   * const history = await lastValueFrom(image.history());
-   * assert.deepEqual(history.map((layer) => layer.createdBy), layers.map((l) => l.CreatedBy));
+   * await using podman = new PodmanClient();
+   * const image = await lastValueFrom(podman.images.get("localhost/app:1"));
+   * for (const layer of await lastValueFrom(image.history())) console.log(layer.createdBy);
    * ```
    */
   history(options?: OperationOptions): Operation<HistoryEntry[]> {
@@ -182,28 +156,14 @@ export class Image {
    * @returns A cold Observable that emits this image, refreshed.
    *
    * @example
-   * ```ts
+   * ```ts check-only
    * import { PodmanClient } from "@podrx/podrx";
-   * import assert from "node:assert/strict";
    * import { lastValueFrom } from "rxjs";
    *
-   * // Answers the inspection with the image as it is now: tagged twice.
-   * const now = { Id: "a".repeat(64), RepoTags: ["localhost/app:1", "localhost/app:2"] };
-   * await using podman = new PodmanClient({
-   *   transport: {
-   *     origin: "http://libpod",
-   *     description: "a fake Podman",
-   *     fetch: async () => Response.json(now, { headers: { "Libpod-API-Version": "5.4.0" } }),
-   *     close: () => {},
-   *   },
-   * });
-   * const image = podman.images.prepareModel({
-   *   Id: "a".repeat(64),
-   *   RepoTags: ["localhost/app:1"],
-   * });
-   * const fresh = await lastValueFrom(image.reload());
-   * assert.equal(fresh, image);
-   * assert.deepEqual(image.tags, ["localhost/app:1", "localhost/app:2"]);
+   * await using podman = new PodmanClient();
+   * const image = await lastValueFrom(podman.images.get("localhost/app:1"));
+   * // ... tagged meanwhile, by this client or another:
+   * console.log((await lastValueFrom(image.reload())).tags);
    * ```
    */
   reload(options?: OperationOptions): Operation<Image> {
@@ -225,25 +185,14 @@ export class Image {
    * Removes this image; same as `images.remove(image, options)`.
    *
    * @example
-   * ```ts
+   * ```ts check-only
    * import { PodmanClient } from "@podrx/podrx";
-   * import assert from "node:assert/strict";
    * import { lastValueFrom } from "rxjs";
    *
-   * // Answers as Podman 5 answers `DELETE /libpod/images/{id}`.
-   * const id = "a".repeat(64);
-   * const report = { Deleted: [id], Untagged: ["localhost/app:1"], Errors: [], ExitCode: 0 };
-   * await using podman = new PodmanClient({
-   *   transport: {
-   *     origin: "http://libpod",
-   *     description: "a fake Podman",
-   *     fetch: async () => Response.json(report, { headers: { "Libpod-API-Version": "5.4.0" } }),
-   *     close: () => {},
-   *   },
-   * });
-   * const image = podman.images.prepareModel({ Id: id, RepoTags: ["localhost/app:1"] });
+   * await using podman = new PodmanClient();
+   * const image = await lastValueFrom(podman.images.get("localhost/app:1"));
    * const { deleted, untagged } = await lastValueFrom(image.remove({ force: true }));
-   * assert.deepEqual({ deleted, untagged }, { deleted: [id], untagged: ["localhost/app:1"] });
+   * console.log(deleted, untagged);
    * ```
    */
   remove(options?: RemoveOptions): Operation<RemoveReport> {
@@ -260,27 +209,13 @@ export class Image {
    * sent.
    *
    * @example
-   * ```ts
+   * ```ts check-only
    * import { PodmanClient } from "@podrx/podrx";
-   * import assert from "node:assert/strict";
    * import { lastValueFrom } from "rxjs";
    *
-   * // Records what is sent, and answers as Podman 5 answers a tag.
-   * const sent: URL[] = [];
-   * await using podman = new PodmanClient({
-   *   transport: {
-   *     origin: "http://libpod",
-   *     description: "a fake Podman",
-   *     fetch: async (url) => {
-   *       sent.push(new URL(url));
-   *       return new Response(null, { status: 201, headers: { "Libpod-API-Version": "5.4.0" } });
-   *     },
-   *     close: () => {},
-   *   },
-   * });
-   * const image = podman.images.prepareModel({ Id: "a".repeat(64) });
-   * assert.equal(await lastValueFrom(image.tag("localhost/app", "v2")), true);
-   * assert.equal(sent.at(-1)?.search, "?repo=localhost%2Fapp&tag=v2");
+   * await using podman = new PodmanClient();
+   * const image = await lastValueFrom(podman.images.get("localhost/app:1"));
+   * await lastValueFrom(image.tag("127.0.0.1:5000/team/app", "1.4"));
    * ```
    */
   tag(repository: string, tag?: string, options?: TagOptions): Operation<boolean> {
@@ -293,31 +228,13 @@ export class Image {
    * @returns A cold Observable that emits `true` once untagged.
    *
    * @example
-   * ```ts
+   * ```ts check-only
    * import { PodmanClient } from "@podrx/podrx";
-   * import assert from "node:assert/strict";
    * import { lastValueFrom } from "rxjs";
    *
-   * // Records what is sent, and answers as Podman 5 answers an untag.
-   * const sent: URL[] = [];
-   * await using podman = new PodmanClient({
-   *   transport: {
-   *     origin: "http://libpod",
-   *     description: "a fake Podman",
-   *     fetch: async (url) => {
-   *       sent.push(new URL(url));
-   *       return new Response(null, { status: 201, headers: { "Libpod-API-Version": "5.4.0" } });
-   *     },
-   *     close: () => {},
-   *   },
-   * });
-   * const image = podman.images.prepareModel({
-   *   Id: "a".repeat(64),
-   *   RepoTags: ["localhost/app:v2"],
-   * });
-   * assert.equal(await lastValueFrom(image.untag("localhost/app", "v2")), true);
-   * assert.equal(sent.at(-1)?.pathname, `/v5.4.0/libpod/images/${"a".repeat(64)}/untag`);
-   * assert.equal(sent.at(-1)?.search, "?repo=localhost%2Fapp&tag=v2");
+   * await using podman = new PodmanClient();
+   * const image = await lastValueFrom(podman.images.get("localhost/app:1"));
+   * await lastValueFrom(image.untag("localhost/app", "1"));
    * ```
    */
   untag(repository?: string, tag?: string, options?: OperationOptions): Operation<boolean> {
@@ -331,28 +248,14 @@ export class Image {
    * (`docker-archive` by default, which `load()` accepts).
    *
    * @example
-   * ```ts
+   * ```ts check-only
    * import { PodmanClient } from "@podrx/podrx";
-   * import assert from "node:assert/strict";
-   * import { lastValueFrom, reduce } from "rxjs";
+   * import { lastValueFrom } from "rxjs";
    *
-   * // Answers with a 7-byte "archive"; Podman streams a real one.
-   * await using podman = new PodmanClient({
-   *   transport: {
-   *     origin: "http://libpod",
-   *     description: "a fake Podman",
-   *     fetch: async () => new Response("archive", { headers: { "Libpod-API-Version": "5.4.0" } }),
-   *     close: () => {},
-   *   },
-   * });
-   * const image = podman.images.prepareModel({
-   *   Id: "a".repeat(64),
-   *   RepoTags: ["localhost/app:1"],
-   * });
-   * const size = await lastValueFrom(
-   *   image.save({ named: true }).pipe(reduce((total, chunk) => total + chunk.byteLength, 0)),
-   * );
-   * assert.equal(size, 7);
+   * await using podman = new PodmanClient();
+   * const image = await lastValueFrom(podman.images.get("localhost/app:1"));
+   * const archive = await image.promises.save({ named: true });
+   * console.log(`${archive.byteLength} bytes`);
    * ```
    */
   save(options?: SaveOptions): Operation<Uint8Array, Uint8Array> {
@@ -367,29 +270,14 @@ export class Image {
    * archive is left looking whole (an existing file at that path is replaced).
    *
    * @example
-   * ```ts
+   * ```ts check-only
    * import { PodmanClient } from "@podrx/podrx";
-   * import assert from "node:assert/strict";
    * import { lastValueFrom } from "rxjs";
    *
-   * // Answers with a 7-byte "archive"; Podman streams a real one.
-   * await using podman = new PodmanClient({
-   *   transport: {
-   *     origin: "http://libpod",
-   *     description: "a fake Podman",
-   *     fetch: async () => new Response("archive", { headers: { "Libpod-API-Version": "5.4.0" } }),
-   *     close: () => {},
-   *   },
-   * });
-   * const image = podman.images.prepareModel({
-   *   Id: "a".repeat(64),
-   *   RepoTags: ["localhost/app:1"],
-   * });
-   * const dir = await Deno.makeTempDir();
-   * const written = await lastValueFrom(image.saveToFile(`${dir}/app.tar`));
-   * assert.equal(written, 7);
-   * assert.equal(await Deno.readTextFile(`${dir}/app.tar`), "archive");
-   * await Deno.remove(dir, { recursive: true });
+   * await using podman = new PodmanClient();
+   * const image = await lastValueFrom(podman.images.get("localhost/app:1"));
+   * const size = await lastValueFrom(image.saveToFile("./app.tar", { named: true }));
+   * console.log(`wrote ${size} bytes`);
    * ```
    */
   saveToFile(path: string | URL, options?: SaveOptions): Operation<number> {

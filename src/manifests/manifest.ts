@@ -262,32 +262,14 @@ export class Manifest {
    * @returns A cold Observable of this model, refreshed.
    *
    * @example
-   * ```ts
+   * ```ts check-only
    * import { PodmanClient } from "@podrx/podrx";
-   * import assert from "node:assert/strict";
    * import { lastValueFrom } from "rxjs";
    *
-   * // Answers the inspection with the list as it is now: one image for linux/amd64.
-   * const now = {
-   *   schemaVersion: 2,
-   *   mediaType: "application/vnd.oci.image.index.v1+json",
-   *   manifests: [{
-   *     mediaType: "application/vnd.oci.image.manifest.v1+json",
-   *     size: 495,
-   *     digest: `sha256:${"2".repeat(64)}`,
-   *     platform: { os: "linux", architecture: "amd64" },
-   *   }],
-   * };
-   * await using podman = new PodmanClient({
-   *   transport: {
-   *     origin: "http://libpod",
-   *     description: "a fake Podman",
-   *     fetch: async () => Response.json(now, { headers: { "Libpod-API-Version": "5.4.0" } }),
-   *     close: () => {},
-   *   },
-   * });
-   * const list = podman.manifests.prepareModel("localhost/app:1", { manifests: [] });
-   * assert.deepEqual((await lastValueFrom(list.reload())).platforms, ["linux/amd64"]);
+   * await using podman = new PodmanClient();
+   * const list = await lastValueFrom(podman.manifests.get("localhost/app:1"));
+   * // ... an image added meanwhile, by this client or another:
+   * console.log((await lastValueFrom(list.reload())).platforms);
    * ```
    */
   reload(options?: OperationOptions): Operation<Manifest> {

@@ -1,61 +1,16 @@
 import { deferredOperation, type Operation } from "../../async/operation.ts";
 import { joinedChunks } from "../../streams/_join_chunks.ts";
 import type { Observable } from "rxjs";
-import type { ApiRequest } from "../../client/api_request.ts";
 import { brokenConnectionError } from "../../client/api_request.ts";
 import { isClosedError } from "../../client/_closed_error.ts";
-import { checkOperationOptions, operation, type OperationOptions } from "../../client/operation.ts";
-import { pathSegment } from "../../client/request_json.ts";
+import { operation } from "../../client/operation.ts";
 import { PodmanError } from "../../errors.ts";
 import { pipeBody } from "../../streams/_on_body_end.ts";
 import { isConnectionFailure } from "../../transport/_connection_failure.ts";
-import { requireOneOf } from "../../vocabulary/one_of.ts";
 import type { Requester } from "../../client/requester.ts";
 import type { ImageRef } from "./images_context.ts";
-
-/** Options for {@linkcode Image.save}. */
-export interface SaveOptions extends OperationOptions {
-  /**
-   * Name the image in the archive: `true` for its first tag (its id when it has none), or one
-   * of its tags. Without it the archive holds the image by id only, and `load()` brings it
-   * back untagged. The name is what the request asks the server for: Podman writes the name
-   * it was asked for into the archive.
-   * @default {false}
-   */
-  named?: boolean | string;
-  /**
-   * Archive format. `docker-archive` is what `load()` and `docker load` accept; the two
-   * directory formats come as a tar of the directory.
-   * @default {"docker-archive"}
-   */
-  format?: "docker-archive" | "oci-archive" | "oci-dir" | "docker-dir";
-}
-
-const FORMATS: readonly string[] = ["docker-archive", "oci-archive", "oci-dir", "docker-dir"];
-
-function archiveName(image: ImageRef, named: unknown, action: string): string {
-  if (named === undefined || named === false) return image.id;
-  if (named === true) return image.tags[0] ?? image.id;
-  if (typeof named === "string") {
-    if (!image.tags.includes(named)) {
-      const tags = image.tags.length ? image.tags.map((tag) => `"${tag}"`).join(", ") : "none";
-      throw new RangeError(`${action}: "${named}" is not one of its tags (${tags})`);
-    }
-    return named;
-  }
-  throw new TypeError(`${action}: named must be a boolean or one of the image's tags`);
-}
-
-/** Checks the options and builds the request, before anything is sent. */
-function saveRequest(image: ImageRef, options: SaveOptions): ApiRequest {
-  checkOperationOptions(options, `Cannot save image "${image.name}"`);
-  const format = options.format ?? "docker-archive";
-  const name = archiveName(image, options.named, `Cannot save image "${image.name}"`);
-  const action = `Cannot save image "${name === image.id ? image.name : name}"`;
-  requireOneOf(format, FORMATS, "format", action);
-  // By id, the archive has no name; by name, the server writes that name into it.
-  return { path: `/images/${pathSegment(name)}/get`, query: { format }, action, notFound: "image" };
-}
+import { saveAction, saveRequest } from "./_save_request.ts";
+import type { SaveOptions } from "./save_options.ts";
 
 /**
  * Reads a body chunk by chunk with our own reader and hands each to `onChunk`. An abort
@@ -148,15 +103,6 @@ export function saveImage(
       });
     });
   }, joinedChunks);
-}
-
-/** What a save's errors start with: the name the archive is saved under, when it is valid. */
-function saveAction(image: ImageRef, options: SaveOptions): string {
-  try {
-    return saveRequest(image, options).action;
-  } catch {
-    return `Cannot save image "${image.name}"`;
-  }
 }
 
 function pathText(path: string | URL): string {
