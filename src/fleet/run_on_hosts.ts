@@ -69,6 +69,15 @@ function asError(error: unknown): Error {
 }
 
 /** One host: its tries, each with its own events, ending in `done` or `failed`. */
+/** The host's operation; one that throws when made fails like one that errors. */
+function madeOperation<E>(host: HostRun<E>): Observable<E> {
+  try {
+    return host.operation();
+  } catch (error) {
+    return throwError(() => error);
+  }
+}
+
 /**
  * How a host's events make its result: the caller's fold when given, else the operation's
  * own collector (what its await twin resolves to), else the last event.
@@ -105,7 +114,7 @@ function hostOutcome<E, R>(
   const attempt = (number: number): Observable<FleetEvent<E, R>> =>
     defer(() => {
       // Each try folds its own events: a retry starts the result afresh.
-      const operation = host.operation();
+      const operation = madeOperation(host);
       const collector = resultCollector(operation, options.result, `${action} on ${host.name}`);
       const events = operation.pipe(
         tap((event) => collector.add(event)),

@@ -8,7 +8,8 @@ import { Fleet } from "../../src/fleet/fleet.ts";
 import { PodmanClient } from "../../src/podman/podman_client.ts";
 import { testBed } from "../bed/env.ts";
 import { importImage, uniqueName } from "../images/_fixtures.ts";
-import { doneOf } from "./_hosts.ts";
+import { FleetError } from "../../src/fleet/fleet_error.ts";
+import { collect, doneOf } from "./_hosts.ts";
 
 const bed = testBed();
 
@@ -63,4 +64,23 @@ Deno.test("fleet.manifests and an unknown host: the operation's own words, befor
       error instanceof TypeError &&
       error.message.startsWith(`Cannot get image "busybox": the fleet has no host "c"`),
   );
+});
+
+Deno.test("fleet.run: an operation that throws when made is that host's failure, after its start", async () => {
+  await using fleet = twoHosts();
+  const { values: events, error } = await collect(
+    fleet.run("Cannot ping", (client, host) => {
+      if (host === "b") throw new RangeError("b cannot be asked");
+      return client.ping();
+    }),
+  );
+  assert.deepEqual(
+    events.filter((event) => event.host === "b").map((event) => event.type),
+    ["started", "failed"],
+  );
+  assert.equal(doneOf(events).get("a"), true);
+  assert.ok(error instanceof FleetError);
+  assert.deepEqual(error.failures.map((failure) => failure.host), ["b"]);
+  assert.ok(error.failures[0]!.error instanceof RangeError);
+  assert.equal(error.failures[0]!.error.message, "b cannot be asked");
 });
