@@ -119,13 +119,18 @@ export function deferredOperation<E, R>(
   return operationOf(action, source, collector);
 }
 
+/** The error of a collector whose operation's events made no result. */
+export function noResultError(action: string): PodmanError {
+  return new PodmanError(`${action}: the operation completed without a result`);
+}
+
 /** The result is the last event: an operation that answers once. */
 export function lastEvent<E>(action: string): ResultCollector<E, E> {
   let last: { event: E } | undefined;
   return {
     add: (event) => (last = { event }),
     result: () => {
-      if (!last) throw new PodmanError(`${action}: the operation completed without a result`);
+      if (!last) throw noResultError(action);
       return last.event;
     },
   };
@@ -152,7 +157,7 @@ export function pickedEvent<E, R>(
         if (value !== undefined) picked = { value };
       },
       result: () => {
-        if (!picked) throw new PodmanError(`${action}: the operation completed without a result`);
+        if (!picked) throw noResultError(action);
         return picked.value;
       },
     };

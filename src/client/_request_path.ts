@@ -28,25 +28,32 @@ export class RequestPath {
 
   /** Sends `request`; the response keeps its place until its body is over. */
   send(request: ApiRequest, signal?: AbortSignal): Promise<Response> {
-    try {
-      const ready = this.#ready(request, signal);
-      if (ready) return sendInSlot(ready.connection, request, ready.slot);
-    } catch (error) {
-      // A request that is not an object: a rejection, as from the path below.
-      return Promise.reject(error);
-    }
-    return this.#sendWhenReady(request, signal);
+    return this.#sendAs(request, signal, sendInSlot, (response) => response);
   }
 
   /** Sends `request` and reads its body whole, which gives its place back once read. */
   sendForText(request: ApiRequest, signal?: AbortSignal): Promise<string> {
+    return this.#sendAs(request, signal, sendInSlotAsText, (response) => response.text());
+  }
+
+  /**
+   * Sends `request` at once with `inSlot` when nothing is to be waited for, else once it is
+   * ready, giving what `fromResponse` makes of the response.
+   */
+  #sendAs<T>(
+    request: ApiRequest,
+    signal: AbortSignal | undefined,
+    inSlot: (connection: Connection, request: ApiRequest, slot: Slot) => Promise<T>,
+    fromResponse: (response: Response) => T | Promise<T>,
+  ): Promise<T> {
     try {
       const ready = this.#ready(request, signal);
-      if (ready) return sendInSlotAsText(ready.connection, request, ready.slot);
+      if (ready) return inSlot(ready.connection, request, ready.slot);
     } catch (error) {
+      // A request that is not an object: a rejection, as from the path below.
       return Promise.reject(error);
     }
-    return this.#sendWhenReady(request, signal).then((response) => response.text());
+    return this.#sendWhenReady(request, signal).then(fromResponse);
   }
 
   /** The connection and a place for `request` when neither has to be waited for. */

@@ -12,7 +12,7 @@ import { distributeArtifact } from "./distribute_artifact.ts";
 import type { DistributeArtifactEvent, DistributedArtifact } from "./distribute_artifact_event.ts";
 import type { DistributeArtifactOptions } from "./distribute_artifact_options.ts";
 import type { FleetEvent } from "./fleet_event.ts";
-import { type FleetForms, fleetForms } from "./fleet_forms.ts";
+import { type FleetForms, fleetForms, withForms } from "./fleet_forms.ts";
 
 /**
  * The OCI artifact operations of a {@linkcode Fleet} (Podman 5.6 and later on each host):
@@ -64,7 +64,5 @@ export function fleetArtifacts(hosts: HostList): FleetArtifacts {
   const own: Pick<FleetArtifacts, "distribute"> = {
     distribute: (name, options) => distributeArtifact(hosts, name, options),
   };
-  return new Proxy(own, {
-    get: (target, name) => Reflect.get(name in target ? target : forms, name),
-  }) as FleetArtifacts;
+  return withForms<FleetArtifacts, typeof own>(own, forms);
 }

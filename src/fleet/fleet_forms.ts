@@ -33,6 +33,16 @@ export type FleetForms<T> = {
     : never;
 };
 
+/**
+ * A fleet's methods of one kind: `own` (what only a fleet does, or does its own way), and for
+ * every other name the form made from the manager.
+ */
+export function withForms<T extends object, Own extends Partial<T>>(own: Own, forms: object): T {
+  return new Proxy(own, {
+    get: (target, name) => Reflect.get(name in target ? target : forms, name),
+  }) as unknown as T;
+}
+
 /** The kinds of operations a fleet runs on its hosts, by the client's manager that has them. */
 export type FleetKind = "images" | "manifests" | "artifacts";
 

@@ -17,7 +17,7 @@ import { splitFleetOptions } from "./_split_fleet_options.ts";
 import { distribute } from "./distribute.ts";
 import type { DistributedImage, DistributeEvent } from "./distribute_event.ts";
 import type { DistributeOptions } from "./distribute_options.ts";
-import { type FleetForms, fleetForms } from "./fleet_forms.ts";
+import { type FleetForms, fleetForms, withForms } from "./fleet_forms.ts";
 import type { FleetEvent, FleetOptions } from "./fleet_event.ts";
 import { runOnHosts } from "./run_on_hosts.ts";
 
@@ -62,9 +62,7 @@ export function fleetImages(hosts: HostList): FleetImages {
     tag: (name, repository, tag, options) => tagOnHosts(hosts, name, repository, tag, options),
     distribute: (name, options) => distribute(hosts, name, options),
   };
-  return new Proxy(own, {
-    get: (target, name) => Reflect.get(name in target ? target : forms, name),
-  }) as FleetImages;
+  return withForms<FleetImages, typeof own>(own, forms);
 }
 
 /** One stream, read once, fed to every host at once (see {@linkcode fanOut}). */

@@ -7,14 +7,17 @@
  */
 
 import type { Image } from "./image.ts";
-import type { BuildEventOf, BuiltEventOf } from "./operations/building/build_events.ts";
+import type {
+  BuildEventOf,
+  BuildLogEvent,
+  BuiltEventOf,
+} from "./operations/building/build_events.ts";
 import type {
   BuiltManifestEventOf,
   PlatformImageOf,
 } from "./operations/building/build_manifest.ts";
 import type { BuildResultOf } from "./operations/building/build_result.ts";
 import type { PulledEventOf, PullEventOf } from "./operations/pull.ts";
-import type { BuildLogEvent } from "./operations/building/build_events.ts";
 import type { LayerProgressEvent, PullStatusEvent } from "../vocabulary/stream_events.ts";
 
 /** The last event of a successful pull: the {@linkcode Image}(s) now stored. */

@@ -1,4 +1,9 @@
-import { deferredOperation, type Operation, type ResultCollector } from "../../async/operation.ts";
+import {
+  deferredOperation,
+  noResultError,
+  type Operation,
+  type ResultCollector,
+} from "../../async/operation.ts";
 import { concatMap, from, map, type Observable } from "rxjs";
 import { jsonStream } from "../../client/json_stream.ts";
 import { checkOperationOptions } from "../../client/operation.ts";
@@ -10,7 +15,7 @@ import {
 } from "../../client/option_since.ts";
 import type { Requester } from "../../client/requester.ts";
 import { pathSegment } from "../../client/request_json.ts";
-import { ImageNotFound, PodmanError } from "../../errors.ts";
+import { ImageNotFound } from "../../errors.ts";
 import {
   formatReference,
   parseReference,
@@ -131,9 +136,7 @@ function pushedEvents(
       if (event.type === "pushed") pushed.push(event);
     },
     result: () => {
-      if (pushed.length === 0) {
-        throw new PodmanError(`${action}: the operation completed without a result`);
-      }
+      if (pushed.length === 0) throw noResultError(action);
       return allTags ? pushed : pushed[0]!;
     },
   };
