@@ -13,6 +13,17 @@ import { PodmanError } from "../errors.ts";
 /**
  * Folds an operation's events into its one result, for the await twins and for a fleet
  * host's result. A collector is made fresh for every run.
+ *
+ * @example What `images.promises.load()` does with a load's events
+ * ```ts check-only
+ * import { PodmanClient } from "@podrx/podrx";
+ *
+ * await using podman = new PodmanClient();
+ * const loading = podman.images.load("./app.tar");
+ * const collector = loading.collect(); // every image loaded, in order
+ * await loading.forEach((image) => collector.add(image));
+ * console.log(collector.result().map((image) => image.id));
+ * ```
  */
 export interface ResultCollector<E, R> {
   /** Takes the next event. */

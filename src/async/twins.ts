@@ -11,7 +11,19 @@ import type { AwaitOptions } from "./await_options.ts";
 import { Operation } from "./operation.ts";
 import { settle } from "./settle.ts";
 
-/** The names of `T`'s methods that return an {@linkcode Operation}: those that have twins. */
+/**
+ * The names of `T`'s methods that return an {@linkcode Operation}: those that have twins.
+ *
+ * @example
+ * ```ts
+ * import type { OperationNames, RegistryData } from "@podrx/podrx";
+ * import assert from "node:assert/strict";
+ *
+ * // RegistryData has one operation; `hasPlatform` answers at once and has no twin.
+ * const names: OperationNames<RegistryData>[] = ["pull"];
+ * assert.deepEqual(names, ["pull"]);
+ * ```
+ */
 export type OperationNames<T> = {
   // `promises` is left out before its type is read: it is made of these names.
   // deno-lint-ignore no-explicit-any -- an operation of any events and result
@@ -22,6 +34,19 @@ export type OperationNames<T> = {
 /**
  * The argument list `A` with `Extra` added to its last argument, the options: how a twin or a
  * fleet's form of an operation takes its own options beside the operation's.
+ *
+ * @example
+ * ```ts
+ * import type { FleetOptions, PullOptions, WithOptions } from "@podrx/podrx";
+ * import assert from "node:assert/strict";
+ *
+ * // pull's arguments, as a fleet takes them: its options carry `hosts` too.
+ * const args: WithOptions<[repository: string, options?: PullOptions], FleetOptions> = [
+ *   "alpine",
+ *   { tlsVerify: false, hosts: ["edge1"] },
+ * ];
+ * assert.equal(args[1]?.hosts?.[0], "edge1");
+ * ```
  */
 export type WithOptions<A extends readonly unknown[], Extra> = {
   // The last index is the length of the arguments before the last (the options may be left out).

@@ -20,6 +20,20 @@ const DEFAULT_MAX_CONNECTIONS = 10;
  * operations are functions of a client, and {@linkcode PodmanClient} (which extends this
  * class) binds them in its managers. Close it (or use `await using`) to end whatever still
  * runs and release its sockets.
+ *
+ * @example
+ * ```ts
+ * import { type LibpodClient, PodmanClient } from "@podrx/podrx";
+ * import assert from "node:assert/strict";
+ *
+ * // A PodmanClient is a LibpodClient: the core alone is enough to ping a service.
+ * const fetch = async () => new Response("OK", { headers: { "Libpod-API-Version": "5.4.0" } });
+ * await using podman = new PodmanClient({
+ *   transport: { origin: "http://libpod", description: "a fake Podman", fetch, close() {} },
+ * });
+ * const core: LibpodClient = podman;
+ * assert.equal(await core.promises.ping(), true);
+ * ```
  */
 export class LibpodClient implements AsyncDisposable {
   readonly #connector: Connector;

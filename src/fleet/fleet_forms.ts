@@ -21,6 +21,20 @@ import { runOnHosts } from "./run_on_hosts.ts";
  * {@linkcode FleetOptions} among its options, and streams {@linkcode FleetEvent}s whose host
  * results are the operation's result on that host (an image for `pull`, the build's result
  * for `build`, the list for `list`). Both signatures of an overloaded operation carry over.
+ *
+ * @example
+ * ```ts check-only
+ * import { Fleet, type FleetForms, type ManifestsManager } from "@podrx/podrx";
+ * import { filter, lastValueFrom } from "rxjs";
+ *
+ * await using fleet = new Fleet({ a: "unix:///run/podman/podman.sock", b: "ssh://core@10.0.0.5" });
+ * const manifests: FleetForms<ManifestsManager> = fleet.manifests;
+ * // Each host's result is what `podman.manifests.promises.exists()` gives there: a boolean.
+ * await manifests.exists("localhost/app:1", { hosts: ["b"] })
+ *   .pipe(filter((event) => event.type === "done"))
+ *   .forEach((event) => console.log(event.host, event.result));
+ * await lastValueFrom(fleet.manifests.remove("localhost/app:1"));
+ * ```
  */
 export type FleetForms<T> = {
   [K in OperationNames<T>]: T[K] extends {

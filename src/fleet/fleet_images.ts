@@ -24,6 +24,18 @@ import { runOnHosts } from "./run_on_hosts.ts";
 /**
  * The image operations of a {@linkcode Fleet}: each of {@linkcode ImagesManager}'s, on every
  * host, with the fleet's options among its own; and `tag` and `distribute`.
+ *
+ * @example
+ * ```ts check-only
+ * import { Fleet } from "@podrx/podrx";
+ * import { filter } from "rxjs";
+ *
+ * await using fleet = new Fleet({ a: "unix:///run/podman/podman.sock", b: "ssh://core@10.0.0.5" });
+ * // Each host's result is what `podman.images.promises.pull()` gives there: the image.
+ * await fleet.images.pull("quay.io/podman/hello", { concurrency: 1 })
+ *   .pipe(filter((event) => event.type === "done"))
+ *   .forEach((event) => console.log(event.host, event.result.id));
+ * ```
  */
 export interface FleetImages extends FleetForms<ImagesManager> {
   /**

@@ -44,7 +44,22 @@ export interface BuiltEvent {
   image: Image;
 }
 
-/** One platform's image of a multi-platform build. */
+/**
+ * One platform's image of a multi-platform build.
+ *
+ * @example
+ * ```ts check-only
+ * import { PodmanClient } from "@podrx/podrx";
+ *
+ * await using podman = new PodmanClient();
+ * const { images = [] } = await podman.images.promises.build({
+ *   path: "./app",
+ *   manifest: "localhost/app:1",
+ *   platform: ["linux/amd64", "linux/arm64"],
+ * });
+ * for (const { platform, digest, image } of images) console.log(platform, digest, image.id);
+ * ```
+ */
 export interface PlatformImage {
   /** The platform, `os/arch[/variant]`, as the list records it. */
   platform: string;
@@ -70,7 +85,18 @@ export interface BuiltManifestEvent {
  */
 export type BuildEvent = BuildLogEvent | BuiltEvent | BuiltManifestEvent;
 
-/** What a build made: the await twin's and a fleet host's result of `images.build()`. */
+/**
+ * What a build made: the await twin's and a fleet host's result of `images.build()`.
+ *
+ * @example
+ * ```ts check-only
+ * import { PodmanClient } from "@podrx/podrx";
+ *
+ * await using podman = new PodmanClient();
+ * const { image, log } = await podman.images.promises.build({ path: "./app", tag: "localhost/app:1" });
+ * console.log(image.id, log.length);
+ * ```
+ */
 export interface BuildResult {
   /** The image built; for a multi-platform build, the first platform's. */
   image: Image;
