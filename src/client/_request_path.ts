@@ -9,6 +9,10 @@ import { sendInSlot, sendInSlotAsText, sendRequest } from "./_send_request.ts";
  */
 export type AddCredentials = (request: ApiRequest, signal?: AbortSignal) => Promise<ApiRequest>;
 
+// What send() and sendForText() make of a response, made once rather than per call.
+const asIs = (response: Response): Response => response;
+const bodyText = (response: Response): Promise<string> => response.text();
+
 /**
  * The way every request of a client goes: its credentials added when it wants some, a
  * connection, a place among the client's `maxConnections`, then the request. When none of
@@ -28,12 +32,12 @@ export class RequestPath {
 
   /** Sends `request`; the response keeps its place until its body is over. */
   send(request: ApiRequest, signal?: AbortSignal): Promise<Response> {
-    return this.#sendAs(request, signal, sendInSlot, (response) => response);
+    return this.#sendAs(request, signal, sendInSlot, asIs);
   }
 
   /** Sends `request` and reads its body whole, which gives its place back once read. */
   sendForText(request: ApiRequest, signal?: AbortSignal): Promise<string> {
-    return this.#sendAs(request, signal, sendInSlotAsText, (response) => response.text());
+    return this.#sendAs(request, signal, sendInSlotAsText, bodyText);
   }
 
   /**
