@@ -9,6 +9,7 @@
 import { PodmanError } from "../errors.ts";
 import { readEnv } from "./_read_env.ts";
 import { parseTomlStrings } from "./_toml_strings.ts";
+import { files } from "../runtime/runtime.ts";
 
 /** One named connection to a Podman service. */
 export interface PodmanConnection {
@@ -168,7 +169,7 @@ async function containersConfFiles(configHome: string | undefined): Promise<stri
 async function dropIns(dir: string): Promise<string[]> {
   const names: string[] = [];
   try {
-    for await (const entry of Deno.readDir(dir)) {
+    for await (const entry of files.readDir(dir)) {
       if (entry.name.endsWith(".conf")) names.push(entry.name);
     }
   } catch {
@@ -179,7 +180,7 @@ async function dropIns(dir: string): Promise<string[]> {
 
 async function readOptional(path: string, searched: string[]): Promise<string | undefined> {
   try {
-    const text = await Deno.readTextFile(path);
+    const text = await files.readTextFile(path);
     searched.push(path);
     return text;
   } catch {

@@ -8,6 +8,8 @@
 
 import { PodmanError } from "../errors.ts";
 import type { AuthFile } from "./auth_files.ts";
+import { isNotCapable, isNotFound, isPermissionDenied } from "../runtime/file_errors.ts";
+import { files } from "../runtime/runtime.ts";
 
 /** An `auths` entry with its fields checked; `auth` is still base64 `user:password`. */
 export interface AuthEntry {
@@ -60,10 +62,10 @@ export async function readAuthFile(
 ): Promise<AuthFileContents | undefined> {
   let text: string;
   try {
-    text = await Deno.readTextFile(file.path);
+    text = await files.readTextFile(file.path);
   } catch (error) {
-    const absent = error instanceof Deno.errors.NotFound ||
-      error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied;
+    const absent = isNotFound(error) ||
+      isNotCapable(error) || isPermissionDenied(error);
     if (absent && !file.explicit) return undefined;
     throw new PodmanError(`${action}: ${readFailure(file.path, error)}`, { cause: error });
   }
@@ -71,8 +73,8 @@ export async function readAuthFile(
 }
 
 function readFailure(path: string, error: unknown): string {
-  if (error instanceof Deno.errors.NotFound) return `the auth file ${path} does not exist`;
-  if (error instanceof Deno.errors.NotCapable) {
+  if (isNotFound(error)) return `the auth file ${path} does not exist`;
+  if (isNotCapable(error)) {
     return `reading the auth file ${path} needs --allow-read=${path}`;
   }
   return `cannot read the auth file ${path}: ${(error as Error).message}`;

@@ -8,6 +8,9 @@
  */
 
 import { PodmanError } from "../errors.ts";
+import { isNotCapable, isNotFound } from "../runtime/file_errors.ts";
+import type { ChildProcess } from "../runtime/processes.ts";
+import { processes } from "../runtime/runtime.ts";
 
 /** A helper's answer; a `<token>` user name made an identity token of the secret. */
 export interface HelperCredentials {
@@ -51,20 +54,20 @@ export async function askCredentialHelper(
   }
   signal?.throwIfAborted();
   const program = `docker-credential-${name}`;
-  let child: Deno.ChildProcess;
+  let child: ChildProcess;
   try {
-    child = new Deno.Command(program, {
+    child = await processes.spawn(program, {
       args: ["get"],
       stdin: "piped",
       stdout: "piped",
       stderr: "null",
       ...(signal ? { signal } : {}),
-    }).spawn();
+    });
   } catch (error) {
-    if (error instanceof Deno.errors.NotCapable) {
+    if (isNotCapable(error)) {
       return fail(`running the credential helper ${program} needs --allow-run=${program}`, error);
     }
-    if (error instanceof Deno.errors.NotFound) {
+    if (isNotFound(error)) {
       return fail(`the credential helper ${program} (named in ${where}) is not on PATH`, error);
     }
     return fail(

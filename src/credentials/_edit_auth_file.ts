@@ -1,4 +1,6 @@
 import { PodmanError } from "../errors.ts";
+import { isNotFound } from "../runtime/file_errors.ts";
+import { files } from "../runtime/runtime.ts";
 
 /** The `auths` object of an auth file, keyed by registry (or `registry/namespace`). */
 export type AuthEntries = Record<string, unknown>;
@@ -52,9 +54,9 @@ export async function editAuthFile(
 async function readConfig(path: string, action: string): Promise<Record<string, unknown>> {
   let text: string;
   try {
-    text = await Deno.readTextFile(path);
+    text = await files.readTextFile(path);
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return {};
+    if (isNotFound(error)) return {};
     throw new PodmanError(`${action}: cannot read the auth file ${path}: ${reason(error)}`, {
       cause: error,
     });
@@ -94,8 +96,8 @@ async function replaceFile(
   const temp = `${dir}/.${path.slice(dir.length + 1)}.podrx-${randomSuffix()}`;
   let created = false;
   try {
-    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
-    const file = await Deno.open(temp, { write: true, createNew: true, mode: 0o600 });
+    await files.mkdir(dir, { recursive: true, mode: 0o700 });
+    const file = await files.open(temp, { write: true, createNew: true, mode: 0o600 });
     created = true;
     try {
       const bytes = new TextEncoder().encode(text);
@@ -107,9 +109,9 @@ async function replaceFile(
       file.close();
     }
     signal.throwIfAborted();
-    await Deno.rename(temp, path);
+    await files.rename(temp, path);
   } catch (error) {
-    if (created) await Deno.remove(temp).catch(() => {});
+    if (created) await files.remove(temp).catch(() => {});
     if (signal.aborted) throw error;
     throw new PodmanError(`${action}: cannot write the auth file ${path}: ${reason(error)}`, {
       cause: error,

@@ -7,6 +7,7 @@
  */
 
 import { readEnv } from "../config/_read_env.ts";
+import { host } from "../runtime/runtime.ts";
 
 /** One auth file to read; see {@linkcode authFiles}. */
 export interface AuthFile {
@@ -88,11 +89,11 @@ export function authFiles(options: AuthFilesOptions = {}): AuthFile[] {
 }
 
 function runtimeAuthFile(home: string | undefined): string | undefined {
-  if (Deno.build.os !== "linux") return home && `${home}/.config/containers/auth.json`;
+  if (host.os !== "linux") return home && `${home}/.config/containers/auth.json`;
   const runtimeDir = readEnv("XDG_RUNTIME_DIR");
   if (runtimeDir) return `${runtimeDir}/containers/auth.json`;
   try {
-    return `/run/containers/${Deno.uid()}/auth.json`;
+    return `/run/containers/${host.uid()}/auth.json`;
   } catch {
     // No --allow-sys=uid: the file is skipped like a variable that may not be read.
     return undefined;

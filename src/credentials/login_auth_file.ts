@@ -1,5 +1,7 @@
 import { readEnv } from "../config/_read_env.ts";
 import { PodmanError } from "../errors.ts";
+import { isNotFound } from "../runtime/file_errors.ts";
+import { files, host } from "../runtime/runtime.ts";
 
 /**
  * The auth file `podman login` and `podman logout` would use (containers-auth.json(5)):
@@ -26,7 +28,7 @@ export async function loginAuthFile(
   }
   const fromEnv = readEnv("REGISTRY_AUTH_FILE");
   if (fromEnv !== undefined) return fromEnv;
-  if (Deno.build.os !== "linux") {
+  if (host.os !== "linux") {
     const home = readEnv("HOME");
     if (home === undefined) {
       throw new PodmanError(
@@ -47,7 +49,7 @@ export async function loginAuthFile(
   }
   let uid: number | null;
   try {
-    uid = Deno.uid();
+    uid = host.uid();
   } catch (error) {
     throw new PodmanError(
       `${action}: cannot find the auth file: /run/containers/UID/auth.json needs the user id ` +
@@ -81,10 +83,10 @@ export function checkAuthfile(authfile: unknown, action: string): void {
 
 async function exists(path: string): Promise<boolean> {
   try {
-    await Deno.stat(path);
+    await files.stat(path);
     return true;
   } catch (error) {
     // Only a missing directory is refused; any other failure shows when the file is written.
-    return !(error instanceof Deno.errors.NotFound);
+    return !(isNotFound(error));
   }
 }

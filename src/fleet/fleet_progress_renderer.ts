@@ -1,18 +1,14 @@
 import { defer, type MonoTypeOperatorFunction, type Observable, tap } from "rxjs";
 import { formatBytes } from "../progress/format_bytes.ts";
-import {
-  denoGlobal,
-  type ProgressOutput,
-  terminalColumns,
-  writeAll,
-} from "../progress/progress_renderer.ts";
+import { type ProgressOutput, terminalColumns, writeAll } from "../progress/progress_renderer.ts";
 import type { FleetHostState, FleetSnapshot } from "./fleet_progress.ts";
+import { host } from "../runtime/runtime.ts";
 
 /** Options for {@linkcode renderFleetProgress}. */
 export interface RenderFleetProgressOptions {
   /**
    * Where to draw.
-   * @default {Deno.stderr} (nothing outside Deno)
+   * @default {standard error (`Deno.stderr`, Node's and Bun's `process.stderr`)}
    */
   output?: ProgressOutput;
   /**
@@ -112,7 +108,7 @@ export function renderFleetProgress<S extends FleetSnapshot>(
   }
   return (source: Observable<S>) =>
     defer(() => {
-      const output = options.output ?? denoGlobal()?.stderr;
+      const output = options.output ?? host.stderr();
       if (!output?.isTerminal()) return source;
       let drawnLines = 0;
       let lastDraw = Number.NEGATIVE_INFINITY;

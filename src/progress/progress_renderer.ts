@@ -1,8 +1,10 @@
 import { defer, type MonoTypeOperatorFunction, type Observable, tap } from "rxjs";
 import type { ProgressSnapshot } from "./progress.ts";
 import { formatBytes } from "./format_bytes.ts";
+import { host } from "../runtime/runtime.ts";
 
-/** Where {@linkcode renderProgress} draws: a terminal-like byte sink. `Deno.stderr` fits. */
+/** Where {@linkcode renderProgress} draws: a terminal-like byte sink. `Deno.stderr` fits; the default is
+ * the runtime's standard error. */
 export interface ProgressOutput {
   /** Whether the sink is a terminal; nothing is drawn when it is not. */
   isTerminal(): boolean;
@@ -16,7 +18,7 @@ export interface RenderProgressOptions {
   label?: string;
   /**
    * Where to draw.
-   * @default {Deno.stderr} (nothing outside Deno)
+   * @default {standard error (`Deno.stderr`, Node's and Bun's `process.stderr`)}
    */
   output?: ProgressOutput;
   /**
@@ -35,24 +37,9 @@ const CLEAR_LINE = "\r\x1b[K";
 const BAR_WIDTH = 24;
 const encoder = new TextEncoder();
 
-/** What the renderers use of Deno. */
-export interface DenoLike {
-  stderr?: ProgressOutput;
-  consoleSize?: () => { columns: number };
-}
-
-/** Deno's global, where there is one (the renderers also run outside Deno, drawing nothing). */
-export function denoGlobal(): DenoLike | undefined {
-  return (globalThis as { Deno?: DenoLike }).Deno;
-}
-
 /** The terminal's width in columns, or 80 when it cannot be read. */
 export function terminalColumns(): number {
-  try {
-    return denoGlobal()?.consoleSize?.().columns || 80;
-  } catch {
-    return 80; // Not a terminal after all, or no permission to ask.
-  }
+  return host.terminalColumns() || 80;
 }
 
 /** One line for a snapshot: `label [=====>    ]  42%  12.6 MB/30.0 MB  2/5 layers`. */
@@ -132,7 +119,7 @@ export function renderProgress<S extends ProgressSnapshot>(
   }
   return (source: Observable<S>) =>
     defer(() => {
-      const output = options.output ?? denoGlobal()?.stderr;
+      const output = options.output ?? host.stderr();
       if (!output?.isTerminal()) return source;
       const label = options.label ?? "";
       let drawn = false;

@@ -12,6 +12,8 @@ import { guardProcess } from "./_exit_guard.ts";
 import { type LoggedProcess, spawnLogged } from "./_logged_process.ts";
 import { removeDir, removeDirSync } from "./_remove_dir.ts";
 import { waitUntilReady } from "./_wait_until_ready.ts";
+import { isNotFound } from "../runtime/file_errors.ts";
+import { files } from "../runtime/runtime.ts";
 
 /** The program {@linkcode startDaemon} runs, worked out once its directory exists. */
 export interface DaemonCommand {
@@ -89,7 +91,7 @@ export interface Daemon {
 export async function startDaemon(plan: DaemonPlan): Promise<Daemon> {
   let dir: string;
   try {
-    dir = await Deno.makeTempDir({ prefix: plan.dirPrefix });
+    dir = await files.makeTempDir({ prefix: plan.dirPrefix });
   } catch (error) {
     throw plan.fail(`${plan.dirFailure}: ${errorMessage(error)}`, error);
   }
@@ -145,7 +147,7 @@ async function spawnIn(dir: string, plan: DaemonPlan): Promise<LoggedProcess> {
     return await spawnLogged(program, args, { logPath, ...(env ? { env } : {}) });
   } catch (error) {
     const cause = error instanceof Error ? error.cause : undefined;
-    if (cause instanceof Deno.errors.NotFound) throw plan.fail(plan.missingProgram, cause);
+    if (isNotFound(cause)) throw plan.fail(plan.missingProgram, cause);
     throw plan.fail(errorMessage(cause ?? error), cause ?? error);
   }
 }

@@ -2,12 +2,15 @@
  * Keeps the processes podrx starts from outliving the script: while one lives, an `unload`
  * listener stops it when the script ends without closing it (normally or by `Deno.exit()`),
  * `error` and `unhandledrejection` listeners when it dies of an uncaught exception or an
- * unhandled rejection (Deno dispatches those instead of `unload`), and SIGINT/SIGTERM
+ * unhandled rejection (Deno dispatches those instead of `unload`; Node and Bun emit `exit`
+ * for all of these: see the runtime's `host.onExit`), and SIGINT/SIGTERM
  * listeners when it is interrupted. The listeners exist only while something is guarded, so
  * a script that never starts a process is left exactly as it was.
  *
  * @module
  */
+import type { Signal } from "../runtime/processes.ts";
+import { host } from "../runtime/runtime.ts";
 
 /** A process podrx started, with the two ways of stopping it. */
 export interface GuardedProcess {
@@ -27,15 +30,13 @@ export interface GuardOptions {
   handleSignals?: boolean;
 }
 
-const SIGNALS: readonly Deno.Signal[] = ["SIGINT", "SIGTERM"];
+const SIGNALS: readonly Signal[] = ["SIGINT", "SIGTERM"];
 
 const guarded = new Set<GuardedProcess>();
 const stoppedOnSignal = new Set<GuardedProcess>();
-let signalListeners: [Deno.Signal, () => void][] = [];
-let endingListening = false;
-// The events after which the script ends: `unload` always, the other two unless a listener
-// of the application's calls preventDefault() (it handled the failure and goes on).
-const ENDINGS = ["unload", "error", "unhandledrejection"] as const;
+let signalListeners: [Signal, () => void][] = [];
+// Stops listening for the end of the script, while listening.
+let stopListeningForExit: (() => void) | undefined;
 let handlingSignal = false;
 
 /**
@@ -59,18 +60,17 @@ export function guardProcess(process: GuardedProcess, options: GuardOptions = {}
 }
 
 function updateListeners(): void {
-  if (guarded.size > 0 && !endingListening) {
-    for (const type of ENDINGS) globalThis.addEventListener(type, onEnding);
-    endingListening = true;
-  } else if (guarded.size === 0 && endingListening) {
-    for (const type of ENDINGS) globalThis.removeEventListener(type, onEnding);
-    endingListening = false;
+  if (guarded.size > 0 && !stopListeningForExit) {
+    stopListeningForExit = host.onExit(onEnding);
+  } else if (guarded.size === 0 && stopListeningForExit) {
+    stopListeningForExit();
+    stopListeningForExit = undefined;
   }
   if (stoppedOnSignal.size > 0 && signalListeners.length === 0) {
     for (const signal of SIGNALS) {
       const listener = (): void => void onSignal(signal);
       try {
-        Deno.addSignalListener(signal, listener);
+        host.addSignalListener(signal, listener);
         signalListeners.push([signal, listener]);
       } catch {
         // A platform without this signal (Windows has no SIGTERM listener).
@@ -82,14 +82,13 @@ function updateListeners(): void {
 }
 
 function removeSignalListeners(): void {
-  for (const [signal, listener] of signalListeners) Deno.removeSignalListener(signal, listener);
+  for (const [signal, listener] of signalListeners) host.removeSignalListener(signal, listener);
   signalListeners = [];
 }
 
-function onEnding(event: Event): void {
-  // An application listener that ran before this one kept the script alive; so does the
-  // service. (One added after the service started runs too late for this check.)
-  if (event.defaultPrevented) return;
+// The host calls this only when the script really ends: on Deno, an application's error
+// listener that ran first and called preventDefault() kept it alive, and the service too.
+function onEnding(): void {
   for (const process of guarded) {
     try {
       process.stopSync();
@@ -101,7 +100,7 @@ function onEnding(event: Event): void {
   stoppedOnSignal.clear();
 }
 
-async function onSignal(signal: Deno.Signal): Promise<void> {
+async function onSignal(signal: Signal): Promise<void> {
   if (handlingSignal) return;
   handlingSignal = true;
   try {
@@ -114,5 +113,5 @@ async function onSignal(signal: Deno.Signal): Promise<void> {
   }
   // With our listeners gone the signal does what it would have done without us: by default
   // it ends the script, and a listener of the application's own sees it again.
-  Deno.kill(Deno.pid, signal);
+  host.kill(host.pid, signal);
 }

@@ -8,6 +8,10 @@
  */
 
 import { errorMessage } from "./_error_message.ts";
+import { isNotFound } from "../runtime/file_errors.ts";
+import type { OpenFile } from "../runtime/files.ts";
+import type { ChildProcess, CommandStatus, Signal } from "../runtime/processes.ts";
+import { files, processes } from "../runtime/runtime.ts";
 
 /** Options for {@linkcode spawnLogged}. */
 export interface SpawnLoggedOptions {
@@ -29,7 +33,7 @@ export interface LoggedProcess {
   /** Whether the process has exited. */
   exited(): boolean;
   /** The exit status once the process has exited. */
-  readonly status: Promise<Deno.CommandStatus>;
+  readonly status: Promise<CommandStatus>;
   /** The last lines of the log file. */
   tail(lines?: number): Promise<string>;
   /**
@@ -62,18 +66,18 @@ export async function spawnLogged(
 ): Promise<LoggedProcess> {
   // Two append-mode handles on one file: O_APPEND keeps each write whole, so stdout and
   // stderr interleave line by line as they would on a terminal.
-  const outFile = await Deno.open(options.logPath, { append: true, create: true });
-  const errFile = await Deno.open(options.logPath, { append: true, create: true });
-  let child: Deno.ChildProcess;
+  const outFile = await files.open(options.logPath, { append: true, create: true });
+  const errFile = await files.open(options.logPath, { append: true, create: true });
+  let child: ChildProcess;
   try {
-    child = new Deno.Command(command, {
+    child = await processes.spawn(command, {
       args: [...args],
       env: options.env ?? {},
       clearEnv: options.clearEnv ?? false,
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
-    }).spawn();
+    });
   } catch (error) {
     outFile.close();
     errFile.close();
@@ -150,7 +154,7 @@ export async function spawnLogged(
  */
 async function pump(
   stream: ReadableStream<Uint8Array>,
-  file: Deno.FsFile,
+  file: OpenFile,
   signal: AbortSignal,
 ): Promise<void> {
   const reader = stream.getReader();
@@ -179,7 +183,7 @@ async function pump(
  */
 export async function logTail(path: string, lines = 40): Promise<string> {
   try {
-    const text = await Deno.readTextFile(path);
+    const text = await files.readTextFile(path);
     const tail = text.trimEnd().split("\n").slice(-lines).join("\n");
     return tail === "" ? "(log is empty)" : tail;
   } catch (error) {
@@ -195,9 +199,9 @@ export async function logTail(path: string, lines = 40): Promise<string> {
 function isRunning(pid: number): boolean | undefined {
   let stat: string;
   try {
-    stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    stat = files.readTextFileSync(`/proc/${pid}/stat`);
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
+    if (isNotFound(error)) {
       return existsSync("/proc/self/stat") ? false : undefined;
     }
     return undefined;
@@ -209,7 +213,7 @@ function isRunning(pid: number): boolean | undefined {
 
 function existsSync(path: string): boolean {
   try {
-    Deno.statSync(path);
+    files.statSync(path);
     return true;
   } catch {
     return false;
@@ -222,7 +226,7 @@ function sleepSync(ms: number): void {
   Atomics.wait(sleeper, 0, 0, ms);
 }
 
-function signalChild(child: Deno.ChildProcess, signal: Deno.Signal): void {
+function signalChild(child: ChildProcess, signal: Signal): void {
   try {
     child.kill(signal);
   } catch {

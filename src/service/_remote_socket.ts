@@ -10,6 +10,9 @@
 import type { ConnectionErrorReason } from "../errors.ts";
 import { guardProcess } from "./_exit_guard.ts";
 import { sshDiagnostics, sshFailureReason } from "./_ssh_args.ts";
+import { isNotFound } from "../runtime/file_errors.ts";
+import type { ChildProcess, CommandOutput } from "../runtime/processes.ts";
+import { processes } from "../runtime/runtime.ts";
 
 /** The command Podman's own `podman system connection add` runs on the remote host. */
 export const REMOTE_INFO_COMMAND: readonly string[] = ["podman", "info", "--format", "json"];
@@ -43,17 +46,17 @@ export interface RemoteSocketQuestion {
 export async function askRemoteSocket(question: RemoteSocketQuestion): Promise<string> {
   question.signal?.throwIfAborted();
   const stop = new AbortController();
-  let child: Deno.ChildProcess;
+  let child: ChildProcess;
   try {
-    child = new Deno.Command(question.sshPath, {
+    child = await processes.spawn(question.sshPath, {
       args: [...question.args, ...REMOTE_INFO_COMMAND],
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
       signal: stop.signal,
-    }).spawn();
+    });
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) throw question.fail(question.missingProgram, error);
+    if (isNotFound(error)) throw question.fail(question.missingProgram, error);
     throw question.fail(`cannot start ssh: ${(error as Error).message}`, error);
   }
   let timedOut = false;
@@ -77,7 +80,7 @@ export async function askRemoteSocket(question: RemoteSocketQuestion): Promise<s
       }
     },
   }, { handleSignals: question.handleSignals });
-  let output: Deno.CommandOutput;
+  let output: CommandOutput;
   try {
     output = await child.output();
   } finally {

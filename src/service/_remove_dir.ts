@@ -5,6 +5,8 @@
  *
  * @module
  */
+import { isNotFound } from "../runtime/file_errors.ts";
+import { files, processes } from "../runtime/runtime.ts";
 
 /** Options for {@linkcode removeDir} and {@linkcode removeDirSync}. */
 export interface RemoveDirOptions {
@@ -27,29 +29,28 @@ export interface RemoveDirOptions {
  */
 export async function removeDir(dir: string, options: RemoveDirOptions = {}): Promise<void> {
   try {
-    await Deno.remove(dir, { recursive: true });
+    await files.remove(dir, { recursive: true });
     return;
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return;
+    if (isNotFound(error)) return;
   }
   for (const point of mountPointsBelow(dir, await readMountInfo())) {
-    await new Deno.Command("umount", { args: ["-l", point], stdout: "null", stderr: "null" })
-      .output()
+    await processes.output("umount", { args: ["-l", point], stdout: "null", stderr: "null" })
       .catch(() => undefined);
   }
-  const { code, stderr } = await new Deno.Command("rm", {
+  const { code, stderr } = await processes.output("rm", {
     args: ["-rf", "--one-file-system", dir],
     stdout: "null",
     stderr: "piped",
-  }).output();
+  });
   if (code === 0) return;
   if (options.unshareWith !== undefined) {
-    const unshared = await new Deno.Command(options.unshareWith, {
+    const unshared = await processes.output(options.unshareWith, {
       args: unshareArgs(dir),
       stdin: "null",
       stdout: "null",
       stderr: "null",
-    }).output().catch(() => undefined);
+    }).catch(() => undefined);
     if (unshared?.code === 0) return;
   }
   throw new Error(
@@ -70,34 +71,33 @@ function unshareArgs(dir: string): string[] {
  */
 export function removeDirSync(dir: string, options: RemoveDirOptions = {}): void {
   try {
-    Deno.removeSync(dir, { recursive: true });
+    files.removeSync(dir, { recursive: true });
     return;
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return;
+    if (isNotFound(error)) return;
   }
   try {
     let mountinfo = "";
     try {
-      mountinfo = Deno.readTextFileSync("/proc/self/mountinfo");
+      mountinfo = files.readTextFileSync("/proc/self/mountinfo");
     } catch {
       // No /proc: nothing to unmount that we could find.
     }
     for (const point of mountPointsBelow(dir, mountinfo)) {
-      new Deno.Command("umount", { args: ["-l", point], stdout: "null", stderr: "null" })
-        .outputSync();
+      processes.outputSync("umount", { args: ["-l", point], stdout: "null", stderr: "null" });
     }
-    const { code } = new Deno.Command("rm", {
+    const { code } = processes.outputSync("rm", {
       args: ["-rf", "--one-file-system", dir],
       stdout: "null",
       stderr: "null",
-    }).outputSync();
+    });
     if (code !== 0 && options.unshareWith !== undefined) {
-      new Deno.Command(options.unshareWith, {
+      processes.outputSync(options.unshareWith, {
         args: unshareArgs(dir),
         stdin: "null",
         stdout: "null",
         stderr: "null",
-      }).outputSync();
+      });
     }
   } catch {
     // Last-chance cleanup: nothing is left to report to.
@@ -106,7 +106,7 @@ export function removeDirSync(dir: string, options: RemoveDirOptions = {}): void
 
 async function readMountInfo(): Promise<string> {
   try {
-    return await Deno.readTextFile("/proc/self/mountinfo");
+    return await files.readTextFile("/proc/self/mountinfo");
   } catch {
     return "";
   }

@@ -13,6 +13,7 @@ import { pingSocket } from "./_ping.ts";
 import { isPermissionError } from "../transport/_connection_failure.ts";
 import { SPAWN_ACTION } from "./_spawn_action.ts";
 import { type SpawnServiceOptions, validateSpawnOptions } from "./spawn_service_options.ts";
+import { files } from "../runtime/runtime.ts";
 
 /** Where a spawned service lives; see `PodmanClient.service`. */
 export interface ServiceInfo {
@@ -166,7 +167,7 @@ async function claimSocketPath(socketPath: string): Promise<void> {
   }
   const parent = socketPath.slice(0, socketPath.lastIndexOf("/")) || "/";
   try {
-    await Deno.mkdir(parent, { recursive: true, mode: 0o700 });
+    await files.mkdir(parent, { recursive: true, mode: 0o700 });
   } catch (error) {
     throw new PodmanError(
       `${SPAWN_ACTION}: cannot create the socket's directory ${parent}: ${errorMessage(error)}`,

@@ -16,6 +16,7 @@ import { isPermissionError } from "../transport/_connection_failure.ts";
 import { askRemoteSocket } from "./_remote_socket.ts";
 import { sshDiagnostics, sshFailureReason, sshLoginArgs, sshTargetArgs } from "./_ssh_args.ts";
 import type { SshDestination } from "./ssh_url.ts";
+import { files } from "../runtime/runtime.ts";
 
 export interface SshTunnelOptions {
   /** Private key to log in with (ssh's `-i`); only this key is offered when set. */
@@ -112,7 +113,7 @@ export async function openSshTunnel(
 
   if (options.identity !== undefined) {
     try {
-      await Deno.stat(options.identity);
+      await files.stat(options.identity);
     } catch (error) {
       throw fail(`cannot read the identity ${options.identity}: ${errorMessage(error)}`, error);
     }
@@ -227,7 +228,7 @@ async function sshOutput(ssh: LoggedProcess): Promise<string> {
 
 async function exists(path: string): Promise<boolean> {
   try {
-    await Deno.lstat(path);
+    await files.lstat(path);
     return true;
   } catch (error) {
     if (isPermissionError(error)) throw error;

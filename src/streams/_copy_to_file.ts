@@ -1,3 +1,4 @@
+import type { OpenFile } from "../runtime/files.ts";
 /** What {@linkcode copyToFile} reports, and how its failures are named. */
 export interface CopyHooks {
   /** A read brought data (a sign of life). */
@@ -23,7 +24,7 @@ export interface CopyHooks {
  */
 const WRITE_BYTES = 1024 * 1024;
 
-async function writeAll(file: Deno.FsFile, view: Uint8Array): Promise<void> {
+async function writeAll(file: OpenFile, view: Uint8Array): Promise<void> {
   let offset = 0;
   while (offset < view.byteLength) offset += await file.write(view.subarray(offset));
 }
@@ -47,7 +48,7 @@ function byobReader(body: ReadableStream<Uint8Array>): ReadableStreamBYOBReader 
  */
 export async function copyToFile(
   body: ReadableStream<Uint8Array>,
-  file: Deno.FsFile,
+  file: OpenFile,
   hooks: CopyHooks,
 ): Promise<number> {
   const byob = byobReader(body);

@@ -2,6 +2,8 @@ import { PodmanError } from "../../errors.ts";
 import { arrayBufferBytes } from "../../streams/_array_buffer_bytes.ts";
 import { freeingSentChunks, hasOwnChunks } from "../../streams/_free_sent_chunks.ts";
 import { requireUnlocked, useStreamOnce } from "../../streams/_single_use.ts";
+import type { OpenFile } from "../../runtime/files.ts";
+import { files } from "../../runtime/runtime.ts";
 
 /** The bytes of one file of an artifact: a path on this machine, bytes, a Blob or a stream. */
 export type ArtifactFileData = string | URL | Uint8Array | Blob | ReadableStream<Uint8Array>;
@@ -66,9 +68,9 @@ async function openFile(
   action: string,
   onSent: OnSent,
 ): Promise<FileUpload> {
-  let file: Deno.FsFile;
+  let file: OpenFile;
   try {
-    file = await Deno.open(path, { read: true });
+    file = await files.open(path, { read: true });
   } catch (error) {
     throw new PodmanError(`${action}: ${(error as Error).message}`, { cause: error });
   }

@@ -2,6 +2,8 @@ import { PodmanError } from "../../errors.ts";
 import { copyToFile } from "../../streams/_copy_to_file.ts";
 import { freeBytes } from "../../streams/_free_sent_chunks.ts";
 import type { TarEntry } from "../../tar/tar_entry.ts";
+import type { OpenFile } from "../../runtime/files.ts";
+import { files } from "../../runtime/runtime.ts";
 
 /**
  * A name for the file being written, beside where it goes: hidden, and with a random part, so
@@ -16,7 +18,7 @@ function partialPath(path: string): string {
 
 async function removeQuietly(path: string): Promise<void> {
   try {
-    await Deno.remove(path);
+    await files.remove(path);
   } catch {
     // Never made, or gone already.
   }
@@ -42,9 +44,9 @@ export async function writeEntry(
   hooks: { read(): void; written(total: number): void },
 ): Promise<number> {
   const partial = partialPath(path);
-  let file: Deno.FsFile;
+  let file: OpenFile;
   try {
-    file = await Deno.open(partial, { write: true, createNew: true });
+    file = await files.open(partial, { write: true, createNew: true });
   } catch (error) {
     await entry.body.cancel();
     throw new PodmanError(`${action}: cannot write "${path}": ${(error as Error).message}`, {
@@ -60,7 +62,7 @@ export async function writeEntry(
       writeError: (error) => error as Error,
     });
     file.close();
-    await Deno.rename(partial, path);
+    await files.rename(partial, path);
     return written;
   } catch (error) {
     try {

@@ -11,6 +11,7 @@ import { safeEntryPath } from "../../tar/safe_entry_path.ts";
 import type { Artifact } from "../artifact.ts";
 import type { LayerProgressEvent } from "../../vocabulary/stream_events.ts";
 import { writeEntry } from "./_write_entry.ts";
+import { files as fileSystem } from "../../runtime/runtime.ts";
 
 /** Which file of an artifact to take: by its name (title) or its digest. */
 export interface ArtifactFileSelector {
@@ -130,7 +131,7 @@ export function extractArtifact(
       checkSelector(options, action);
       return operation<ArtifactExtractEvent>(action, options, async ({ emit, signal, alive }) => {
         try {
-          await Deno.mkdir(directory, { recursive: true });
+          await fileSystem.mkdir(directory, { recursive: true });
         } catch (error) {
           throw new PodmanError(`${action}: ${(error as Error).message}`, { cause: error });
         }
@@ -149,7 +150,7 @@ export function extractArtifact(
           }
           const title = safeEntryPath(entry.name, action);
           if (title.includes("/")) {
-            await Deno.mkdir(`${directory}/${title.slice(0, title.lastIndexOf("/"))}`, {
+            await fileSystem.mkdir(`${directory}/${title.slice(0, title.lastIndexOf("/"))}`, {
               recursive: true,
             });
           }

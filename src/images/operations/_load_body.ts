@@ -3,6 +3,8 @@ import { arrayBufferBytes } from "../../streams/_array_buffer_bytes.ts";
 import { freeingSentChunks } from "../../streams/_free_sent_chunks.ts";
 import { requireUnlocked, useStreamOnce } from "../../streams/_single_use.ts";
 import type { LoadSource } from "./load_options.ts";
+import type { OpenFile } from "../../runtime/files.ts";
+import { files } from "../../runtime/runtime.ts";
 
 /** A request body made for one subscription, and how to let go of what feeds it. */
 export interface PreparedBody {
@@ -72,9 +74,9 @@ async function openArchive(
   action: string,
   alive: (() => void) | undefined,
 ): Promise<PreparedBody> {
-  let file: Deno.FsFile;
+  let file: OpenFile;
   try {
-    file = await Deno.open(path, { read: true });
+    file = await files.open(path, { read: true });
   } catch (error) {
     throw new PodmanError(`${action}: ${(error as Error).message}`, { cause: error });
   }

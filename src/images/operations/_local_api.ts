@@ -4,6 +4,7 @@ import type { ConnectionKind, Requester } from "../../client/requester.ts";
 import { APIError, PodmanError } from "../../errors.ts";
 import { singleFileTar } from "../../tar/single_file.ts";
 import { requireOneOf } from "../../vocabulary/one_of.ts";
+import { files, host } from "../../runtime/runtime.ts";
 
 /**
  * How a file or directory of this machine reaches the service: read by the service in place
@@ -137,7 +138,7 @@ function messageOf(error: unknown): string {
 async function probe(requester: Requester, directory: string): Promise<Sight> {
   const path = `${directory === "/" ? "" : directory}/${PROBE_PREFIX}${crypto.randomUUID()}.tar`;
   // Deno would prompt on a terminal for a write it was not allowed; a probe must not.
-  if (Deno.permissions.querySync({ name: "write", path: directory }).state !== "granted") {
+  if (!host.mayWrite(directory)) {
     return {
       seen: false,
       why: `podrx may not write a probe file in "${directory}" (no --allow-write for it)`,
@@ -151,7 +152,7 @@ async function probe(requester: Requester, directory: string): Promise<Sight> {
   let created = false;
   try {
     const archive = await singleFileTar("manifest.json", new TextEncoder().encode(manifest));
-    const file = await Deno.open(path, { write: true, createNew: true });
+    const file = await files.open(path, { write: true, createNew: true });
     created = true;
     try {
       for (let written = 0; written < archive.byteLength;) {
@@ -162,7 +163,7 @@ async function probe(requester: Requester, directory: string): Promise<Sight> {
     }
   } catch (error) {
     // Only a file this probe made is removed.
-    if (created) await Deno.remove(path).catch(() => {});
+    if (created) await files.remove(path).catch(() => {});
     return {
       seen: false,
       why: `cannot write a probe file in "${directory}": ${messageOf(error)}`,
@@ -192,6 +193,6 @@ async function probe(requester: Requester, directory: string): Promise<Sight> {
     }
     return { seen: false, why: `the probe failed: ${messageOf(error)}`, lasting: false };
   } finally {
-    await Deno.remove(path).catch(() => {});
+    await files.remove(path).catch(() => {});
   }
 }

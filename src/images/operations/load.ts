@@ -11,6 +11,7 @@ import { storedImageModel } from "./_stored_image_model.ts";
 import { checkVia, useLocalApi, type Via } from "./_local_api.ts";
 import { bodyMaker } from "./_load_body.ts";
 import type { LoadOptions, LoadSource } from "./load_options.ts";
+import { files } from "../../runtime/runtime.ts";
 
 function describeSource(source: LoadSource): string {
   if (typeof source === "string") return `"${source}"`;
@@ -104,8 +105,8 @@ async function localArchive(
   if (via === "upload") return undefined;
   let real: string;
   try {
-    real = await Deno.realPath(source);
-    if (!(await Deno.stat(real)).isFile) {
+    real = await files.realPath(source);
+    if (!(await files.stat(real)).isFile) {
       if (via === "local") throw new PodmanError(`${action}: via "local" needs a regular file`);
       return undefined;
     }

@@ -11,6 +11,9 @@ import type { Requester } from "../../client/requester.ts";
 import type { ImageRef } from "./images_context.ts";
 import { saveAction, saveRequest } from "./_save_request.ts";
 import type { SaveOptions } from "./save_options.ts";
+import type { OpenFile } from "../../runtime/files.ts";
+import { files } from "../../runtime/runtime.ts";
+import { isSystemError } from "../../runtime/file_errors.ts";
 
 /**
  * Reads a body chunk by chunk with our own reader and hands each to `onChunk`. An abort
@@ -123,7 +126,7 @@ function validatePath(path: string | URL, action: string): void {
 
 async function removePartial(path: string | URL): Promise<void> {
   try {
-    await Deno.remove(path);
+    await files.remove(path);
   } catch {
     // Already gone, or never created.
   }
@@ -185,9 +188,9 @@ function saveToFileChecked(
   validatePath(path, request.action);
   const action = `${request.action} to "${pathText(path)}"`;
   return operation<number>(action, options, async ({ emit, signal, alive }) => {
-    let file: Deno.FsFile;
+    let file: OpenFile;
     try {
-      file = await Deno.open(path, { write: true, create: true, truncate: true });
+      file = await files.open(path, { write: true, create: true, truncate: true });
     } catch (error) {
       throw new PodmanError(`${action}: ${(error as Error).message}`, { cause: error });
     }
@@ -214,7 +217,7 @@ function saveToFileChecked(
       clearInterval(watch);
       watch = undefined;
       // Unless the last look saw the whole file already.
-      const { size } = await Deno.stat(path);
+      const { size } = await files.stat(path);
       if (size > reported) emit(size);
     } catch (error) {
       clearInterval(watch);
@@ -242,7 +245,7 @@ function watchInterval(timeout: number | undefined): number {
  */
 function bodyPipeError(action: string, error: unknown): Error {
   const osError = error instanceof Error &&
-    (Object.values(Deno.errors).some((kind) => error instanceof kind) ||
+    (isSystemError(error) ||
       typeof (error as { code?: unknown }).code === "string");
   if (osError && !isConnectionFailure(error)) {
     return new PodmanError(`${action}: cannot write the file: ${error.message}`, {
@@ -252,7 +255,7 @@ function bodyPipeError(action: string, error: unknown): Error {
   return downloadError(action, error);
 }
 
-function closeQuietly(file: Deno.FsFile): void {
+function closeQuietly(file: OpenFile): void {
   try {
     file.close();
   } catch {

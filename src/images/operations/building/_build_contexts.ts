@@ -6,6 +6,7 @@ import { walk } from "./_walk.ts";
 import { ContextIgnore } from "./_ignore.ts";
 import { absolute, checkDirectory } from "./_locate.ts";
 import type { UploadPart } from "./_upload.ts";
+import { files, host } from "../../../runtime/runtime.ts";
 
 /** One named context of `additionalBuildContexts`, as Podman tells them apart. */
 export interface BuildContextSource {
@@ -123,12 +124,12 @@ async function packNamedContext(
   action: string,
   signal: AbortSignal,
 ): Promise<{ body: ReadableStream<Uint8Array>; failure(): unknown }> {
-  const directory = absolute(path, Deno.cwd());
+  const directory = absolute(path, host.cwd());
   const context = `${action}: build context "${name}"`;
   let root: string;
   try {
     await checkDirectory(directory, context);
-    root = await Deno.realPath(directory);
+    root = await files.realPath(directory);
   } catch (error) {
     if (error instanceof PodmanError) throw error;
     throw new PodmanError(`${context}: cannot read "${directory}": ${reason(error)}`, {

@@ -12,6 +12,7 @@ import {
 } from "./_locate.ts";
 import { streamTar } from "./_stream_tar.ts";
 import { addFile, walk } from "./_walk.ts";
+import { files, host } from "../../../runtime/runtime.ts";
 
 /** A build context ready to upload, and the parameters that go with it. */
 export interface PackedContext {
@@ -68,13 +69,13 @@ export async function locateContext(
   dockerfile: string | undefined,
   action: string,
 ): Promise<ContextLocation> {
-  const directory = absolute(path, Deno.cwd());
+  const directory = absolute(path, host.cwd());
   try {
     await checkDirectory(directory, action);
-    const root = await Deno.realPath(directory);
+    const root = await files.realPath(directory);
     const dockerfilePath = await findDockerfile(directory, dockerfile, action);
     const ignoreFile = await findIgnoreFile(directory, dockerfilePath);
-    const ignoreReal = ignoreFile && await Deno.realPath(ignoreFile.path);
+    const ignoreReal = ignoreFile && await files.realPath(ignoreFile.path);
     return {
       directory,
       root,
@@ -128,7 +129,7 @@ export async function unlikeInPlace(location: ContextLocation): Promise<string |
   const scan = async (dir: string): Promise<string | undefined> => {
     const names: string[] = [];
     for await (
-      const entry of Deno.readDir(dir === "" ? location.root : `${location.root}/${dir}`)
+      const entry of files.readDir(dir === "" ? location.root : `${location.root}/${dir}`)
     ) {
       names.push(entry.name);
     }
@@ -138,7 +139,7 @@ export async function unlikeInPlace(location: ContextLocation): Promise<string |
       if (name.startsWith(PROBE_PREFIX)) continue;
       const relative = dir === "" ? name : `${dir}/${name}`;
       // Synchronous, as in `walk`: the asynchronous call costs several times more.
-      const info = Deno.lstatSync(`${location.root}/${relative}`);
+      const info = files.lstatSync(`${location.root}/${relative}`);
       const excluded = filter.excludes(relative);
       if (info.isDirectory) {
         if (!excluded || filter.mustDescend(relative)) {
@@ -178,7 +179,7 @@ export function packContext(
     try {
       await walk({ writer, root, filter, action }, "");
       if (inside === undefined) {
-        const info = await Deno.stat(dockerfilePath);
+        const info = await files.stat(dockerfilePath);
         await addFile(writer, dockerfilePath, dockerfileName, info, action);
       }
     } catch (error) {

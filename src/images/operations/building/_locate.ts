@@ -1,5 +1,8 @@
 import { PodmanError } from "../../../errors.ts";
 import { cleanComponents } from "./_ignore.ts";
+import { isNotFound } from "../../../runtime/file_errors.ts";
+import type { FileInfo } from "../../../runtime/files.ts";
+import { files } from "../../../runtime/runtime.ts";
 
 /** What Podman looks for when no Dockerfile is named, in this order. */
 const DEFAULT_DOCKERFILES = ["Containerfile", "Dockerfile"] as const;
@@ -19,20 +22,20 @@ export function below(root: string, target: string): string | undefined {
   return target.startsWith(prefix) ? target.slice(prefix.length) : undefined;
 }
 
-async function statOrUndefined(path: string): Promise<Deno.FileInfo | undefined> {
+async function statOrUndefined(path: string): Promise<FileInfo | undefined> {
   try {
-    return await Deno.stat(path);
+    return await files.stat(path);
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return undefined;
+    if (isNotFound(error)) return undefined;
     throw error;
   }
 }
 
 async function readTextOrUndefined(path: string): Promise<string | undefined> {
   try {
-    return await Deno.readTextFile(path);
+    return await files.readTextFile(path);
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return undefined;
+    if (isNotFound(error)) return undefined;
     throw error;
   }
 }
@@ -57,7 +60,7 @@ export async function findDockerfile(
   if (dockerfile === undefined) {
     for (const name of DEFAULT_DOCKERFILES) {
       const info = await statOrUndefined(`${directory}/${name}`);
-      if (info?.isFile) return await Deno.realPath(`${directory}/${name}`);
+      if (info?.isFile) return await files.realPath(`${directory}/${name}`);
     }
     throw new PodmanError(
       `${action}: there is no Containerfile or Dockerfile in "${directory}"; ` +
@@ -70,7 +73,7 @@ export async function findDockerfile(
     throw new PodmanError(`${action}: the Dockerfile "${path}" does not exist`);
   }
   if (!info.isFile) throw new PodmanError(`${action}: the Dockerfile "${path}" is not a file`);
-  return await Deno.realPath(path);
+  return await files.realPath(path);
 }
 
 /**

@@ -3,12 +3,14 @@ import { freeBytes } from "../../../streams/_free_sent_chunks.ts";
 import { TarBodySizeError, type TarWriter } from "../../../tar/writer.ts";
 import { PROBE_PREFIX } from "../_local_api.ts";
 import type { ContextIgnore } from "./_ignore.ts";
+import type { FileInfo } from "../../../runtime/files.ts";
+import { files } from "../../../runtime/runtime.ts";
 
-function modeOf(info: Deno.FileInfo, fallback: number): number {
+function modeOf(info: FileInfo, fallback: number): number {
   return info.mode === null ? fallback : info.mode & 0o7777;
 }
 
-function mtimeOf(info: Deno.FileInfo): Date {
+function mtimeOf(info: FileInfo): Date {
   // Tar headers cannot hold times before 1970.
   const time = info.mtime?.getTime() ?? 0;
   return new Date(Math.max(0, time));
@@ -32,19 +34,19 @@ export async function addFile(
   writer: TarWriter,
   path: string,
   name: string,
-  info: Deno.FileInfo,
+  info: FileInfo,
   action: string,
 ): Promise<void> {
   const header = { name, size: info.size, mode: modeOf(info, 0o644), mtime: mtimeOf(info) };
   try {
     if (info.size <= READ_WHOLE_BYTES) {
-      const bytes = Deno.readFileSync(path);
+      const bytes = files.readFileSync(path);
       await writer.add(header, bytes);
       // Copied into the archive's chunks: the file's bytes are garbage now.
       freeBytes(bytes);
       return;
     }
-    const file = await Deno.open(path, { read: true });
+    const file = await files.open(path, { read: true });
     try {
       await writer.add(header, file);
     } finally {
@@ -76,7 +78,7 @@ export interface Walk {
 export async function walk(context: Walk, dir: string): Promise<void> {
   const { writer, root, filter, action } = context;
   const names: string[] = [];
-  for await (const entry of Deno.readDir(dir === "" ? root : `${root}/${dir}`)) {
+  for await (const entry of files.readDir(dir === "" ? root : `${root}/${dir}`)) {
     names.push(entry.name);
   }
   names.sort();
@@ -85,7 +87,7 @@ export async function walk(context: Walk, dir: string): Promise<void> {
     if (name.startsWith(PROBE_PREFIX)) continue;
     const relative = dir === "" ? name : `${dir}/${name}`;
     const path = `${root}/${relative}`;
-    const info = Deno.lstatSync(path);
+    const info = files.lstatSync(path);
     const excluded = filter.excludes(relative);
     if (info.isDirectory) {
       if (!excluded) {
@@ -104,7 +106,7 @@ export async function walk(context: Walk, dir: string): Promise<void> {
       await writer.add({
         name: relative,
         type: "symlink",
-        linkname: Deno.readLinkSync(path),
+        linkname: files.readLinkSync(path),
         mode: modeOf(info, 0o777),
         mtime: mtimeOf(info),
       });
