@@ -52,14 +52,16 @@ function notPiped(name: string): never {
 /** Processes on Node and Bun. */
 export function nodeProcesses(): Processes {
   const childProcesses = nodeBuiltin<typeof ChildProcesses>("node:child_process");
-  const spawn = (program: string, options: CommandOptions, running: boolean) =>
-    started(
+  const spawn = (program: string, options: CommandOptions, running: boolean) => {
+    options.signal?.throwIfAborted();
+    return started(
       childProcesses.spawn(program, [...(options.args ?? [])], {
         env: environment(options),
         stdio: stdio(options, running),
-        ...(options.signal ? { signal: options.signal } : {}),
       }),
+      options.signal,
     );
+  };
   return {
     spawn: (program, options) => spawn(program, options, true),
     output: async (program, options) => (await spawn(program, options, false)).output(),
@@ -79,11 +81,20 @@ export function nodeProcesses(): Processes {
 }
 
 // Node reports a program that cannot start (ENOENT, EACCES) in an event, after spawn returns.
-function started(child: NodeChild): Promise<ChildProcess> {
+// An abort kills the child with SIGTERM, as Deno does; Node's own `signal` option would also
+// emit an "error" event that nobody listens to after the start.
+function started(child: NodeChild, signal: AbortSignal | undefined): Promise<ChildProcess> {
+  if (signal) {
+    const kill = (): void => void child.kill("SIGTERM");
+    signal.addEventListener("abort", kill, { once: true });
+    child.once("close", () => signal.removeEventListener("abort", kill));
+  }
   return new Promise((resolve, reject) => {
     child.once("error", reject);
     child.once("spawn", () => {
       child.off("error", reject);
+      // A later failure (a signal that cannot be sent) must not end the process.
+      child.on("error", () => undefined);
       resolve(wrap(child));
     });
   });
