@@ -408,6 +408,39 @@ describe(`unixSocketTransport on ${RUNTIME}`, () => {
     }
   });
 
+  it("closes an idle connection after about a second", {
+    skip: RUNTIME === "bun" && "Bun's fetch keeps one pool of its own for every request",
+  }, async () => {
+    const server = await httpServer(nextPath(), (_request, response) => response.end("OK"));
+    const transport = unixSocketTransport(server.path);
+    try {
+      const response = await transport.fetch(`${transport.origin}/_ping`, {});
+      assert.equal(await response.text(), "OK");
+      assert.equal(server.sockets.length, 1);
+      await within(closed(server.sockets[0]!), 3_000, "the idle connection closing");
+    } finally {
+      transport.close();
+      await server.close();
+    }
+  });
+
+  it("closes its idle connections on close()", {
+    skip: RUNTIME !== "node" &&
+      "Deno's HttpClient.close() leaves idle connections to their timeout; Bun has no pool of ours",
+  }, async () => {
+    const server = await httpServer(nextPath(), (_request, response) => response.end("OK"));
+    const transport = unixSocketTransport(server.path);
+    try {
+      const response = await transport.fetch(`${transport.origin}/_ping`, {});
+      assert.equal(await response.text(), "OK");
+      transport.close();
+      await within(closed(server.sockets[0]!), 300, "the connection closing on close()");
+    } finally {
+      transport.close();
+      await server.close();
+    }
+  });
+
   describe("explains a socket it cannot connect to", () => {
     const explained = async (path: string) => {
       const transport = unixSocketTransport(path);
