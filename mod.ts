@@ -57,7 +57,7 @@ export type { ApiRequest, CredentialsWanted } from "./src/client/api_request.ts"
 export type { Query, QueryValue } from "./src/client/query.ts";
 export type { OperationOptions } from "./src/client/operation.ts";
 export type { Transport } from "./src/transport/transport.ts";
-export { tcpTransport, unixSocketTransport } from "./src/transport/deno_transport.ts";
+export { tcpTransport, unixSocketTransport } from "./src/transport/socket_transport.ts";
 export {
   APIError,
   BuildError,

@@ -1,4 +1,5 @@
-// The only module that opens HTTP connections: everything else goes through a `Transport`.
+// Deno's HTTP connections (node_transport.ts and bun_transport.ts are the other runtimes'):
+// everything else goes through a `Transport`.
 import type { Transport } from "./transport.ts";
 import { connectionFailureReason } from "./_connection_failure.ts";
 
@@ -10,7 +11,8 @@ import { connectionFailureReason } from "./_connection_failure.ts";
 const IDLE_CONNECTION_MS = 1_000;
 
 /**
- * A transport over a Unix socket, using Deno's native HTTP client.
+ * Deno's transport over a Unix socket, on Deno's native HTTP client; podrx's public
+ * `unixSocketTransport` (socket_transport.ts) returns it on Deno.
  *
  * The URL host is `libpod` on purpose: Deno sends the absolute URL as the request target,
  * and Podman decides whether a request is a libpod call by looking at the third `/`-separated
@@ -19,16 +21,6 @@ const IDLE_CONNECTION_MS = 1_000;
  * @param path Absolute path of the socket, e.g. `/run/podman/podman.sock`.
  * @returns A transport whose `close()` releases the socket's connections; idle ones are
  * closed after a second of idleness (Deno's `HttpClient.close()` leaves them open).
- *
- * @example
- * ```ts check-only
- * import { unixSocketTransport } from "@podrx/podrx";
- * import assert from "node:assert/strict";
- *
- * const transport = unixSocketTransport("/run/podman/podman.sock");
- * assert.equal(transport.origin, "http://libpod");
- * transport.close();
- * ```
  */
 export function unixSocketTransport(path: string): Transport {
   const client = Deno.createHttpClient({
@@ -68,21 +60,12 @@ async function explainSocketFailure(path: string, error: unknown): Promise<Error
 }
 
 /**
- * A transport over TCP to a Podman service started with `podman system service tcp://...`.
+ * Deno's transport over TCP to a Podman service started with `podman system service
+ * tcp://...`; podrx's public `tcpTransport` (socket_transport.ts) returns it on Deno.
  *
  * @param origin `http://host:port` of the service.
  * @returns A transport with its own connection pool, released by `close()`; idle
  * connections close after a second.
- *
- * @example
- * ```ts
- * import { tcpTransport } from "@podrx/podrx";
- * import assert from "node:assert/strict";
- *
- * const transport = tcpTransport("http://127.0.0.1:8080");
- * assert.equal(transport.description, "tcp://127.0.0.1:8080");
- * transport.close();
- * ```
  */
 export function tcpTransport(origin: string): Transport {
   const url = new URL(origin);

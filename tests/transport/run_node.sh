@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs the transport tests written with node:test (tests/transport/*.node.ts) on Node and on Bun.
+# Deno runs the same files with `deno test -A tests/transport/*.node.ts`; tests/run.ts does not
+# pick them up, since they are not named *_test.ts.
+#
+# Node must strip TypeScript types itself (22.18+, 23.6+); the machine's Node may be older, so
+# both runtimes come from npm's `node` and `bun` packages, installed once into a cache outside
+# the checkout. PODRX_NODE and PODRX_BUN name other binaries instead.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+cache=${PODRX_RUNTIMES:-/var/cache/podrx/runtimes}
+node=${PODRX_NODE:-$cache/node_modules/node/bin/node}
+bun=${PODRX_BUN:-$cache/node_modules/.bin/bun}
+if [[ ! -x $node || ! -x $bun ]]; then
+  mkdir -p "$cache"
+  (cd "$cache" && npm install --silent --no-audit --no-fund node@24 bun >&2)
+fi
+
+files=(tests/transport/*.node.ts)
+status=0
+echo "== node $("$node" --version)"
+"$node" --test --test-concurrency=1 "${files[@]}" || status=1
+echo "== bun $("$bun" --version)"
+# bun test takes a path only when it starts with ./ (otherwise it is a name filter).
+"$bun" test "${files[@]/#/./}" || status=1
+exit $status
