@@ -2,7 +2,7 @@ import { readEnv } from "../config/_read_env.ts";
 import { readPodmanConnections } from "../config/podman_connections.ts";
 import { openSshTunnel, type SshTunnelOptions } from "../service/ssh_tunnel.ts";
 import { baseUrlProblem, parseBaseUrl } from "./_base_url.ts";
-import { tcpTransport, unixSocketTransport } from "../transport/deno_transport.ts";
+import { tcpTransport, unixSocketTransport } from "../transport/socket_transport.ts";
 import type { Transport } from "../transport/transport.ts";
 
 /**

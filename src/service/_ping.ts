@@ -4,7 +4,7 @@
  * @module
  */
 import { isPermissionError } from "../transport/_connection_failure.ts";
-import { unixSocketTransport } from "../transport/deno_transport.ts";
+import { unixSocketTransport } from "../transport/socket_transport.ts";
 
 /** Options for {@linkcode pingSocket}. */
 export interface PingOptions {

@@ -22,7 +22,7 @@ const IDLE_CONNECTION_MS = 1_000;
  * @returns A transport whose `close()` releases the socket's connections; idle ones are
  * closed after a second of idleness (Deno's `HttpClient.close()` leaves them open).
  */
-export function unixSocketTransport(path: string): Transport {
+export function denoUnixSocketTransport(path: string): Transport {
   const client = Deno.createHttpClient({
     proxy: { transport: "unix", path },
     poolIdleTimeout: IDLE_CONNECTION_MS,
@@ -67,7 +67,7 @@ async function explainSocketFailure(path: string, error: unknown): Promise<Error
  * @returns A transport with its own connection pool, released by `close()`; idle
  * connections close after a second.
  */
-export function tcpTransport(origin: string): Transport {
+export function denoTcpTransport(origin: string): Transport {
   const url = new URL(origin);
   const client = Deno.createHttpClient({ poolIdleTimeout: IDLE_CONNECTION_MS });
   return {

@@ -6,10 +6,7 @@
  */
 import { RUNTIME } from "../runtime/runtime_name.ts";
 import type { Transport } from "./transport.ts";
-import {
-  tcpTransport as denoTcpTransport,
-  unixSocketTransport as denoUnixSocketTransport,
-} from "./deno_transport.ts";
+import { denoTcpTransport, denoUnixSocketTransport } from "./deno_transport.ts";
 import { lazyTransport } from "./_lazy_transport.ts";
 
 /**

@@ -10,7 +10,7 @@ import { lastValueFrom, type Observable, tap } from "rxjs";
 import { PodmanClient } from "../../src/podman/podman_client.ts";
 import { FleetError } from "../../src/fleet/fleet_error.ts";
 import type { FleetEvent } from "../../src/fleet/fleet_event.ts";
-import { unixSocketTransport } from "../../src/transport/deno_transport.ts";
+import { unixSocketTransport } from "../../src/transport/socket_transport.ts";
 import type { Transport } from "../../src/transport/transport.ts";
 import { podmanProgram, runPodman } from "../bed/env.ts";
 

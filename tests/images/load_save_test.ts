@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { firstValueFrom, lastValueFrom, type Observable, take, toArray } from "rxjs";
 import { PodmanClient } from "../../src/podman/podman_client.ts";
 import type { LoadOptions } from "../../src/images/operations/load_options.ts";
-import { unixSocketTransport } from "../../src/transport/deno_transport.ts";
+import { unixSocketTransport } from "../../src/transport/socket_transport.ts";
 import type { Transport } from "../../src/transport/transport.ts";
 import { APIError, ImageNotFound, PodmanError } from "../../src/errors.ts";
 import type { Image } from "../../src/images/image.ts";
