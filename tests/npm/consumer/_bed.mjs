@@ -1,0 +1,50 @@
+/**
+ * The test bed as the consumer's tests see it: the addresses tests/npm/with_bed.ts passes in
+ * the environment (the names of tests/bed/env.ts's `TEST_BED_ENV`). Missing ones throw, so a
+ * run without a bed fails instead of skipping.
+ *
+ * @module
+ */
+
+import process from "node:process";
+
+function required(name) {
+  const value = process.env[name];
+  if (!value) {
+    throw new Error(
+      `test bed not running: start with \`deno run -A tests/npm/with_bed.ts -- ...\` (missing ${name})`,
+    );
+  }
+  return value;
+}
+
+/** What the bed offers these tests. */
+export const bed = {
+  /** `unix://` URL of the bed's Podman service. */
+  baseUrl: `unix://${required("PODRX_TEST_SOCKET")}`,
+  /** `host:port` of the open registry (plain HTTP: `tlsVerify: false`). */
+  registry: required("PODRX_TEST_REGISTRY"),
+  /** A tiny busybox image the service has; `RUN` works on it. */
+  busybox: required("PODRX_TEST_BUSYBOX"),
+};
+
+/** `node 24.1.0` or `bun 1.4.5`: which runtime runs the tests, for names and messages. */
+export const runtime = typeof globalThis.Bun === "object"
+  ? `bun ${globalThis.Bun.version}`
+  : `node ${process.versions.node}`;
+
+/**
+ * A registry image name no other run uses, e.g. `127.0.0.1:5000/podrx-npm/live:node-24-x1y2`:
+ * the runtimes run one after another on one bed.
+ *
+ * @param {string} repository Last part of the repository.
+ * @returns {string} The name with its tag.
+ */
+export function uniqueName(repository) {
+  const suffix = Math.random().toString(36).slice(2, 8);
+  const tag = `${runtime.replace(/[ .]/g, "-")}-${suffix}`;
+  return `${bed.registry}/podrx-npm/${repository}:${tag}`;
+}
+
+/** Time limit of each test: builds on a busy machine. Bun's default is 5 s. */
+export const TEST_TIMEOUT_MS = 120_000;
