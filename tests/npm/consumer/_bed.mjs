@@ -6,6 +6,7 @@
  * @module
  */
 
+import { execFile } from "node:child_process";
 import process from "node:process";
 
 function required(name) {
@@ -20,13 +21,47 @@ function required(name) {
 
 /** What the bed offers these tests. */
 export const bed = {
+  /** Path of the bed's Podman service's socket. */
+  socketPath: required("PODRX_TEST_SOCKET"),
   /** `unix://` URL of the bed's Podman service. */
   baseUrl: `unix://${required("PODRX_TEST_SOCKET")}`,
   /** `host:port` of the open registry (plain HTTP: `tlsVerify: false`). */
   registry: required("PODRX_TEST_REGISTRY"),
   /** A tiny busybox image the service has; `RUN` works on it. */
   busybox: required("PODRX_TEST_BUSYBOX"),
+  /** An empty image with the label `podrx.test=seed`. */
+  labeled: required("PODRX_TEST_LABELED"),
 };
+
+/**
+ * Runs the Podman CLI on the bed's storage (as tests/bed/env.ts `podmanCli`), to set up and
+ * inspect what a test needs without going through podrx.
+ *
+ * @param {string[]} args Subcommand and its arguments.
+ * @returns {Promise<string>} Standard output; a failure rejects with standard error.
+ */
+export function podmanCli(args) {
+  const storage = [
+    "--root",
+    required("PODRX_TEST_ROOT"),
+    "--runroot",
+    required("PODRX_TEST_RUNROOT"),
+    "--storage-driver",
+    "vfs",
+  ];
+  const env = {
+    ...process.env,
+    BUILDAH_ISOLATION: "chroot",
+    CONTAINERS_REGISTRIES_CONF: required("PODRX_TEST_REGISTRIES_CONF"),
+  };
+  const program = process.env.PODRX_TEST_PODMAN || "podman";
+  return new Promise((resolve, reject) => {
+    execFile(program, [...storage, ...args], { env }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`podman ${args.join(" ")}: ${stderr.trim() || error.message}`));
+      else resolve(stdout);
+    });
+  });
+}
 
 /** `node 24.1.0` or `bun 1.4.5`: which runtime runs the tests, for names and messages. */
 export const runtime = typeof globalThis.Bun === "object"
