@@ -63,8 +63,13 @@ export function podmanCli(args) {
   });
 }
 
-/** `node 24.1.0` or `bun 1.4.5`: which runtime runs the tests, for names and messages. */
-export const runtime = typeof globalThis.Bun === "object"
+/**
+ * `node 24.1.0`, `bun 1.4.5` or `deno 2.9.6`: which runtime runs the tests, for names and
+ * messages. (Deno runs them too, on the same npm build, as a control.)
+ */
+export const runtime = typeof globalThis.Deno === "object"
+  ? `deno ${globalThis.Deno.version.deno}`
+  : typeof globalThis.Bun === "object"
   ? `bun ${globalThis.Bun.version}`
   : `node ${process.versions.node}`;
 

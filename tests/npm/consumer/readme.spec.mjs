@@ -59,7 +59,8 @@ async function runExample(code) {
     const run = await new Promise((resolve) => {
       execFile(
         process.execPath,
-        ["example.ts"],
+        // Deno runs a script only with the permissions it is given.
+        runtime.startsWith("deno") ? ["run", "-A", "example.ts"] : ["example.ts"],
         { cwd: dir, env, timeout: TEST_TIMEOUT_MS },
         (error, stdout, stderr) => resolve({ code: error ? error.code ?? 1 : 0, stdout, stderr }),
       );
