@@ -19,7 +19,7 @@ export interface ApiRequest {
   /** Extra request headers. */
   headers?: Record<string, string>;
   /** Request body; a stream is sent as it is read. */
-  body?: BodyInit | null;
+  body?: RequestInit["body"];
   /**
    * What the request does, for error messages: `Cannot remove image "x"`.
    * The server's message and the status follow it.

@@ -27,7 +27,7 @@ const encoder = new TextEncoder();
  * @throws {TypeError} For a `FormData` body (podrx never sends one; multipart is not written
  * here).
  */
-export function nodeRequestBody(body: BodyInit | null | undefined): NodeRequestBody {
+export function nodeRequestBody(body: RequestInit["body"]): NodeRequestBody {
   if (body === null || body === undefined) {
     return { content: undefined, length: undefined, type: undefined };
   }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs the transport tests written with node:test (tests/transport/*.node.ts) on Node and on Bun.
-# Deno runs the same files with `deno test -A tests/transport/*.node.ts`; tests/run.ts does not
-# pick them up, since they are not named *_test.ts.
+# Runs the source's own node:test files on Node and on Bun: the transports
+# (tests/transport/*.node.ts, which Deno runs with `deno test -A tests/transport/*.node.ts`;
+# tests/run.ts does not pick them up, since they are not named *_test.ts) and the runtime seam
+# (tests/runtime/runtime_seam_test.ts, which tests/run.ts runs on Deno too).
 #
 # Node must strip TypeScript types itself (22.18+, 23.6+); the machine's Node may be older, so
 # both runtimes come from npm's `node` and `bun` packages, installed once into a cache outside
@@ -12,16 +13,20 @@ cd "$(dirname "$0")/../.."
 cache=${PODRX_RUNTIMES:-/var/cache/podrx/runtimes}
 node=${PODRX_NODE:-$cache/node_modules/node/bin/node}
 bun=${PODRX_BUN:-$cache/node_modules/.bin/bun}
-if [[ ! -x $node || ! -x $bun ]]; then
+# .ci/npm passes its own runtimes (PODRX_NODE, PODRX_BUN), so this installs only when run by hand.
+# PODRX_BUN=none runs Node only.
+if [[ ! -x $node || ( $bun != none && ! -x $bun ) ]]; then
   mkdir -p "$cache"
   (cd "$cache" && npm install --silent --no-audit --no-fund node@24 bun >&2)
 fi
 
-files=(tests/transport/*.node.ts)
+files=(tests/transport/*.node.ts tests/runtime/runtime_seam_test.ts)
 status=0
 echo "== node $("$node" --version)"
 "$node" --test --test-concurrency=1 "${files[@]}" || status=1
-echo "== bun $("$bun" --version)"
-# bun test takes a path only when it starts with ./ (otherwise it is a name filter).
-"$bun" test "${files[@]/#/./}" || status=1
+if [[ $bun != none ]]; then
+  echo "== bun $("$bun" --version)"
+  # bun test takes a path only when it starts with ./ (otherwise it is a name filter).
+  "$bun" test "${files[@]/#/./}" || status=1
+fi
 exit $status

@@ -8,7 +8,7 @@ import { files } from "../../runtime/runtime.ts";
 
 /** A request body made for one subscription, and how to let go of what feeds it. */
 export interface PreparedBody {
-  body: BodyInit;
+  body: NonNullable<RequestInit["body"]>;
   /** Closes the file or cancels the stream behind `body`; safe on every exit path. */
   release(): Promise<void>;
 }
