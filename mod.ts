@@ -1,6 +1,6 @@
 /**
- * podrx drives Podman's images API as RxJS streams, over Deno's native HTTP client (Unix
- * socket, TCP or SSH). Every operation of podman-py's `ImagesManager` is here, named in
+ * podrx drives Podman's images API as RxJS streams, on Deno, Node and Bun, over the runtime's
+ * own HTTP client (Deno's native one, `node:http`, Bun's `fetch`; Unix socket, TCP or SSH). Every operation of podman-py's `ImagesManager` is here, named in
  * camelCase, and returns a cold Observable: nothing is sent until subscribe, each subscription
  * is one request, and unsubscribing aborts it. Build logs, pull and push progress and load
  * results arrive live. Every operation also has an awaitable twin under `images.promises`.

@@ -287,6 +287,21 @@ const CHECKS: Record<string, (block: CodeBlock) => Promise<void>> = {
     }
   },
 
+  "Node and Bun": async (block) => {
+    // The same script on Deno here; .ci/npm runs it on Node and Bun from the npm build.
+    await using workdir = await makeWorkdir();
+    const run = await runBlock(block, workdir);
+    try {
+      assert.equal(run.code, 0, explain(run));
+      const busyboxId = await imageId(bed.busyboxImage);
+      assert.match(run.stdout, new RegExp(`^${busyboxId.slice(0, 10)} .*${bed.busyboxImage}`, "m"));
+      assert.match(run.stdout, new RegExp(`^hello from podrx ${workdir.token}$`, "m"));
+      assert.ok(await imageId("localhost/app:dev"), "the build tagged localhost/app:dev");
+    } finally {
+      await removeNames("localhost/app:dev");
+    }
+  },
+
   "Multi-platform images": async (block) => {
     // No RUN: this machine cannot run a foreign architecture's programs.
     await using workdir = await makeWorkdir((token) =>
