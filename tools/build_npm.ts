@@ -17,7 +17,7 @@
  * `@podrx/podrx` (`"@podrx/podrx": "npm:@jsr/podrx__podrx@^0.1.0"`), so `node_modules` looks
  * the same either way.
  *
- * A `.d.ts` that names a `Deno` type is reported: a Node or Bun user's TypeScript does not
+ * A `.d.ts` that names a `Deno` type fails the build: a Node or Bun user's TypeScript does not
  * know `Deno`.
  *
  * @module
@@ -104,10 +104,11 @@ async function main(args: string[]): Promise<number> {
       }, ${((performance.now() - started) / 1000).toFixed(1)} s`,
   );
   if (denoTypes.length > 0) {
-    console.warn(
-      `build:npm: WARNING: ${denoTypes.length} .d.ts files name Deno types, ` +
+    console.error(
+      `build:npm: ${denoTypes.length} .d.ts files name Deno types, ` +
         `unknown to TypeScript on Node and Bun:\n  ${denoTypes.join("\n  ")}`,
     );
+    return 1;
   }
   return 0;
 }
