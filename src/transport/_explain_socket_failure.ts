@@ -1,10 +1,10 @@
 /**
- * Node's and Bun's account of a failure to connect to a Unix socket (Deno's transport has its
- * own, over `Deno.lstat`): the same words, from a look at the path.
+ * Every runtime's account of a failure to connect to a Unix socket, from a look at the path.
  *
  * @module
  */
-import { lstat } from "node:fs/promises";
+import { isNotFound } from "../runtime/file_errors.ts";
+import { files } from "../runtime/runtime.ts";
 import { connectionFailureReason, isPermissionError } from "./_connection_failure.ts";
 
 /**
@@ -19,12 +19,12 @@ export async function explainSocketFailure(path: string, error: unknown): Promis
   if (isPermissionError(error) || connectionFailureReason(error) === "broken") return error;
   let what: string | undefined;
   try {
-    const info = await lstat(path);
-    what = info.isSocket()
+    const info = await files.lstat(path);
+    what = info.isSocket
       ? "the socket exists but nothing accepts connections on it (is the service running?)"
       : "the path exists but is not a socket";
   } catch (statError) {
-    if ((statError as { code?: unknown }).code === "ENOENT") what = "no socket at this path";
+    if (isNotFound(statError)) what = "no socket at this path";
   }
   return what ? new TypeError(what, { cause: error }) : error;
 }

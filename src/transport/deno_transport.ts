@@ -1,7 +1,7 @@
 // Deno's HTTP connections (node_transport.ts and bun_transport.ts are the other runtimes'):
 // everything else goes through a `Transport`.
 import type { Transport } from "./transport.ts";
-import { connectionFailureReason } from "./_connection_failure.ts";
+import { explainSocketFailure } from "./_explain_socket_failure.ts";
 
 /**
  * How long a connection may sit idle in Deno's pool before it is closed. `HttpClient.close()`
@@ -34,29 +34,14 @@ export function denoUnixSocketTransport(path: string): Transport {
       try {
         return await fetch(url, { ...init, client });
       } catch (error) {
-        // A missing Deno permission is not a socket problem: let NotCapable name the flag.
-        if (init.signal?.aborted || error instanceof Deno.errors.NotCapable) throw error;
+        // A missing Deno permission is not a socket problem: NotCapable names the flag, and
+        // explainSocketFailure leaves it as it is.
+        if (init.signal?.aborted) throw error;
         throw await explainSocketFailure(path, error);
       }
     },
     close: () => client.close(),
   };
-}
-
-// "Connection refused" says little when the path is missing or is a plain file; look at it.
-// Only a failure to connect is explained so: a connection that broke after the server accepted
-// it keeps fetch's own reason (the socket is there, and someone did answer).
-async function explainSocketFailure(path: string, error: unknown): Promise<Error> {
-  if (connectionFailureReason(error) === "broken") return error as Error;
-  let what: string | undefined;
-  try {
-    const info = await Deno.lstat(path);
-    if (!info.isSocket) what = "the path exists but is not a socket";
-    else what = "the socket exists but nothing accepts connections on it (is the service running?)";
-  } catch (statError) {
-    if (statError instanceof Deno.errors.NotFound) what = "no socket at this path";
-  }
-  return what ? new TypeError(what, { cause: error }) : error as Error;
 }
 
 /**

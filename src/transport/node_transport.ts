@@ -4,7 +4,9 @@
  *
  * @module
  */
-import { Agent, type ClientRequest, type IncomingMessage, request as httpRequest } from "node:http";
+import type * as Http from "node:http";
+import type { Agent, ClientRequest, IncomingMessage } from "node:http";
+import { nodeBuiltin } from "../runtime/node_builtin.ts";
 import type { Transport } from "./transport.ts";
 import { explainSocketFailure } from "./_explain_socket_failure.ts";
 import { nodeRequestBody, writeStream } from "./_node_request_body.ts";
@@ -42,13 +44,14 @@ function nodeTransport(
   socketPath: string | undefined,
 ): Transport {
   // Keep-alive, so that calls in a row reuse connections; idle ones close after a second.
-  const agent = new Agent({ keepAlive: true, timeout: IDLE_CONNECTION_MS });
+  const http = nodeBuiltin<typeof Http>("node:http");
+  const agent = new http.Agent({ keepAlive: true, timeout: IDLE_CONNECTION_MS });
   return {
     origin,
     description,
     fetch: async (url, init) => {
       try {
-        return await send(agent, destination, url, init);
+        return await send(http, agent, destination, url, init);
       } catch (error) {
         if (init.signal?.aborted || socketPath === undefined) throw error;
         throw await explainSocketFailure(socketPath, error);
@@ -65,6 +68,7 @@ function nodeTransport(
  * before the response, mid-upload, or mid-body (the body stream then errors with the reason).
  */
 function send(
+  http: typeof Http,
   agent: Agent,
   destination: Destination,
   url: string,
@@ -89,7 +93,7 @@ function send(
   return new Promise((resolve, reject) => {
     let responded = false;
     let failBody: ((reason: unknown) => void) | undefined;
-    const request: ClientRequest = httpRequest({
+    const request: ClientRequest = http.request({
       ...destination,
       agent,
       method,

@@ -7,7 +7,8 @@
 import { RUNTIME } from "../runtime/runtime_name.ts";
 import type { Transport } from "./transport.ts";
 import { denoTcpTransport, denoUnixSocketTransport } from "./deno_transport.ts";
-import { lazyTransport } from "./_lazy_transport.ts";
+import { bunTcpTransport, bunUnixSocketTransport } from "./bun_transport.ts";
+import { nodeTcpTransport, nodeUnixSocketTransport } from "./node_transport.ts";
 
 /**
  * A transport over a Unix socket, using the runtime's own HTTP client: Deno's native one,
@@ -37,15 +38,9 @@ export function unixSocketTransport(path: string): Transport {
     case "deno":
       return denoUnixSocketTransport(path);
     case "node":
-      return lazyTransport("http://libpod", `unix://${path}`, async () => {
-        const { nodeUnixSocketTransport } = await import("./node_transport.ts");
-        return nodeUnixSocketTransport(path);
-      });
+      return nodeUnixSocketTransport(path);
     case "bun":
-      return lazyTransport("http://libpod", `unix://${path}`, async () => {
-        const { bunUnixSocketTransport } = await import("./bun_transport.ts");
-        return bunUnixSocketTransport(path);
-      });
+      return bunUnixSocketTransport(path);
   }
 }
 
@@ -68,10 +63,12 @@ export function unixSocketTransport(path: string): Transport {
  * ```
  */
 export function tcpTransport(origin: string): Transport {
-  if (RUNTIME === "deno") return denoTcpTransport(origin);
-  const url = new URL(origin);
-  return lazyTransport(url.origin, `tcp://${url.host}`, async () => {
-    if (RUNTIME === "bun") return (await import("./bun_transport.ts")).bunTcpTransport(origin);
-    return (await import("./node_transport.ts")).nodeTcpTransport(origin);
-  });
+  switch (RUNTIME) {
+    case "deno":
+      return denoTcpTransport(origin);
+    case "node":
+      return nodeTcpTransport(origin);
+    case "bun":
+      return bunTcpTransport(origin);
+  }
 }
