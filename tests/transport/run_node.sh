@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the source's own node:test files on Node and on Bun: the transports
+# Runs the source's own node:test files on Node, Bun and Deno: the transports
 # (tests/transport/*.node.ts, which Deno runs with `deno test -A tests/transport/*.node.ts`;
 # tests/run.ts does not pick them up, since they are not named *_test.ts) and the runtime seam
 # (tests/runtime/runtime_seam_test.ts, which tests/run.ts runs on Deno too).
@@ -24,6 +24,12 @@ files=(tests/transport/*.node.ts tests/runtime/runtime_seam_test.ts)
 status=0
 echo "== node $("$node" --version)"
 "$node" --test --test-concurrency=1 "${files[@]}" || status=1
+# Deno runs the same transport files (its seam test runs in tests/run.ts already); PODRX_DENO=none
+# skips it.
+if [[ ${PODRX_DENO:-deno} != none ]]; then
+  echo "== deno $(deno --version | head -n 1)"
+  deno test -A --no-check tests/transport/*.node.ts || status=1
+fi
 if [[ $bun != none ]]; then
   echo "== bun $("$bun" --version)"
   # bun test takes a path only when it starts with ./ (otherwise it is a name filter).
