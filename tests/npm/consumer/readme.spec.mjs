@@ -60,9 +60,12 @@ async function runExample(code) {
       execFile(
         process.execPath,
         // Deno runs a script only with the permissions it is given.
-        runtime.startsWith("deno") ? ["run", "-A", "example.ts"] : ["example.ts"],
+        runtime.startsWith("deno")
+          ? ["run", "-A", "example.ts"]
+          : ["example.ts"],
         { cwd: dir, env, timeout: TEST_TIMEOUT_MS },
-        (error, stdout, stderr) => resolve({ code: error ? error.code ?? 1 : 0, stdout, stderr }),
+        (error, stdout, stderr) =>
+          resolve({ code: error ? error.code ?? 1 : 0, stdout, stderr }),
       );
     });
     return { ...run, token };
@@ -76,7 +79,8 @@ function explain(run) {
 }
 
 async function imageId(name) {
-  return (await podmanCli(["image", "inspect", "--format", "{{.Id}}", name])).trim();
+  return (await podmanCli(["image", "inspect", "--format", "{{.Id}}", name]))
+    .trim();
 }
 
 /** Puts the seeded image `source` into the bed's registry as `repository:tag`. */
@@ -100,7 +104,11 @@ const options = { timeout: TEST_TIMEOUT_MS };
 
 function example(heading) {
   const found = blocks.get(heading);
-  assert.equal(found?.length, 1, `one ts block under "${heading}" in ${README}`);
+  assert.equal(
+    found?.length,
+    1,
+    `one ts block under "${heading}" in ${README}`,
+  );
   return found[0];
 }
 
@@ -125,7 +133,9 @@ async function runReadme(heading) {
   if (AWAIT_USING || !code.includes("await using")) return run;
   assert.notEqual(run.code, 0, explain(run));
   assert.match(run.stderr, /SyntaxError/, explain(run));
-  console.log(`README: "${heading}" uses \`await using\`, which ${runtime} cannot parse`);
+  console.log(
+    `README: "${heading}" uses \`await using\`, which ${runtime} cannot parse`,
+  );
   return undefined;
 }
 
@@ -138,14 +148,21 @@ test("README: Two styles, the same operations", options, async () => {
     if (run === undefined) return;
     assert.equal(run.code, 0, explain(run));
     const pulledId = await imageId(bed.labeled);
-    assert.match(run.stdout, new RegExp(`^pulled ${pulledId}$`, "m"), explain(run));
+    assert.match(
+      run.stdout,
+      new RegExp(`^pulled ${pulledId}$`, "m"),
+      explain(run),
+    );
     // console.log quotes strings with " on Deno and ' on Node and Bun, and may break lines.
     assert.match(run.stdout, /^listed \[[^\]]*["'][^"']+\/team\/app:1\.4["']/m);
     assert.match(
       run.stdout,
       /^got [0-9a-f]{10,} \{[^}]*["']podrx\.test["']: ["']seed["'][^}]*\}$/m,
     );
-    assert.match(run.stdout, new RegExp(`^hello from podrx ${run.token}$`, "m"));
+    assert.match(
+      run.stdout,
+      new RegExp(`^hello from podrx ${run.token}$`, "m"),
+    );
     assert.match(run.stdout, /^built [0-9a-f]{64} with \d+ log lines$/m);
   } finally {
     await removeNames(`${bed.registry}/team/app:1.4`, "localhost/app:dev");
@@ -158,10 +175,19 @@ test("README: A pull -> build -> push pipeline", options, async () => {
     const run = await runReadme("A pull -> build -> push pipeline");
     if (run === undefined) return;
     assert.equal(run.code, 0, explain(run));
-    assert.match(run.stdout, new RegExp(`^pulled ${await imageId(bed.busybox)}$`, "m"));
-    assert.match(run.stdout, new RegExp(`^hello from podrx ${run.token}$`, "m"));
+    assert.match(
+      run.stdout,
+      new RegExp(`^pulled ${await imageId(bed.busybox)}$`, "m"),
+    );
+    assert.match(
+      run.stdout,
+      new RegExp(`^hello from podrx ${run.token}$`, "m"),
+    );
     assert.match(run.stdout, /^built$/m);
-    assert.match(run.stdout, new RegExp(`^pushed ${bed.registry}/app:2\\b`, "m"));
+    assert.match(
+      run.stdout,
+      new RegExp(`^pushed ${bed.registry}/app:2\\b`, "m"),
+    );
   } finally {
     await removeNames(`${bed.registry}/base:1`, `${bed.registry}/app:2`);
   }
