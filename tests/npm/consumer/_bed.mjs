@@ -110,8 +110,7 @@ export async function importImage(name, labels = {}) {
           dir,
           "marker.txt",
         ],
-        (error, _stdout, stderr) =>
-          error ? reject(new Error(stderr)) : resolve(),
+        (error, _stdout, stderr) => error ? reject(new Error(stderr)) : resolve(),
       );
     });
     const changes = Object.entries(labels).flatMap(([key, value]) => [

@@ -18,9 +18,7 @@ import { PodmanClient } from "@podrx/podrx";
 const mode = process.argv.at(-1);
 const podman = await PodmanClient.spawn({
   // The bed's Podman (a chroot's launcher with PODRX_PODMAN), else `podman` from PATH.
-  ...(process.env.PODRX_TEST_PODMAN
-    ? { podmanPath: process.env.PODRX_TEST_PODMAN }
-    : {}),
+  ...(process.env.PODRX_TEST_PODMAN ? { podmanPath: process.env.PODRX_TEST_PODMAN } : {}),
   storage: "private",
   storageDriver: "vfs",
 });

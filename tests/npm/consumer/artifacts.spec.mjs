@@ -13,13 +13,7 @@ import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  Artifact,
-  NotFound,
-  PodmanClient,
-  PodmanError,
-  unixSocketTransport,
-} from "@podrx/podrx";
+import { Artifact, NotFound, PodmanClient, PodmanError, unixSocketTransport } from "@podrx/podrx";
 import { lastValueFrom, toArray } from "rxjs";
 import {
   bed,
@@ -51,9 +45,7 @@ describe(`artifacts on Podman ${version.join(".")}, on ${runtime}`, () => {
     "an older server refuses every operation, naming the version, sending nothing",
     {
       ...options,
-      skip: hasArtifacts
-        ? `Podman ${version.join(".")} has the artifacts API`
-        : false,
+      skip: hasArtifacts ? `Podman ${version.join(".")} has the artifacts API` : false,
     },
     async () => {
       // A transport that counts requests to the artifacts API: none may be sent.
@@ -138,9 +130,7 @@ describe(`artifacts on Podman ${version.join(".")}, on ${runtime}`, () => {
           ],
         );
         assert.ok(
-          (await podman.artifacts.promises.list()).some((each) =>
-            each.name === name
-          ),
+          (await podman.artifacts.promises.list()).some((each) => each.name === name),
         );
         assert.equal(
           (await podman.artifacts.promises.get(name)).digest,
@@ -156,9 +146,9 @@ describe(`artifacts on Podman ${version.join(".")}, on ${runtime}`, () => {
           name.slice(name.indexOf("/") + 1),
         ];
         const head = await fetch(
-          `http://${host}/v2/${
-            rest.slice(0, rest.lastIndexOf(":"))
-          }/manifests/${rest.slice(rest.lastIndexOf(":") + 1)}`,
+          `http://${host}/v2/${rest.slice(0, rest.lastIndexOf(":"))}/manifests/${
+            rest.slice(rest.lastIndexOf(":") + 1)
+          }`,
           {
             method: "HEAD",
             headers: { accept: "application/vnd.oci.image.manifest.v1+json" },

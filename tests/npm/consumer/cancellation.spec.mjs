@@ -41,9 +41,7 @@ function recordingClient() {
 }
 
 function requestTo(sent, path) {
-  const request = sent.find((each) =>
-    new URL(each.url).pathname.endsWith(path)
-  );
+  const request = sent.find((each) => new URL(each.url).pathname.endsWith(path));
   assert.ok(
     request,
     `no request to ${path} among ${sent.map((each) => each.url).join(", ")}`,
@@ -157,9 +155,7 @@ describe(`cancellation, on ${runtime}`, () => {
     async () => {
       const name = uniqueName("cancel-load", "localhost");
       const id = await importImage(name);
-      const archive = await podman.images.promises.get(name).then((image) =>
-        image.promises.save()
-      );
+      const archive = await podman.images.promises.get(name).then((image) => image.promises.save());
       await removeImages(name);
       let cancelled = false;
       let pulls = 0;

@@ -23,14 +23,7 @@ import {
   TimeoutError,
 } from "@podrx/podrx";
 import { lastValueFrom } from "rxjs";
-import {
-  bed,
-  podmanCli,
-  runtime,
-  serverAtLeast,
-  TEST_TIMEOUT_MS,
-  uniqueName,
-} from "./_bed.mjs";
+import { bed, podmanCli, runtime, serverAtLeast, TEST_TIMEOUT_MS, uniqueName } from "./_bed.mjs";
 
 const options = { timeout: TEST_TIMEOUT_MS };
 
@@ -118,9 +111,7 @@ describe(`errors, on ${runtime}`, () => {
         baseUrl: `unix://${dir}/missing.sock`,
       });
       try {
-        const error = await nowhere.images.promises.list().catch((error) =>
-          error
-        );
+        const error = await nowhere.images.promises.list().catch((error) => error);
         assert.ok(error instanceof ConnectionError, String(error));
         assert.equal(error.name, "ConnectionError");
         assert.equal(error.reason, "unreachable");
@@ -179,8 +170,7 @@ describe(`errors, on ${runtime}`, () => {
     options,
     async () => {
       const error = await podman.images.promises.build({
-        fileobj:
-          `FROM ${bed.busybox}\nRUN echo podrx-before-failure && false\n`,
+        fileobj: `FROM ${bed.busybox}\nRUN echo podrx-before-failure && false\n`,
         nocache: true,
       }).catch((error) => error);
       assert.ok(error instanceof BuildError, String(error));

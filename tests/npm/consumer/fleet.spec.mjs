@@ -12,31 +12,16 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  ConnectionError,
-  Fleet,
-  FleetError,
-  Image,
-  PodmanClient,
-} from "@podrx/podrx";
+import { ConnectionError, Fleet, FleetError, Image, PodmanClient } from "@podrx/podrx";
 import { lastValueFrom, toArray } from "rxjs";
-import {
-  bed,
-  collect,
-  podmanCli,
-  runtime,
-  TEST_TIMEOUT_MS,
-  uniqueName,
-} from "./_bed.mjs";
+import { bed, collect, podmanCli, runtime, TEST_TIMEOUT_MS, uniqueName } from "./_bed.mjs";
 
 const options = { timeout: TEST_TIMEOUT_MS };
 
 /** Each host's result, from its `done` event. */
 function doneOf(events) {
   return new Map(
-    events.flatMap((event) =>
-      event.type === "done" ? [[event.host, event.result]] : []
-    ),
+    events.flatMap((event) => event.type === "done" ? [[event.host, event.result]] : []),
   );
 }
 
@@ -56,9 +41,7 @@ describe(`fleet, on ${runtime}`, () => {
           fleet.images.list().pipe(toArray()),
         );
         assert.deepEqual(
-          listEvents.filter((event) => event.type === "started").map((event) =>
-            event.host
-          ).sort(),
+          listEvents.filter((event) => event.type === "started").map((event) => event.host).sort(),
           ["a", "b"],
         );
         const lists = doneOf(listEvents);

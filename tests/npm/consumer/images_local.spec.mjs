@@ -121,9 +121,7 @@ describe(`images on the local store, on ${runtime}`, () => {
       const history = await lastValueFrom(image.history());
       assert.ok(history.length >= 1);
       assert.ok(
-        history.some((layer) =>
-          layer.id === image.id || layer.id === `sha256:${image.id}`
-        ),
+        history.some((layer) => layer.id === image.id || layer.id === `sha256:${image.id}`),
       );
       for (const layer of history) {
         assert.equal(layer.id, layer.attrs.Id);
@@ -142,9 +140,7 @@ describe(`images on the local store, on ${runtime}`, () => {
       const container = `podrx-npm-user-${id.slice(0, 8)}`;
       try {
         await podmanCli(["create", "--name", container, name, "/marker.txt"]);
-        const error = await podman.images.promises.remove(name).catch((error) =>
-          error
-        );
+        const error = await podman.images.promises.remove(name).catch((error) => error);
         assert.ok(error instanceof APIError, String(error));
         assert.equal(error.status, 409);
         assert.match(error.explanation, /in use by a container/);

@@ -17,24 +17,11 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import {
-  mkdir,
-  mkdtemp,
-  readFile,
-  rm,
-  symlink,
-  writeFile,
-} from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import process from "node:process";
 import { existsSync } from "node:fs";
 import { PodmanClient } from "@podrx/podrx";
-import {
-  bed,
-  podmanCli,
-  runtime,
-  serverAtLeast,
-  TEST_TIMEOUT_MS,
-} from "./_bed.mjs";
+import { bed, podmanCli, runtime, serverAtLeast, TEST_TIMEOUT_MS } from "./_bed.mjs";
 
 const README = new URL("README.md", import.meta.resolve("@podrx/podrx"));
 /** The README's blocks that run (the others are `ts ignore`), as tests/readme decides. */
@@ -104,12 +91,9 @@ async function runExample(code, prepare = async () => {}) {
       execFile(
         process.execPath,
         // Deno runs a script only with the permissions it is given.
-        runtime.startsWith("deno")
-          ? ["run", "-A", "example.ts"]
-          : ["example.ts"],
+        runtime.startsWith("deno") ? ["run", "-A", "example.ts"] : ["example.ts"],
         { cwd: dir, env, timeout: TEST_TIMEOUT_MS },
-        (error, stdout, stderr) =>
-          resolve({ code: error ? error.code ?? 1 : 0, stdout, stderr }),
+        (error, stdout, stderr) => resolve({ code: error ? error.code ?? 1 : 0, stdout, stderr }),
       );
     });
     return { ...run, token };
@@ -255,8 +239,7 @@ test("README: Cancellation and timeouts", options, async () => {
 });
 
 test("README: A throwaway Podman service", options, async () => {
-  const version =
-    (await podmanCli(["version", "--format", "{{.Client.Version}}"])).trim();
+  const version = (await podmanCli(["version", "--format", "{{.Client.Version}}"])).trim();
   const run = await runReadme("A throwaway Podman service");
   if (run === undefined) return;
   assert.equal(run.code, 0, explain(run));

@@ -58,9 +58,7 @@ async function assertCleanedUp(service) {
  * service runs. Resolves with the service it printed, and how the script ended.
  */
 function runChild(mode, afterStart) {
-  const args = runtime.startsWith("deno")
-    ? ["run", "-A", CHILD, mode]
-    : [CHILD, mode];
+  const args = runtime.startsWith("deno") ? ["run", "-A", CHILD, mode] : [CHILD, mode];
   const child = spawn(process.execPath, args, {
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -81,9 +79,7 @@ function runChild(mode, afterStart) {
       if (service === undefined) {
         reject(
           new Error(
-            `the child script printed no service (${
-              code ?? signal
-            }): ${stderr}`,
+            `the child script printed no service (${code ?? signal}): ${stderr}`,
           ),
         );
       } else resolve({ service, code, signal, stderr });
@@ -121,9 +117,7 @@ describe(`spawn() and its clean-up, on ${runtime}`, () => {
         false,
         "the service directory outlived close()",
       );
-      const error = await lastValueFrom(podman.images.list()).catch((error) =>
-        error
-      );
+      const error = await lastValueFrom(podman.images.list()).catch((error) => error);
       assert.ok(error instanceof ConnectionError, String(error));
       assert.equal(error.reason, "closed");
       await assertCleanedUp(service);

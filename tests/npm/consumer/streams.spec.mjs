@@ -83,9 +83,7 @@ describe(`streams, on ${runtime}`, () => {
         const lines = drawn.split(CLEAR_LINE).slice(1, -1);
         assert.equal(lines.length, snapshots.length, JSON.stringify(drawn));
         assert.ok(
-          lines.every((line) =>
-            line.startsWith("busybox") && line.length <= 59
-          ),
+          lines.every((line) => line.startsWith("busybox") && line.length <= 59),
           drawn,
         );
         assert.ok(drawn.endsWith(CLEAR_LINE));
