@@ -19,31 +19,23 @@ import {
 import { filter, lastValueFrom, map, type Observable } from "rxjs";
 
 /** Builds, then pushes, as a user's deploy script would; the types are the check. */
-export async function buildAndPush(
-  socket: string,
-  build: BuildOptions,
-): Promise<PushedEvent> {
+export async function buildAndPush(socket: string, build: BuildOptions): Promise<PushedEvent> {
   const options: PodmanClientOptions = { baseUrl: `unix://${socket}` };
   await using podman = new PodmanClient(options);
   const logs: Observable<string> = podman.images.build(build).pipe(
     filter((event) => event.type === "log"),
     map((event) => event.line),
   );
-  const { image, log }: { image: Image; log: string[] } = await podman.images
-    .promises.build({
-      ...build,
-      signal: AbortSignal.timeout(60_000),
-    });
+  const { image, log }: { image: Image; log: string[] } = await podman.images.promises.build({
+    ...build,
+    signal: AbortSignal.timeout(60_000),
+  });
   void logs;
   void log;
   try {
-    return await podman.images.promises.push(image.tags[0] ?? image.id, {
-      tlsVerify: false,
-    });
+    return await podman.images.promises.push(image.tags[0] ?? image.id, { tlsVerify: false });
   } catch (error) {
-    if (isPodmanError(error) && error instanceof ConnectionError) {
-      throw error.cause;
-    }
+    if (isPodmanError(error) && error instanceof ConnectionError) throw error.cause;
     throw error;
   }
 }
