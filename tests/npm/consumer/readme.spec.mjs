@@ -30,6 +30,7 @@ const RUNNABLE = [
   "A pull -> build -> push pipeline",
   "Cancellation and timeouts",
   "A throwaway Podman service",
+  "Node and Bun",
   "Multi-platform images",
   "Artifacts",
 ];
@@ -235,6 +236,20 @@ test("README: Cancellation and timeouts", options, async () => {
     assert.match(run.stdout, new RegExp(`^reloaded ${bigId}$`, "m"));
   } finally {
     await removeNames(`${bed.registry}/big:1`, ...(builtId ? [builtId] : []));
+  }
+});
+
+test("README: Node and Bun", options, async () => {
+  try {
+    const run = await runReadme("Node and Bun");
+    if (run === undefined) return;
+    assert.equal(run.code, 0, explain(run));
+    const busyboxId = await imageId(bed.busybox);
+    assert.match(run.stdout, new RegExp(`^${busyboxId.slice(0, 10)} .*${bed.busybox}`, "m"));
+    assert.match(run.stdout, new RegExp(`^hello from podrx ${run.token}$`, "m"));
+    assert.ok(await imageId("localhost/app:dev"), "the build tagged localhost/app:dev");
+  } finally {
+    await removeNames("localhost/app:dev");
   }
 });
 
