@@ -108,18 +108,90 @@ function openFile(handle: FsPromises.FileHandle): OpenFile {
       });
     },
     get writable(): WritableStream<Uint8Array> {
-      return new WritableStream<Uint8Array>({
-        async write(chunk) {
-          for (let offset = 0; offset < chunk.byteLength;) {
-            offset += await write(chunk.subarray(offset));
-          }
-        },
-        close: () => close(),
-        abort: () => close(),
-      });
+      return coalescingWritable(handle, close);
     },
     stat: async () => info(await handle.stat()),
     sync: () => handle.sync(),
     close: () => void close(),
   };
+}
+
+// How many bytes a file's writable takes in before a write waits for the disk.
+const QUEUED_WRITE_BYTES = 1024 * 1024;
+
+/**
+ * A stream into the file that gathers the chunks arriving while a write is under way and writes
+ * them with one `writev`, as Node's own `fs.WriteStream` does: one trip to the thread pool per
+ * batch instead of per chunk (a socket gives 64 KiB chunks: 8,192 writes for 512 MiB). Nothing
+ * waits to fill a batch, so bytes reach the file as soon as the disk takes them.
+ */
+function coalescingWritable(
+  handle: FsPromises.FileHandle,
+  close: () => Promise<void>,
+): WritableStream<Uint8Array> {
+  let queued: Uint8Array[] = [];
+  let queuedBytes = 0;
+  let writing: Promise<void> | undefined;
+  let failure: { error: unknown } | undefined;
+  // Lets a write that found the queue full go on, once a batch has left it.
+  let onDrained: (() => void) | undefined;
+  const throwIfFailed = (): void => {
+    if (failure) throw failure.error;
+  };
+
+  const writeAll = async (chunks: Uint8Array[]): Promise<void> => {
+    let written = (await handle.writev(chunks)).bytesWritten;
+    // A short write: the rest one piece at a time.
+    for (const chunk of chunks) {
+      if (written >= chunk.byteLength) {
+        written -= chunk.byteLength;
+        continue;
+      }
+      for (let offset = written; offset < chunk.byteLength;) {
+        offset += (await handle.write(chunk, offset, chunk.byteLength - offset)).bytesWritten;
+      }
+      written = 0;
+    }
+  };
+  const drain = async (): Promise<void> => {
+    try {
+      while (queued.length > 0) {
+        const chunks = queued;
+        queued = [];
+        queuedBytes = 0;
+        onDrained?.();
+        onDrained = undefined;
+        await writeAll(chunks);
+      }
+    } catch (error) {
+      failure = { error };
+      onDrained?.();
+    } finally {
+      writing = undefined;
+    }
+  };
+  return new WritableStream<Uint8Array>({
+    async write(chunk) {
+      throwIfFailed();
+      queued.push(chunk);
+      queuedBytes += chunk.byteLength;
+      writing ??= drain();
+      if (queuedBytes >= QUEUED_WRITE_BYTES) {
+        await new Promise<void>((resolve) => onDrained = resolve);
+        throwIfFailed();
+      }
+    },
+    async close() {
+      try {
+        while (writing) await writing;
+        throwIfFailed();
+      } finally {
+        await close();
+      }
+    },
+    async abort() {
+      await writing;
+      await close();
+    },
+  });
 }

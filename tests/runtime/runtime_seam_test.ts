@@ -98,6 +98,18 @@ describe(`runtime seam on ${RUNTIME}`, () => {
       assert.equal((await streamed.stat()).size, bytes.byteLength);
       const read = new Uint8Array(await new Response(streamed.readable).arrayBuffer());
       assert.deepEqual(read, bytes);
+      // Many small chunks in a row arrive whole and in order, however they are batched.
+      const pieces = `${dir}/pieces.bin`;
+      const writer = (await files.open(pieces, { write: true, createNew: true })).writable
+        .getWriter();
+      for (let start = 0; start < bytes.byteLength; start += 1_000) {
+        await writer.write(bytes.slice(start, start + 1_000));
+      }
+      await writer.close();
+      assert.deepEqual(files.readFileSync(pieces), bytes);
+      // A write the file refuses (it is open for reading only) fails the stream.
+      const readOnly = await files.open(pieces, { read: true });
+      await assert.rejects(new Blob([bytes]).stream().pipeTo(readOnly.writable));
     }));
 
   it("lists directories, tells links and sockets apart, resolves real paths", () =>
