@@ -1,9 +1,9 @@
 // deno-lint-ignore-file no-console -- the wrapper reports to the terminal
 /**
  * Runs one command against one test bed, for the tests that run outside Deno (Node and Bun
- * importing the npm build): starts a bed as `tests/run.ts` does (`startBed`), runs the command
- * with the bed in its environment (`TEST_BED_ENV`, read by tests/npm/consumer), and always
- * stops the bed again.
+ * importing the npm build): starts a bed as `tests/run.ts` does (`startBed`) and an SSH server
+ * on loopback (`startSshd`), runs the command with both in its environment (`TEST_BED_ENV`
+ * and `PODRX_NPM_SSH_*`, read by tests/npm/consumer), and always stops them again.
  *
  * ```sh
  * deno run -A tests/npm/with_bed.ts -- node --test podrx.test.mjs
@@ -19,6 +19,7 @@
 import { keepLoopbackOffProxies, testBedEnv } from "../bed/env.ts";
 import { selectPodman } from "../bed/select_podman.ts";
 import { startBed } from "../bed/start_bed.ts";
+import { startSshd } from "../client/_sshd.ts";
 
 const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
 type HandledSignal = keyof typeof SIGNAL_EXIT_CODES;
@@ -62,10 +63,20 @@ async function main(args: readonly string[]): Promise<number> {
       userSocket: false,
       signal: interrupt.signal,
     });
+    // An SSH server on loopback that logs in to this machine, for ssh:// connections.
+    const sshd = await startSshd();
+    cleanups.push(() => sshd.stop());
     console.log(`podrx npm bed: ready in ${seconds(started)} s; running ${command.join(" ")}`);
     child = new Deno.Command(program, {
       args: programArgs,
-      env: testBedEnv(bed),
+      env: {
+        ...testBedEnv(bed),
+        PODRX_NPM_SSH_URL: sshd.url(bed.socketPath),
+        PODRX_NPM_SSH_PORT: String(sshd.port),
+        PODRX_NPM_SSH_IDENTITY: sshd.identity,
+        PODRX_NPM_SSH_KNOWN_HOSTS: sshd.knownHosts,
+        PODRX_NPM_SSH_EMPTY_KNOWN_HOSTS: sshd.emptyKnownHosts,
+      },
       stdin: "null",
       stdout: "inherit",
       stderr: "inherit",
