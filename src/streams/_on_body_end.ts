@@ -28,13 +28,14 @@ export function onBodyEnd(response: Response, signal: AbortSignal, onEnd: () => 
     onEnd();
     return response;
   }
+  const { prototype, body } = noticingFor(response);
   const noticing = response as NoticingResponse;
   noticing[NOTICE] = new BodyEndNotice(
-    () => BODY.call(response) as ReadableStream<Uint8Array<ArrayBuffer>> | null,
+    () => body.call(response) as ReadableStream<Uint8Array<ArrayBuffer>> | null,
     signal,
     onEnd,
   );
-  Object.setPrototypeOf(response, NoticingResponse.prototype);
+  Object.setPrototypeOf(response, prototype);
   return response;
 }
 
@@ -52,52 +53,86 @@ export function pipeBody(
   response: Response,
   destination: WritableStream<Uint8Array>,
 ): Promise<void> {
-  if (response instanceof NoticingResponse) return response[NOTICE].pipeTo(destination);
+  if (NOTICE in response) return (response as NoticingResponse)[NOTICE].pipeTo(destination);
   if (!response.body) return Promise.reject(new TypeError("the response has no body"));
   return response.body.pipeTo(destination);
 }
 
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 
-/** Response's own `body` getter, called on a response whose prototype shadows it. */
-const BODY = Object.getOwnPropertyDescriptor(Response.prototype, "body")!.get!;
-
 const NOTICE = Symbol("bodyEndNotice");
 
+/** A response after {@linkcode onBodyEnd}: its prototype's readers end the body. */
+type NoticingResponse = Response & { [NOTICE]: BodyEndNotice };
+
+/** The prototype a noticed response gets, and its class's own `body` getter. */
+interface Noticing {
+  prototype: object;
+  body: () => unknown;
+}
+
+// Made on first use for each class of response: fetch's `Response`, or node_response.ts's on
+// Node (where merely naming `Response` would load undici).
+const noticingByClass = new Map<object, Noticing>();
+
+function noticingFor(response: Response): Noticing {
+  const base = Object.getPrototypeOf(response) as object;
+  let noticing = noticingByClass.get(base);
+  if (!noticing) {
+    noticing = {
+      prototype: noticingClass(base.constructor as typeof Response).prototype,
+      body: bodyGetter(base),
+    };
+    noticingByClass.set(base, noticing);
+  }
+  return noticing;
+}
+
+/** The class's own `body` getter, found up its prototype chain. */
+function bodyGetter(prototype: object): () => unknown {
+  for (let at: object | null = prototype; at; at = Object.getPrototypeOf(at)) {
+    const getter = Object.getOwnPropertyDescriptor(at, "body")?.get;
+    if (getter) return getter;
+  }
+  throw new TypeError("a response without a body getter");
+}
+
 /**
- * The prototype a noticed response gets: Response's readers, each ending the body. Never
- * constructed; `super` still reaches Response's own readers, which read the body natively.
+ * The prototype a noticed response gets: its class's readers, each ending the body. Never
+ * constructed; `super` still reaches the class's own readers (fetch's read the body natively).
  */
-class NoticingResponse extends Response {
-  declare [NOTICE]: BodyEndNotice;
+function noticingClass(base: typeof Response) {
+  return class NoticingResponse extends base {
+    declare [NOTICE]: BodyEndNotice;
 
-  override get body(): ReadableStream<Uint8Array<ArrayBuffer>> | null {
-    return this[NOTICE].stream();
-  }
+    override get body(): ReadableStream<Uint8Array<ArrayBuffer>> | null {
+      return this[NOTICE].stream();
+    }
 
-  override text(): Promise<string> {
-    return this[NOTICE].whole(() => super.text());
-  }
+    override text(): Promise<string> {
+      return this[NOTICE].whole(() => super.text());
+    }
 
-  override json(): Promise<unknown> {
-    return this[NOTICE].whole(() => super.json());
-  }
+    override json(): Promise<unknown> {
+      return this[NOTICE].whole(() => super.json());
+    }
 
-  override arrayBuffer(): Promise<ArrayBuffer> {
-    return this[NOTICE].whole(() => super.arrayBuffer());
-  }
+    override arrayBuffer(): Promise<ArrayBuffer> {
+      return this[NOTICE].whole(() => super.arrayBuffer());
+    }
 
-  override bytes(): Promise<Uint8Array<ArrayBuffer>> {
-    return this[NOTICE].whole(() => super.bytes());
-  }
+    override bytes(): Promise<Uint8Array<ArrayBuffer>> {
+      return this[NOTICE].whole(() => super.bytes());
+    }
 
-  override blob(): Promise<Blob> {
-    return this[NOTICE].whole(() => super.blob());
-  }
+    override blob(): Promise<Blob> {
+      return this[NOTICE].whole(() => super.blob());
+    }
 
-  override formData(): Promise<FormData> {
-    return this[NOTICE].whole(() => super.formData());
-  }
+    override formData(): Promise<FormData> {
+      return this[NOTICE].whole(() => super.formData());
+    }
+  };
 }
 
 /** The view a BYOB read of the source fills for a default reader that came after a BYOB one. */

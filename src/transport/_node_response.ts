@@ -1,9 +1,10 @@
 /**
- * A WHATWG `Response` over node:http's `IncomingMessage`, its body streamed as it arrives.
+ * The response for node:http's `IncomingMessage`, its body streamed as it arrives.
  *
  * @module
  */
 import type { IncomingMessage } from "node:http";
+import { NodeResponse, NodeResponseHeaders } from "./node_response.ts";
 
 // Statuses whose `Response` may not have a body (the constructor throws).
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
@@ -30,17 +31,18 @@ export interface BodyEnd {
  * @param end How the body's end is told to the transport, and an abort to the body.
  */
 export function responseOf(message: IncomingMessage, isHead: boolean, end: BodyEnd): Response {
-  const headers = new Headers();
-  const raw = message.rawHeaders;
-  for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!);
+  const headers = new NodeResponseHeaders(message.rawHeaders);
   const status = message.statusCode ?? 200;
-  const init = { status, statusText: message.statusMessage ?? "", headers };
+  const statusText = message.statusMessage ?? "";
+  let body: ReadableStream<Uint8Array<ArrayBuffer>> | null = null;
   if (isHead || NULL_BODY_STATUSES.has(status)) {
     message.resume();
     message.once("end", () => end.done());
-    return new Response(null, init);
+  } else {
+    body = bodyOf(message, end);
   }
-  return new Response(bodyOf(message, end), init);
+  // What podrx reads of a Response, without undici's (see node_response.ts).
+  return new NodeResponse(status, statusText, headers, body) as unknown as Response;
 }
 
 /**
@@ -48,7 +50,7 @@ export function responseOf(message: IncomingMessage, isHead: boolean, end: BodyE
  * with the next one), which podrx relies on to give chunks back early (`hasOwnChunks`). Pull-
  * based: the message is paused whenever the queue is full and resumed when the reader asks.
  */
-function bodyOf(message: IncomingMessage, end: BodyEnd): ReadableStream<Uint8Array> {
+function bodyOf(message: IncomingMessage, end: BodyEnd): ReadableStream<Uint8Array<ArrayBuffer>> {
   let over = false;
   const finish = () => {
     if (over) return false;

@@ -79,15 +79,13 @@ function send(
   const target = new URL(url);
   const method = (init.method ?? "GET").toUpperCase();
   const body = nodeRequestBody(init.body);
-  const headers = new Headers(init.headers);
-  if ("socketPath" in destination && !headers.has("host")) headers.set("host", target.host);
-  if (body.type !== undefined && !headers.has("content-type")) {
-    headers.set("content-type", body.type);
-  }
-  if (body.length !== undefined && !headers.has("content-length")) {
-    headers.set("content-length", String(body.length));
-  } else if (body.content !== undefined && !headers.has("content-length")) {
-    headers.set("transfer-encoding", "chunked");
+  const headers = headerRecord(init.headers);
+  if ("socketPath" in destination && !("host" in headers)) headers.host = target.host;
+  if (body.type !== undefined && !("content-type" in headers)) headers["content-type"] = body.type;
+  if (body.length !== undefined && !("content-length" in headers)) {
+    headers["content-length"] = String(body.length);
+  } else if (body.content !== undefined && !("content-length" in headers)) {
+    headers["transfer-encoding"] = "chunked";
   }
 
   return new Promise((resolve, reject) => {
@@ -98,7 +96,7 @@ function send(
       agent,
       method,
       path: `${target.pathname}${target.search}`,
-      headers: Object.fromEntries(headers),
+      headers,
     });
     const onAbort = () => {
       const reason = signal!.reason;
@@ -138,4 +136,25 @@ function send(
       });
     }
   });
+}
+
+/**
+ * A request's headers by lower-case name, repeats joined as `Headers` joins them. Read without
+ * `Headers` itself, whose first use loads undici on Node (see node_response.ts).
+ */
+function headerRecord(headers: RequestInit["headers"]): Record<string, string> {
+  const record: Record<string, string> = Object.create(null);
+  const add = (name: string, value: string): void => {
+    const key = name.toLowerCase();
+    record[key] = key in record ? `${record[key]}, ${value}` : value;
+  };
+  if (headers === undefined) return record;
+  if (Array.isArray(headers)) {
+    for (const [name, value] of headers) add(name!, value!);
+  } else if (typeof (headers as Headers).forEach === "function") {
+    (headers as Headers).forEach((value, name) => add(name, value));
+  } else {
+    for (const [name, value] of Object.entries(headers)) add(name, value as string);
+  }
+  return record;
 }
