@@ -6,6 +6,7 @@
 import type * as ChildProcesses from "node:child_process";
 import type * as Os from "node:os";
 import type * as Stream from "node:stream";
+import { concatBytes } from "../bytes/concat_bytes.ts";
 import { nodeBuiltin } from "./node_builtin.ts";
 import type {
   ChildProcess,
@@ -157,11 +158,5 @@ async function collect(stream: Stream.Readable | null): Promise<Uint8Array> {
   if (!stream) return new Uint8Array();
   const chunks: Uint8Array[] = [];
   for await (const chunk of stream) chunks.push(chunk as Uint8Array);
-  const whole = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    whole.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return whole;
+  return concatBytes(chunks);
 }

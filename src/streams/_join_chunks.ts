@@ -1,17 +1,11 @@
 import type { ResultCollector } from "../async/operation.ts";
-/** The chunks of a stream read whole, as one array: what the await twins of byte streams give. */
-function joinChunks(chunks: readonly Uint8Array[]): Uint8Array {
-  const whole = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    whole.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return whole;
-}
+import { concatBytes } from "../bytes/concat_bytes.ts";
 
-/** Collects a byte stream's chunks and gives them joined, as {@linkcode joinChunks} does. */
+/**
+ * Collects a byte stream's chunks and gives them joined into one array: what the await twins
+ * of byte streams give.
+ */
 export function joinedChunks(): ResultCollector<Uint8Array, Uint8Array> {
   const chunks: Uint8Array[] = [];
-  return { add: (chunk) => chunks.push(chunk), result: () => joinChunks(chunks) };
+  return { add: (chunk) => chunks.push(chunk), result: () => concatBytes(chunks) };
 }

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { concatBytes } from "../bytes/concat_bytes.ts";
 
 /** Header names and values, read as `Headers` reads them (any case, repeats joined). */
 export class NodeResponseHeaders {
@@ -58,8 +59,6 @@ export class NodeResponse {
   readonly statusText: string;
   readonly headers: NodeResponseHeaders;
   readonly url = "";
-  readonly type = "basic";
-  readonly redirected = false;
   #body: ReadableStream<Uint8Array<ArrayBuffer>> | null;
   #used = false;
 
@@ -96,19 +95,9 @@ export class NodeResponse {
     this.#used = true;
     if (!this.#body) return new Uint8Array();
     const chunks: Uint8Array[] = [];
-    let total = 0;
-    for await (const chunk of this.#body) {
-      chunks.push(chunk);
-      total += chunk.byteLength;
-    }
-    if (chunks.length === 1) return chunks[0] as Uint8Array<ArrayBuffer>;
-    const whole = new Uint8Array(total);
-    let offset = 0;
-    for (const chunk of chunks) {
-      whole.set(chunk, offset);
-      offset += chunk.byteLength;
-    }
-    return whole;
+    for await (const chunk of this.#body) chunks.push(chunk);
+    // Each chunk is a copy of its own (_node_response.ts makes them): one needs no other.
+    return chunks.length === 1 ? chunks[0] as Uint8Array<ArrayBuffer> : concatBytes(chunks);
   }
 
   /** The body whole, as an `ArrayBuffer`. */
