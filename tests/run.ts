@@ -26,7 +26,7 @@
 import { keepLoopbackOffProxies, testBedEnv } from "./bed/env.ts";
 import { type FileRun, runLanes } from "./bed/lanes.ts";
 import { selectPodman } from "./bed/select_podman.ts";
-import { startBed } from "./bed/start_bed.ts";
+import { runCleanups, startBed } from "./bed/start_bed.ts";
 import { planTests, type TestPlan } from "./bed/test_files.ts";
 
 const SIGNALS: readonly Deno.Signal[] = ["SIGINT", "SIGTERM"];
@@ -128,16 +128,13 @@ async function main(testArgs: readonly string[]): Promise<number> {
     const failed = bedError !== undefined || left.length > 0 || runs.some((run) => run.code !== 0);
     return failed ? 1 : 0;
   } finally {
-    // Newest first: Podman may still be talking to the registries.
-    for (const cleanup of cleanups.reverse()) {
-      try {
-        await cleanup();
-      } catch (error) {
+    await runCleanups(
+      cleanups,
+      (error) =>
         console.error(
           `podrx test bed: cleanup failed: ${error instanceof Error ? error.message : error}`,
-        );
-      }
-    }
+        ),
+    );
     for (const [signal, listener] of listeners) Deno.removeSignalListener(signal, listener);
   }
 }

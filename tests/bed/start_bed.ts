@@ -112,3 +112,23 @@ function randomPassword(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(18));
   return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
 }
+
+/**
+ * Runs what {@linkcode startBed} pushed onto `cleanups`, newest first (Podman may still be
+ * talking to the registries), each one even when one before it failed.
+ *
+ * @param cleanups The stops, oldest first; emptied.
+ * @param onFailure Hears of each stop that failed.
+ */
+export async function runCleanups(
+  cleanups: (() => Promise<void>)[],
+  onFailure: (error: unknown) => void,
+): Promise<void> {
+  for (const cleanup of cleanups.splice(0).reverse()) {
+    try {
+      await cleanup();
+    } catch (error) {
+      onFailure(error);
+    }
+  }
+}

@@ -18,7 +18,7 @@
 
 import { keepLoopbackOffProxies, testBedEnv } from "../bed/env.ts";
 import { selectPodman } from "../bed/select_podman.ts";
-import { startBed } from "../bed/start_bed.ts";
+import { runCleanups, startBed } from "../bed/start_bed.ts";
 import { startSshd } from "../client/_sshd.ts";
 
 const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
@@ -90,16 +90,13 @@ async function main(args: readonly string[]): Promise<number> {
     console.error(`podrx npm bed: FAILED: ${error instanceof Error ? error.message : error}`);
     return 1;
   } finally {
-    // Newest first, as tests/run.ts: Podman may still be talking to the registries.
-    for (const cleanup of cleanups.reverse()) {
-      try {
-        await cleanup();
-      } catch (error) {
+    await runCleanups(
+      cleanups,
+      (error) =>
         console.error(
           `podrx npm bed: cleanup failed: ${error instanceof Error ? error.message : error}`,
-        );
-      }
-    }
+        ),
+    );
     for (const [signal, listener] of listeners) Deno.removeSignalListener(signal, listener);
   }
 }

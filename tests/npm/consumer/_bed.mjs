@@ -88,6 +88,21 @@ export function podmanCli(args) {
 }
 
 /**
+ * Puts the bed's busybox image in the open registry under `name` and leaves the service
+ * without that name, so a pull of it really fetches.
+ *
+ * @param {string} name A name in the open registry (see {@link uniqueName}).
+ */
+export async function inRegistryOnly(name) {
+  await podmanCli(["tag", bed.busybox, name]);
+  try {
+    await podmanCli(["push", "--tls-verify=false", name]);
+  } finally {
+    await podmanCli(["untag", bed.busybox, name]);
+  }
+}
+
+/**
  * Makes a throwaway image on the bed's storage with its own id (one file of random content),
  * for tests that remove or change what they use; the seeded images stay untouched.
  *

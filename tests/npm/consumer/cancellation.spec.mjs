@@ -15,6 +15,7 @@ import {
   bed,
   eventually,
   importImage,
+  inRegistryOnly,
   podmanCli,
   removeImages,
   runtime,
@@ -80,9 +81,7 @@ describe(`cancellation, on ${runtime}`, () => {
     options,
     async () => {
       const name = uniqueName("cancel-pull");
-      await podmanCli(["tag", bed.busybox, name]);
-      await podmanCli(["push", "--tls-verify=false", name]);
-      await podmanCli(["untag", bed.busybox, name]);
+      await inRegistryOnly(name);
       try {
         const seen = await unsubscribeAtFirst(
           podman.images.pull(name, { tlsVerify: false }),
@@ -191,9 +190,7 @@ describe(`cancellation, on ${runtime}`, () => {
     options,
     async () => {
       const name = uniqueName("abort-pull");
-      await podmanCli(["tag", bed.busybox, name]);
-      await podmanCli(["push", "--tls-verify=false", name]);
-      await podmanCli(["untag", bed.busybox, name]);
+      await inRegistryOnly(name);
       try {
         const controller = new AbortController();
         const reason = new Error("enough");

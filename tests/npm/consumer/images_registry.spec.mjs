@@ -13,6 +13,7 @@ import { APIError, PodmanClient, RegistryData } from "@podrx/podrx";
 import { lastValueFrom, toArray } from "rxjs";
 import {
   bed,
+  inRegistryOnly,
   podmanCli,
   removeImages,
   runtime,
@@ -63,16 +64,6 @@ function basicAuth() {
   };
 }
 
-/** Puts the seeded busybox into a registry under `name` with the CLI, keeping no local name. */
-async function pushedWithCli(name) {
-  await podmanCli(["tag", bed.busybox, name]);
-  try {
-    await podmanCli(["push", "--tls-verify=false", name]);
-  } finally {
-    await podmanCli(["untag", bed.busybox, name]);
-  }
-}
-
 describe(`images and registries, on ${runtime}`, () => {
   const podman = new PodmanClient({ baseUrl: bed.baseUrl });
   after(() => podman.close());
@@ -82,7 +73,7 @@ describe(`images and registries, on ${runtime}`, () => {
     options,
     async () => {
       const name = uniqueName("pull");
-      await pushedWithCli(name);
+      await inRegistryOnly(name);
       const busybox = await podman.images.promises.get(bed.busybox);
       try {
         assert.equal(await podman.images.promises.exists(name), false);
@@ -165,7 +156,7 @@ describe(`images and registries, on ${runtime}`, () => {
       );
       const { repository, tag } = parts(name);
       const full = `${bed.registry}/${repository}`;
-      await pushedWithCli(name);
+      await inRegistryOnly(name);
       const hits = await lastValueFrom(
         podman.images.search(full, { tlsVerify: false }),
       );
@@ -186,7 +177,7 @@ describe(`images and registries, on ${runtime}`, () => {
     options,
     async () => {
       const name = uniqueName("registry-data");
-      await pushedWithCli(name);
+      await inRegistryOnly(name);
       const busybox = await podman.images.promises.get(bed.busybox);
       try {
         assert.equal(await podman.images.promises.exists(name), false);

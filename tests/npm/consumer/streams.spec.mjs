@@ -17,6 +17,7 @@ import { lastValueFrom, toArray } from "rxjs";
 import {
   bed,
   importImage,
+  inRegistryOnly,
   podmanCli,
   removeImages,
   runtime,
@@ -51,9 +52,7 @@ describe(`streams, on ${runtime}`, () => {
     options,
     async () => {
       const name = uniqueName("progress");
-      await podmanCli(["tag", bed.busybox, name]);
-      await podmanCli(["push", "--tls-verify=false", name]);
-      await podmanCli(["untag", bed.busybox, name]);
+      await inRegistryOnly(name);
       const terminal = fakeTerminal();
       const quiet = fakeTerminal(false);
       try {
