@@ -1,4 +1,5 @@
 import type { ConnectionErrorReason } from "../errors.ts";
+import { isNotCapable, isPermissionDenied } from "../runtime/file_errors.ts";
 
 // fetch wraps every network failure in a TypeError with one of these messages; the OS error
 // (and the stage it failed in) is in its `cause` chain. A transport of the caller's may say
@@ -62,10 +63,8 @@ function fetchCodesOf(error: unknown): string[] {
 
 /** Whether a failure is a missing Deno permission (or the OS refusing access): not the network's. */
 export function isPermissionError(error: unknown): boolean {
-  if (
-    DENO_ERRORS &&
-    (error instanceof DENO_ERRORS.NotCapable || error instanceof DENO_ERRORS.PermissionDenied)
-  ) return true;
+  if (isNotCapable(error) || isPermissionDenied(error)) return true;
+  // Also deeper in the chain: Node's fetch puts the OS error in its cause.
   return codesOf(error).some((code) => PERMISSION_CODES.has(code));
 }
 
