@@ -1,3 +1,4 @@
+import type { Subscriber, TeardownLogic } from "rxjs";
 import { lastEvent, Operation } from "../async/operation.ts";
 import { PodmanError, TimeoutError } from "../errors.ts";
 import { isConnectionFailure } from "../transport/_connection_failure.ts";
@@ -24,6 +25,8 @@ export interface OperationOptions {
 
 /** What an operation's body gets: a way to emit, the abort signal, and a liveness tick. */
 export interface OperationContext<T> {
+  /** The operation's action, worded once on subscribe: the words its errors start with. */
+  action: string;
   /** Emits a value to the subscriber. */
   emit(value: T): void;
   /** Aborted when the subscriber unsubscribes, the caller's signal aborts or the timeout fires. */
@@ -81,77 +84,112 @@ function describe(value: unknown): string {
  * checked on subscribe (a bad one is the error notification, nothing is sent); an aborted
  * caller's signal errors with its reason and no listener stays on it once the operation ended;
  * an idle `timeout` errors with {@linkcode TimeoutError}; a connection that breaks mid-body
- * with {@linkcode ConnectionError}. Operations check their own arguments on subscribe too
- * (each returns `defer(...)`), so calling an operation never throws. `peer` names who stayed
- * silent in the timeout's message: Podman, or a registry podrx talks to itself.
+ * with {@linkcode ConnectionError}. Operations check their own arguments on subscribe too, so
+ * calling an operation never throws: a `body` that throws before it returns its promise (an
+ * argument it checks, a request it could not build) errors the subscriber with that error as
+ * it is, as `defer` would. `action` may be a function, called once on subscribe (or when
+ * `Operation.action` is read), for words that read a model. `peer` names who stayed silent in
+ * the timeout's message: Podman, or a registry podrx talks to itself.
  */
 export function operation<T>(
-  action: string,
+  action: string | (() => string),
   options: OperationOptions | undefined,
   body: (context: OperationContext<T>) => Promise<void>,
   peer = "Podman",
 ): Operation<T> {
-  return new Operation<T, T>(action, (subscriber) => {
-    try {
-      checkOperationOptions(options, action);
-    } catch (error) {
-      subscriber.error(error);
-      return;
-    }
-    const timeout = options?.timeout;
-    const callerSignal = options?.signal;
-    if (callerSignal?.aborted) {
-      subscriber.error(callerSignal.reason);
-      return;
-    }
-    const controller = new AbortController();
-    // The client aborts this controller itself if it closes mid-request (see abortOnClose).
-    const signal = abortOnClose(controller);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let timedOut = false;
-    // Once the body has settled there is nothing left to abort; skipping the abort saves the
-    // event dispatch on every short call.
-    let settled = false;
-    // The teardown below aborts the request and removes this listener.
-    const onCallerAbort = (): void => subscriber.error(callerSignal!.reason);
-    callerSignal?.addEventListener("abort", onCallerAbort, { once: true });
-    const alive = (): void => {
-      if (timeout === undefined || controller.signal.aborted) return;
-      clearTimeout(timer);
-      timer = setTimeout(() => {
-        timedOut = true;
-        controller.abort();
-      }, timeout);
-    };
-    alive();
-    const pauseTimeout = (): void => clearTimeout(timer);
-    body({ emit: (value) => subscriber.next(value), signal, alive, pauseTimeout }).then(
-      () => {
-        settled = true;
-        clearTimeout(timer);
-        subscriber.complete();
-      },
-      (error: unknown) => {
-        settled = true;
-        clearTimeout(timer);
-        if (subscriber.closed) return;
-        if (timedOut) {
-          subscriber.error(
-            new TimeoutError(`${action}: no answer from ${peer} within ${timeout} ms`, timeout!, {
-              cause: error,
-            }),
-          );
-        } else {
-          subscriber.error(asPodmanError(action, error));
-        }
-      },
-    );
-    return () => {
-      clearTimeout(timer);
-      callerSignal?.removeEventListener("abort", onCallerAbort);
-      if (!settled) controller.abort();
-    };
-  }, lastEvent);
+  return new Operation<T, T>(
+    action,
+    (subscriber) => run(subscriber, action, options, body, peer),
+    lastEvent,
+  );
+}
+
+// The timeout's hooks when there is no timeout: made once, not per call.
+const noTimeout = (): void => {};
+
+/** One subscription of an {@linkcode operation}. */
+function run<T>(
+  subscriber: Subscriber<T>,
+  wording: string | (() => string),
+  options: OperationOptions | undefined,
+  body: (context: OperationContext<T>) => Promise<void>,
+  peer: string,
+): TeardownLogic {
+  let action: string;
+  try {
+    action = typeof wording === "string" ? wording : wording();
+    checkOperationOptions(options, action);
+  } catch (error) {
+    subscriber.error(error);
+    return;
+  }
+  const timeout = options?.timeout;
+  const callerSignal = options?.signal;
+  if (callerSignal?.aborted) {
+    subscriber.error(callerSignal.reason);
+    return;
+  }
+  const controller = new AbortController();
+  // The client aborts this controller itself if it closes mid-request (see abortOnClose).
+  const signal = abortOnClose(controller);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let timedOut = false;
+  // Once the body has settled there is nothing left to abort; skipping the abort saves the
+  // event dispatch on every short call.
+  let settled = false;
+  const stopTimer = (): void => {
+    if (timer !== undefined) clearTimeout(timer);
+  };
+  // The teardown below aborts the request and removes this listener.
+  const onCallerAbort = callerSignal && ((): void => subscriber.error(callerSignal.reason));
+  if (onCallerAbort) callerSignal!.addEventListener("abort", onCallerAbort, { once: true });
+  const teardown = (): void => {
+    stopTimer();
+    if (onCallerAbort) callerSignal!.removeEventListener("abort", onCallerAbort);
+    if (!settled) controller.abort();
+  };
+  // Without a timeout the hooks do nothing: a short call makes no timer and no closures.
+  const alive = timeout === undefined ? noTimeout : (): void => {
+    if (controller.signal.aborted) return;
+    stopTimer();
+    timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, timeout);
+  };
+  alive();
+  const emit = (value: T): void => subscriber.next(value);
+  let running: Promise<void>;
+  try {
+    running = body({ action, emit, signal, alive, pauseTimeout: timeout ? stopTimer : noTimeout });
+  } catch (error) {
+    settled = true;
+    teardown();
+    subscriber.error(error);
+    return;
+  }
+  running.then(
+    () => {
+      settled = true;
+      stopTimer();
+      subscriber.complete();
+    },
+    (error: unknown) => {
+      settled = true;
+      stopTimer();
+      if (subscriber.closed) return;
+      if (timedOut) {
+        subscriber.error(
+          new TimeoutError(`${action}: no answer from ${peer} within ${timeout} ms`, timeout!, {
+            cause: error,
+          }),
+        );
+      } else {
+        subscriber.error(asPodmanError(action, error));
+      }
+    },
+  );
+  return teardown;
 }
 
 /**

@@ -30,16 +30,15 @@ export function denoUnixSocketTransport(path: string): Transport {
   return {
     origin: "http://libpod",
     description: `unix://${path}`,
-    fetch: async (url, init) => {
-      try {
-        return await fetch(url, { ...init, client });
-      } catch (error) {
+    // Not async: the fetch is the last thing done before the caller's next await (see
+    // sendRequest).
+    fetch: (url, init) =>
+      fetch(url, { ...init, client }).catch(async (error: unknown) => {
         // A missing Deno permission is not a socket problem: NotCapable names the flag, and
         // explainSocketFailure leaves it as it is.
         if (init.signal?.aborted) throw error;
         throw await explainSocketFailure(path, error);
-      }
-    },
+      }),
     close: () => client.close(),
   };
 }

@@ -105,3 +105,26 @@ Deno.test("an operation that completes, or fails by itself, removes its listener
   assert.equal(listeners(), 0);
   assert.equal(fake.requests.length, 4);
 });
+
+Deno.test("an argument refused while the request is built errors as it is, sends nothing, leaves no listener", async () => {
+  await using fake = await startFakePodman(() => Response.json(IMAGE));
+  const { controller, listeners } = countedSignal();
+  const images = fake.client.images;
+  // get and exists build their request on subscribe (no defer around them): the name check
+  // throws there, with a timeout and a caller's signal both set up before it.
+  for (
+    const operation of <Observable<unknown>[]> [
+      images.get("", { signal: controller.signal, timeout: 50 }),
+      images.exists("", { signal: controller.signal, timeout: 50 }),
+    ]
+  ) {
+    await assert.rejects(lastValueFrom(operation), (error) => {
+      assert.ok(error instanceof TypeError, `a TypeError as thrown, got ${error}`);
+      assert.match((error as Error).message, /image ""/);
+      return true;
+    });
+  }
+  assert.equal(fake.requests.length, 0);
+  assert.equal(listeners(), 0);
+  // The 50 ms timeouts were cleared: had one stayed, Deno's leak check would fail this test.
+});

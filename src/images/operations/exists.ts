@@ -1,7 +1,7 @@
-import { deferredOperation, type Operation } from "../../async/operation.ts";
+import type { Operation } from "../../async/operation.ts";
 import type { OperationOptions } from "../../client/operation.ts";
 import type { Requester } from "../../client/requester.ts";
-import { pathSegment, requestJson } from "../../client/request_json.ts";
+import { pathSegment, requestJsonOnSubscribe } from "../../client/request_json.ts";
 import { requireName } from "../../vocabulary/reference.ts";
 import { IMAGE_RACE_RETRY } from "./_retry_image_race.ts";
 
@@ -18,15 +18,16 @@ export function imageExists(
   name: string,
   options?: OperationOptions,
 ): Operation<boolean> {
-  return deferredOperation(() => `Cannot check whether image "${name}" exists`, (action) => {
-    requireName(name, action);
-    return requestJson(
-      requester,
-      { path: `/images/${pathSegment(name)}/exists`, action, notFound: "image" },
-      options,
-      () => true,
-      IMAGE_RACE_RETRY,
-      false,
-    );
-  });
+  return requestJsonOnSubscribe(
+    requester,
+    () => `Cannot check whether image "${name}" exists`,
+    (action) => {
+      requireName(name, action);
+      return { path: `/images/${pathSegment(name)}/exists`, action, notFound: "image" };
+    },
+    options,
+    () => true,
+    IMAGE_RACE_RETRY,
+    false,
+  );
 }

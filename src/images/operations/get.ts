@@ -1,7 +1,8 @@
-import { deferredOperation, type Operation } from "../../async/operation.ts";
+import type { Operation } from "../../async/operation.ts";
+import type { ApiRequest } from "../../client/api_request.ts";
 import type { Observable } from "rxjs";
 import type { OperationOptions } from "../../client/operation.ts";
-import { pathSegment, requestJson } from "../../client/request_json.ts";
+import { pathSegment, requestJson, requestJsonOnSubscribe } from "../../client/request_json.ts";
 import { requireName } from "../../vocabulary/reference.ts";
 import type { ImagesContext } from "./images_context.ts";
 import { IMAGE_RACE_RETRY } from "./_retry_image_race.ts";
@@ -20,10 +21,17 @@ export function getImage<M>(
   name: string,
   options?: OperationOptions,
 ): Operation<M> {
-  return deferredOperation(() => `Cannot get image "${name}"`, (action) => {
-    requireName(name, action);
-    return inspectImage(context, name, action, options, name);
-  });
+  return requestJsonOnSubscribe(
+    context.requester,
+    () => `Cannot get image "${name}"`,
+    (action) => {
+      requireName(name, action);
+      return inspectRequest(name, action);
+    },
+    options,
+    (body) => context.toImage(body as ImageAttrs, name),
+    IMAGE_RACE_RETRY,
+  );
 }
 
 /**
@@ -39,9 +47,13 @@ export function inspectImage<M>(
 ): Observable<M> {
   return requestJson(
     context.requester,
-    { path: `/images/${pathSegment(name)}/json`, action, notFound: "image" },
+    inspectRequest(name, action),
     options,
     (body) => context.toImage(body as ImageAttrs, named),
     IMAGE_RACE_RETRY,
   );
+}
+
+function inspectRequest(name: string, action: string): ApiRequest {
+  return { path: `/images/${pathSegment(name)}/json`, action, notFound: "image" };
 }

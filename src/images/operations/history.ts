@@ -1,7 +1,7 @@
-import { deferredOperation, type Operation } from "../../async/operation.ts";
+import type { Operation } from "../../async/operation.ts";
 import type { OperationOptions } from "../../client/operation.ts";
 import type { Requester } from "../../client/requester.ts";
-import { pathSegment, requestJson } from "../../client/request_json.ts";
+import { pathSegment, requestJsonOnSubscribe } from "../../client/request_json.ts";
 import type { ImageRef } from "./images_context.ts";
 import { type HistoryEntry, readHistory } from "../../vocabulary/reports.ts";
 import { IMAGE_RACE_RETRY } from "./_retry_image_race.ts";
@@ -18,19 +18,12 @@ export function imageHistory(
   image: ImageRef,
   options?: OperationOptions,
 ): Operation<HistoryEntry[]> {
-  return deferredOperation(
+  return requestJsonOnSubscribe(
+    requester,
     () => `Cannot read the history of image "${image.name}"`,
-    (action) =>
-      requestJson(
-        requester,
-        {
-          path: `/images/${pathSegment(image.id)}/history`,
-          action,
-          notFound: "image",
-        },
-        options,
-        readHistory,
-        IMAGE_RACE_RETRY,
-      ),
+    (action) => ({ path: `/images/${pathSegment(image.id)}/history`, action, notFound: "image" }),
+    options,
+    readHistory,
+    IMAGE_RACE_RETRY,
   );
 }
