@@ -4,11 +4,12 @@ import type { ApiRequest } from "./api_request.ts";
 import { parseApiVersion } from "./api_version.ts";
 import { type PodmanClientOptions, validateClientOptions } from "./client_options.ts";
 import { Connector } from "./_connector.ts";
-import { operation, type OperationOptions } from "./operation.ts";
+import type { OperationOptions } from "./operation.ts";
 import type { ConnectionKind, Requester } from "./requester.ts";
 import { type AddCredentials, RequestPath } from "./_request_path.ts";
 import { RequestSlots } from "./_request_slots.ts";
-import { readVersionReport, type VersionReport } from "./version_report.ts";
+import { pingService, readServiceVersion } from "./service_checks.ts";
+import type { VersionReport } from "./version_report.ts";
 
 /** How many requests a client runs at once unless `maxConnections` says otherwise. */
 const DEFAULT_MAX_CONNECTIONS = 10;
@@ -209,11 +210,7 @@ export class LibpodClient implements AsyncDisposable {
    * ```
    */
   ping(options?: OperationOptions): Operation<boolean> {
-    const action = "Cannot ping Podman";
-    return operation<boolean>(action, options, async ({ emit, signal }) => {
-      const response = await this.request({ path: "/_ping", action }, signal);
-      emit((await response.text()).trim() === "OK");
-    });
+    return pingService(this, options);
   }
 
   /**
@@ -239,11 +236,7 @@ export class LibpodClient implements AsyncDisposable {
    * ```
    */
   version(options?: OperationOptions): Operation<VersionReport> {
-    const action = "Cannot read the Podman version";
-    return operation<VersionReport>(action, options, async ({ emit, signal }) => {
-      const response = await this.request({ path: "/version", action }, signal);
-      emit(readVersionReport(await response.json()));
-    });
+    return readServiceVersion(this, options);
   }
 
   /**
