@@ -16,38 +16,55 @@ const CHECKPOINT_EVERY = 32;
 export class LayersView implements ReadonlyMap<string, LayerState> {
   #map: Map<string, LayerState> | undefined;
   #before: LayersView | undefined;
-  #id: string;
-  #layer: LayerState | undefined;
   #depth: number;
+  // The change this view's event made, as its parts: its LayerState is made only when read.
+  #id: string;
+  #status: string;
+  #current: number;
+  #total: number | undefined;
+  #done: boolean;
 
   private constructor(
     map: Map<string, LayerState> | undefined,
     before: LayersView | undefined,
-    id: string,
-    layer: LayerState | undefined,
     depth: number,
+    id: string,
+    status: string,
+    current: number,
+    total: number | undefined,
+    done: boolean,
   ) {
     this.#map = map;
     this.#before = before;
-    this.#id = id;
-    this.#layer = layer;
     this.#depth = depth;
+    this.#id = id;
+    this.#status = status;
+    this.#current = current;
+    this.#total = total;
+    this.#done = done;
   }
 
   /** The view of no layers. */
   static empty(): LayersView {
-    return new LayersView(new Map(), undefined, "", undefined, 0);
+    return new LayersView(new Map(), undefined, 0, "", "", 0, undefined, false);
   }
 
   /**
    * The view after `id` became `layer`. `live` gives every layer as of now, change included;
    * it is called, and its map copied, only at a checkpoint.
    */
-  next(id: string, layer: LayerState, live: () => ReadonlyMap<string, LayerState>): LayersView {
+  next(
+    id: string,
+    status: string,
+    current: number,
+    total: number | undefined,
+    done: boolean,
+    live: () => ReadonlyMap<string, LayerState>,
+  ): LayersView {
     if (this.#depth + 1 >= CHECKPOINT_EVERY) {
-      return new LayersView(new Map(live()), undefined, "", undefined, 0);
+      return new LayersView(new Map(live()), undefined, 0, "", "", 0, undefined, false);
     }
-    return new LayersView(undefined, this, id, layer, this.#depth + 1);
+    return new LayersView(undefined, this, this.#depth + 1, id, status, current, total, done);
   }
 
   #resolve(): Map<string, LayerState> {
@@ -60,7 +77,15 @@ export class LayersView implements ReadonlyMap<string, LayerState> {
       base = base.#before!;
     }
     const map = new Map(base.#map);
-    for (let i = changes.length - 1; i >= 0; i--) map.set(changes[i]!.#id, changes[i]!.#layer!);
+    for (let i = changes.length - 1; i >= 0; i--) {
+      const change = changes[i]!;
+      map.set(change.#id, {
+        status: change.#status,
+        current: change.#current,
+        total: change.#total,
+        done: change.#done,
+      });
+    }
     // Once built, the view needs nothing before it.
     this.#map = map;
     this.#before = undefined;

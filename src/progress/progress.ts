@@ -64,81 +64,90 @@ export const LAYER_DONE_STATUSES: ReadonlySet<string> = new Set([
 ]);
 
 interface Tally {
-  // Every layer but the one of the last progress event, which is kept apart (`lastId`,
-  // `lastLayer`) while events for it follow each other: one Map lookup per change of layer
-  // instead of a lookup and a store per event.
+  // Every layer but the one of the last progress event, which is kept apart, as its parts,
+  // while events for it follow each other: no Map lookup and no LayerState made per event.
   layers: Map<string, LayerState>;
+  hasLast: boolean;
   lastId: string;
-  lastLayer: LayerState | undefined;
+  lastLayerStatus: string;
+  lastCurrent: number;
+  lastTotal: number | undefined;
+  lastDone: boolean;
   layersSeen: number;
-  // What snapshots hand out: built from the changes only when read.
   view: LayersView;
-  // Every layer, the last one settled: what a view copies at a checkpoint.
   allLayers: () => ReadonlyMap<string, LayerState>;
   lastStatus: string | undefined;
-  // Running sums, so an event costs the same however many layers came before.
   layersDone: number;
   bytesDone: number;
   bytesTotal: number;
   knownDone: number;
 }
 
-function nextLayer(previous: LayerState | undefined, event: {
-  status: string;
-  current?: number;
-  total?: number;
-}): LayerState {
-  const status = event.status;
-  if (previous === undefined) {
-    return {
-      status,
-      current: event.current ?? 0,
-      total: event.total,
-      done: LAYER_DONE_STATUSES.has(status),
-    };
-  }
-  return {
-    status,
-    current: event.current ?? previous.current,
-    total: event.total ?? previous.total,
-    // Most events repeat the layer's status (`Downloading`), which needs no lookup.
-    done: previous.done || (status !== previous.status && LAYER_DONE_STATUSES.has(status)),
-  };
-}
-
 /** Puts the last event's layer back into the map. */
 function settleLast(tally: Tally): void {
-  if (tally.lastLayer !== undefined) tally.layers.set(tally.lastId, tally.lastLayer);
+  if (!tally.hasLast) return;
+  tally.layers.set(tally.lastId, {
+    status: tally.lastLayerStatus,
+    current: tally.lastCurrent,
+    total: tally.lastTotal,
+    done: tally.lastDone,
+  });
 }
 
 function applyProgress(tally: Tally, event: LayerProgressEvent): void {
-  let previous: LayerState | undefined;
-  if (event.id === tally.lastId) {
-    previous = tally.lastLayer;
+  const status = event.status;
+  let current: number;
+  let total: number | undefined;
+  let done: boolean;
+  if (tally.hasLast && event.id === tally.lastId) {
+    count(tally, tally.lastCurrent, tally.lastTotal, tally.lastDone, -1);
+    current = event.current ?? tally.lastCurrent;
+    total = event.total ?? tally.lastTotal;
+    // Most events repeat the layer's status (`Downloading`), which needs no lookup.
+    done = tally.lastDone ||
+      (status !== tally.lastLayerStatus && LAYER_DONE_STATUSES.has(status));
   } else {
     settleLast(tally);
-    previous = tally.layers.get(event.id);
+    const previous = tally.layers.get(event.id);
+    tally.hasLast = true;
     tally.lastId = event.id;
+    if (previous) {
+      count(tally, previous.current, previous.total, previous.done, -1);
+      current = event.current ?? previous.current;
+      total = event.total ?? previous.total;
+      done = previous.done || (status !== previous.status && LAYER_DONE_STATUSES.has(status));
+    } else {
+      tally.layersSeen++;
+      current = event.current ?? 0;
+      total = event.total;
+      done = LAYER_DONE_STATUSES.has(status);
+    }
   }
-  if (previous) count(tally, previous, -1);
-  else tally.layersSeen++;
-  const layer = nextLayer(previous, event);
-  count(tally, layer, 1);
-  tally.lastLayer = layer;
-  tally.view = tally.view.next(event.id, layer, tally.allLayers);
+  count(tally, current, total, done, 1);
+  tally.lastLayerStatus = status;
+  tally.lastCurrent = current;
+  tally.lastTotal = total;
+  tally.lastDone = done;
+  tally.view = tally.view.next(event.id, status, current, total, done, tally.allLayers);
 }
 
 /** Adds (sign 1) or takes away (sign -1) one layer's share of the running sums. */
-function count(tally: Tally, layer: LayerState, sign: 1 | -1): void {
-  if (layer.done) tally.layersDone += sign;
-  if (layer.total === undefined) {
-    tally.bytesDone += sign * layer.current;
+function count(
+  tally: Tally,
+  current: number,
+  total: number | undefined,
+  done: boolean,
+  sign: 1 | -1,
+): void {
+  if (done) tally.layersDone += sign;
+  if (total === undefined) {
+    tally.bytesDone += sign * current;
     return;
   }
-  const layerDone = layer.done ? layer.total : Math.min(layer.current, layer.total);
+  const layerDone = done ? total : Math.min(current, total);
   tally.bytesDone += sign * layerDone;
   tally.knownDone += sign * layerDone;
-  tally.bytesTotal += sign * layer.total;
+  tally.bytesTotal += sign * total;
 }
 
 function snapshotOf<E extends ProgressEvent>(tally: Tally, event: E): ProgressSnapshot<E> {
@@ -187,8 +196,12 @@ export function progress<E extends ProgressEvent>(): OperatorFunction<E, Progres
     defer(() => {
       const tally: Tally = {
         layers: new Map(),
+        hasLast: false,
         lastId: "",
-        lastLayer: undefined,
+        lastLayerStatus: "",
+        lastCurrent: 0,
+        lastTotal: undefined,
+        lastDone: false,
         layersSeen: 0,
         view: LayersView.empty(),
         allLayers: () => {
