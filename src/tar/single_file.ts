@@ -1,3 +1,4 @@
+import { readAllBytes } from "../bytes/read_all_bytes.ts";
 import { createTarWriter } from "./writer.ts";
 
 /**
@@ -19,7 +20,8 @@ import { createTarWriter } from "./writer.ts";
  */
 export async function singleFileTar(name: string, bytes: Uint8Array): Promise<Uint8Array> {
   const writer = createTarWriter();
-  const archive = new Response(writer.readable).bytes();
+  // Read from the start: the writer waits for its reader.
+  const archive = readAllBytes(writer.readable);
   await writer.add({ name, size: bytes.byteLength, mode: 0o644 }, bytes);
   writer.finalize();
   return await archive;

@@ -1,8 +1,9 @@
 // deno-lint-ignore-file no-console -- the probe reports to the test that runs it
 /**
  * Run by node_response.node.ts on Node: answers requests through the Node transport and the
- * body-end notice (what every podrx call goes through), reading the body each way, then prints
- * what it read and whether Node loaded undici meanwhile.
+ * body-end notice (what every podrx call goes through), reading the body each way; packs a
+ * one-file archive (a `load(path)` probe, a Dockerfile given alone) and reads a stream whole (a
+ * Dockerfile given as a stream); then prints what it read and whether Node loaded undici.
  *
  * @module
  */
@@ -10,6 +11,8 @@ import type * as Http from "node:http";
 import process from "node:process";
 import { onBodyEnd } from "../../src/streams/_on_body_end.ts";
 import { unixSocketTransport } from "../../src/transport/socket_transport.ts";
+import { readAllBytes } from "../../src/bytes/read_all_bytes.ts";
+import { singleFileTar } from "../../src/tar/single_file.ts";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 
@@ -62,6 +65,18 @@ try {
       ended,
     ]);
   }
+  const dockerfile = new TextEncoder().encode("FROM scratch\n");
+  const whole = await readAllBytes(
+    new ReadableStream({
+      start(controller) {
+        controller.enqueue(dockerfile.subarray(0, 5));
+        controller.enqueue(dockerfile.subarray(5));
+        controller.close();
+      },
+    }),
+  );
+  const archive = await singleFileTar("Dockerfile", whole);
+  seen.push(["tar", new TextDecoder().decode(whole), archive.byteLength]);
 } finally {
   transport.close();
   server.closeAllConnections();

@@ -1,3 +1,4 @@
+import { readAllBytes } from "../../../bytes/read_all_bytes.ts";
 import { PodmanError } from "../../../errors.ts";
 import { singleFileTar } from "../../../tar/single_file.ts";
 import { PROBE_PREFIX } from "../_local_api.ts";
@@ -206,6 +207,6 @@ export async function packDockerfile(
     ? new TextEncoder().encode(content)
     : content instanceof Uint8Array
     ? content
-    : await new Response(content).bytes();
+    : await readAllBytes(content);
   return await singleFileTar(name, bytes);
 }
