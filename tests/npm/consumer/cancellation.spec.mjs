@@ -122,19 +122,24 @@ describe(`cancellation, on ${runtime}`, () => {
       await podmanCli(["tag", bed.busybox, name]);
       try {
         const before = sent.length;
-        const subscription = podman.images.push(name, { tlsVerify: false })
-          .subscribe({
-            next: () => assert.fail("an event came after unsubscribe"),
-            error: (error) => assert.fail(`error after unsubscribe: ${error}`),
-            complete: () => assert.fail("completed after unsubscribe"),
-          });
-        // Podman 4.3 pushes in blocking mode (one answer at the end), so there is no first event
-        // to wait for: the push is cut as soon as its request is out.
-        await eventually(
-          () => sent.length > before,
-          "the push request was sent",
-        );
-        subscription.unsubscribe();
+        // Podman 4.3 pushes in blocking mode (one answer at the end), so there may be no first
+        // event to wait for: the push is cut at its first event (Podman 5 and later stream
+        // status lines) or as soon as its request is out, whichever comes first.
+        let unsubscribed = false;
+        const cut = () => {
+          unsubscribed = true;
+          subscription.unsubscribe();
+        };
+        const subscription = podman.images.push(name, { tlsVerify: false }).subscribe({
+          next: () => {
+            if (unsubscribed) assert.fail("an event came after unsubscribe");
+            cut();
+          },
+          error: (error) => assert.fail(`error after unsubscribe: ${error}`),
+          complete: () => assert.fail("completed after unsubscribe"),
+        });
+        await eventually(() => unsubscribed || sent.length > before, "the push request was sent");
+        if (!unsubscribed) cut();
         const request = requestTo(sent.slice(before), "/push");
         assert.equal(request.signal.aborted, true, "request not aborted");
         const pushed = await podman.images.promises.push(name, {

@@ -88,10 +88,9 @@ describe(`streams, on ${runtime}`, () => {
         assert.ok(drawn.endsWith(CLEAR_LINE));
         // Layers counted where the server reports them, else the last status line is shown.
         if (last.layersSeen > 0) {
+          // (At 60 columns a line with bytes, as Podman 6 reports them, ends in "2/2 l".)
           assert.ok(
-            lines.at(-1).includes(
-              `${last.layersDone}/${last.layersSeen} layers`,
-            ),
+            lines.at(-1).includes(`${last.layersDone}/${last.layersSeen}`),
             drawn,
           );
         } else {
