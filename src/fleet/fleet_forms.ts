@@ -12,6 +12,7 @@ import type { Operation } from "../async/operation.ts";
 import { type OperationNames, optionsIndex, type WithOptions } from "../async/twins.ts";
 import type { PodmanClient } from "../podman/podman_client.ts";
 import type { HostList } from "./_host_list.ts";
+import { holdsStream } from "./_holds_stream.ts";
 import { splitFleetOptions } from "./_split_fleet_options.ts";
 import type { FleetEvent, FleetOptions } from "./fleet_event.ts";
 import { runOnHosts } from "./run_on_hosts.ts";
@@ -84,12 +85,17 @@ export function fleetForms<K extends FleetKind>(
               .apply(managerOf(client), hostArgs);
           // The first host's operation says what the operation is called; nothing is sent.
           const { action } = run(hosts.first);
+          const selected = hosts.select(fleet.hosts, action);
+          if (selected.length > 1 && holdsStream(hostArgs)) {
+            // Refused before any host starts: the first would read the stream, the others fail.
+            throw new TypeError(
+              `${action}: a ReadableStream is read once, so it can feed one host only; give a ` +
+                `path, bytes or a Blob to run this on ${selected.length} hosts`,
+            );
+          }
           return runOnHosts(
             action,
-            hosts.select(fleet.hosts, action).map((host) => ({
-              name: host.name,
-              operation: () => run(host.client),
-            })),
+            selected.map((host) => ({ name: host.name, operation: () => run(host.client) })),
             fleet,
           );
         });

@@ -84,3 +84,39 @@ Deno.test("fleet.run: an operation that throws when made is that host's failure,
   assert.ok(error.failures[0]!.error instanceof RangeError);
   assert.equal(error.failures[0]!.error.message, "b cannot be asked");
 });
+
+Deno.test("a stream given to a form on two hosts is refused before either starts; on one, it feeds it", async () => {
+  await using fleet = twoHosts();
+  const name = `localhost/${uniqueName("podrx-forms-stream")}:1`;
+  const dockerfile = new TextEncoder().encode(`FROM scratch\nLABEL podrx.test=${name}\n`);
+  const stream = () =>
+    new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(dockerfile);
+        controller.close();
+      },
+    });
+  try {
+    // (load has its own fleet form, which feeds one stream to every host: not this case.)
+    const refused = stream();
+    await assert.rejects(lastValueFrom(fleet.images.build({ fileobj: refused, tag: name })), (
+      error,
+    ) => {
+      // The argument's error itself, not a FleetError: no host started.
+      assert.ok(error instanceof TypeError, String(error));
+      assert.match(error.message, /^Cannot build .*read once.*on 2 hosts$/);
+      return true;
+    });
+    assert.equal(refused.locked, false, "the refused stream was read");
+    const built = doneOf(
+      await lastValueFrom(
+        fleet.images.build({ fileobj: stream(), tag: name, hosts: ["b"] }).pipe(toArray()),
+      ),
+    );
+    assert.deepEqual([...built.keys()], ["b"]);
+    const image = await fleet.client("b").images.promises.get(name);
+    assert.equal(image.labels["podrx.test"], name);
+  } finally {
+    await fleet.client("a").images.promises.remove(name, { force: true }).catch(() => undefined);
+  }
+});
