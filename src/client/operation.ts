@@ -99,7 +99,7 @@ export function operation<T>(
 ): Operation<T> {
   return new Operation<T, T>(
     action,
-    (subscriber) => run(subscriber, action, options, body, peer),
+    (subscriber) => subscribeOperation(subscriber, action, options, body, peer),
     lastEvent,
   );
 }
@@ -108,7 +108,7 @@ export function operation<T>(
 const noTimeout = (): void => {};
 
 /** One subscription of an {@linkcode operation}. */
-function run<T>(
+function subscribeOperation<T>(
   subscriber: Subscriber<T>,
   wording: string | (() => string),
   options: OperationOptions | undefined,
