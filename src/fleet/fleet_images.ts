@@ -6,10 +6,14 @@
  * @module
  */
 
-import { concatMap, defer, type Observable } from "rxjs";
+import { concatMap, defer, from, type Observable, switchMap } from "rxjs";
+import { readAllBytes } from "../bytes/read_all_bytes.ts";
 import type { Image } from "../images/image.ts";
 import type { ImagesManager } from "../images/images_manager.ts";
+import type { BuildOptions } from "../images/operations/building/build_options.ts";
+import type { BuildEvent, BuildResult } from "../images/image_events.ts";
 import type { LoadOptions, LoadSource } from "../images/operations/load_options.ts";
+import { useStreamOnce } from "../streams/_single_use.ts";
 import type { TagOptions } from "../images/operations/tag.ts";
 import { fanOut } from "./_fan_out.ts";
 import type { HostList } from "./_host_list.ts";
@@ -39,6 +43,14 @@ import { runOnHosts } from "./run_on_hosts.ts";
  */
 export interface FleetImages extends FleetForms<ImagesManager> {
   /**
+   * Builds on every host. A Dockerfile given as a stream (`fileobj`) is read whole once, as one
+   * host's build reads it, and sent to every host as bytes; any other stream (`customContext`)
+   * can feed one host only.
+   */
+  build(
+    options: BuildOptions & FleetOptions,
+  ): Observable<FleetEvent<BuildEvent, BuildResult>>;
+  /**
    * Loads an archive into every host. A stream is read once and fed to every host at the
    * pace of the slowest; a path, URL or bytes are sent to each as they are.
    */
@@ -66,7 +78,11 @@ export interface FleetImages extends FleetForms<ImagesManager> {
 /** Makes {@linkcode FleetImages} for the fleet's hosts. */
 export function fleetImages(hosts: HostList): FleetImages {
   const forms = fleetForms(hosts, "images");
-  const own: Pick<FleetImages, "load" | "tag" | "distribute"> = {
+  const own: Pick<FleetImages, "build" | "load" | "tag" | "distribute"> = {
+    build: (options) =>
+      options?.fileobj instanceof ReadableStream
+        ? buildFromStreamedDockerfile(forms, options, options.fileobj)
+        : forms.build(options),
     load: (source, options) =>
       source instanceof ReadableStream
         ? loadStream(hosts, source, options)
@@ -75,6 +91,21 @@ export function fleetImages(hosts: HostList): FleetImages {
     distribute: (name, options) => distribute(hosts, name, options),
   };
   return withForms<FleetImages, typeof own>(own, forms);
+}
+
+/**
+ * A build whose Dockerfile is a stream: read whole once (the build of one host reads it whole
+ * too, for its tar header) and given to every host as bytes.
+ */
+function buildFromStreamedDockerfile(
+  forms: FleetForms<ImagesManager>,
+  options: BuildOptions & FleetOptions,
+  dockerfile: ReadableStream<Uint8Array>,
+): Observable<FleetEvent<BuildEvent, BuildResult>> {
+  return defer(() => {
+    const read = readAllBytes(useStreamOnce(dockerfile, "fileobj", "Cannot build image"));
+    return from(read).pipe(switchMap((fileobj) => forms.build({ ...options, fileobj })));
+  });
 }
 
 /** One stream, read once, fed to every host at once (see {@linkcode fanOut}). */

@@ -9,6 +9,7 @@ import { PodmanClient } from "../../src/podman/podman_client.ts";
 import { testBed } from "../bed/env.ts";
 import { importImage, uniqueName } from "../images/_fixtures.ts";
 import { FleetError } from "../../src/fleet/fleet_error.ts";
+import { singleFileTar } from "../../src/tar/single_file.ts";
 import { collect, doneOf } from "./_hosts.ts";
 
 const bed = testBed();
@@ -85,37 +86,39 @@ Deno.test("fleet.run: an operation that throws when made is that host's failure,
   assert.equal(error.failures[0]!.error.message, "b cannot be asked");
 });
 
-Deno.test("a stream given to a form on two hosts is refused before either starts; on one, it feeds it", async () => {
+Deno.test("streams on two hosts: a streamed Dockerfile is read once and built on both; a streamed context is refused before either starts", async () => {
   await using fleet = twoHosts();
   const name = `localhost/${uniqueName("podrx-forms-stream")}:1`;
   const dockerfile = new TextEncoder().encode(`FROM scratch\nLABEL podrx.test=${name}\n`);
-  const stream = () =>
+  const stream = (bytes: Uint8Array) =>
     new ReadableStream<Uint8Array>({
       start(controller) {
-        controller.enqueue(dockerfile);
+        controller.enqueue(bytes);
         controller.close();
       },
     });
   try {
-    // (load has its own fleet form, which feeds one stream to every host: not this case.)
-    const refused = stream();
-    await assert.rejects(lastValueFrom(fleet.images.build({ fileobj: refused, tag: name })), (
-      error,
-    ) => {
-      // The argument's error itself, not a FleetError: no host started.
-      assert.ok(error instanceof TypeError, String(error));
-      assert.match(error.message, /^Cannot build .*read once.*on 2 hosts$/);
-      return true;
-    });
-    assert.equal(refused.locked, false, "the refused stream was read");
     const built = doneOf(
       await lastValueFrom(
-        fleet.images.build({ fileobj: stream(), tag: name, hosts: ["b"] }).pipe(toArray()),
+        fleet.images.build({ fileobj: stream(dockerfile), tag: name }).pipe(toArray()),
       ),
     );
-    assert.deepEqual([...built.keys()], ["b"]);
+    assert.deepEqual([...built.keys()].sort(), ["a", "b"]);
     const image = await fleet.client("b").images.promises.get(name);
     assert.equal(image.labels["podrx.test"], name);
+
+    // A whole context may be large: it is not read into memory for every host, so refused.
+    const context = stream(await singleFileTar("Dockerfile", dockerfile));
+    await assert.rejects(
+      lastValueFrom(fleet.images.build({ customContext: context, dockerfile: "Dockerfile" })),
+      (error) => {
+        // The argument's error itself, not a FleetError: no host started.
+        assert.ok(error instanceof TypeError, String(error));
+        assert.match(error.message, /^Cannot build .*read once.*on 2 hosts$/);
+        return true;
+      },
+    );
+    assert.equal(context.locked, false, "the refused stream was read");
   } finally {
     await fleet.client("a").images.promises.remove(name, { force: true }).catch(() => undefined);
   }
