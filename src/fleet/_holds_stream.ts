@@ -1,7 +1,7 @@
 /**
  * Whether the arguments of an operation hold a `ReadableStream`: as an argument, or inside
- * one's arrays and plain objects (`build({ fileobj })`, `artifacts.add(name, [{ data }])`). A
- * stream is read once, so it can feed one host only.
+ * one's arrays and plain objects (`build({ customContext })`). A stream is read once, so it can
+ * feed one host only (the fleet's own `load`, `build` and `artifacts.add` share theirs).
  *
  * @param values The arguments.
  * @returns `true` at the first stream found.

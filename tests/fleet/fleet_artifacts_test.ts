@@ -222,6 +222,43 @@ Deno.test({
         },
       );
 
+      await t.step(
+        "add from one stream on three hosts: read once, the same file bytes in every store",
+        async () => {
+          const name = artifactName("fleet-add-stream");
+          onBed.push(name);
+          const bytes = seededBytes(1_000_000, 7);
+          let offset = 0;
+          // Read in 64 KiB pieces, so the hosts take turns on many chunks.
+          const data = new ReadableStream<Uint8Array>({
+            pull(controller) {
+              if (offset >= bytes.byteLength) return controller.close();
+              controller.enqueue(bytes.slice(offset, offset + 65_536));
+              offset += 65_536;
+            },
+          });
+          const config = new TextEncoder().encode('{"stream":true}');
+          const done = doneOf(
+            await all(
+              fleet.artifacts.add(name, [
+                { fileName: "weights.bin", data },
+                { fileName: "config.json", data: config },
+              ]),
+            ),
+          );
+          assert.deepEqual([...done.keys()].sort(), ["a", "b", "bed"]);
+          const expected = `sha256:${
+            Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)))
+              .map((byte) => byte.toString(16).padStart(2, "0")).join("")
+          }`;
+          for (const [host, artifact] of done) {
+            const weights = artifact.files.find((file) => file.title === "weights.bin");
+            assert.equal(weights?.digest, expected, host);
+            assert.equal(weights?.size, bytes.byteLength, host);
+            assert.ok(artifact.files.some((file) => file.title === "config.json"), host);
+          }
+        },
+      );
       await t.step("a source without the artifact fails; the others are not reached", async () => {
         const name = artifactName("fleet-nosource");
         const { values, error } = await collect(
@@ -359,4 +396,48 @@ Deno.test("fleet.artifacts: bad arguments are the stream's error, never a throw"
     assert.ok(error instanceof type, String(error));
     assert.match((error as Error).message, message);
   }
+});
+
+Deno.test({
+  name:
+    "fleet.artifacts.add from a stream: a host that fails before reading its share does not stall the others",
+  ignore: !hasArtifacts,
+  fn: async () => {
+    const gone = await Deno.makeTempDir({ prefix: "podrx-gone-" });
+    await using fleet = new Fleet({
+      bed: { baseUrl: `unix://${bed.socketPath}` },
+      gone: { baseUrl: `unix://${gone}/podman.sock` },
+    });
+    const name = artifactName("fleet-add-gone");
+    const bytes = seededBytes(300_000, 9);
+    try {
+      const stream = (part: Uint8Array) =>
+        new ReadableStream<Uint8Array>({
+          start(controller) {
+            controller.enqueue(part.slice(0, part.byteLength >> 1));
+            controller.enqueue(part.slice(part.byteLength >> 1));
+            controller.close();
+          },
+        });
+      // "gone" fails to connect on the first file, whose branch its add cancels itself; it
+      // never opens the second file's branch, which the fleet cancels when the host ends.
+      // Without that, the bed's second upload would wait for "gone" forever.
+      const { values, error } = await collect(
+        fleet.artifacts.add(name, [
+          { fileName: "weights.bin", data: stream(bytes) },
+          { fileName: "more.bin", data: stream(bytes.slice(0, 1000)) },
+          // A stalled upload fails the bed in 15 s instead of hanging the test.
+        ], { timeout: 15_000 }),
+      );
+      assert.deepEqual(failedHosts(error), ["gone"]);
+      const added = doneOf(values).get("bed");
+      assert.deepEqual(added?.files.map((file) => [file.title, file.size]), [
+        ["weights.bin", bytes.byteLength],
+        ["more.bin", 1000],
+      ]);
+    } finally {
+      await lastValueFrom(fleet.client("bed").artifacts.remove(name)).catch(() => {});
+      await Deno.remove(gone, { recursive: true });
+    }
+  },
 });
