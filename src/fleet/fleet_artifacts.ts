@@ -114,7 +114,8 @@ function addStreamed(
 ): Observable<FleetEvent<ArtifactAddEvent, Artifact>> {
   return defer(() => {
     const [fleet, own] = splitFleetOptions(options);
-    const action = `Cannot add to artifact "${name}"`;
+    // The add's own words, as on one client; making the operation sends nothing.
+    const { action } = hosts.first.artifacts.add(name, sources, own);
     const selected = hosts.select(fleet.hosts, action);
     const files = [sources].flat();
     const split = files.map((source) =>

@@ -81,7 +81,7 @@ export function fleetImages(hosts: HostList): FleetImages {
   const own: Pick<FleetImages, "build" | "load" | "tag" | "distribute"> = {
     build: (options) =>
       options?.fileobj instanceof ReadableStream
-        ? buildFromStreamedDockerfile(forms, options, options.fileobj)
+        ? buildFromStreamedDockerfile(hosts, forms, options, options.fileobj)
         : forms.build(options),
     load: (source, options) =>
       source instanceof ReadableStream
@@ -98,12 +98,15 @@ export function fleetImages(hosts: HostList): FleetImages {
  * too, for its tar header) and given to every host as bytes.
  */
 function buildFromStreamedDockerfile(
+  hosts: HostList,
   forms: FleetForms<ImagesManager>,
   options: BuildOptions & FleetOptions,
   dockerfile: ReadableStream<Uint8Array>,
 ): Observable<FleetEvent<BuildEvent, BuildResult>> {
   return defer(() => {
-    const read = readAllBytes(useStreamOnce(dockerfile, "fileobj", "Cannot build image"));
+    // The build's own words (its first tag), as one host's build would say them; nothing is sent.
+    const { action } = hosts.first.images.build(options);
+    const read = readAllBytes(useStreamOnce(dockerfile, "fileobj", action));
     return from(read).pipe(switchMap((fileobj) => forms.build({ ...options, fileobj })));
   });
 }

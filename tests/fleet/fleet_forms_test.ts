@@ -9,6 +9,7 @@ import { PodmanClient } from "../../src/podman/podman_client.ts";
 import { testBed } from "../bed/env.ts";
 import { importImage, uniqueName } from "../images/_fixtures.ts";
 import { FleetError } from "../../src/fleet/fleet_error.ts";
+import { PodmanError } from "../../src/errors.ts";
 import { singleFileTar } from "../../src/tar/single_file.ts";
 import { collect, doneOf } from "./_hosts.ts";
 
@@ -98,12 +99,15 @@ Deno.test("streams on two hosts: a streamed Dockerfile is read once and built on
       },
     });
   try {
-    const built = doneOf(
-      await lastValueFrom(
-        fleet.images.build({ fileobj: stream(dockerfile), tag: name }).pipe(toArray()),
-      ),
-    );
+    const building = fleet.images.build({ fileobj: stream(dockerfile), tag: name });
+    const built = doneOf(await lastValueFrom(building.pipe(toArray())));
     assert.deepEqual([...built.keys()].sort(), ["a", "b"]);
+    // The stream fed one subscription; a second one is refused in the build's own words.
+    await assert.rejects(lastValueFrom(building), (error) => {
+      assert.ok(error instanceof PodmanError, String(error));
+      assert.match(error.message, new RegExp(`^Cannot build image "${name}": the fileobj stream`));
+      return true;
+    });
     const image = await fleet.client("b").images.promises.get(name);
     assert.equal(image.labels["podrx.test"], name);
 
