@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { concatBytes } from "../../src/bytes/concat_bytes.ts";
 import { firstValueFrom, lastValueFrom, type Observable, take, toArray } from "rxjs";
 import { PodmanClient } from "../../src/podman/podman_client.ts";
 import type { LoadOptions } from "../../src/images/operations/load_options.ts";
@@ -19,14 +20,7 @@ function connect(): PodmanClient {
 }
 
 async function collect(source: Observable<Uint8Array>): Promise<Uint8Array<ArrayBuffer>> {
-  const chunks = await lastValueFrom(source.pipe(toArray()));
-  const bytes = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
+  return concatBytes(await lastValueFrom(source.pipe(toArray())));
 }
 
 async function loadAll(

@@ -2,6 +2,7 @@
 // it, and its end gives the request's connection place back. Whatever way the body is read
 // (whole, BYOB, default reader, over a byte stream or not), every byte must arrive in order,
 // the end must come exactly once, and an abort must end a read that the server leaves waiting.
+import { concatBytes } from "../../src/bytes/concat_bytes.ts";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { onBodyEnd, pipeBody } from "../../src/streams/_on_body_end.ts";
@@ -69,7 +70,7 @@ async function readByob(body: ReadableStream<Uint8Array>, viewSize: number): Pro
     parts.push(value.slice());
     buffer = value.buffer as ArrayBuffer;
   }
-  return concat(parts);
+  return concatBytes(parts);
 }
 
 async function readDefault(body: ReadableStream<Uint8Array>): Promise<Uint8Array> {
@@ -80,7 +81,7 @@ async function readDefault(body: ReadableStream<Uint8Array>): Promise<Uint8Array
     if (done) break;
     parts.push(value);
   }
-  return concat(parts);
+  return concatBytes(parts);
 }
 
 /**
@@ -103,17 +104,7 @@ async function readSwitching(
   if (done) return new Uint8Array();
   parts.push(value.slice());
   parts.push(first === "byob" ? await readDefault(body) : await readByob(body, 1000));
-  return concat(parts);
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const whole = new Uint8Array(parts.reduce((sum, part) => sum + part.byteLength, 0));
-  let offset = 0;
-  for (const part of parts) {
-    whole.set(part, offset);
-    offset += part.byteLength;
-  }
-  return whole;
+  return concatBytes(parts);
 }
 
 Deno.test("onBodyEnd: every way of reading gives every byte in order and ends exactly once", async () => {
