@@ -74,9 +74,12 @@ interface Tally {
   lastTotal: number | undefined;
   lastDone: boolean;
   layersSeen: number;
+  // What snapshots hand out: built from the changes only when read.
   view: LayersView;
+  // Every layer, the last one settled: what a view copies at a checkpoint.
   allLayers: () => ReadonlyMap<string, LayerState>;
   lastStatus: string | undefined;
+  // Running sums, so an event costs the same however many layers came before.
   layersDone: number;
   bytesDone: number;
   bytesTotal: number;
@@ -95,34 +98,26 @@ function settleLast(tally: Tally): void {
 }
 
 function applyProgress(tally: Tally, event: LayerProgressEvent): void {
-  const status = event.status;
-  let current: number;
-  let total: number | undefined;
-  let done: boolean;
-  if (tally.hasLast && event.id === tally.lastId) {
-    count(tally, tally.lastCurrent, tally.lastTotal, tally.lastDone, -1);
-    current = event.current ?? tally.lastCurrent;
-    total = event.total ?? tally.lastTotal;
-    // Most events repeat the layer's status (`Downloading`), which needs no lookup.
-    done = tally.lastDone ||
-      (status !== tally.lastLayerStatus && LAYER_DONE_STATUSES.has(status));
-  } else {
+  if (!tally.hasLast || event.id !== tally.lastId) {
+    // Another layer: the last one goes back into the map, and this one's parts come out (a
+    // layer not seen before has none: it counts for nothing until this event).
     settleLast(tally);
     const previous = tally.layers.get(event.id);
+    if (!previous) tally.layersSeen++;
     tally.hasLast = true;
     tally.lastId = event.id;
-    if (previous) {
-      count(tally, previous.current, previous.total, previous.done, -1);
-      current = event.current ?? previous.current;
-      total = event.total ?? previous.total;
-      done = previous.done || (status !== previous.status && LAYER_DONE_STATUSES.has(status));
-    } else {
-      tally.layersSeen++;
-      current = event.current ?? 0;
-      total = event.total;
-      done = LAYER_DONE_STATUSES.has(status);
-    }
+    tally.lastLayerStatus = previous?.status ?? "";
+    tally.lastCurrent = previous?.current ?? 0;
+    tally.lastTotal = previous?.total;
+    tally.lastDone = previous?.done ?? false;
   }
+  count(tally, tally.lastCurrent, tally.lastTotal, tally.lastDone, -1);
+  const status = event.status;
+  const current = event.current ?? tally.lastCurrent;
+  const total = event.total ?? tally.lastTotal;
+  // Most events repeat the layer's status (`Downloading`), which needs no lookup.
+  const done = tally.lastDone ||
+    (status !== tally.lastLayerStatus && LAYER_DONE_STATUSES.has(status));
   count(tally, current, total, done, 1);
   tally.lastLayerStatus = status;
   tally.lastCurrent = current;
