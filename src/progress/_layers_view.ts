@@ -50,8 +50,9 @@ export class LayersView implements ReadonlyMap<string, LayerState> {
   }
 
   /**
-   * The view after `id` became `layer`. `live` gives every layer as of now, change included;
-   * it is called, and its map copied, only at a checkpoint.
+   * The view after layer `id` became `status`, `current`, `total` and `done` (a LayerState's
+   * parts). `live` gives every layer as of now, change included; it is called, and its map
+   * copied, only at a checkpoint.
    */
   next(
     id: string,
